@@ -1,0 +1,179 @@
+// A small, readable builder for ONNX graphs: inputs, initializers, nodes and outputs, encoded with onnx-proto.
+// Forward, linear-backward and intervention graphs are all written with it, one builder call per operation.
+import { onnx } from 'onnx-proto';
+import { EngineError } from '../errors';
+
+export type Dim = number | string;
+export type ElemType = 'float' | 'int64' | 'int32' | 'bool';
+/** attribute values: integers and floats are told apart by the helper used (`int`, `float`) or by the value */
+export type Attr = number | number[] | string | { f: number } | { fs: number[] } | { i: number };
+export type Attrs = Record<string, Attr>;
+
+const ELEM: Record<ElemType, number> = {
+  float: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
+
+export const OPSET = 17;
+
+function valueInfo(name: string, elem: ElemType, dims?: Dim[]): onnx.ValueInfoProto {
+  const shape = dims
+    ? onnx.TensorShapeProto.create({
+        dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'string' ? { dimParam: d } : { dimValue: d })),
+      })
+    : undefined;
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: ELEM[elem], shape }) }),
+  });
+}
+
+function attribute(name: string, v: Attr): onnx.AttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+  if (typeof v === 'number') {
+    return Number.isInteger(v) ? onnx.AttributeProto.create({ name, type: T.INT, i: v }) : onnx.AttributeProto.create({ name, type: T.FLOAT, f: v });
+  }
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
+  if ('f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f });
+  if ('fs' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.fs });
+  return onnx.AttributeProto.create({ name, type: T.INT, i: v.i });
+}
+
+type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+
+export class GraphBuilder {
+  private readonly nodes: onnx.NodeProto[] = [];
+  private readonly inputs: onnx.ValueInfoProto[] = [];
+  private readonly outputs: onnx.ValueInfoProto[] = [];
+  private readonly initializers: onnx.TensorProto[] = [];
+  private readonly names = new Set<string>();
+  private counter = 0;
+  private scopeName = '';
+
+  constructor(readonly name = 'graph') {}
+
+  /** prefix for generated names, e.g. `h3/`: makes graph dumps readable */
+  scope(prefix: string): this {
+    this.scopeName = prefix;
+    return this;
+  }
+
+  input(name: string, dims: Dim[], elem: ElemType = 'float'): string {
+    this.claim(name);
+    this.inputs.push(valueInfo(name, elem, dims));
+    return name;
+  }
+
+  /** a constant tensor stored in the model (weights, shapes, index lists) */
+  constant(data: TypedData, dims: number[], name?: string): string {
+    const n = name ?? this.fresh('const');
+    if (name) this.claim(name);
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count !== data.length) throw new EngineError('INTERNAL', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
+    const elem: ElemType =
+      data instanceof Float32Array ? 'float' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
+    this.initializers.push(
+      onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
+    );
+    return n;
+  }
+
+  /** int64 vector constant: shapes, axes, indices */
+  ints(values: number[]): string {
+    return this.constant(BigInt64Array.from(values.map((v) => BigInt(v))), [values.length]);
+  }
+
+  /** fp32 scalar constant (rank 0) */
+  scalar(v: number): string {
+    return this.constant(new Float32Array([v]), []);
+  }
+
+  /** one node with one output */
+  op(opType: string, inputs: string[], attrs: Attrs = {}): string {
+    return this.opN(opType, inputs, 1, attrs)[0];
+  }
+
+  /** one node with several outputs */
+  opN(opType: string, inputs: string[], nOutputs: number, attrs: Attrs = {}): string[] {
+    const outs = Array.from({ length: nOutputs }, () => this.fresh(opType.toLowerCase()));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: outs,
+        name: this.fresh(`n_${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return outs;
+  }
+
+  /** exposes a value as a graph output under a stable name */
+  output(value: string, name: string, dims?: Dim[], elem: ElemType = 'float'): string {
+    this.claim(name);
+    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [value], output: [name], name: this.fresh('n_out') }));
+    this.outputs.push(valueInfo(name, elem, dims));
+    return name;
+  }
+
+  // --- the operations our graphs use, named as in ONNX ---
+  matmul = (a: string, b: string) => this.op('MatMul', [a, b]);
+  add = (a: string, b: string) => this.op('Add', [a, b]);
+  sub = (a: string, b: string) => this.op('Sub', [a, b]);
+  mul = (a: string, b: string) => this.op('Mul', [a, b]);
+  div = (a: string, b: string) => this.op('Div', [a, b]);
+  sqrt = (a: string) => this.op('Sqrt', [a]);
+  tanh = (a: string) => this.op('Tanh', [a]);
+  relu = (a: string) => this.op('Relu', [a]);
+  exp = (a: string) => this.op('Exp', [a]);
+  neg = (a: string) => this.op('Neg', [a]);
+  pow = (a: string, b: string) => this.op('Pow', [a, b]);
+  softmax = (a: string, axis = -1) => this.op('Softmax', [a], { axis });
+  transpose = (a: string, perm: number[]) => this.op('Transpose', [a], { perm });
+  reshape = (a: string, shape: number[]) => this.op('Reshape', [a, this.ints(shape)]);
+  gather = (data: string, indices: string, axis = 0) => this.op('Gather', [data, indices], { axis });
+  reduceMean = (a: string, axes: number[], keepdims = 1) => this.op('ReduceMean', [a], { axes, keepdims });
+  reduceSum = (a: string, axes: number[], keepdims = 1) => this.op('ReduceSum', [a, this.ints(axes)], { keepdims });
+  concat = (xs: string[], axis: number) => this.op('Concat', xs, { axis });
+  slice = (a: string, starts: number[], ends: number[], axes: number[]) => this.op('Slice', [a, this.ints(starts), this.ints(ends), this.ints(axes)]);
+  split = (a: string, sizes: number[], axis: number) => this.opN('Split', [a, this.ints(sizes)], sizes.length, { axis });
+  where = (cond: string, a: string, b: string) => this.op('Where', [cond, a, b]);
+  greater = (a: string, b: string) => this.op('Greater', [a, b]);
+  unsqueeze = (a: string, axes: number[]) => this.op('Unsqueeze', [a, this.ints(axes)]);
+  squeeze = (a: string, axes: number[]) => this.op('Squeeze', [a, this.ints(axes)]);
+  einsum = (equation: string, ...xs: string[]) => this.op('Einsum', xs, { equation });
+
+  /** the serialised ModelProto, ready for InferenceSession.create */
+  toBytes(): Uint8Array {
+    const graph = onnx.GraphProto.create({
+      name: this.name,
+      node: this.nodes,
+      input: this.inputs,
+      output: this.outputs,
+      initializer: this.initializers,
+    });
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'self-tracing',
+      graph,
+      opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  private fresh(kind: string): string {
+    let n: string;
+    do n = `${this.scopeName}${kind}_${this.counter++}`;
+    while (this.names.has(n));
+    this.names.add(n);
+    return n;
+  }
+
+  private claim(name: string): void {
+    if (this.names.has(name)) throw new EngineError('INTERNAL', `graph name "${name}" used twice`);
+    this.names.add(name);
+  }
+}

@@ -1,0 +1,75 @@
+// onnxruntime-node sessions: created from builder bytes with the engine's thread policy, run with typed arrays.
+import * as ort from 'onnxruntime-node';
+import { EngineError } from '../errors';
+
+export interface SessionOptions {
+  /** intra-op threads; the machine has few cores and the extension host needs one */
+  threads?: number;
+}
+
+export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+export interface Fetched {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** An inference session over one graph; holds native memory until `dispose`. */
+export class GraphSession {
+  private constructor(private session: ort.InferenceSession | undefined) {}
+
+  static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<GraphSession> {
+    try {
+      const s = await ort.InferenceSession.create(model, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: opts.threads ?? defaultThreads(),
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+      return new GraphSession(s);
+    } catch (e) {
+      throw new EngineError('INTERNAL', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
+    }
+  }
+
+  get outputNames(): readonly string[] {
+    return this.live().outputNames;
+  }
+
+  async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
+    const s = this.live();
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feed)) {
+      const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
+      feeds[name] = new ort.Tensor(type, t.data, t.dims);
+    }
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = fetch ? await s.run(feeds, fetch) : await s.run(feeds);
+    } catch (e) {
+      throw new EngineError('INTERNAL', 'onnxruntime failed while running a graph.', (e as Error).message);
+    }
+    const res: Record<string, Fetched> = {};
+    for (const [name, v] of Object.entries(out)) {
+      const t = v as ort.Tensor;
+      res[name] = { data: t.data as Float32Array, dims: [...t.dims] };
+    }
+    return res;
+  }
+
+  dispose(): void {
+    const s = this.session;
+    this.session = undefined;
+    void s?.release();
+  }
+
+  private live(): ort.InferenceSession {
+    if (!this.session) throw new EngineError('INTERNAL', 'the graph session was already disposed.');
+    return this.session;
+  }
+}
+
+export function defaultThreads(): number {
+  const env = Number(process.env.SELF_TRACE_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return 2;
+}

@@ -16,7 +16,7 @@ export function productBuilds({ production = false } = {}) {
   return [
     { ...common, ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode', ...nativeExternals] },
     { ...common, ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', external: nativeExternals },
-    { ...common, ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', external: nativeExternals },
+    { ...common, ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', external: nativeExternals },
     {
       ...common, bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', logLevel: 'warning',
       entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist',

@@ -1,4 +1,4 @@
-// Entry of the `self-trace` CLI (dist/cli.js): dispatches to a sub-command; every capability adds its own.
+// The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
 
@@ -47,14 +47,3 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     return EXIT.failed;
   }
 }
-
-/** Runs the CLI on this process's arguments and streams; bin/self-trace calls this. */
-export function runFromProcess(): Promise<void> {
-  const context: CliContext = {
-    io: { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
-    distDir: __dirname,
-  };
-  return main(process.argv.slice(2), context).then((code) => { process.exitCode = code; });
-}
-
-if (require.main === module) void runFromProcess();

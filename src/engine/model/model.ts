@@ -45,7 +45,7 @@ export class Model {
     const arch = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : raw.model_type === 'gpt2' ? 'GPT2LMHeadModel' : undefined;
     if (!arch || !isSupportedArchitecture(arch)) {
       throw new EngineError(
-        'UNSUPPORTED',
+        'unsupported',
         `${file}: architecture ${JSON.stringify(arch ?? raw.model_type ?? null)} is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}.`,
       );
     }
@@ -74,7 +74,7 @@ export class Model {
   tokenize(text: string): PromptToken[] {
     const tokens = this.tokenizer.encode(text);
     if (tokens.length > this.config.nCtx) {
-      throw new EngineError('BAD_INPUT', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+      throw new EngineError('badInput', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
     }
     return tokens;
   }
@@ -116,12 +116,12 @@ export class Model {
   }
 
   private checkIds(ids: number[]): void {
-    if (ids.length === 0) throw new EngineError('BAD_INPUT', 'The prompt is empty.');
+    if (ids.length === 0) throw new EngineError('badInput', 'The prompt is empty.');
     if (ids.length > this.config.nCtx) {
-      throw new EngineError('BAD_INPUT', `The prompt is ${ids.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+      throw new EngineError('badInput', `The prompt is ${ids.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
     }
     const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= this.config.dVocab);
-    if (bad !== undefined) throw new EngineError('BAD_INPUT', `Token id ${bad} is outside the vocabulary (0…${this.config.dVocab - 1}).`);
+    if (bad !== undefined) throw new EngineError('badInput', `Token id ${bad} is outside the vocabulary (0…${this.config.dVocab - 1}).`);
   }
 }
 

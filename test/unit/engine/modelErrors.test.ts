@@ -46,11 +46,11 @@ async function rejects(dir: string, code: EngineErrorCode, message: RegExp): Pro
 }
 
 test('a missing model folder, config.json, tokenizer.json or model.safetensors is named', async () => {
-  await rejects('/nonexistent/model', 'FILE_NOT_FOUND', /\/nonexistent\/model/);
+  await rejects('/nonexistent/model', 'fileNotFound', /\/nonexistent\/model/);
   for (const f of ['config.json', 'tokenizer.json', 'model.safetensors']) {
     const dir = copyFixture();
     fs.rmSync(path.join(dir, f));
-    await rejects(dir, 'FILE_NOT_FOUND', new RegExp(f.replace('.', '\\.')));
+    await rejects(dir, 'fileNotFound', new RegExp(f.replace('.', '\\.')));
   }
 });
 
@@ -58,7 +58,7 @@ test('a truncated safetensors file is reported with its path', async () => {
   const dir = copyFixture();
   const f = path.join(dir, 'model.safetensors');
   fs.truncateSync(f, fs.statSync(f).size - 100);
-  await rejects(dir, 'BAD_FILE', /model\.safetensors.*truncated/);
+  await rejects(dir, 'badFile', /model\.safetensors.*truncated/);
 });
 
 test('a header that lies about a tensor size is reported with the tensor and the file', async () => {
@@ -71,28 +71,28 @@ test('a header that lies about a tensor size is reported with the tensor and the
   const h = Buffer.from(JSON.stringify(header).padEnd(n, ' '));
   assert.equal(h.length, n);
   fs.writeFileSync(f, Buffer.concat([buf.subarray(0, 8), h, buf.subarray(8 + n)]));
-  await rejects(dir, 'BAD_FILE', /model\.safetensors.*"transformer\.wpe\.weight".*needs/);
+  await rejects(dir, 'badFile', /model\.safetensors.*"transformer\.wpe\.weight".*needs/);
 });
 
 test('a missing tensor is named', async () => {
   const dir = copyFixture();
   editWeights(dir, (n, t) => (n === 'transformer.h.1.mlp.c_fc.bias' ? undefined : t));
-  await rejects(dir, 'MISSING_TENSOR', /"transformer\.h\.1\.mlp\.c_fc\.bias".*gpt2-bad-/);
+  await rejects(dir, 'missingTensor', /"transformer\.h\.1\.mlp\.c_fc\.bias".*gpt2-bad-/);
 });
 
 test('a tensor whose shape disagrees with config.json is named with both shapes', async () => {
   const dir = copyFixture();
   editWeights(dir, (n, t) => (n === 'transformer.h.0.attn.c_attn.weight' ? { shape: [72, 24], data: t.data } : t)); // nn.Linear layout
-  await rejects(dir, 'BAD_SHAPE', /"transformer\.h\.0\.attn\.c_attn\.weight".*\[72,24\].*\[24,72\]/);
+  await rejects(dir, 'badShape', /"transformer\.h\.0\.attn\.c_attn\.weight".*\[72,24\].*\[24,72\]/);
 });
 
 test('an unsupported architecture or activation is refused, naming config.json', async () => {
   const dir = copyFixture();
   editConfig(dir, (c) => (c.architectures = ['MambaForCausalLM']));
-  await rejects(dir, 'UNSUPPORTED', /config\.json.*"MambaForCausalLM".*GPT2LMHeadModel/);
+  await rejects(dir, 'unsupported', /config\.json.*"MambaForCausalLM".*GPT2LMHeadModel/);
   const dir2 = copyFixture();
   editConfig(dir2, (c) => (c.activation_function = 'relu'));
-  await rejects(dir2, 'UNSUPPORTED', /config\.json.*"relu"/);
+  await rejects(dir2, 'unsupported', /config\.json.*"relu"/);
 });
 
 test('an unsupported dtype is refused, naming the tensor and the file', async () => {
@@ -103,7 +103,7 @@ test('an unsupported dtype is refused, naming the tensor and the file', async ()
   const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   header['transformer.ln_f.bias'].dtype = 'I32'; // same byte size as F32
   fs.writeFileSync(f, Buffer.concat([buf.subarray(0, 8), Buffer.from(JSON.stringify(header).padEnd(n, ' ')), buf.subarray(8 + n)]));
-  await rejects(dir, 'UNSUPPORTED', /"transformer\.ln_f\.bias".*model\.safetensors.*I32/);
+  await rejects(dir, 'unsupported', /"transformer\.ln_f\.bias".*model\.safetensors.*I32/);
 });
 
 test('BF16 weights load and run (converted to fp32)', async () => {
@@ -141,14 +141,14 @@ test('a prompt longer than the context and an empty prompt are errors, not crash
   const long = 'x'.repeat(model.config.nCtx); // + BOS = nCtx + 1 tokens
   assert.throws(
     () => model.tokenize(long),
-    (e: unknown) => e instanceof EngineError && e.code === 'BAD_INPUT' && /17 tokens.*context is 16/.test(e.message),
+    (e: unknown) => e instanceof EngineError && e.code === 'badInput' && /17 tokens.*context is 16/.test(e.message),
   );
   assert.equal(model.tokenize('x'.repeat(model.config.nCtx - 1)).length, model.config.nCtx);
   assert.throws(
     () => model.tokenize(''),
-    (e: unknown) => e instanceof EngineError && e.code === 'BAD_INPUT' && /empty/.test(e.message),
+    (e: unknown) => e instanceof EngineError && e.code === 'badInput' && /empty/.test(e.message),
   );
-  await assert.rejects(model.forward([]), (e: unknown) => e instanceof EngineError && e.code === 'BAD_INPUT');
+  await assert.rejects(model.forward([]), (e: unknown) => e instanceof EngineError && e.code === 'badInput');
   await assert.rejects(model.forward(new Array(17).fill(1)), (e: unknown) => e instanceof EngineError && /context/.test(e.message));
   await assert.rejects(model.forward([1, 9999]), (e: unknown) => e instanceof EngineError && /9999.*vocabulary/.test(e.message));
   model.dispose();

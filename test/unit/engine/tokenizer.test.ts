@@ -63,6 +63,6 @@ test('offsets map byte-level tokens back to UTF-16 ranges of non-ASCII text; par
 test('an empty prompt is an error', () => {
   assert.throws(
     () => tok().encode(''),
-    (e: unknown) => e instanceof EngineError && e.code === 'BAD_INPUT' && /empty/.test(e.message),
+    (e: unknown) => e instanceof EngineError && e.code === 'badInput' && /empty/.test(e.message),
   );
 });

@@ -1,5 +1,6 @@
 // The shape of a `self-trace` sub-command: a name, a one-line summary, its usage, and a run function that
 // writes through the given streams and returns the exit code.
+import * as path from 'node:path';
 
 export interface CliIO {
   readonly out: (text: string) => void;
@@ -21,3 +22,6 @@ export interface CliCommand {
 
 /** Exit codes: 0 success, 1 the command ran and failed, 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Where the embedded model lives next to the built bundles: the default `--model`. */
+export const embeddedModelDir = (distDir: string): string => path.resolve(distDir, '..', 'models', 'organism');

@@ -7,7 +7,7 @@ import { EngineError } from '../engine/errors';
 import { runSelfCheck, type SelfCheckResult } from '../engine/selfCheck';
 import { EngineWorkerClient } from '../engine/worker/client';
 import type { PingResult } from '../engine/worker/protocol';
-import { EXIT, type CliCommand } from './command';
+import { EXIT, embeddedModelDir, type CliCommand } from './command';
 
 interface DoctorReport {
   readonly ok: boolean;
@@ -38,7 +38,7 @@ export const doctor: CliCommand = {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
     const inProcess = await runSelfCheck().catch(failure);
     const worker = await pingWorker(path.join(distDir, 'worker.js')).catch(failure);
-    const modelDir = path.resolve(distDir, '..', 'models', 'organism');
+    const modelDir = embeddedModelDir(distDir);
     const report: DoctorReport = {
       ok: 'ok' in inProcess && inProcess.ok && 'selfCheck' in worker && worker.selfCheck?.ok === true,
       inProcess,

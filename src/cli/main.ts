@@ -1,8 +1,9 @@
 // The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
+import { run } from './run';
 
-export const commands: readonly CliCommand[] = [doctor];
+export const commands: readonly CliCommand[] = [doctor, run];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,5 +1,6 @@
 // A loaded checkpoint folder: config, weights, tokenizer and the forward session, loaded once and reused.
 import { EngineError, throwIfAborted } from '../errors';
+import type { ProgressSink } from '../progress';
 import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { GraphSession } from '../onnx/session';
 import { ARCHITECTURES, isSupportedArchitecture, type ModelWeights } from './architectures';
@@ -7,15 +8,9 @@ import { readRawConfig, type ModelConfig } from './config';
 import { TensorStore } from './safetensors';
 import { PromptTokenizer, type PromptToken } from './tokenizer';
 
-export interface LoadProgress {
-  message: string;
-  /** 0…1 when known */
-  fraction?: number;
-}
-
 export interface LoadOptions {
   signal?: AbortSignal;
-  onProgress?: (p: LoadProgress) => void;
+  onProgress?: ProgressSink;
   /** onnxruntime intra-op threads (default: the session helper's) */
   threads?: number;
 }
@@ -52,7 +47,7 @@ export class Model {
     const A = ARCHITECTURES[arch];
     const config = A.parseConfig(raw, file);
     const tokenizer = PromptTokenizer.load(dir, config);
-    onProgress?.({ message: 'Reading weights', fraction: 0.1 });
+    onProgress?.({ message: 'reading weights', fraction: 0.1 });
     const store = TensorStore.openFolder(dir);
     let weights: ModelWeights;
     try {
@@ -61,12 +56,12 @@ export class Model {
       store.close();
     }
     throwIfAborted(signal);
-    onProgress?.({ message: 'Building the forward graph', fraction: 0.5 });
+    onProgress?.({ message: 'building the forward graph', fraction: 0.5 });
     const graph = A.forwardGraph(config, weights);
     throwIfAborted(signal);
-    onProgress?.({ message: 'Starting onnxruntime', fraction: 0.7 });
+    onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
     const session = await GraphSession.create(graph, { threads: opts.threads });
-    onProgress?.({ message: 'Model ready', fraction: 1 });
+    onProgress?.({ message: 'model ready', fraction: 1 });
     return new Model(dir, config, weights, tokenizer, session, opts.threads);
   }
 
@@ -99,7 +94,7 @@ export class Model {
   /** The k most likely next tokens after the last position of `logits` [P, d_vocab]. */
   topNext(logits: Float32Array, k: number): NextToken[] {
     const V = this.config.dVocab;
-    return topK(logits.subarray(logits.length - V), k).map((t) => ({ ...t, token: this.tokenizer.decode(t.id) }));
+    return topK(logits.subarray(logits.length - V), k).map(({ id, prob, logit }) => ({ id, token: this.tokenizer.decode(id), prob, logit }));
   }
 
   /** A new session over a variant of the forward graph (frozen inputs, deltas); the caller disposes it. */

@@ -3,6 +3,7 @@
 import type { EngineErrorData, EngineErrorCode } from '../errors';
 import type { Progress } from '../progress';
 import type { SelfCheckResult } from '../selfCheck';
+import type { RunResult } from '../run';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -15,9 +16,18 @@ export interface PingResult {
   readonly selfCheck?: SelfCheckResult;
 }
 
+export interface RunParams {
+  /** Hugging Face checkpoint folder */
+  readonly modelDir: string;
+  readonly prompt: string;
+  /** how many next-token candidates to return */
+  readonly topK: number;
+}
+
 /** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
+  run: { params: RunParams; result: RunResult };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -43,6 +53,8 @@ const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >
 /** Parameter validators, one per method; the mapped type makes a missing one a compile error. */
 const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
+  run: (p): p is RunParams =>
+    isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
 };
 
 export function isMethodName(value: unknown): value is MethodName {

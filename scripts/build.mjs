@@ -43,6 +43,12 @@ export function testBuild(dir) {
   };
 }
 
+/** The end-to-end suite: its mocha entry (the extensionTestsPath) and every test/e2e test next to it. */
+export function e2eBuild() {
+  const tests = testBuild('test/e2e');
+  return { ...tests, entryPoints: ['test/e2e/index.ts', ...tests.entryPoints] };
+}
+
 export async function buildAll(configs) {
   await Promise.all(configs.map((c) => esbuild.build(c)));
 }

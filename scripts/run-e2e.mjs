@@ -5,14 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
-import { buildAll, findTests, productBuilds, root, testBuild } from './build.mjs';
+import { buildAll, e2eBuild, productBuilds, root } from './build.mjs';
 import { launchChromium, testOutputDir } from './chromium.mjs';
 import { deadline, makeSandbox, startCodeServer } from './code-server.mjs';
 
 const t0 = Date.now();
 const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
-const e2eBuild = testBuild('test/e2e');
-await buildAll([...productBuilds(), { ...e2eBuild, entryPoints: ['test/e2e/index.ts', ...findTests('test/e2e')] }]);
+await buildAll([...productBuilds(), e2eBuild()]);
 
 const sandbox = makeSandbox('e2e');
 const shots = testOutputDir('e2e');

@@ -3,7 +3,7 @@
 import type { GraphJson } from '../../src/protocol/graph-json';
 import { renderDetails } from './details';
 import { handleKey } from './keyboard';
-import { initLinkGraph, type LinkGraph } from './linkGraph';
+import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
 import { buildModel, targetNode, type GraphModel } from './model';
 import { graphWithState, stateFromGraph } from './qparams';
 import { labelOf } from './scene';
@@ -90,7 +90,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
     const scene = graph.scene();
-    toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length });
+    toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
     if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
     if (changed.has('clickedId') || changed.has('hoveredId')) {

@@ -2,7 +2,7 @@
 // two SVG layers (axes underneath, interaction marks on top), d3-zoom for pan and zoom, a quadtree for hover.
 // It reads the store and writes hover, click, pin and grouping changes back to it.
 import { quadtree, select, zoom, zoomIdentity, type Quadtree, type ZoomBehavior, type ZoomTransform } from 'd3';
-import { clear, drawEdges, drawNodes, glyphRadius, type Viewport } from './draw';
+import { clear, drawEdges, drawNodes, glyphRadius, type EdgeBudget, type Viewport } from './draw';
 import { layoutScene, type Layout, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
 import { renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
@@ -34,6 +34,11 @@ export interface LinkGraph {
 
 const MARGIN = { top: 40, right: 28, bottom: 70, left: 64 };
 const HOVER_RADIUS = 30;
+/** Background links: the strongest keep their width, the next are hairlines (see EdgeBudget). */
+export const BUDGET: EdgeBudget = { wide: 1500, hairline: 12000 };
+/** While zooming or dragging a slider, a smaller budget; the full one once the motion settles. */
+const MOTION_BUDGET: EdgeBudget = { wide: 600, hairline: 2500 };
+const SETTLE_MS = 160;
 const MAX_LABELS = 60;
 
 const SCENE_KEYS: readonly (keyof ViewState)[] = ['nodeThreshold', 'edgeThreshold', 'hideErrors', 'hideCommon', 'view', 'supernodes', 'positionFilter'];
@@ -57,6 +62,9 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
   let scene: Scene = buildScene(store.get());
   let layout: Layout = layoutFor(scene);
   let tree: Quadtree<number> = buildTree();
+  let strongest: SceneEdge[] = [];
+  let moving = false;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
   let inEdges: number[][] = [];
   let outEdges: number[][] = [];
   indexEdges();
@@ -76,6 +84,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
       inEdges[e.target].push(i);
       outEdges[e.source].push(i);
     });
+    strongest = [...scene.edges].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
   }
   function buildTree(): Quadtree<number> {
     return quadtree<number>().x((i) => layout.x[i]).y((i) => layout.y[i]).addAll([...scene.items.keys()]);
@@ -102,7 +111,8 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     const [edges, nodes] = canvases;
     const ve = viewport(edges);
     clear(ve);
-    drawEdges(ve, layout, scene.edges, palette);
+    const drawn = drawEdges(ve, layout, strongest, palette, false, moving ? MOTION_BUDGET : BUDGET);
+    root.attr('data-drawn-links', drawn);
     const vn = viewport(nodes);
     clear(vn);
     drawNodes(vn, layout, scene, palette);
@@ -130,6 +140,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
       const incident: SceneEdge[] = [];
       if (s.linkType !== 'output') for (const e of inEdges[focused]) incident.push(scene.edges[e]);
       if (s.linkType !== 'input') for (const e of outEdges[focused]) incident.push(scene.edges[e]);
+      incident.sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
       drawEdges(v, layout, incident, palette, true);
       for (const e of incident) fills.set(e.source === focused ? e.target : e.source, palette.edgeBuckets[edgeBucket(e.pct)]);
       drawNodes(v, layout, scene, palette, fills.keys(), fills);
@@ -179,6 +190,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     scene.items.forEach((it, i) => {
       if (it.kind === 'logit') {
         const n = model.nodes[it.members[0]];
+        if (layout.slot * transform.k < 34 && !n.isTarget) return; // crowded logits: only the target is named
         labels.push({ item: i, id: it.id, text: `${n.token.trim() || n.token}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
       } else if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
         labels.push({ item: i, id: it.id, text: it.label, placement: 'right' });
@@ -194,6 +206,16 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     const x = pointer?.x ?? transform.applyX(layout.x[item]);
     const y = pointer?.y ?? transform.applyY(layout.y[item]);
     showTooltip(tooltip, model, scene.items[item], x, y, size);
+  }
+
+  /** Marks the view as in motion: cheap frames now, one full-quality frame after the motion stops. */
+  function inMotion(): void {
+    moving = true;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => {
+      moving = false;
+      schedule('full');
+    }, SETTLE_MS);
   }
 
   // Redraws are coalesced into one animation frame; `full` wins over `focus`.
@@ -229,6 +251,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     .filter((event: Event) => event.type !== 'dblclick' && !(event instanceof MouseEvent && event.button !== 0))
     .on('zoom', (event: { transform: ZoomTransform }) => {
       transform = event.transform;
+      if (scene.edges.length > MOTION_BUDGET.wide + MOTION_BUDGET.hairline) inMotion();
       schedule('full');
     });
   over.call(zoomer).on('dblclick.zoom', null);
@@ -274,6 +297,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
       || (changed.has('clerps') && s.view === 'subgraph')
       || (changed.has('clickedId') && s.view === 'graph' && s.clickedId !== null && !scene.itemOfId.has(s.clickedId));
     if (needsScene) {
+      if (scene.edges.length > MOTION_BUDGET.wide + MOTION_BUDGET.hairline && (changed.has('nodeThreshold') || changed.has('edgeThreshold'))) inMotion();
       rescene();
       schedule('full');
     } else if (changed.has('cursorPosition')) schedule('full');

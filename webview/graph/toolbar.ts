@@ -16,7 +16,7 @@ export interface ToolbarHooks {
 }
 
 export interface Toolbar {
-  update(state: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>, counts: { nodes: number; links: number }): void;
+  update(state: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>, counts: { nodes: number; links: number; drawnLimit: number }): void;
   focusSearch(): void;
 }
 
@@ -66,7 +66,8 @@ export function initToolbar(el: HTMLElement, model: GraphModel, store: Store, ho
       if (changed.has('hideErrors')) hideErrors.property('checked', s.hideErrors);
       if (changed.has('hideCommon')) hideCommon.property('checked', s.hideCommon);
       group.text(s.grouping === null ? 'Group' : `Save group (${s.grouping.length})`).classed('active', s.grouping !== null);
-      status.text(`${formatCount(counts.nodes)} of ${formatCount(model.nodes.length)} nodes · ${formatCount(counts.links)} of ${formatCount(model.links.length)} links`);
+      const drawn = counts.drawnLimit < counts.links ? ` (strongest ${formatCount(counts.drawnLimit)} drawn; hover a node for all of its links)` : '';
+      status.text(`${formatCount(counts.nodes)} of ${formatCount(model.nodes.length)} nodes · ${formatCount(counts.links)} of ${formatCount(model.links.length)} links${drawn}`);
       root.attr('data-visible-nodes', counts.nodes);
     },
     focusSearch: () => (search.node() as HTMLElement).focus(),

@@ -20,13 +20,14 @@ const shots = testOutputDir('browser');
 const files: Record<string, [string, string]> = {
   '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
   '/media/panel.css': ['media/panel.css', 'text/css'],
+  '/dist/webview.css': ['dist/webview.css', 'text/css'],
 };
 
 before(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css` }));
+      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, graphStyleUri: `${origin}/dist/webview.css` }));
       return;
     }
     const file = files[req.url ?? ''];

@@ -20,7 +20,8 @@ export interface TokenHeat {
 export function bucketOf(score: number, maxAbs: number, levels = HEAT_LEVELS, gamma = 1): number {
   if (!Number.isFinite(score) || maxAbs <= 0) return 0;
   const t = Math.min(1, Math.abs(score) / maxAbs) ** gamma;
-  const level = Math.ceil(t * levels - 1e-9);
+  const level = Math.max(0, Math.ceil(t * levels - 1e-9));
+  if (level === 0) return 0;
   return score < 0 ? -level : level;
 }
 

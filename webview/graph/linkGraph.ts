@@ -347,7 +347,7 @@ function svgImage(svg: SVGSVGElement): Promise<HTMLImageElement> {
   const originals = svg.querySelectorAll('*');
   clone.querySelectorAll('*').forEach((el, i) => {
     const cs = getComputedStyle(originals[i]);
-    for (const prop of ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-size', 'font-family', 'font-weight', 'opacity', 'fill-opacity']) {
+    for (const prop of ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-linejoin', 'paint-order', 'font-size', 'font-family', 'font-weight', 'opacity', 'fill-opacity', 'white-space']) {
       (el as SVGElement).style.setProperty(prop, cs.getPropertyValue(prop));
     }
   });

@@ -212,7 +212,7 @@ test('showGraph replaces the pieces with the graph view; clicking a node asks th
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'graphState'));
   await send({ type: 'requestSnapshot', requestId: 'r1' });
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'snapshot'));
-  const snap = (await posted()).find((m) => m.type === 'snapshot') as { png: string };
+  const snap = (await posted()).find((m) => m.type === 'snapshot') as unknown as { png: string };
   assert.match(snap.png, /^data:image\/png;base64,/);
   fs.writeFileSync(path.join(shots, 'panel-graph-snapshot.png'), Buffer.from(snap.png.split(',')[1], 'base64'));
   await page.screenshot({ path: path.join(shots, 'panel-graph-light.png') });

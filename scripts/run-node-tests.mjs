@@ -2,6 +2,7 @@
 // and every <dir>/**/*.test.ts into out/, then runs them with node's test runner and the fake `vscode` preload.
 // usage: node scripts/run-node-tests.mjs test/unit [node --test options…]
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { buildAll, findTests, productBuilds, root, testBuild } from './build.mjs';
 
@@ -10,6 +11,9 @@ const tests = findTests(dir ?? '');
 if (tests.length === 0) throw new Error(`no ${dir}/**/*.test.ts found`);
 await buildAll([...productBuilds(), testBuild(dir)]);
 const bundles = tests.map((t) => path.join('out', t.replace(/\.ts$/, '.js')));
-const args = ['--require', './test/unit/vscode-stub.cjs', '--test', ...nodeOptions, ...bundles];
+// Plain ES-module tests (*.test.mjs) run as they are: they bundle their own page (test/browser/page.mjs).
+const modules = fs.existsSync(path.join(root, dir ?? '')) ? fs.readdirSync(path.join(root, dir), { recursive: true })
+  .filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(dir, f)).sort() : [];
+const args = ['--require', './test/unit/vscode-stub.cjs', '--test', ...nodeOptions, ...bundles, ...modules];
 const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -1,18 +1,28 @@
 // Entry of the graph panel page (dist/webview.js): registers the toolkit controls, restores the view state,
 // validates each host message, re-renders from the store and reports every render back to the host.
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 import { assertNever, parseToWebview, type ToWebview } from '../src/protocol/messages';
 import { renderEngineStatus } from './engineStatusView';
+import { registerToolkit } from './graph/toolkit';
+import { GraphView } from './graphView';
+import './graph/graph.css';
 import { renderPieces } from './piecesView';
 import { createStore, type ViewState } from './store';
 import { loadState, post, saveState } from './vscodeApi';
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeProgressRing());
+registerToolkit();
 
 const saved = loadState();
 const store = createStore({ selection: saved?.selection ?? null, engine: null, activePiece: saved?.activePiece ?? null });
 const piecesRoot = document.getElementById('pieces') as HTMLElement;
 const button = document.getElementById('check-engine') as HTMLElement;
+let savedGraph = saved?.graph;
+const graphView = new GraphView(document.getElementById('graph-root') as HTMLElement, {
+  post,
+  save: (view) => {
+    savedGraph = view;
+    saveState({ selection: store.get().selection, activePiece: store.get().activePiece, graph: view });
+  },
+}, savedGraph);
 
 function render(state: ViewState): void {
   const { selection, activePiece } = state;
@@ -30,7 +40,7 @@ function render(state: ViewState): void {
     },
   });
   renderEngineStatus(document, state.engine);
-  saveState({ selection, activePiece });
+  saveState({ selection, activePiece, graph: savedGraph });
   post({
     type: 'rendered',
     traceId: selection?.traceId ?? null,
@@ -46,6 +56,17 @@ function receive(message: ToWebview.Message): void {
       return store.update({ selection: message, activePiece: null });
     case 'engineStatus':
       return store.update({ engine: message.status });
+    case 'showGraph':
+      document.body.classList.add('graph-mode');
+      return graphView.show(message);
+    case 'traceStale':
+      return graphView.stale(message);
+    case 'editorFocus':
+      return graphView.editorFocus(message);
+    case 'selectNode':
+      return graphView.selectNode(message);
+    case 'requestSnapshot':
+      return void graphView.snapshot(message);
     default:
       return assertNever(message);
   }

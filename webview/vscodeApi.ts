@@ -1,11 +1,14 @@
 // The page's only channel to the host: typed posting and the persisted view state. acquireVsCodeApi may be
 // called once per page, so this module calls it once and keeps it private.
 import type { FromWebview, ToWebview } from '../src/protocol/messages';
+import type { SavedGraphView } from './graphView';
 
 /** What survives hiding the panel or reloading the window. */
 export interface PersistedState {
   readonly selection: ToWebview.ShowSelection | null;
   readonly activePiece: number | null;
+  /** The graph view's pins, supernodes, labels and thresholds for the trace it shows. */
+  readonly graph?: SavedGraphView;
 }
 
 interface VsCodeApi {

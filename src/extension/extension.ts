@@ -7,11 +7,16 @@ import { createEngineStatusBar } from './engineStatusBar';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
 import { SelectionTracer } from './selectionTracer';
 import { modelLocation } from './settings';
+import { registerTraceCommands, type Retrace } from './trace/traceCommands';
+import { createTraceStatusBar } from './trace/traceStatusBar';
+import { TraceView } from './trace/traceView';
 
 export interface SelfTracingApi {
   /** Fires each time the graph panel reports what it rendered. */
   readonly onDidRenderPanel: vscode.Event<FromWebview.Rendered>;
   readonly engine: Engine;
+  /** The current trace, its heatmap and hovers; `traces.show(...)` is where a traced graph enters the editor. */
+  readonly traces: TraceView;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -26,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     onRendered: (report) => rendered.fire(report),
     onCheckEngine: () => void tracer.checkEngine(),
     onRevealPiece: (traceId, index) => void tracer.revealPiece(traceId, index),
+    onGraphState: (traceId, qParams) => traces.updateViewState(traceId, qParams),
+    onRevealPosition: (traceId, ctx, focus) => void traces.revealPosition(traceId, ctx, focus),
   };
   const adopt = (created: GraphPanel): GraphPanel => {
     panel = created;
@@ -35,11 +42,21 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   };
   const openPanel = () => panel ?? adopt(GraphPanel.create(context.extensionUri, events));
   const tracer = new SelectionTracer(engine, openPanel, log);
+  const traces = new TraceView(openPanel, () => panel);
+  // ENGINE SEAM: re-tracing for another target or a prefix needs the attribution engine; until it is wired,
+  // say so. The lead replaces this with: trace request.text (towards request.target), then traces.show(result).
+  const retrace: Retrace = async (request) => {
+    log.info(`re-trace requested (${request.target ? `target ${JSON.stringify(request.target)}` : 'prefix'}); the engine cannot trace yet`);
+    await vscode.window.showInformationMessage('Self-Tracing: re-tracing needs the attribution engine, which this build does not include yet.');
+  };
 
   const location = modelLocation(context.extensionPath);
   log.info(`model: ${location.embedded ? 'embedded' : 'from settings'} ${location.modelPath}`);
 
   context.subscriptions.push(
+    traces,
+    createTraceStatusBar(traces.onDidChange),
+    ...registerTraceCommands({ traces, panel: () => panel, retrace, log }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
@@ -52,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     }),
     { dispose: () => panel?.dispose() },
   );
-  return { onDidRenderPanel: rendered.event, engine };
+  return { onDidRenderPanel: rendered.event, engine, traces };
 }
 
 export function deactivate(): void {

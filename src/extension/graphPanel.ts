@@ -11,6 +11,10 @@ export interface GraphPanelEvents {
   readonly onRendered: (report: FromWebview.Rendered) => void;
   readonly onCheckEngine: () => void;
   readonly onRevealPiece: (traceId: string, index: number) => void;
+  /** The page's pins, supernodes, labels and thresholds changed (kept for Export Graph). */
+  readonly onGraphState?: (traceId: string, qParams: FromWebview.GraphState['qParams']) => void;
+  /** A node was clicked: select its prompt position in the traced editor. */
+  readonly onRevealPosition?: (traceId: string, ctx: number, focus: boolean) => void;
 }
 
 /** Scripts only, and only the extension's own build and media folders are reachable from the page. */
@@ -24,6 +28,9 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
 export class GraphPanel implements vscode.Disposable {
   private selection: ToWebview.ShowSelection | undefined;
   private engineStatus: EngineStatus | undefined;
+  private graph: ToWebview.ShowGraph | undefined;
+  private stale: ToWebview.TraceStale | undefined;
+  private readonly snapshots = new Map<string, (png: string) => void>();
   private pageReady = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
@@ -44,7 +51,7 @@ export class GraphPanel implements vscode.Disposable {
     const { webview } = panel;
     const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    webview.html = panelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview.js'), styleUri: asUri('media', 'panel.css') });
+    webview.html = panelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview.js'), styleUri: asUri('media', 'panel.css'), graphStyleUri: asUri('dist', 'webview.css') });
     this.disposables.push(
       webview.onDidReceiveMessage((data: unknown) => this.receive(data)),
       panel.onDidDispose(() => this.dispose()),
@@ -58,6 +65,46 @@ export class GraphPanel implements vscode.Disposable {
   showSelection(message: Omit<ToWebview.ShowSelection, 'type'>): void {
     this.selection = { type: 'showSelection', ...message };
     this.post(this.selection);
+  }
+
+  /** Shows a graph (traced or opened from a file); the page keeps the view state of each trace. */
+  showGraph(message: Omit<ToWebview.ShowGraph, 'type'>): void {
+    this.graph = { type: 'showGraph', ...message };
+    this.stale = undefined;
+    this.post(this.graph);
+  }
+
+  get graphTraceId(): string | undefined {
+    return this.graph?.traceId;
+  }
+
+  markStale(traceId: string, stale: boolean): void {
+    this.stale = { type: 'traceStale', traceId, stale };
+    this.post(this.stale);
+  }
+
+  editorFocus(traceId: string, cursor: number | null, range: readonly [number, number] | null): void {
+    this.post({ type: 'editorFocus', traceId, cursor, range });
+  }
+
+  selectNode(traceId: string, nodeId: string, pin = false): void {
+    this.post({ type: 'selectNode', traceId, nodeId, pin });
+  }
+
+  /** A PNG of the graph view as drawn now; empty when the page cannot draw one in time. */
+  snapshot(timeoutMs = 10_000): Promise<string> {
+    if (!this.pageReady || !this.graph) return Promise.resolve('');
+    const requestId = `snap-${Date.now().toString(36)}-${this.snapshots.size}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(''), timeoutMs);
+      const finish = (png: string) => {
+        clearTimeout(timer);
+        this.snapshots.delete(requestId);
+        resolve(png);
+      };
+      this.snapshots.set(requestId, finish);
+      this.post({ type: 'requestSnapshot', requestId });
+    });
   }
 
   showEngineStatus(status: EngineStatus): void {
@@ -90,6 +137,9 @@ export class GraphPanel implements vscode.Disposable {
       case 'rendered': return this.events.onRendered(message);
       case 'checkEngine': return this.events.onCheckEngine();
       case 'revealPiece': return this.events.onRevealPiece(message.traceId, message.index);
+      case 'graphState': return this.events.onGraphState?.(message.traceId, message.qParams);
+      case 'revealPosition': return this.events.onRevealPosition?.(message.traceId, message.ctx, message.focus);
+      case 'snapshot': return this.snapshots.get(message.requestId)?.(message.png);
       default: return assertNever(message);
     }
   }
@@ -98,5 +148,7 @@ export class GraphPanel implements vscode.Disposable {
     this.pageReady = true;
     if (this.selection) this.post(this.selection);
     if (this.engineStatus) this.post({ type: 'engineStatus', status: this.engineStatus });
+    if (this.graph) this.post(this.graph);
+    if (this.stale) this.post(this.stale);
   }
 }

@@ -8,6 +8,8 @@ export interface PanelResources {
   readonly cspSource: string;
   readonly scriptUri: string;
   readonly styleUri: string;
+  /** The graph view's stylesheet, bundled next to the script (dist/webview.css). */
+  readonly graphStyleUri: string;
   readonly nonce: string;
 }
 
@@ -17,7 +19,7 @@ export function makeNonce(): string {
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResources): string {
+export function panelHtml({ cspSource, scriptUri, styleUri, graphStyleUri, nonce }: PanelResources): string {
   const csp = [
     "default-src 'none'",
     // the nonce lets the toolkit (FAST) probe :focus-visible support with a <style> element; nothing else is inline
@@ -34,6 +36,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResour
   <meta property="csp-nonce" content="${escapeAttr(nonce)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${escapeAttr(styleUri)}">
+  <link rel="stylesheet" href="${escapeAttr(graphStyleUri)}">
   <title>Self-Tracing</title>
 </head>
 <body>
@@ -50,6 +53,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResour
     <p id="empty">Select text in an editor and run <strong>Self-Tracing: Trace Selection</strong>.</p>
     <div id="pieces" role="list" aria-label="Pieces of the traced text"></div>
   </main>
+  <div id="graph-root" hidden></div>
   <script nonce="${escapeAttr(nonce)}" src="${escapeAttr(scriptUri)}"></script>
 </body>
 </html>

@@ -1,5 +1,6 @@
 // The messages between the extension host and the graph panel webview: one discriminated union per direction,
 // each validated on receipt (`parseToWebview` in the webview, `parseFromWebview` in the host).
+import { parseGraphJson, type GraphJson, type GraphQParams } from './graph-json';
 
 /** A run of the traced text; until the engine traces, pieces are words, spaces and punctuation. */
 export interface TextPiece {
@@ -27,7 +28,39 @@ export namespace ToWebview {
     readonly type: 'engineStatus';
     readonly status: EngineStatus;
   }
-  export type Message = ShowSelection | ShowEngineStatus;
+  /** A traced (or opened) graph for the graph view; `fileName` names where it came from. */
+  export interface ShowGraph {
+    readonly type: 'showGraph';
+    readonly traceId: string;
+    readonly graph: GraphJson;
+    readonly fileName: string;
+  }
+  /** The traced text changed under the trace (or changed back): the panel says the graph may no longer match. */
+  export interface TraceStale {
+    readonly type: 'traceStale';
+    readonly traceId: string;
+    readonly stale: boolean;
+  }
+  /** Editor → graph linking: the prompt position under the cursor, and the positions the selection covers. */
+  export interface EditorFocus {
+    readonly type: 'editorFocus';
+    readonly traceId: string;
+    readonly cursor: number | null;
+    readonly range: readonly [number, number] | null;
+  }
+  /** Select a node (from a hover's "Show in graph" or a context-menu action). */
+  export interface SelectNode {
+    readonly type: 'selectNode';
+    readonly traceId: string;
+    readonly nodeId: string;
+    readonly pin?: boolean;
+  }
+  /** Asks for a PNG of the graph view; answered with FromWebview.Snapshot. */
+  export interface RequestSnapshot {
+    readonly type: 'requestSnapshot';
+    readonly requestId: string;
+  }
+  export type Message = ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot;
 }
 
 export namespace FromWebview {
@@ -51,7 +84,27 @@ export namespace FromWebview {
     readonly traceId: string;
     readonly index: number;
   }
-  export type Message = Ready | Rendered | CheckEngine | RevealPiece;
+  /** The graph's durable view state changed (pins, supernodes, labels, thresholds), as qParams for export. */
+  export interface GraphState {
+    readonly type: 'graphState';
+    readonly traceId: string;
+    readonly qParams: GraphQParams;
+  }
+  /** A node was clicked (or "Show in editor" pressed): reveal its prompt position in the traced editor. */
+  export interface RevealPosition {
+    readonly type: 'revealPosition';
+    readonly traceId: string;
+    readonly ctx: number;
+    /** true: move the focus to the editor; false: only select and reveal. */
+    readonly focus: boolean;
+  }
+  export interface Snapshot {
+    readonly type: 'snapshot';
+    readonly requestId: string;
+    /** `data:image/png;base64,…`, or empty when drawing failed. */
+    readonly png: string;
+  }
+  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot;
 }
 
 type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
@@ -80,6 +133,32 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       if (!isRecord(status) || !isEngineState(status.state) || !isString(status.message)) return fail('engineStatus: bad status');
       return { ok: true, message: { type: 'engineStatus', status: { state: status.state, message: status.message } } };
     }
+    case 'showGraph': {
+      const { traceId, graph, fileName } = data;
+      if (!isString(traceId) || !isString(fileName)) return fail('showGraph: traceId and fileName must be strings');
+      const parsed = parseGraphJson(graph);
+      if (!parsed.ok) return fail(`showGraph: ${parsed.reason}`);
+      return { ok: true, message: { type: 'showGraph', traceId, graph: parsed.graph, fileName } };
+    }
+    case 'traceStale': {
+      const { traceId, stale } = data;
+      if (!isString(traceId) || typeof stale !== 'boolean') return fail('traceStale: bad fields');
+      return { ok: true, message: { type: 'traceStale', traceId, stale } };
+    }
+    case 'editorFocus': {
+      const { traceId, cursor, range } = data;
+      if (!isString(traceId) || !(cursor === null || isIndex(cursor))) return fail('editorFocus: bad traceId or cursor');
+      if (!(range === null || (Array.isArray(range) && range.length === 2 && range.every(isIndex)))) return fail('editorFocus: bad range');
+      return { ok: true, message: { type: 'editorFocus', traceId, cursor, range: range === null ? null : [range[0], range[1]] } };
+    }
+    case 'selectNode': {
+      const { traceId, nodeId, pin } = data;
+      if (!isString(traceId) || !isString(nodeId) || !(pin === undefined || typeof pin === 'boolean')) return fail('selectNode: bad fields');
+      return { ok: true, message: { type: 'selectNode', traceId, nodeId, ...(pin === undefined ? {} : { pin }) } };
+    }
+    case 'requestSnapshot':
+      if (!isString(data.requestId)) return fail('requestSnapshot: requestId must be a string');
+      return { ok: true, message: { type: 'requestSnapshot', requestId: data.requestId } };
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);
   }
@@ -101,6 +180,21 @@ export function parseFromWebview(data: unknown): Parsed<FromWebview.Message> {
       const { traceId, index } = data;
       if (!isString(traceId) || !isIndex(index)) return fail('revealPiece: bad fields');
       return { ok: true, message: { type: 'revealPiece', traceId, index } };
+    }
+    case 'graphState': {
+      const { traceId, qParams } = data;
+      if (!isString(traceId) || !isRecord(qParams)) return fail('graphState: bad fields');
+      return { ok: true, message: { type: 'graphState', traceId, qParams: qParams as GraphQParams } };
+    }
+    case 'revealPosition': {
+      const { traceId, ctx, focus } = data;
+      if (!isString(traceId) || !isIndex(ctx) || typeof focus !== 'boolean') return fail('revealPosition: bad fields');
+      return { ok: true, message: { type: 'revealPosition', traceId, ctx, focus } };
+    }
+    case 'snapshot': {
+      const { requestId, png } = data;
+      if (!isString(requestId) || !isString(png) || !(png === '' || png.startsWith('data:image/png;base64,'))) return fail('snapshot: bad fields');
+      return { ok: true, message: { type: 'snapshot', requestId, png } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -20,13 +20,14 @@ const shots = testOutputDir('browser');
 const files: Record<string, [string, string]> = {
   '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
   '/media/panel.css': ['media/panel.css', 'text/css'],
+  '/dist/webview.css': ['dist/webview.css', 'text/css'],
 };
 
 before(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css` }));
+      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, graphStyleUri: `${origin}/dist/webview.css` }));
       return;
     }
     const file = files[req.url ?? ''];
@@ -185,3 +186,37 @@ for (const theme of ['dark', 'light'] as const) {
     await page.close();
   });
 }
+
+test('showGraph replaces the pieces with the graph view; clicking a node asks the host to reveal its token', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, posted, send, problems } = await openPanel('light');
+  await page.setViewportSize({ width: 1280, height: 760 });
+  await send(ready);
+  await send({ type: 'showGraph', traceId: 'trace-7', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  assert.equal(await page.locator('.graph-host').getAttribute('data-visible-nodes'), '21');
+  assert.equal(await page.locator('#empty').isVisible(), false);
+  const p = await page.evaluate(() => {
+    const host = document.querySelector('.graph-host')!.getBoundingClientRect();
+    const tokens = [...document.querySelectorAll('.token-label')].map((t) => t.getBoundingClientRect());
+    return { x: host.x, y: host.y, tokens: tokens.length };
+  });
+  assert.equal(p.tokens, 11);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+  await send({ type: 'selectNode', traceId: 'trace-7', nodeId: '1_230_9' });
+  await page.locator('.details[data-node="1_230_9"]').waitFor();
+  const revealed = (await posted()).find((m) => m.type === 'revealPosition');
+  assert.deepEqual(revealed, { type: 'revealPosition', traceId: 'trace-7', ctx: 9, focus: false });
+  await send({ type: 'traceStale', traceId: 'trace-7', stale: true });
+  assert.equal(await page.locator('.stale-banner').isVisible(), true);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'graphState'));
+  await send({ type: 'requestSnapshot', requestId: 'r1' });
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'snapshot'));
+  const snap = (await posted()).find((m) => m.type === 'snapshot') as unknown as { png: string };
+  assert.match(snap.png, /^data:image\/png;base64,/);
+  fs.writeFileSync(path.join(shots, 'panel-graph-snapshot.png'), Buffer.from(snap.png.split(',')[1], 'base64'));
+  await page.screenshot({ path: path.join(shots, 'panel-graph-light.png') });
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import { EngineError } from '../../src/engine/errors';
 import type { SelfTracingApi } from '../../src/extension/extension';
+import type { GraphJson } from '../../src/protocol/graph-json';
 import type { FromWebview } from '../../src/protocol/messages';
+import dallas from '../fixtures/graphs/dallas-austin.graph.json';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 
@@ -69,5 +71,26 @@ describe('Self-Tracing in a real extension host', () => {
 
   it('an engine call whose signal is aborted is cancelled', async () => {
     await assert.rejects(api.engine.check({ signal: AbortSignal.abort() }), (e: unknown) => EngineError.is(e, 'cancelled'));
+  });
+
+  it('a traced graph shades its prompt and answers hovers there, until the text under it changes', async () => {
+    const graph = dallas as unknown as GraphJson;
+    const text = graph.selfTracing!.source!.text!;
+    const prefix = '# Notes\n\n';
+    const document = await vscode.workspace.openTextDocument({ content: `${prefix}${text}\n`, language: 'markdown' });
+    await vscode.window.showTextDocument(document);
+    api.traces.show({ graph, fileName: 'notes.md', document, baseOffset: prefix.length });
+    const at = document.positionAt(prefix.length + text.indexOf('Dallas') + 2);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at);
+    const markdown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(markdown, /` Dallas`/);
+    assert.match(markdown, /Show in graph/);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, document.positionAt(prefix.length + 2), 'x');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.equal(api.traces.current?.stale, true);
+    const after = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at);
+    assert.ok(!after.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Show in graph'))), 'a stale trace has no hovers');
+    await vscode.commands.executeCommand('selfTracing.clearTrace');
   });
 });

@@ -16,6 +16,8 @@ export interface FakeEditor {
   readonly document: vscode.TextDocument;
   selection: vscode.Selection;
   readonly revealed: vscode.Range[];
+  /** Ranges per decoration type key, as last set. */
+  readonly decorations: Map<string, vscode.Range[]>;
 }
 
 export interface FakeState {
@@ -27,10 +29,23 @@ export interface FakeState {
   readonly statusBarItems: { id: string; text: string; tooltip: string; shown: boolean; command?: string }[];
   settings: Record<string, { globalValue?: unknown; workspaceValue?: unknown }>;
   progress?: { options: vscode.ProgressOptions; reports: { message?: string }[]; cancel(): void };
+  readonly decorationTypes: { key: string; options: vscode.DecorationRenderOptions }[];
+  readonly hoverProviders: vscode.HoverProvider[];
+  readonly quickPicks: { items: vscode.QuickPickItem[]; options?: vscode.QuickPickOptions }[];
+  readonly dialogs: unknown[];
+  readonly files: Map<string, Uint8Array>;
+  /** Answers for the next quick picks, input boxes and dialogs, in order. */
+  readonly answers: unknown[];
+}
+
+export interface FakeEvents {
+  readonly changeText: vscode.EventEmitter<vscode.TextDocumentChangeEvent>;
+  readonly selection: vscode.EventEmitter<vscode.TextEditorSelectionChangeEvent>;
 }
 
 export interface FakeControls {
   readonly state: FakeState;
+  readonly events: FakeEvents;
   openEditor(text: string, options?: { fileName?: string; start?: number; end?: number }): FakeEditor;
   reset(): void;
 }

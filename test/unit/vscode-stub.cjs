@@ -26,6 +26,8 @@ class Selection extends Range {
   constructor(anchor, active) { super(anchor, active); this.anchor = anchor; this.active = active; }
 }
 class ThemeColor { constructor(id) { this.id = id; } }
+class MarkdownString { constructor(value = '', supportThemeIcons = false) { this.value = value; this.supportThemeIcons = supportThemeIcons; } }
+class Hover { constructor(contents, range) { this.contents = contents; this.range = range; } }
 
 function createTextDocument(text, fileName = '/workspace/untitled.txt') {
   const lineStarts = [0];
@@ -49,10 +51,24 @@ function createTextDocument(text, fileName = '/workspace/untitled.txt') {
 }
 
 function createEditor(document, selection) {
-  return { document, selection, revealed: [], revealRange(range) { this.revealed.push(range); } };
+  const editor = {
+    document, selection, revealed: [], decorations: new Map(),
+    revealRange(range) { this.revealed.push(range); },
+    setDecorations(type, ranges) { editor.decorations.set(type.key, ranges); },
+  };
+  return editor;
 }
 
-const state = { commands: new Map(), panels: [], serializers: new Map(), messages: [], logs: [], settings: {}, statusBarItems: [] };
+const state = {
+  commands: new Map(), panels: [], serializers: new Map(), messages: [], logs: [], settings: {}, statusBarItems: [],
+  decorationTypes: [], hoverProviders: [], quickPicks: [], dialogs: [], files: new Map(),
+  /** Answers the next quick pick / input box / open or save dialog would get (shifted in order). */
+  answers: [],
+};
+const events = {
+  changeText: new EventEmitter(), visibleEditors: new EventEmitter(), selection: new EventEmitter(), configuration: new EventEmitter(),
+};
+const nextAnswer = (what) => { state.dialogs.push(what); return state.answers.shift(); };
 
 function createWebviewPanel(viewType, title, showOptions, options) {
   const received = new EventEmitter();
@@ -85,7 +101,17 @@ const showMessage = (severity) => async (message, ...actions) => { state.message
 
 const vscode = {
   version: '1.100.0-fake',
-  Uri, EventEmitter, Disposable, Position, Range, Selection, ThemeColor,
+  Uri, EventEmitter, Disposable, Position, Range, Selection, ThemeColor, MarkdownString, Hover,
+  OverviewRulerLane: { Left: 1, Center: 2, Right: 4, Full: 7 },
+  DecorationRangeBehavior: { OpenOpen: 0, ClosedClosed: 1, OpenClosed: 2, ClosedOpen: 3 },
+  QuickPickItemKind: { Separator: -1, Default: 0 },
+  FileType: { File: 1, Directory: 2 },
+  languages: {
+    registerHoverProvider(selector, provider) {
+      state.hoverProviders.push(provider);
+      return { dispose: () => state.hoverProviders.splice(state.hoverProviders.indexOf(provider), 1) };
+    },
+  },
   ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
   StatusBarAlignment: { Left: 1, Right: 2 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
@@ -104,6 +130,18 @@ const vscode = {
   },
   window: {
     activeTextEditor: undefined,
+    get visibleTextEditors() { return vscode.window.activeTextEditor ? [vscode.window.activeTextEditor] : []; },
+    onDidChangeVisibleTextEditors: events.visibleEditors.event,
+    onDidChangeTextEditorSelection: events.selection.event,
+    createTextEditorDecorationType(options) {
+      const type = { key: `decoration-${state.decorationTypes.length}`, options, dispose() {} };
+      state.decorationTypes.push(type);
+      return type;
+    },
+    async showQuickPick(items, options) { state.quickPicks.push({ items: await items, options }); return nextAnswer('quickPick'); },
+    async showInputBox(options) { return nextAnswer({ inputBox: options }); },
+    async showOpenDialog(options) { return nextAnswer({ openDialog: options }); },
+    async showSaveDialog(options) { return nextAnswer({ saveDialog: options }); },
     createWebviewPanel,
     createOutputChannel,
     createStatusBarItem(id, alignment, priority) {
@@ -132,6 +170,22 @@ const vscode = {
   },
   workspace: {
     isTrusted: true,
+    workspaceFolders: undefined,
+    onDidChangeTextDocument: events.changeText.event,
+    onDidChangeConfiguration: events.configuration.event,
+    fs: {
+      async stat(uri) {
+        const data = state.files.get(uri.toString());
+        if (!data) throw new Error(`ENOENT ${uri.toString()}`);
+        return { type: 1, size: data.length, ctime: 0, mtime: 0 };
+      },
+      async readFile(uri) {
+        const data = state.files.get(uri.toString());
+        if (!data) throw new Error(`ENOENT ${uri.toString()}`);
+        return data;
+      },
+      async writeFile(uri, data) { state.files.set(uri.toString(), data); },
+    },
     getConfiguration(section) {
       const read = (key) => state.settings[`${section}.${key}`] ?? {};
       return {
@@ -139,12 +193,16 @@ const vscode = {
         inspect: (key) => ({ key: `${section}.${key}`, ...read(key) }),
       };
     },
-    async openTextDocument(uri) { return state.documents?.get(uri.toString()) ?? createTextDocument('', uri.fsPath); },
+    async openTextDocument(arg) {
+      if (arg && typeof arg === 'object' && 'content' in arg) return createTextDocument(arg.content, '/untitled/Untitled-1.md');
+      return state.documents?.get(arg.toString()) ?? createTextDocument('', arg.fsPath);
+    },
   },
 };
 
 vscode.__fake = {
   state,
+  events,
   createTextDocument,
   /** Opens `text` in a fake editor with the given selection offsets (the whole text by default). */
   openEditor(text, { fileName, start = 0, end = text.length } = {}) {
@@ -158,6 +216,9 @@ vscode.__fake = {
     state.commands.clear(); state.serializers.clear();
     state.panels.length = 0; state.messages.length = 0; state.logs.length = 0; state.statusBarItems.length = 0;
     state.settings = {}; state.documents = undefined; state.progress = undefined;
+    state.decorationTypes.length = 0; state.hoverProviders.length = 0; state.quickPicks.length = 0; state.dialogs.length = 0;
+    state.files.clear(); state.answers.length = 0;
+    for (const e of Object.values(events)) e.dispose();
     vscode.window.activeTextEditor = undefined;
     vscode.workspace.isTrusted = true;
   },

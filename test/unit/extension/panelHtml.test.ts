@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeNonce, panelHtml } from '../../../src/extension/panelHtml';
 
-const resources = { cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dist/webview.js', styleUri: 'vscode-webview://abc/media/panel.css', nonce: makeNonce() };
+const resources = { cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dist/webview.js', styleUri: 'vscode-webview://abc/media/panel.css', graphStyleUri: 'vscode-webview://abc/dist/webview.css', nonce: makeNonce() };
 
 function csp(html: string): Map<string, string> {
   const content = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];

@@ -1,0 +1,164 @@
+// The trace commands: Open Graph File, Export Graph, Clear Trace, Choose Target, Open Demo Prompts, and the
+// graph links used by hovers and the panel's context menu (Show in Graph, Trace from Here, Pin Node).
+import * as vscode from 'vscode';
+import { parseGraphJson, type GraphJson } from '../../protocol/graph-json';
+import type { GraphPanel } from '../graphPanel';
+import { DEMO_PROMPTS_MARKDOWN } from './demoPrompts';
+import type { TraceView } from './traceView';
+
+/** A re-trace the graph cannot answer by itself: another target, or a prefix of the traced text. */
+export interface RetraceRequest {
+  readonly text: string;
+  readonly uri?: vscode.Uri;
+  /** Trace towards this output token; `contrast` makes it "target versus contrast". */
+  readonly target?: { readonly token: string; readonly contrast?: string };
+}
+
+/** Where the engine plugs in: given a request, trace and call TraceView.show with the result. */
+export type Retrace = (request: RetraceRequest) => Promise<void>;
+
+/** Graph files larger than this are refused with a message rather than freezing the window. */
+export const MAX_GRAPH_BYTES = 200 * 1024 * 1024;
+
+export async function readGraphFile(uri: vscode.Uri): Promise<{ graph: GraphJson; warnings: string[] } | { error: string }> {
+  const stat = await vscode.workspace.fs.stat(uri);
+  if (stat.size > MAX_GRAPH_BYTES) return { error: `${uri.path.split('/').pop()} is ${(stat.size / 2 ** 20).toFixed(0)} MB; graphs over ${MAX_GRAPH_BYTES / 2 ** 20} MB are not opened. Prune it with a higher threshold first.` };
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+  } catch (err) {
+    return { error: `${uri.path.split('/').pop()} is not valid JSON (${(err as Error).message}).` };
+  }
+  const parsed = parseGraphJson(data);
+  return parsed.ok ? { graph: parsed.graph, warnings: parsed.warnings } : { error: `${uri.path.split('/').pop()} is not an attribution graph: ${parsed.reason}.` };
+}
+
+interface Deps {
+  readonly traces: TraceView;
+  readonly panel: () => GraphPanel | undefined;
+  readonly retrace: Retrace;
+  readonly log: vscode.LogOutputChannel;
+}
+
+export function registerTraceCommands({ traces, panel, retrace, log }: Deps): vscode.Disposable[] {
+  const openGraphFile = async (arg?: vscode.Uri) => {
+    const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({
+      canSelectMany: false, openLabel: 'Open Graph', filters: { 'Attribution graph JSON': ['json'] },
+    }))?.[0];
+    if (!uri) return;
+    const result = await readGraphFile(uri);
+    if ('error' in result) {
+      const again = await vscode.window.showErrorMessage(`Self-Tracing: ${result.error}`, 'Open Another…');
+      if (again) await openGraphFile();
+      return;
+    }
+    for (const w of result.warnings) log.warn(`${uri.toString()}: ${w}`);
+    traces.show({ graph: result.graph, fileName: uri.path.split('/').pop() ?? 'graph.json' });
+  };
+
+  const exportGraph = async () => {
+    const graph = traces.exportable();
+    if (!graph) {
+      await vscode.window.showWarningMessage('Self-Tracing: there is no graph to export; trace a selection or open a graph file first.');
+      return;
+    }
+    const kind = await vscode.window.showQuickPick([
+      { label: 'Graph JSON', description: 'circuit-tracer / Neuronpedia schema, with pins, supernodes and labels in qParams', id: 'json' },
+      { label: 'PNG image', description: 'the graph view as drawn now', id: 'png' },
+    ], { title: 'Export Graph' });
+    if (!kind) return;
+    const base = graph.metadata.slug || 'graph';
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind.id === 'json' ? `${base}.graph.json` : `${base}.png`),
+      filters: kind.id === 'json' ? { 'Graph JSON': ['json'] } : { 'PNG image': ['png'] },
+    });
+    if (!target) return;
+    if (kind.id === 'json') {
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(graph, null, 1)}\n`));
+    } else {
+      const png = (await panel()?.snapshot()) ?? '';
+      if (!png) {
+        await vscode.window.showErrorMessage('Self-Tracing: the graph panel could not draw an image; open the panel and try again.');
+        return;
+      }
+      await vscode.workspace.fs.writeFile(target, Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
+    }
+    log.info(`exported ${kind.id} to ${target.toString()}`);
+  };
+
+  const chooseTarget = async () => {
+    const t = traces.current;
+    const source = t?.graph.selfTracing?.source?.text;
+    if (!t || source === undefined) {
+      await vscode.window.showWarningMessage('Self-Tracing: trace a selection first; Choose Target re-traces its text.');
+      return;
+    }
+    const outputs = t.graph.selfTracing?.topOutputs ?? [];
+    const current = t.graph.selfTracing?.target?.token;
+    const items: (vscode.QuickPickItem & { token?: string; mode?: 'other' | 'contrast' })[] = [
+      ...outputs.map((o) => ({ label: JSON.stringify(o.token), description: `${(o.prob * 100).toFixed(1)}%${o.token === current ? ' · current target' : ''}`, token: o.token })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(edit) Another token…', mode: 'other' as const },
+      { label: '$(diff) A versus B…', mode: 'contrast' as const },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Choose the output to explain' });
+    if (!pick) return;
+    let target: RetraceRequest['target'];
+    if (pick.token !== undefined) target = { token: pick.token };
+    else if (pick.mode === 'other') {
+      const token = await vscode.window.showInputBox({ title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")' });
+      if (token === undefined || token === '') return;
+      target = { token };
+    } else {
+      const a = await vscode.window.showInputBox({ title: 'A versus B (1/2)', prompt: 'Token A, the answer to explain', value: current ?? '' });
+      if (!a) return;
+      const b = await vscode.window.showInputBox({ title: 'A versus B (2/2)', prompt: 'Token B, the alternative it beats' });
+      if (!b) return;
+      target = { token: a, contrast: b };
+    }
+    await retrace({ text: source, uri: t.uri, target });
+  };
+
+  const showInGraph = async (arg?: { traceId?: string; nodeId?: string }) => {
+    const t = traces.current;
+    const p = panel();
+    if (!t || !p || !arg?.nodeId || arg.traceId !== t.traceId) return;
+    p.selectNode(t.traceId, arg.nodeId);
+    p.reveal();
+  };
+
+  const traceFromHere = async (arg?: { traceId?: string; ctx?: number }) => {
+    const t = traces.current;
+    if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return;
+    const prefix = traces.prefixTo(arg.ctx);
+    if (prefix) await retrace(prefix);
+  };
+
+  /** Webview context menu on a node: VS Code passes the element's data-vscode-context. */
+  const pinNode = (ctx?: { nodeId?: string }) => {
+    const t = traces.current;
+    if (t && ctx?.nodeId) panel()?.selectNode(t.traceId, ctx.nodeId, true);
+  };
+  const revealNode = (ctx?: { nodeId?: string }) => {
+    const t = traces.current;
+    const node = t?.graph.nodes.find((n) => n.node_id === ctx?.nodeId);
+    if (t && node) void traces.revealPosition(t.traceId, node.ctx_idx, true);
+  };
+
+  const openDemoPrompts = async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: DEMO_PROMPTS_MARKDOWN });
+    await vscode.window.showTextDocument(doc);
+  };
+
+  return [
+    vscode.commands.registerCommand('selfTracing.openGraphFile', openGraphFile),
+    vscode.commands.registerCommand('selfTracing.exportGraph', exportGraph),
+    vscode.commands.registerCommand('selfTracing.clearTrace', () => traces.clear()),
+    vscode.commands.registerCommand('selfTracing.chooseTarget', chooseTarget),
+    vscode.commands.registerCommand('selfTracing.showInGraph', showInGraph),
+    vscode.commands.registerCommand('selfTracing.traceFromHere', traceFromHere),
+    vscode.commands.registerCommand('selfTracing.openDemoPrompts', openDemoPrompts),
+    vscode.commands.registerCommand('selfTracing.graph.pinNode', pinNode),
+    vscode.commands.registerCommand('selfTracing.graph.revealNode', revealNode),
+  ];
+}

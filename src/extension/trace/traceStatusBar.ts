@@ -1,0 +1,29 @@
+// The status bar item of the current trace: its top output and probability, "stale" when the text changed;
+// clicking it opens Choose Target.
+import * as vscode from 'vscode';
+import type { Trace } from './traceView';
+
+export function traceStatusText(trace: Trace | undefined): { text: string; tooltip: string } | undefined {
+  if (!trace) return undefined;
+  const target = trace.graph.selfTracing?.target;
+  const logit = trace.graph.nodes.find((n) => n.is_target_logit);
+  const token = target?.token ?? /^Output "([\s\S]*)" \(p=/.exec(logit?.clerp ?? '')?.[1] ?? '?';
+  const prob = target?.prob ?? logit?.token_prob;
+  const shown = `${JSON.stringify(token)}${prob !== undefined ? ` ${(prob * 100).toFixed(0)}%` : ''}`;
+  if (trace.stale) return { text: `$(warning) ${shown} (stale)`, tooltip: 'Self-Tracing: the traced text changed; trace again to update the graph and heatmap.' };
+  return { text: `$(type-hierarchy) ${shown}`, tooltip: `Self-Tracing: the traced output of ${trace.fileName}. Click to choose another target.` };
+}
+
+export function createTraceStatusBar(onDidChange: vscode.Event<Trace | undefined>): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('selfTracing.trace', vscode.StatusBarAlignment.Right, 99);
+  item.name = 'Self-Tracing Trace';
+  item.command = 'selfTracing.chooseTarget';
+  const sub = onDidChange((trace) => {
+    const status = traceStatusText(trace);
+    if (!status) return item.hide();
+    item.text = status.text;
+    item.tooltip = status.tooltip;
+    item.show();
+  });
+  return vscode.Disposable.from(item, sub);
+}

@@ -1,0 +1,212 @@
+// The current trace as the editor shows it: the graph in the panel, a per-token heatmap and hovers on the traced
+// text, editor ↔ graph linking, and staleness when the text under the trace changes. `show` is the one entry
+// point for a new graph, whether it comes from the engine or from a file.
+import * as vscode from 'vscode';
+import type { GraphJson, GraphQParams } from '../../protocol/graph-json';
+import type { GraphPanel } from '../graphPanel';
+import { HEAT_LEVELS, heatColorId, positionAt, positionsIn, tokenHeat, type HeatMode, type TokenHeat } from './heatmap';
+import { HOVER_COMMANDS, hoverMarkdown } from './hoverContent';
+
+/** What a trace hands to the editor. Token offsets in `graph.selfTracing` are relative to the traced text. */
+export interface TraceInput {
+  readonly graph: GraphJson;
+  /** Where the graph came from, for the panel title ("notes.md", "dallas.graph.json"). */
+  readonly fileName: string;
+  /** The traced document and the offset of the traced text in it; absent for a graph opened from a file. */
+  readonly document?: vscode.TextDocument;
+  readonly baseOffset?: number;
+}
+
+export interface Trace {
+  readonly traceId: string;
+  readonly graph: GraphJson;
+  readonly fileName: string;
+  readonly uri?: vscode.Uri;
+  /** Offset of the traced text in the document; moves when text before it is edited. */
+  baseOffset: number;
+  readonly length: number;
+  heat: TokenHeat[];
+  stale: boolean;
+  /** The latest view state from the panel (pins, supernodes, labels, thresholds). */
+  qParams: GraphQParams;
+}
+
+export class TraceView implements vscode.Disposable {
+  private trace: Trace | undefined;
+  private count = 0;
+  private readonly types = new Map<number, vscode.TextEditorDecorationType>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<Trace | undefined>();
+  /** Fires when a trace is shown, cleared or goes stale (the status bar listens). */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly openPanel: () => GraphPanel, private readonly currentPanel: () => GraphPanel | undefined) {
+    for (let level = 1; level <= HEAT_LEVELS; level++) {
+      for (const bucket of [level, -level]) {
+        const color = new vscode.ThemeColor(heatColorId(bucket));
+        this.types.set(bucket, vscode.window.createTextEditorDecorationType({
+          backgroundColor: color,
+          overviewRulerColor: color,
+          overviewRulerLane: vscode.OverviewRulerLane.Right,
+          borderRadius: '2px',
+          rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        }));
+      }
+    }
+    this.disposables.push(
+      ...this.types.values(),
+      this.changeEmitter,
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('selfTracing.heatmap')) this.recomputeHeat(); }),
+      vscode.languages.registerHoverProvider({ scheme: '*' }, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+    );
+  }
+
+  get current(): Trace | undefined {
+    return this.trace;
+  }
+
+  /** Shows a graph in the panel and, when it comes from a document, its heatmap. Returns the trace id. */
+  show(input: TraceInput): string {
+    const traceId = `trace-${++this.count}-${Date.now().toString(36)}`;
+    const offsets = input.graph.selfTracing?.tokenOffsets ?? [];
+    const length = offsets.reduce((m, [, end]) => Math.max(m, end), 0);
+    this.trace = {
+      traceId, graph: input.graph, fileName: input.fileName, uri: input.document?.uri, baseOffset: input.baseOffset ?? 0,
+      length, heat: [], stale: false, qParams: input.graph.qParams ?? {},
+    };
+    this.recomputeHeat();
+    const panel = this.openPanel();
+    panel.showGraph({ traceId, graph: input.graph, fileName: input.fileName });
+    panel.reveal();
+    this.changeEmitter.fire(this.trace);
+    return traceId;
+  }
+
+  clear(): void {
+    this.trace = undefined;
+    this.decorate();
+    this.changeEmitter.fire(undefined);
+  }
+
+  /** The current graph with the panel's view state in qParams and user labels in `clerp`. */
+  exportable(): GraphJson | undefined {
+    const t = this.trace;
+    if (!t) return undefined;
+    const clerps = new Map(Array.isArray(t.qParams.clerps) ? t.qParams.clerps : []);
+    return {
+      ...t.graph,
+      qParams: t.qParams,
+      nodes: t.graph.nodes.map((n) => {
+        const label = clerps.get(`${n.layer}_${n.feature}_${n.ctx_idx}`);
+        return label === undefined ? n : { ...n, clerp: label };
+      }),
+    };
+  }
+
+  updateViewState(traceId: string, qParams: GraphQParams): void {
+    if (this.trace?.traceId === traceId) this.trace.qParams = qParams;
+  }
+
+  /** Selects the characters of a prompt position in the traced editor. */
+  async revealPosition(traceId: string, ctx: number, focus: boolean): Promise<void> {
+    const t = this.trace;
+    const h = t?.traceId === traceId && !t.stale ? t.heat.find((x) => x.ctx === ctx) : undefined;
+    if (!t?.uri || !h) return;
+    const document = await vscode.workspace.openTextDocument(t.uri);
+    const range = new vscode.Range(document.positionAt(h.start), document.positionAt(h.end));
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus });
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** The traced text up to and including a position, for "Trace from here". */
+  prefixTo(ctx: number): { text: string; uri?: vscode.Uri } | undefined {
+    const t = this.trace;
+    const source = t?.graph.selfTracing?.source?.text;
+    const end = t?.graph.selfTracing?.tokenOffsets?.[ctx]?.[1];
+    if (!t || source === undefined || end === undefined) return undefined;
+    return { text: source.slice(0, end), uri: t.uri };
+  }
+
+  private recomputeHeat(): void {
+    const t = this.trace;
+    if (t && t.uri) {
+      const config = vscode.workspace.getConfiguration('selfTracing.heatmap');
+      const mode = config.get<HeatMode>('mode', 'total');
+      t.heat = config.get<boolean>('enabled', true) ? tokenHeat(t.graph, t.baseOffset, mode, config.get<number>('gamma', 1)) : [];
+    }
+    this.decorate();
+  }
+
+  private decorate(): void {
+    const t = this.trace;
+    for (const editor of vscode.window.visibleTextEditors) {
+      const mine = t && !t.stale && t.uri?.toString() === editor.document.uri.toString();
+      const byBucket = new Map<number, vscode.Range[]>();
+      if (mine) {
+        for (const h of t.heat) {
+          if (h.bucket === 0) continue;
+          const list = byBucket.get(h.bucket) ?? [];
+          list.push(new vscode.Range(editor.document.positionAt(h.start), editor.document.positionAt(h.end)));
+          byBucket.set(h.bucket, list);
+        }
+      }
+      for (const [bucket, type] of this.types) editor.setDecorations(type, byBucket.get(bucket) ?? []);
+    }
+  }
+
+  private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    const t = this.trace;
+    if (!t?.uri || t.stale || e.document.uri.toString() !== t.uri.toString() || e.contentChanges.length === 0) return;
+    const end = t.baseOffset + t.length;
+    let shift = 0;
+    for (const change of e.contentChanges) {
+      const from = change.rangeOffset;
+      const to = change.rangeOffset + change.rangeLength;
+      if (from >= end) continue; // after the traced text: nothing moves
+      if (to <= t.baseOffset) shift += change.text.length - change.rangeLength; // before it: the text moves
+      else {
+        t.stale = true; // inside it: the trace no longer describes this text
+        break;
+      }
+    }
+    if (t.stale) {
+      this.currentPanel()?.markStale(t.traceId, true);
+      this.changeEmitter.fire(t);
+    } else if (shift !== 0) {
+      t.baseOffset += shift;
+      t.heat = t.heat.map((h) => ({ ...h, start: h.start + shift, end: h.end + shift }));
+    }
+    this.decorate();
+  }
+
+  private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
+    const t = this.trace;
+    if (!t?.uri || t.stale || e.textEditor.document.uri.toString() !== t.uri.toString()) return;
+    const doc = e.textEditor.document;
+    const sel = e.selections[0];
+    const start = doc.offsetAt(sel.start);
+    const end = doc.offsetAt(sel.end);
+    const cursor = positionAt(t.heat, doc.offsetAt(sel.active))?.ctx ?? null;
+    const range = sel.isEmpty ? null : positionsIn(t.heat, start, end);
+    this.currentPanel()?.editorFocus(t.traceId, cursor, range);
+  }
+
+  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const t = this.trace;
+    if (!t?.uri || t.stale || document.uri.toString() !== t.uri.toString()) return undefined;
+    const h = positionAt(t.heat, document.offsetAt(position));
+    if (!h) return undefined;
+    const clerps = new Map(Array.isArray(t.qParams.clerps) ? t.qParams.clerps : []);
+    const md = new vscode.MarkdownString(hoverMarkdown(t.graph, t.traceId, h.ctx, t.stale, clerps), true);
+    md.isTrusted = { enabledCommands: HOVER_COMMANDS };
+    return new vscode.Hover(md, new vscode.Range(document.positionAt(h.start), document.positionAt(h.end)));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,187 @@
+// Attribution graph JSON in the circuit-tracer / Neuronpedia schema (research/graph-schema.json), plus our
+// extras under the one namespaced key `selfTracing` that other tools ignore. Shared by the engine's writer,
+// the extension host and the webview; imports nothing.
+
+export type FeatureType =
+  | 'cross layer transcoder'
+  | 'mlp reconstruction error'
+  | 'embedding'
+  | 'logit'
+  | 'lorsa'
+  | 'lorsa error'
+  | 'bias'
+  | 'unexplored node';
+
+export interface GraphMetadata {
+  slug: string;
+  /** Transcoder set (circuit-tracer) or model id (Neuronpedia). */
+  scan: string;
+  /** Decoded prompt tokens, BOS included, not whitespace-escaped. */
+  prompt_tokens: string[];
+  prompt: string;
+  node_threshold?: number;
+  /** 1: `node.feature` is Cantor-paired (layer, index). */
+  schema_version?: number;
+  transcoder_list?: string[];
+  feature_details?: Record<string, unknown>;
+  info?: Record<string, unknown>;
+  generation_settings?: Record<string, unknown>;
+  pruning_settings?: { node_threshold?: number; edge_threshold?: number };
+}
+
+/** Saved view state. Files from circuit-tracer's local server store some of these as strings; both read. */
+export interface GraphQParams {
+  pinnedIds?: string[] | string;
+  /** Each entry is `[label, node_id, node_id, …]`. */
+  supernodes?: string[][] | string;
+  linkType?: string;
+  clickedId?: string;
+  sg_pos?: string;
+  pruningThreshold?: number | string;
+  /** `[[featureId, label], …]` with featureId = `${layer}_${feature}_${ctx_idx}`, as circuit-tracer keys them. */
+  clerps?: [string, string][] | string;
+  /** Ours: the edge threshold (fraction of the target's input below which a link is hidden). */
+  edgeThreshold?: number | string;
+  [key: string]: unknown;
+}
+
+export interface GraphNode {
+  node_id: string;
+  feature: number | null;
+  layer: string | number;
+  ctx_idx: number;
+  feature_type: FeatureType | string;
+  jsNodeId: string;
+  clerp: string;
+  /** Cumulative influence score in (0, 1]: small = important (circuit-tracer's `cumulative_scores`). */
+  influence?: number | null;
+  activation?: number | null;
+  token_prob?: number;
+  is_target_logit?: boolean;
+  run_idx?: number;
+  reverse_ctx_idx?: number;
+}
+
+export interface GraphLink {
+  source: string;
+  target: string;
+  /** Raw signed direct effect adj[target, source]. */
+  weight: number;
+}
+
+/** Top activating example of a feature: tokens with their activations, centred on `train_token_ind`. */
+export interface FeatureExample {
+  tokens: string[];
+  tokens_acts_list: number[];
+  train_token_ind?: number;
+}
+
+/** What the feature index knows about one transcoder feature, keyed by `${layer}_${index}`. */
+export interface FeatureDetail {
+  label?: string;
+  top_logits?: string[];
+  bottom_logits?: string[];
+  activation_frequency?: number;
+  examples?: FeatureExample[];
+}
+
+/** Our extras. Every field is optional so graphs from other tools (which lack the key) still open. */
+export interface SelfTracingExtras {
+  version: 1;
+  /** The output the per-token scores explain; `contrast` is set for "A versus B" traces. */
+  target?: { token: string; tokenId?: number; prob?: number; nodeId?: string; contrast?: { token: string; tokenId?: number } };
+  /** Top next-token candidates for Choose Target. */
+  topOutputs?: { token: string; tokenId: number; prob: number }[];
+  /** Token ids per prompt position. */
+  tokenIds?: number[];
+  /** `[start, end)` per prompt position, in UTF-16 code units of the traced text (BOS gets an empty range). */
+  tokenOffsets?: [number, number][];
+  /** Per prompt position: attribution of that token to the target (total: through all paths, direct: embedding → logit). */
+  tokenScores?: { total: number[]; direct?: number[] };
+  /** Graph scores of the unpruned graph. */
+  scores?: { replacement?: number; completeness?: number };
+  /** Feature details keyed by `${layer}_${index}`. */
+  features?: Record<string, FeatureDetail>;
+  /** Source of the traced text, so a graph file can be tied back to its editor. */
+  source?: { uri?: string; documentVersion?: number; text?: string };
+}
+
+export interface GraphJson {
+  metadata: GraphMetadata;
+  qParams: GraphQParams;
+  nodes: GraphNode[];
+  links: GraphLink[];
+  qk_only_nodes?: unknown;
+  selfTracing?: SelfTracingExtras;
+}
+
+export type GraphParse = { ok: true; graph: GraphJson; warnings: string[] } | { ok: false; reason: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Checks what the panel relies on: Neuronpedia's required fields, unique node ids, links between known nodes.
+ * Problems a viewer can live with (dangling links, missing influence) become warnings, not failures.
+ */
+export function parseGraphJson(data: unknown): GraphParse {
+  if (!isRecord(data)) return { ok: false, reason: 'the file is not a JSON object' };
+  const { metadata, nodes, links } = data;
+  if (!isRecord(metadata)) return { ok: false, reason: 'missing "metadata" object' };
+  for (const key of ['slug', 'scan', 'prompt'] as const) {
+    if (!isString(metadata[key])) return { ok: false, reason: `metadata.${key} must be a string` };
+  }
+  if (!Array.isArray(metadata.prompt_tokens) || !metadata.prompt_tokens.every(isString)) {
+    return { ok: false, reason: 'metadata.prompt_tokens must be an array of strings' };
+  }
+  if (!Array.isArray(nodes)) return { ok: false, reason: 'missing "nodes" array' };
+  if (!Array.isArray(links)) return { ok: false, reason: 'missing "links" array' };
+  const warnings: string[] = [];
+  const ids = new Set<string>();
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as unknown;
+    if (!isRecord(n)) return { ok: false, reason: `nodes[${i}] is not an object` };
+    if (!isString(n.node_id)) return { ok: false, reason: `nodes[${i}].node_id must be a string` };
+    if (!isString(n.feature_type)) return { ok: false, reason: `node ${n.node_id}: feature_type must be a string` };
+    if (!Number.isInteger(n.ctx_idx)) return { ok: false, reason: `node ${n.node_id}: ctx_idx must be an integer` };
+    if (!(isString(n.layer) || Number.isInteger(n.layer))) return { ok: false, reason: `node ${n.node_id}: layer must be a string or integer` };
+    if (ids.has(n.node_id)) return { ok: false, reason: `node id ${n.node_id} appears twice` };
+    ids.add(n.node_id);
+    if (!isString(n.clerp)) n.clerp = '';
+    if (!isString(n.jsNodeId)) n.jsNodeId = n.node_id;
+    if (n.feature !== null && !Number.isInteger(n.feature)) n.feature = null;
+  }
+  let dangling = 0;
+  const kept: GraphLink[] = [];
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i] as unknown;
+    if (!isRecord(l) || !isString(l.source) || !isString(l.target) || !isFiniteNumber(l.weight)) {
+      return { ok: false, reason: `links[${i}] needs string source/target and a finite weight` };
+    }
+    if (ids.has(l.source) && ids.has(l.target)) kept.push(l as unknown as GraphLink);
+    else dangling++;
+  }
+  if (dangling > 0) warnings.push(`${dangling} link(s) name nodes that are not in the file; they were skipped`);
+  const qParams = isRecord(data.qParams) ? data.qParams : {};
+  if (!isRecord(data.qParams)) warnings.push('no qParams; starting with an empty view state');
+  const graph = { ...data, metadata, qParams, nodes, links: kept } as unknown as GraphJson;
+  if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
+    warnings.push('selfTracing is not an object; ignored');
+    delete graph.selfTracing;
+  }
+  return { ok: true, graph, warnings };
+}
+
+/** circuit-tracer's `featureId`: how labels (clerps) are keyed. */
+export const featureIdOf = (n: Pick<GraphNode, 'layer' | 'feature' | 'ctx_idx'>): string => `${n.layer}_${n.feature}_${n.ctx_idx}`;
+
+/** Inverse of the Cantor pairing used by schema 1: feature → (layer, index). */
+export function uncantor(z: number): { layer: number; index: number } {
+  const w = Math.floor((Math.sqrt(8 * z + 1) - 1) / 2);
+  const t = (w * (w + 1)) / 2;
+  const index = z - t;
+  return { layer: w - index, index };
+}
+
+export const cantor = (layer: number, index: number): number => ((layer + index) * (layer + index + 1)) / 2 + index;

@@ -1,0 +1,127 @@
+// Mounts the graph panel (summary, toolbar, link graph, side panel) for one graph into a page element.
+// Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
+import type { GraphJson } from '../../src/protocol/graph-json';
+import { renderDetails } from './details';
+import { handleKey } from './keyboard';
+import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
+import { buildModel, targetNode, type GraphModel } from './model';
+import { graphWithState, stateFromGraph } from './qparams';
+import { labelOf } from './scene';
+import { createStore, persisted, type PersistedState, type Store, type ViewState } from './store';
+import { renderSummary } from './summary';
+import { renderSupernodeList } from './supernodeList';
+import { readPalette } from './theme';
+import { initToolbar } from './toolbar';
+import { registerToolkit } from './toolkit';
+
+export interface GraphPanelHooks {
+  /** View state to keep across reloads (webview setState). Called after changes, debounced. */
+  readonly saveState?: (state: PersistedState) => void;
+  /** The user asked to see a node's token in the traced editor. */
+  readonly revealNode?: (nodeId: string, ctx: number) => void;
+  /** The user pointed at or clicked a node (the editor mirrors the position). */
+  readonly nodeSelected?: (nodeId: string | null, ctx: number | null) => void;
+}
+
+export interface GraphPanel {
+  readonly store: Store;
+  readonly model: GraphModel;
+  readonly graph: LinkGraph;
+  /** The graph with pins, supernodes, labels and thresholds saved into qParams. */
+  exportGraph(): GraphJson;
+  /** PNG data URL of the graph view. */
+  snapshot(): Promise<string>;
+  destroy(): void;
+}
+
+export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: GraphPanelHooks = {}, restored?: Partial<PersistedState>): GraphPanel {
+  registerToolkit();
+  root.replaceChildren();
+  root.classList.add('graph-panel');
+  const model = buildModel(graphJson);
+  const store = createStore({ ...stateFromGraph(graphJson), ...restored });
+
+  const part = (tag: string, cls: string, parent: HTMLElement = root) => {
+    const el = document.createElement(tag);
+    el.className = cls;
+    parent.appendChild(el);
+    return el;
+  };
+  const summaryEl = part('div', 'summary');
+  const toolbarEl = part('div', 'toolbar');
+  const body = part('div', 'panel-body');
+  const graphEl = part('div', 'graph-host', body);
+  const side = part('aside', 'side');
+  body.appendChild(side);
+  side.setAttribute('aria-label', 'Node details');
+  const detailsEl = part('section', 'details', side);
+  const supernodesEl = part('section', 'supernodes', side);
+  const announcer = part('div', 'sr-only');
+  announcer.setAttribute('aria-live', 'polite');
+
+  const graph = initLinkGraph(graphEl, model, store);
+  let palette = readPalette(graphEl);
+  const toolbar = initToolbar(toolbarEl, model, store, {
+    zoomIn: () => graph.zoomBy(1.5),
+    zoomOut: () => graph.zoomBy(1 / 1.5),
+    resetZoom: () => graph.resetZoom(),
+    jumpTo: (query) => {
+      const q = query.trim().toLowerCase();
+      const hit = graph.scene().items.find((it) => it.label.toLowerCase().includes(q) || model.nodes[it.members[0]]?.token.trim().toLowerCase() === q);
+      if (hit) store.set({ clickedId: hit.id, focusId: hit.id });
+    },
+  });
+  const actions = { revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined };
+  renderSummary(summaryEl, model, store);
+
+  const announce = (id: string) => {
+    const i = model.byId.get(id);
+    announcer.textContent = i === undefined ? id : `${labelOf(model.nodes[i], store.get().clerps)}, layer ${model.nodes[i].row}, position ${model.nodes[i].ctx}`;
+  };
+  graphEl.addEventListener('keydown', (event) => {
+    if (event.target !== graphEl) return;
+    const handled = handleKey(event, store, {
+      scene: graph.scene, positionOf: graph.positionOf, focusSearch: toolbar.focusSearch, zoomBy: graph.zoomBy, resetZoom: graph.resetZoom, announce,
+      startId: () => store.get().clickedId ?? targetNode(model)?.id ?? graph.scene().items[0]?.id ?? null,
+    });
+    if (handled) event.preventDefault();
+  });
+
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
+    const scene = graph.scene();
+    toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
+    if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
+    if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
+    if (changed.has('clickedId') || changed.has('hoveredId')) {
+      const id = s.hoveredId ?? s.clickedId;
+      const i = id === null ? undefined : model.byId.get(id);
+      hooks.nodeSelected?.(id, i === undefined ? null : model.nodes[i].ctx);
+    }
+    if (hooks.saveState && ![...changed].every((k) => k === 'hoveredId' || k === 'focusId' || k === 'search' || k === 'cursorPosition')) {
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => hooks.saveState!(persisted(store.get())), 200);
+    }
+  };
+  const unsubscribe = store.subscribe(update);
+  update(store.get(), new Set(Object.keys(store.get()) as (keyof ViewState)[]));
+
+  const themeWatcher = new MutationObserver(() => {
+    palette = readPalette(graphEl);
+    graph.refreshTheme();
+    renderDetails(detailsEl, model, store, palette, actions);
+  });
+  themeWatcher.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+
+  return {
+    store, model, graph,
+    exportGraph: () => graphWithState(graphJson, persisted(store.get()), (i) => model.nodes[i].featureId),
+    snapshot: () => graph.snapshot(),
+    destroy() {
+      unsubscribe();
+      themeWatcher.disconnect();
+      clearTimeout(saveTimer);
+      root.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// The one store of the graph panel's view state, with subscribers notified of the keys that changed.
+// The graph itself is not state: it comes in whole and is never persisted here.
+
+export type ViewMode = 'graph' | 'subgraph';
+export type LinkType = 'either' | 'input' | 'output' | 'both';
+
+export interface ViewState {
+  clickedId: string | null;
+  hoveredId: string | null;
+  /** The node the keyboard is on; drawn with a focus ring. */
+  focusId: string | null;
+  pinnedIds: string[];
+  /** `[label, node_id, …]` per supernode, as qParams store them. */
+  supernodes: string[][];
+  /** User labels keyed by featureId (`layer_feature_ctx`). */
+  clerps: Record<string, string>;
+  /** Show nodes whose cumulative influence is at most this (0…1). */
+  nodeThreshold: number;
+  /** Hide links carrying less than this share of their target's input (0…1). */
+  edgeThreshold: number;
+  hideErrors: boolean;
+  hideCommon: boolean;
+  view: ViewMode;
+  linkType: LinkType;
+  /** Members of the group being built, or null when not grouping. */
+  grouping: string[] | null;
+  search: string;
+  /** Prompt positions the editor selection covers; null shows all. */
+  positionFilter: [number, number] | null;
+  /** Prompt position under the editor's cursor; its nodes are highlighted. */
+  cursorPosition: number | null;
+}
+
+export type Listener = (state: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => void;
+
+export interface Store {
+  get(): Readonly<ViewState>;
+  set(patch: Partial<ViewState>): void;
+  subscribe(listener: Listener): () => void;
+}
+
+export const defaultViewState = (nodeThreshold = 0.8): ViewState => ({
+  clickedId: null, hoveredId: null, focusId: null, pinnedIds: [], supernodes: [], clerps: {},
+  nodeThreshold, edgeThreshold: 0, hideErrors: false, hideCommon: false, view: 'graph', linkType: 'either',
+  grouping: null, search: '', positionFilter: null, cursorPosition: null,
+});
+
+export function createStore(initial: ViewState): Store {
+  let state: ViewState = initial;
+  const listeners = new Set<Listener>();
+  return {
+    get: () => state,
+    set(patch) {
+      const changed = new Set<keyof ViewState>();
+      for (const key of Object.keys(patch) as (keyof ViewState)[]) {
+        if (patch[key] !== state[key]) changed.add(key);
+      }
+      if (changed.size === 0) return;
+      state = { ...state, ...patch };
+      for (const listener of listeners) listener(state, changed);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Keys that survive a reload (webview setState) and go into qParams; hover and search are momentary. */
+export const PERSISTED_KEYS = [
+  'clickedId', 'pinnedIds', 'supernodes', 'clerps', 'nodeThreshold', 'edgeThreshold', 'hideErrors', 'hideCommon', 'view', 'linkType',
+] as const satisfies readonly (keyof ViewState)[];
+
+export type PersistedState = Pick<ViewState, (typeof PERSISTED_KEYS)[number]>;
+
+export function persisted(state: ViewState): PersistedState {
+  const out: Partial<ViewState> = {};
+  for (const key of PERSISTED_KEYS) (out as Record<string, unknown>)[key] = state[key];
+  return out as PersistedState;
+}
+
+/** Toggles membership of `id` in a list, returning a new list. */
+export const toggled = (list: readonly string[], id: string): string[] =>
+  list.includes(id) ? list.filter((x) => x !== id) : [...list, id];

@@ -1,0 +1,50 @@
+// The hover tooltip: label, kind, layer, position, activation and influence of one scene item. Text only
+// (labels come from files and users), positioned beside the pointer within the graph's box.
+import { select } from 'd3';
+import { displayToken, formatNumber, formatPercent } from './format';
+import type { GraphModel } from './model';
+import { rowName } from './overlay';
+import type { SceneItem } from './scene';
+
+const KIND_NAMES: Record<SceneItem['kind'], string> = {
+  feature: 'Feature', attention: 'Attention feature', error: 'MLP error', embedding: 'Embedding', logit: 'Logit', bias: 'Bias', supernode: 'Supernode',
+};
+
+export function tooltipRows(model: GraphModel, item: SceneItem): [string, string][] {
+  if (item.kind === 'supernode') return [['Members', String(item.members.length)]];
+  const n = model.nodes[item.members[0]];
+  const rows: [string, string][] = [
+    ['Layer', rowName(n.row, model.nLayers)],
+    ['Position', `${n.ctx} "${displayToken(model.tokens[n.ctx] ?? '')}"`],
+  ];
+  if (n.kind === 'logit') rows.push(['Probability', formatNumber(n.prob)]);
+  if (n.activation !== null) rows.push(['Activation', formatNumber(n.activation, 2)]);
+  rows.push(['Influence', n.influence >= 1 ? '—' : `${formatNumber(n.influence)} (top ${formatPercent(n.influence)})`]);
+  return rows;
+}
+
+export function showTooltip(el: HTMLElement, model: GraphModel, item: SceneItem, x: number, y: number, bounds: { width: number; height: number }): void {
+  const root = select(el).attr('hidden', null).attr('data-id', item.id);
+  root.selectAll('div.tt-title').data([item.label]).join('div').attr('class', 'tt-title').text((d) => d);
+  root.selectAll('div.tt-kind').data([KIND_NAMES[item.kind]]).join('div').attr('class', 'tt-kind').text((d) => d);
+  root.selectAll('dl').data([0]).join('dl')
+    .selectAll('div')
+    .data(tooltipRows(model, item))
+    .join((enter) => {
+      const row = enter.append('div');
+      row.append('dt');
+      row.append('dd');
+      return row;
+    })
+    .call((row) => row.select('dt').text((d) => d[0]))
+    .call((row) => row.select('dd').text((d) => d[1]));
+  const { offsetWidth: w, offsetHeight: h } = el;
+  const left = x + 14 + w > bounds.width ? x - 14 - w : x + 14;
+  const top = Math.min(Math.max(4, y - h / 2), bounds.height - h - 4);
+  el.style.left = `${Math.max(4, left)}px`;
+  el.style.top = `${top}px`;
+}
+
+export function hideTooltip(el: HTMLElement): void {
+  el.hidden = true;
+}

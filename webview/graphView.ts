@@ -1,0 +1,84 @@
+// Hosts the graph panel inside the webview page: mounts it for each graph the extension sends, keeps its view
+// state across reloads (setState, keyed by trace), and turns its callbacks into protocol messages.
+import type { FromWebview, ToWebview } from '../src/protocol/messages';
+import { mountGraphPanel, type GraphPanel } from './graph/index';
+import { qParamsFromState } from './graph/qparams';
+import type { PersistedState as GraphViewState } from './graph/store';
+
+export interface SavedGraphView {
+  readonly traceId: string;
+  readonly view: GraphViewState;
+}
+
+export interface GraphViewHost {
+  post(message: FromWebview.Message): void;
+  save(view: SavedGraphView): void;
+}
+
+export class GraphView {
+  private panel: GraphPanel | undefined;
+  private traceId: string | undefined;
+  private readonly banner: HTMLElement;
+  private readonly mount: HTMLElement;
+
+  constructor(private readonly root: HTMLElement, private readonly host: GraphViewHost, private saved: SavedGraphView | undefined) {
+    this.banner = document.createElement('div');
+    this.banner.className = 'stale-banner';
+    this.banner.hidden = true;
+    this.banner.setAttribute('role', 'status');
+    this.mount = document.createElement('div');
+    root.append(this.banner, this.mount);
+  }
+
+  get current(): GraphPanel | undefined {
+    return this.panel;
+  }
+
+  show(message: ToWebview.ShowGraph): void {
+    this.panel?.destroy();
+    const { traceId, graph } = message;
+    this.traceId = traceId;
+    this.root.hidden = false;
+    this.banner.hidden = true;
+    const restored = this.saved?.traceId === traceId ? this.saved.view : undefined;
+    this.panel = mountGraphPanel(this.mount, graph, {
+      saveState: (view) => {
+        this.saved = { traceId, view };
+        this.host.save(this.saved);
+        this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph.qParams) });
+      },
+      revealNode: (_id, ctx) => this.host.post({ type: 'revealPosition', traceId, ctx, focus: true }),
+      nodeSelected: (_id, ctx) => {
+        if (ctx !== null && this.panel?.store.get().clickedId === _id) this.host.post({ type: 'revealPosition', traceId, ctx, focus: false });
+      },
+    }, restored);
+  }
+
+  stale(message: ToWebview.TraceStale): void {
+    if (message.traceId !== this.traceId) return;
+    this.banner.hidden = !message.stale;
+    this.banner.textContent = 'The traced text has changed since this trace; the graph and heatmap describe the old text. Trace again to update.';
+  }
+
+  editorFocus(message: ToWebview.EditorFocus): void {
+    if (message.traceId !== this.traceId || !this.panel) return;
+    this.panel.store.set({ cursorPosition: message.cursor, positionFilter: message.range ? [message.range[0], message.range[1]] : null });
+  }
+
+  selectNode(message: ToWebview.SelectNode): void {
+    if (message.traceId !== this.traceId || !this.panel) return;
+    const s = this.panel.store.get();
+    const pinnedIds = message.pin && !s.pinnedIds.includes(message.nodeId) ? [...s.pinnedIds, message.nodeId] : s.pinnedIds;
+    this.panel.store.set({ clickedId: message.nodeId, focusId: message.nodeId, pinnedIds });
+  }
+
+  async snapshot(message: ToWebview.RequestSnapshot): Promise<void> {
+    let png = '';
+    try {
+      png = this.panel ? await this.panel.snapshot() : '';
+    } catch (err) {
+      console.warn(`Self-Tracing could not draw the snapshot: ${String(err)}`);
+    }
+    this.host.post({ type: 'snapshot', requestId: message.requestId, png });
+  }
+}

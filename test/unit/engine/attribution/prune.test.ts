@@ -165,7 +165,7 @@ test('find_threshold on many scores (bucketed path) equals sorting', () => {
   for (const t of [0, 0.1, 0.5, 0.8, 0.98, 0.999]) assert.equal(findThreshold(xs, t), threshold(xs, t), `t=${t}`);
   // at t = 1 the crossing depends on rounding in either implementation; it must fall among the smallest scores
   const positives = Array.from(xs).filter((x) => x > 0).sort((a, b) => a - b);
-  assert.ok(findThreshold(xs, 1) <= positives[10]);
+  assert.ok(findThreshold(xs, 1) <= positives[Math.floor(positives.length / 100)]);
   assert.equal(findThreshold(Float64Array.from([0.5, 0.5]), 1, 10), 0.5);
   assert.equal(findThreshold(Float64Array.from([0, 0]), 0.5), 0);
 });

@@ -30,15 +30,15 @@ export type RawConfig = Record<string, unknown>;
 /** Reads and parses `config.json`; the architecture is dispatched by the caller (see architectures.ts). */
 export function readRawConfig(dir: string): { raw: RawConfig; file: string } {
   const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(dir)) throw new EngineError('FILE_NOT_FOUND', `Model folder not found: ${dir}`);
-  if (!fs.existsSync(file)) throw new EngineError('FILE_NOT_FOUND', `No config.json in the model folder ${dir}.`);
+  if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Model folder not found: ${dir}`);
+  if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No config.json in the model folder ${dir}.`);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new EngineError('BAD_FILE', `${file} is not valid JSON: ${(e as Error).message}.`);
+    throw new EngineError('badFile', `${file} is not valid JSON: ${(e as Error).message}.`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EngineError('BAD_FILE', `${file} is not a JSON object.`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EngineError('badFile', `${file} is not a JSON object.`);
   return { raw: raw as RawConfig, file };
 }
 
@@ -46,15 +46,15 @@ export function readRawConfig(dir: string): { raw: RawConfig; file: string } {
 export function configFields(raw: RawConfig, file: string) {
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
-    if (v === undefined) throw new EngineError('BAD_FILE', `${file} has no "${key}".`);
+    if (v === undefined) throw new EngineError('badFile', `${file} has no "${key}".`);
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new EngineError('BAD_FILE', `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}.`);
+      throw new EngineError('badFile', `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}.`);
     }
     return v;
   };
   const num = (key: string, fallback: number): number => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineError('BAD_FILE', `${file}: "${key}" must be a number, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineError('badFile', `${file}: "${key}" must be a number, got ${JSON.stringify(v)}.`);
     return v;
   };
   const optInt = (key: string): number | undefined => {
@@ -63,12 +63,12 @@ export function configFields(raw: RawConfig, file: string) {
   };
   const str = (key: string, fallback: string): string => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'string') throw new EngineError('BAD_FILE', `${file}: "${key}" must be a string, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'string') throw new EngineError('badFile', `${file}: "${key}" must be a string, got ${JSON.stringify(v)}.`);
     return v;
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'boolean') throw new EngineError('BAD_FILE', `${file}: "${key}" must be true or false, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'boolean') throw new EngineError('badFile', `${file}: "${key}" must be true or false, got ${JSON.stringify(v)}.`);
     return v;
   };
   return { int, num, optInt, str, bool };

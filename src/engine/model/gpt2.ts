@@ -40,10 +40,10 @@ export function gpt2Config(raw: RawConfig, file: string): ModelConfig {
   const f = configFields(raw, file);
   const dModel = f.int('n_embd');
   const nHeads = f.int('n_head');
-  if (dModel % nHeads !== 0) throw new EngineError('BAD_FILE', `${file}: n_embd (${dModel}) is not divisible by n_head (${nHeads}).`);
+  if (dModel % nHeads !== 0) throw new EngineError('badFile', `${file}: n_embd (${dModel}) is not divisible by n_head (${nHeads}).`);
   const activation = f.str('activation_function', 'gelu_new');
   if (activation !== 'gelu_new') {
-    throw new EngineError('UNSUPPORTED', `${file}: activation_function "${activation}" is not supported for GPT-2; only "gelu_new" is.`);
+    throw new EngineError('unsupported', `${file}: activation_function "${activation}" is not supported for GPT-2; only "gelu_new" is.`);
   }
   const nInner = raw.n_inner === null || raw.n_inner === undefined ? 4 * dModel : f.int('n_inner');
   return {
@@ -69,16 +69,16 @@ export function loadGpt2Weights(src: TensorSource, cfg: ModelConfig, where: stri
   const prefix = src.has('transformer.wte.weight') ? 'transformer.' : '';
   const { dModel: d, dMlp, dVocab, nCtx } = cfg;
   const read = (name: string, dims: number[], full = prefix + name): Tensor => {
-    if (!src.has(full)) throw new EngineError('MISSING_TENSOR', `Tensor "${full}" is missing from the checkpoint in ${where}.`);
+    if (!src.has(full)) throw new EngineError('missingTensor', `Tensor "${full}" is missing from the checkpoint in ${where}.`);
     const shape = src.info(full).shape;
     if (shape.length !== dims.length || shape.some((s, i) => s !== dims[i])) {
       throw new EngineError(
-        'BAD_SHAPE',
+        'badShape',
         `Tensor "${full}" in ${where} has shape ${JSON.stringify(shape)}; config.json implies ${JSON.stringify(dims)}.`,
       );
     }
     const data = src.read(full);
-    if (data.length !== numel(dims)) throw new EngineError('INTERNAL', `Tensor "${full}" read ${data.length} values.`);
+    if (data.length !== numel(dims)) throw new EngineError('internal', `Tensor "${full}" read ${data.length} values.`);
     return { data, dims };
   };
   const ln = (name: string): LayerNormWeights => ({ w: read(`${name}.weight`, [d]), b: read(`${name}.bias`, [d]) });

@@ -1,5 +1,6 @@
 // A loaded checkpoint folder: config, weights, tokenizer and the forward session, loaded once and reused.
 import { EngineError, throwIfAborted } from '../errors';
+import type { ProgressSink } from '../progress';
 import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { GraphSession } from '../onnx/session';
 import { ARCHITECTURES, isSupportedArchitecture, type ModelWeights } from './architectures';
@@ -7,15 +8,9 @@ import { readRawConfig, type ModelConfig } from './config';
 import { TensorStore } from './safetensors';
 import { PromptTokenizer, type PromptToken } from './tokenizer';
 
-export interface LoadProgress {
-  message: string;
-  /** 0…1 when known */
-  fraction?: number;
-}
-
 export interface LoadOptions {
   signal?: AbortSignal;
-  onProgress?: (p: LoadProgress) => void;
+  onProgress?: ProgressSink;
   /** onnxruntime intra-op threads (default: the session helper's) */
   threads?: number;
 }
@@ -45,14 +40,14 @@ export class Model {
     const arch = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : raw.model_type === 'gpt2' ? 'GPT2LMHeadModel' : undefined;
     if (!arch || !isSupportedArchitecture(arch)) {
       throw new EngineError(
-        'UNSUPPORTED',
+        'unsupported',
         `${file}: architecture ${JSON.stringify(arch ?? raw.model_type ?? null)} is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}.`,
       );
     }
     const A = ARCHITECTURES[arch];
     const config = A.parseConfig(raw, file);
     const tokenizer = PromptTokenizer.load(dir, config);
-    onProgress?.({ message: 'Reading weights', fraction: 0.1 });
+    onProgress?.({ message: 'reading weights', fraction: 0.1 });
     const store = TensorStore.openFolder(dir);
     let weights: ModelWeights;
     try {
@@ -61,12 +56,12 @@ export class Model {
       store.close();
     }
     throwIfAborted(signal);
-    onProgress?.({ message: 'Building the forward graph', fraction: 0.5 });
+    onProgress?.({ message: 'building the forward graph', fraction: 0.5 });
     const graph = A.forwardGraph(config, weights);
     throwIfAborted(signal);
-    onProgress?.({ message: 'Starting onnxruntime', fraction: 0.7 });
+    onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
     const session = await GraphSession.create(graph, { threads: opts.threads });
-    onProgress?.({ message: 'Model ready', fraction: 1 });
+    onProgress?.({ message: 'model ready', fraction: 1 });
     return new Model(dir, config, weights, tokenizer, session, opts.threads);
   }
 
@@ -74,7 +69,7 @@ export class Model {
   tokenize(text: string): PromptToken[] {
     const tokens = this.tokenizer.encode(text);
     if (tokens.length > this.config.nCtx) {
-      throw new EngineError('BAD_INPUT', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+      throw new EngineError('badInput', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
     }
     return tokens;
   }
@@ -99,7 +94,7 @@ export class Model {
   /** The k most likely next tokens after the last position of `logits` [P, d_vocab]. */
   topNext(logits: Float32Array, k: number): NextToken[] {
     const V = this.config.dVocab;
-    return topK(logits.subarray(logits.length - V), k).map((t) => ({ ...t, token: this.tokenizer.decode(t.id) }));
+    return topK(logits.subarray(logits.length - V), k).map(({ id, prob, logit }) => ({ id, token: this.tokenizer.decode(id), prob, logit }));
   }
 
   /** A new session over a variant of the forward graph (frozen inputs, deltas); the caller disposes it. */
@@ -116,12 +111,12 @@ export class Model {
   }
 
   private checkIds(ids: number[]): void {
-    if (ids.length === 0) throw new EngineError('BAD_INPUT', 'The prompt is empty.');
+    if (ids.length === 0) throw new EngineError('badInput', 'The prompt is empty.');
     if (ids.length > this.config.nCtx) {
-      throw new EngineError('BAD_INPUT', `The prompt is ${ids.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+      throw new EngineError('badInput', `The prompt is ${ids.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
     }
     const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= this.config.dVocab);
-    if (bad !== undefined) throw new EngineError('BAD_INPUT', `Token id ${bad} is outside the vocabulary (0…${this.config.dVocab - 1}).`);
+    if (bad !== undefined) throw new EngineError('badInput', `Token id ${bad} is outside the vocabulary (0…${this.config.dVocab - 1}).`);
   }
 }
 

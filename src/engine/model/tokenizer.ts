@@ -34,7 +34,7 @@ export class PromptTokenizer {
 
   static load(dir: string, cfg: Pick<ModelConfig, 'bosTokenId' | 'eosTokenId' | 'padTokenId'>): PromptTokenizer {
     const file = path.join(dir, 'tokenizer.json');
-    if (!fs.existsSync(file)) throw new EngineError('FILE_NOT_FOUND', `No tokenizer.json in the model folder ${dir}.`);
+    if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No tokenizer.json in the model folder ${dir}.`);
     const json = readJson(file);
     const configFile = path.join(dir, 'tokenizer_config.json');
     const tokConfig = fs.existsSync(configFile) ? readJson(configFile) : {};
@@ -42,7 +42,7 @@ export class PromptTokenizer {
     try {
       tok = new Tokenizer(json, tokConfig);
     } catch (e) {
-      throw new EngineError('BAD_FILE', `${file} could not be read as a tokenizer: ${(e as Error).message}.`);
+      throw new EngineError('badFile', `${file} could not be read as a tokenizer: ${(e as Error).message}.`);
     }
     const named = (key: string): number | undefined => {
       const v = tokConfig[key];
@@ -58,7 +58,7 @@ export class PromptTokenizer {
 
   /** Tokens of a prompt as circuit-tracer builds them: no added specials, BOS prepended unless it starts with a special token. */
   encode(text: string): PromptToken[] {
-    if (text.length === 0) throw new EngineError('BAD_INPUT', 'The prompt is empty.');
+    if (text.length === 0) throw new EngineError('badInput', 'The prompt is empty.');
     const enc = this.tok.encode(text, { add_special_tokens: false });
     const offsets = tokenOffsets(text, enc.tokens, enc.ids, (id) => this.added.get(id), this.byteLevel);
     const tokens = enc.ids.map((id, i) => ({ id, text: this.decode(id), start: offsets[i][0], end: offsets[i][1] }));
@@ -81,7 +81,7 @@ function readJson(file: string): Record<string, unknown> {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new EngineError('BAD_FILE', `${file} is not valid JSON: ${(e as Error).message}.`);
+    throw new EngineError('badFile', `${file} is not valid JSON: ${(e as Error).message}.`);
   }
 }
 

@@ -67,7 +67,7 @@ export class Attributor {
     const cfg = model.config;
     if (transcoders.nLayers !== cfg.nLayers || transcoders.dModel !== cfg.dModel) {
       throw new EngineError(
-        'BAD_INPUT',
+        'badInput',
         `The transcoders (${transcoders.nLayers} layers, d_model ${transcoders.dModel}) do not fit the model (${cfg.nLayers} layers, d_model ${cfg.dModel}).`,
       );
     }
@@ -311,7 +311,7 @@ export class Attributor {
 function only(s: GraphSession, feed: Feed): Feed {
   const out: Feed = {};
   for (const name of s.inputNames) {
-    if (!feed[name]) throw new EngineError('INTERNAL', `backward graph input ${name} has no value`);
+    if (!feed[name]) throw new EngineError('internal', `backward graph input ${name} has no value`);
     out[name] = feed[name];
   }
   return out;

@@ -34,7 +34,7 @@ export function computeInfluence(a: SparseAdjacency, norm: Float64Array, w: Floa
   let cur = vecTimes(a, norm, w);
   const total = Float64Array.from(cur);
   for (let it = 0; cur.some((x) => x !== 0); it++) {
-    if (it >= maxIter) throw new EngineError('INTERNAL', `Influence computation failed to converge after ${it} iterations.`);
+    if (it >= maxIter) throw new EngineError('internal', `Influence computation failed to converge after ${it} iterations.`);
     cur = vecTimes(a, norm, cur);
     for (let i = 0; i < total.length; i++) total[i] += cur[i];
   }

@@ -26,8 +26,8 @@ export function pruneGraph(
   nodeThreshold = DEFAULT_NODE_THRESHOLD,
   edgeThreshold = DEFAULT_EDGE_THRESHOLD,
 ): PruneResult {
-  if (!(nodeThreshold >= 0 && nodeThreshold <= 1)) throw new EngineError('BAD_INPUT', 'node_threshold must be between 0.0 and 1.0.');
-  if (!(edgeThreshold >= 0 && edgeThreshold <= 1)) throw new EngineError('BAD_INPUT', 'edge_threshold must be between 0.0 and 1.0.');
+  if (!(nodeThreshold >= 0 && nodeThreshold <= 1)) throw new EngineError('badInput', 'node_threshold must be between 0.0 and 1.0.');
+  if (!(edgeThreshold >= 0 && edgeThreshold <= 1)) throw new EngineError('badInput', 'edge_threshold must be between 0.0 and 1.0.');
   const n = layout.n;
   const w = logitWeights(layout, logitProbabilities);
 

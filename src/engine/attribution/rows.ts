@@ -78,7 +78,7 @@ export class RowStore {
       for (let i = 0; i < total.length; i++) total[i] += next[i];
       prod = next;
     }
-    throw new EngineError('INTERNAL', 'Partial influences failed to converge.');
+    throw new EngineError('internal', 'Partial influences failed to converge.');
   }
 }
 

@@ -49,7 +49,7 @@ export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unem
   const probs = softmax(lastLogits);
   const d = U.dModel;
   const check = (id: number) => {
-    if (!Number.isInteger(id) || id < 0 || id >= U.dVocab) throw new EngineError('BAD_INPUT', `Target token id ${id} is outside the vocabulary (0…${U.dVocab - 1}).`);
+    if (!Number.isInteger(id) || id < 0 || id >= U.dVocab) throw new EngineError('badInput', `Target token id ${id} is outside the vocabulary (0…${U.dVocab - 1}).`);
   };
   const demeaned = (ids: number[]): Targets => {
     ids.forEach(check);
@@ -61,7 +61,7 @@ export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unem
   };
 
   if (spec.kind === 'tokens') {
-    if (spec.ids.length === 0) throw new EngineError('BAD_INPUT', 'At least one target token is needed.');
+    if (spec.ids.length === 0) throw new EngineError('badInput', 'At least one target token is needed.');
     return demeaned(spec.ids);
   }
   if (spec.kind === 'contrast') {

@@ -59,28 +59,28 @@ interface RawTranscoderConfig {
 
 /** Loads the transcoders in `dir` (a folder with config.yaml, or with layer files and no config). */
 export function loadTranscoders(dir: string): TranscoderSet {
-  if (!fs.existsSync(dir)) throw new EngineError('FILE_NOT_FOUND', `Transcoder folder not found: ${dir}`);
+  if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Transcoder folder not found: ${dir}`);
   const cfgFile = path.join(dir, 'config.yaml');
   let cfg: RawTranscoderConfig = {};
   if (fs.existsSync(cfgFile)) {
     try {
       cfg = (parseYaml(fs.readFileSync(cfgFile, 'utf8')) ?? {}) as RawTranscoderConfig;
     } catch (e) {
-      throw new EngineError('BAD_FILE', `${cfgFile} is not valid YAML: ${(e as Error).message}.`);
+      throw new EngineError('badFile', `${cfgFile} is not valid YAML: ${(e as Error).message}.`);
     }
   }
   const inputHook = (cfg.feature_input_hook ?? 'mlp.hook_in') as InputHook;
   if (!INPUT_HOOKS.includes(inputHook)) {
-    throw new EngineError('UNSUPPORTED', `${cfgFile}: feature_input_hook "${inputHook}" is not supported; use one of ${INPUT_HOOKS.join(', ')}.`);
+    throw new EngineError('unsupported', `${cfgFile}: feature_input_hook "${inputHook}" is not supported; use one of ${INPUT_HOOKS.join(', ')}.`);
   }
   const outputHook = cfg.feature_output_hook ?? 'mlp.hook_out';
   if (!OUTPUT_HOOKS.includes(outputHook)) {
-    throw new EngineError('UNSUPPORTED', `${cfgFile}: feature_output_hook "${outputHook}" is not supported; use one of ${OUTPUT_HOOKS.join(', ')}.`);
+    throw new EngineError('unsupported', `${cfgFile}: feature_output_hook "${outputHook}" is not supported; use one of ${OUTPUT_HOOKS.join(', ')}.`);
   }
   const scan = cfg.scan ?? cfg.repo_id ?? path.basename(path.resolve(dir));
   const clt = cfg.model_kind === 'cross_layer_transcoder' || (!cfg.model_kind && fs.existsSync(path.join(dir, 'W_enc_0.safetensors')));
   if (cfg.model_kind && !clt && cfg.model_kind !== 'transcoder_set') {
-    throw new EngineError('UNSUPPORTED', `${cfgFile}: model_kind "${cfg.model_kind}" is not supported; use transcoder_set or cross_layer_transcoder.`);
+    throw new EngineError('unsupported', `${cfgFile}: model_kind "${cfg.model_kind}" is not supported; use transcoder_set or cross_layer_transcoder.`);
   }
   return clt ? loadCrossLayer(dir, inputHook, outputHook, scan) : loadPerLayer(dir, cfg, inputHook, outputHook, scan);
 }
@@ -89,14 +89,14 @@ function layerFiles(dir: string, cfg: RawTranscoderConfig): string[] {
   if (Array.isArray(cfg.transcoders) && cfg.transcoders.length > 0) {
     return cfg.transcoders.map((entry, i) => {
       const p = typeof entry === 'string' ? entry : (entry as { filepath?: string }).filepath;
-      if (typeof p !== 'string') throw new EngineError('BAD_FILE', `config.yaml in ${dir}: transcoders[${i}] is not a path.`);
-      if (p.startsWith('hf://')) throw new EngineError('UNSUPPORTED', `config.yaml in ${dir} points at ${p}; download it and list local paths.`);
+      if (typeof p !== 'string') throw new EngineError('badFile', `config.yaml in ${dir}: transcoders[${i}] is not a path.`);
+      if (p.startsWith('hf://')) throw new EngineError('unsupported', `config.yaml in ${dir} points at ${p}; download it and list local paths.`);
       return path.resolve(dir, p);
     });
   }
   const files: string[] = [];
   for (let i = 0; fs.existsSync(path.join(dir, `layer_${i}.safetensors`)); i++) files.push(path.join(dir, `layer_${i}.safetensors`));
-  if (files.length === 0) throw new EngineError('FILE_NOT_FOUND', `No layer_0.safetensors (nor a transcoders list in config.yaml) in ${dir}.`);
+  if (files.length === 0) throw new EngineError('fileNotFound', `No layer_0.safetensors (nor a transcoders list in config.yaml) in ${dir}.`);
   return files;
 }
 
@@ -107,7 +107,7 @@ function loadPerLayer(dir: string, cfg: RawTranscoderConfig, inputHook: InputHoo
   let activation: Activation = first.has('activation_function.threshold') ? { kind: 'jumprelu' } : { kind: 'relu' };
   if (cfg.activation === 'topk' || first.has('k')) {
     const k = cfg.k ?? (first.has('k') ? first.read('k')[0] : undefined);
-    if (!k || !Number.isInteger(k) || k <= 0) throw new EngineError('BAD_FILE', `TopK transcoders in ${dir} need a positive integer k in config.yaml.`);
+    if (!k || !Number.isInteger(k) || k <= 0) throw new EngineError('badFile', `TopK transcoders in ${dir} need a positive integer k in config.yaml.`);
     activation = { kind: 'topk', k };
   } else if (cfg.activation === 'relu') activation = { kind: 'relu' };
   const layers = files.map((f, l) => {
@@ -127,7 +127,7 @@ function loadPerLayer(dir: string, cfg: RawTranscoderConfig, inputHook: InputHoo
     }
     return layer;
   });
-  if (layers.some((l) => !!l.W_skip !== !!layers[0].W_skip)) throw new EngineError('BAD_FILE', `Some transcoders in ${dir} have W_skip and some do not.`);
+  if (layers.some((l) => !!l.W_skip !== !!layers[0].W_skip)) throw new EngineError('badFile', `Some transcoders in ${dir} have W_skip and some do not.`);
   return {
     kind: 'per-layer',
     nLayers: files.length,
@@ -149,10 +149,10 @@ function loadCrossLayer(dir: string, inputHook: InputHook, outputHook: string, s
   for (let i = 0; fs.existsSync(path.join(dir, `W_enc_${i}.safetensors`)); i++) {
     enc.push(SafetensorsFile.open(path.join(dir, `W_enc_${i}.safetensors`)));
     const decFile = path.join(dir, `W_dec_${i}.safetensors`);
-    if (!fs.existsSync(decFile)) throw new EngineError('FILE_NOT_FOUND', `W_dec_${i}.safetensors is missing from ${dir}.`);
+    if (!fs.existsSync(decFile)) throw new EngineError('fileNotFound', `W_dec_${i}.safetensors is missing from ${dir}.`);
     dec.push(SafetensorsFile.open(decFile));
   }
-  if (enc.length === 0) throw new EngineError('FILE_NOT_FOUND', `No W_enc_0.safetensors in ${dir}.`);
+  if (enc.length === 0) throw new EngineError('fileNotFound', `No W_enc_0.safetensors in ${dir}.`);
   const L = enc.length;
   const [dTranscoder, dModel] = shapeOf(enc[0], 'W_enc_0', 2);
   const jump = enc[0].has('threshold_0');
@@ -182,17 +182,17 @@ function loadCrossLayer(dir: string, inputHook: InputHook, outputHook: string, s
 }
 
 function shapeOf(f: SafetensorsFile, name: string, rank: number): number[] {
-  if (!f.has(name)) throw new EngineError('MISSING_TENSOR', `Tensor "${name}" is missing from ${f.file}.`);
+  if (!f.has(name)) throw new EngineError('missingTensor', `Tensor "${name}" is missing from ${f.file}.`);
   const s = f.info(name).shape;
-  if (s.length !== rank) throw new EngineError('BAD_SHAPE', `Tensor "${name}" in ${f.file} has shape ${JSON.stringify(s)}; expected rank ${rank}.`);
+  if (s.length !== rank) throw new EngineError('badShape', `Tensor "${name}" in ${f.file} has shape ${JSON.stringify(s)}; expected rank ${rank}.`);
   return s;
 }
 
 function expectShape(f: SafetensorsFile, name: string, dims: number[], where: string): void {
-  if (!f.has(name)) throw new EngineError('MISSING_TENSOR', `Tensor "${name}" is missing from ${where}.`);
+  if (!f.has(name)) throw new EngineError('missingTensor', `Tensor "${name}" is missing from ${where}.`);
   const s = f.info(name).shape;
   if (s.length !== dims.length || s.some((x, i) => x !== dims[i])) {
-    throw new EngineError('BAD_SHAPE', `Tensor "${name}" in ${where} has shape ${JSON.stringify(s)}; expected ${JSON.stringify(dims)}.`);
+    throw new EngineError('badShape', `Tensor "${name}" in ${where} has shape ${JSON.stringify(s)}; expected ${JSON.stringify(dims)}.`);
   }
 }
 

@@ -119,7 +119,7 @@ def main():
         for b in range(n):
             src = fin if layers[b] == L else us[layers[b]]
             total = total + src[b, positions[b]] @ inject[b]
-        grads = torch.autograd.grad(total, hooks + [embed], retain_graph=True)
+        grads = [torch.zeros(B, P, d) if g is None else g for g in torch.autograd.grad(total, hooks + [embed], retain_graph=True, allow_unused=True)]
         out = torch.zeros(n, C)
         for l in range(L):
             G = grads[l][:n]

@@ -2,8 +2,9 @@
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
 import { run } from './run';
+import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run];
+export const commands: readonly CliCommand[] = [doctor, run, trace];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

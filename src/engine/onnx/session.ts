@@ -31,6 +31,10 @@ export class GraphSession {
     }
   }
 
+  get inputNames(): readonly string[] {
+    return this.live().inputNames;
+  }
+
   get outputNames(): readonly string[] {
     return this.live().outputNames;
   }

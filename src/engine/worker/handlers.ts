@@ -2,6 +2,9 @@
 import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
+import * as path from 'node:path';
+import { tracePrompt } from '../trace';
+import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
@@ -16,6 +19,7 @@ type Handler<M extends MethodName> = (params: ParamsOf<M>, context: CallContext)
 const startedAt = performance.now();
 /** one per worker thread: the model is loaded once and reused */
 const models = new ModelCache();
+const attributors = new AttributorCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -25,6 +29,11 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async run(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     return runPrompt(model, params.prompt, params.topK, signal);
+  },
+  async trace(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    return tracePrompt(model, attributor, params.prompt, params.options, signal, onProgress);
   },
 };
 

@@ -4,6 +4,7 @@ import type { EngineErrorData, EngineErrorCode } from '../errors';
 import type { Progress } from '../progress';
 import type { SelfCheckResult } from '../selfCheck';
 import type { RunResult } from '../run';
+import type { TraceOptions, TraceResult } from '../trace';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -24,10 +25,19 @@ export interface RunParams {
   readonly topK: number;
 }
 
+export interface TraceParams {
+  readonly modelDir: string;
+  /** transcoder folder; default: `transcoders/` inside the model folder */
+  readonly transcodersDir?: string;
+  readonly prompt: string;
+  readonly options: TraceOptions;
+}
+
 /** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
   run: { params: RunParams; result: RunResult };
+  trace: { params: TraceParams; result: TraceResult };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -55,7 +65,30 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
   run: (p): p is RunParams =>
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
+  trace: (p): p is TraceParams =>
+    isRecord(p) &&
+    typeof p.modelDir === 'string' &&
+    (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
+    typeof p.prompt === 'string' &&
+    isTraceOptions(p.options),
 };
+
+const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+function isTraceOptions(o: unknown): o is TraceOptions {
+  return (
+    isRecord(o) &&
+    (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
+    (o.contrast === undefined || typeof o.contrast === 'string') &&
+    (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
+    optNumber(o.maxNLogits) &&
+    optNumber(o.desiredLogitProb) &&
+    optNumber(o.nodeThreshold) &&
+    optNumber(o.edgeThreshold) &&
+    (o.noPrune === undefined || typeof o.noPrune === 'boolean') &&
+    (o.slug === undefined || typeof o.slug === 'string')
+  );
+}
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paramGuards, value);

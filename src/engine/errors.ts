@@ -1,32 +1,65 @@
-// Engine errors are values with a code, a sentence for the user and details for the log.
-// The extension and the CLI map codes to actions; nothing in the engine prints a stack trace to a user.
+// Engine errors as values: a code the extension maps to an action, a sentence for the user, details for the log.
+// Plain data so they cross the worker boundary unchanged.
 
 export type EngineErrorCode =
-  | 'FILE_NOT_FOUND'
-  | 'BAD_FILE'
-  | 'MISSING_TENSOR'
-  | 'BAD_SHAPE'
-  | 'UNSUPPORTED'
-  | 'BAD_INPUT'
-  | 'CANCELLED'
-  | 'INTERNAL';
+  | 'cancelled'
+  | 'onnxRuntimeUnavailable'
+  | 'workerCrashed'
+  | 'workerDisposed'
+  | 'badRequest'
+  | 'internal'
+  // checkpoints and prompts: the message names the file and the problem
+  | 'fileNotFound'
+  | 'badFile'
+  | 'missingTensor'
+  | 'badShape'
+  | 'unsupported'
+  | 'badInput';
 
-export class EngineError extends Error {
-  constructor(
-    readonly code: EngineErrorCode,
-    message: string,
-    readonly details?: string,
-  ) {
+export interface EngineErrorData {
+  readonly code: EngineErrorCode;
+  /** One sentence a user can act on; never a stack trace. */
+  readonly message: string;
+  /** For the log: the original error text or stack. */
+  readonly detail?: string;
+}
+
+export class EngineError extends Error implements EngineErrorData {
+  readonly code: EngineErrorCode;
+  readonly detail?: string;
+
+  constructor(code: EngineErrorCode, message: string, detail?: string) {
     super(message);
     this.name = 'EngineError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  static is(value: unknown, code?: EngineErrorCode): value is EngineError {
+    return value instanceof EngineError && (code === undefined || value.code === code);
+  }
+
+  /** Wraps anything thrown into an EngineError, keeping the original text for the log. */
+  static from(value: unknown, code: EngineErrorCode = 'internal', message = 'The engine failed unexpectedly.'): EngineError {
+    if (value instanceof EngineError) return value;
+    const detail = value instanceof Error ? (value.stack ?? value.message) : String(value);
+    return new EngineError(code, message, detail);
+  }
+
+  static fromData(data: EngineErrorData): EngineError {
+    return new EngineError(data.code, data.message, data.detail);
+  }
+
+  toData(): EngineErrorData {
+    return { code: this.code, message: this.message, detail: this.detail };
   }
 }
 
-export function isEngineError(e: unknown): e is EngineError {
-  return e instanceof EngineError;
+export function cancelledError(): EngineError {
+  return new EngineError('cancelled', 'The operation was cancelled.');
 }
 
-/** Throws CANCELLED when the signal has fired; long loops call this between steps. */
+/** Throws the cancellation error when the signal has fired; call between units of work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EngineError('CANCELLED', 'The operation was cancelled.');
+  if (signal?.aborted) throw cancelledError();
 }

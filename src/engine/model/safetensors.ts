@@ -41,11 +41,11 @@ export class SafetensorsFile implements TensorSource {
   ) {}
 
   static open(file: string): SafetensorsFile {
-    if (!fs.existsSync(file)) throw new EngineError('FILE_NOT_FOUND', `File not found: ${file}`);
+    if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `File not found: ${file}`);
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
-      const bad = (why: string) => new EngineError('BAD_FILE', `${file} is not a valid safetensors file: ${why}.`);
+      const bad = (why: string) => new EngineError('badFile', `${file} is not a valid safetensors file: ${why}.`);
       if (size < 8) throw bad(`it is ${size} bytes long, shorter than the 8-byte header length`);
       const lenBuf = Buffer.alloc(8);
       fs.readSync(fd, lenBuf, 0, 8, 0);
@@ -103,7 +103,7 @@ export class SafetensorsFile implements TensorSource {
 
   info(name: string): TensorInfo {
     const t = this.tensors.get(name);
-    if (!t) throw new EngineError('MISSING_TENSOR', `Tensor "${name}" is missing from ${this.file}.`);
+    if (!t) throw new EngineError('missingTensor', `Tensor "${name}" is missing from ${this.file}.`);
     return t;
   }
 
@@ -114,7 +114,7 @@ export class SafetensorsFile implements TensorSource {
 
   readRows(name: string, rows: ArrayLike<number>): Float32Array {
     const t = this.info(name);
-    if (t.shape.length < 1) throw new EngineError('BAD_SHAPE', `Tensor "${name}" in ${this.file} is a scalar; it has no rows.`);
+    if (t.shape.length < 1) throw new EngineError('badShape', `Tensor "${name}" in ${this.file} is a scalar; it has no rows.`);
     const nRows = t.shape[0];
     const rowElems = numel(t.shape.slice(1));
     const rowBytes = rowElems * DTYPE_BYTES[t.dtype];
@@ -126,7 +126,7 @@ export class SafetensorsFile implements TensorSource {
       while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
       const first = rows[i];
       if (!Number.isInteger(first) || first < 0 || rows[j - 1] >= nRows) {
-        throw new EngineError('BAD_INPUT', `Row ${first} of "${name}" is out of range (it has ${nRows} rows).`);
+        throw new EngineError('badInput', `Row ${first} of "${name}" is out of range (it has ${nRows} rows).`);
       }
       const bytes = this.readBytes(t.begin + first * rowBytes, (j - i) * rowBytes);
       out.set(toFloat32(bytes, t, this.file), i * rowElems);
@@ -141,12 +141,12 @@ export class SafetensorsFile implements TensorSource {
   }
 
   private readBytes(position: number, length: number): Uint8Array {
-    if (this.fd === undefined) throw new EngineError('INTERNAL', `${this.file} was already closed.`);
+    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
     const buf = new Uint8Array(new ArrayBuffer(length)); // fresh buffer: 8-byte aligned for typed views
     let done = 0;
     while (done < length) {
       const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-      if (n === 0) throw new EngineError('BAD_FILE', `${this.file} ended early while reading (truncated?).`);
+      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
       done += n;
     }
     return buf;
@@ -155,7 +155,7 @@ export class SafetensorsFile implements TensorSource {
 
 function toFloat32(bytes: Uint8Array, t: TensorInfo, file: string): Float32Array {
   if (!FLOAT_DTYPES.has(t.dtype)) {
-    throw new EngineError('UNSUPPORTED', `Tensor "${t.name}" in ${file} has dtype ${t.dtype}; only F32, F16 and BF16 weights are supported.`);
+    throw new EngineError('unsupported', `Tensor "${t.name}" in ${file} has dtype ${t.dtype}; only F32, F16 and BF16 weights are supported.`);
   }
   if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
@@ -198,14 +198,14 @@ export class TensorStore implements TensorSource {
       try {
         parsed = JSON.parse(fs.readFileSync(index, 'utf8'));
       } catch (e) {
-        throw new EngineError('BAD_FILE', `${index} is not valid JSON: ${(e as Error).message}.`);
+        throw new EngineError('badFile', `${index} is not valid JSON: ${(e as Error).message}.`);
       }
       if (!parsed.weight_map || typeof parsed.weight_map !== 'object') {
-        throw new EngineError('BAD_FILE', `${index} has no "weight_map" object.`);
+        throw new EngineError('badFile', `${index} has no "weight_map" object.`);
       }
       const map = new Map(Object.entries(parsed.weight_map));
       for (const shard of new Set(map.values())) {
-        if (!fs.existsSync(path.join(dir, shard))) throw new EngineError('FILE_NOT_FOUND', `Shard ${shard} listed in ${index} is missing from ${dir}.`);
+        if (!fs.existsSync(path.join(dir, shard))) throw new EngineError('fileNotFound', `Shard ${shard} listed in ${index} is missing from ${dir}.`);
       }
       return new TensorStore(dir, map);
     }
@@ -215,7 +215,7 @@ export class TensorStore implements TensorSource {
       store.open.set(`${base}.safetensors`, f);
       return store;
     }
-    throw new EngineError('FILE_NOT_FOUND', `No ${base}.safetensors or ${base}.safetensors.index.json in ${dir}.`);
+    throw new EngineError('fileNotFound', `No ${base}.safetensors or ${base}.safetensors.index.json in ${dir}.`);
   }
 
   has(name: string): boolean {
@@ -245,7 +245,7 @@ export class TensorStore implements TensorSource {
 
   private shard(name: string): SafetensorsFile {
     const file = this.weightMap.get(name);
-    if (!file) throw new EngineError('MISSING_TENSOR', `Tensor "${name}" is missing from the checkpoint in ${this.dir}.`);
+    if (!file) throw new EngineError('missingTensor', `Tensor "${name}" is missing from the checkpoint in ${this.dir}.`);
     let f = this.open.get(file);
     if (!f) {
       f = SafetensorsFile.open(path.join(this.dir, file));
@@ -261,7 +261,7 @@ export function writeSafetensors(file: string, tensors: Record<string, { shape: 
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    if (t.data.length !== numel(t.shape)) throw new EngineError('BAD_SHAPE', `Tensor "${name}": ${t.data.length} values for shape ${JSON.stringify(t.shape)}.`);
+    if (t.data.length !== numel(t.shape)) throw new EngineError('badShape', `Tensor "${name}": ${t.data.length} values for shape ${JSON.stringify(t.shape)}.`);
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }

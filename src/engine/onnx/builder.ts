@@ -72,7 +72,7 @@ export class GraphBuilder {
     const n = name ?? this.fresh('const');
     if (name) this.claim(name);
     const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new EngineError('INTERNAL', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
+    if (count !== data.length) throw new EngineError('internal', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
     const elem: ElemType =
       data instanceof Float32Array ? 'float' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
     this.initializers.push(
@@ -173,7 +173,7 @@ export class GraphBuilder {
   }
 
   private claim(name: string): void {
-    if (this.names.has(name)) throw new EngineError('INTERNAL', `graph name "${name}" used twice`);
+    if (this.names.has(name)) throw new EngineError('internal', `graph name "${name}" used twice`);
     this.names.add(name);
   }
 }

@@ -27,8 +27,12 @@ export class GraphSession {
       });
       return new GraphSession(s);
     } catch (e) {
-      throw new EngineError('INTERNAL', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
+      throw new EngineError('internal', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
     }
+  }
+
+  get inputNames(): readonly string[] {
+    return this.live().inputNames;
   }
 
   get outputNames(): readonly string[] {
@@ -46,7 +50,7 @@ export class GraphSession {
     try {
       out = fetch ? await s.run(feeds, fetch) : await s.run(feeds);
     } catch (e) {
-      throw new EngineError('INTERNAL', 'onnxruntime failed while running a graph.', (e as Error).message);
+      throw new EngineError('internal', 'onnxruntime failed while running a graph.', (e as Error).message);
     }
     const res: Record<string, Fetched> = {};
     for (const [name, v] of Object.entries(out)) {
@@ -63,7 +67,7 @@ export class GraphSession {
   }
 
   private live(): ort.InferenceSession {
-    if (!this.session) throw new EngineError('INTERNAL', 'the graph session was already disposed.');
+    if (!this.session) throw new EngineError('internal', 'the graph session was already disposed.');
     return this.session;
   }
 }

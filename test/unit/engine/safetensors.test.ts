@@ -26,8 +26,8 @@ test('round-trips fp32 tensors and reads selected rows', () => {
   assert.deepEqual(st.info('w').shape, [4, 3]);
   assert.deepEqual([...st.read('w')], [...w]);
   assert.deepEqual([...st.readRows('w', [3, 0, 1])], [4.5, 5, 5.5, 0, 0.5, 1, 1.5, 2, 2.5]);
-  expectCode(() => st.readRows('w', [4]), 'BAD_INPUT', /out of range/);
-  expectCode(() => st.read('nope'), 'MISSING_TENSOR', /"nope"/);
+  expectCode(() => st.readRows('w', [4]), 'badInput', /out of range/);
+  expectCode(() => st.read('nope'), 'missingTensor', /"nope"/);
   st.close();
 });
 
@@ -54,17 +54,17 @@ test('rejects truncated files and headers that lie about sizes, naming the file'
   const bytes = fs.readFileSync(f);
   const cut = path.join(dir, 'cut.safetensors');
   fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
-  expectCode(() => SafetensorsFile.open(cut), 'BAD_FILE', /cut\.safetensors.*truncated/);
+  expectCode(() => SafetensorsFile.open(cut), 'badFile', /cut\.safetensors.*truncated/);
   const liar = path.join(dir, 'liar.safetensors');
   const header = JSON.stringify({ w: { dtype: 'F32', shape: [10, 10], data_offsets: [0, 16] } });
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   fs.writeFileSync(liar, Buffer.concat([len, Buffer.from(header), Buffer.alloc(16)]));
-  expectCode(() => SafetensorsFile.open(liar), 'BAD_FILE', /needs 400 bytes/);
+  expectCode(() => SafetensorsFile.open(liar), 'badFile', /needs 400 bytes/);
   const tiny = path.join(dir, 'tiny.safetensors');
   fs.writeFileSync(tiny, Buffer.from([1, 2, 3]));
-  expectCode(() => SafetensorsFile.open(tiny), 'BAD_FILE', /shorter/);
-  expectCode(() => SafetensorsFile.open(path.join(dir, 'missing.safetensors')), 'FILE_NOT_FOUND');
+  expectCode(() => SafetensorsFile.open(tiny), 'badFile', /shorter/);
+  expectCode(() => SafetensorsFile.open(path.join(dir, 'missing.safetensors')), 'fileNotFound');
 });
 
 test('opens sharded checkpoints through the index', () => {
@@ -81,5 +81,5 @@ test('opens sharded checkpoints through the index', () => {
   assert.deepEqual([...store.read('a')], [1, 2]);
   store.close();
   fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));
-  expectCode(() => TensorStore.openFolder(dir), 'FILE_NOT_FOUND', /model-00002-of-00002/);
+  expectCode(() => TensorStore.openFolder(dir), 'fileNotFound', /model-00002-of-00002/);
 });

@@ -1,0 +1,318 @@
+// attribute(): circuit-tracer's algorithm on our own engine. One clean forward pass fixes the local replacement
+// model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
+// computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
+import { EngineError, throwIfAborted } from '../errors';
+import type { ModelConfig } from '../model/config';
+import type { Gpt2Weights } from '../model/gpt2';
+import type { TranscoderSet } from '../model/transcoders';
+import type { ForwardResult } from '../onnx/forward';
+import { backwardNames as BN, gpt2BackwardLayerGraph, gpt2BackwardTopGraph } from '../onnx/gpt2Backward';
+import { type Feed, GraphSession } from '../onnx/session';
+import { transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { type Components, computeComponents } from './components';
+import type { AttributionGraph, SparseAdjacency } from './graph';
+import { RowStore } from './rows';
+import { buildTargets, type TargetSpec, type Targets, type Unembedding, unembedding } from './targets';
+
+export const DEFAULT_MAX_FEATURE_NODES = 7500;
+export const DEFAULT_BATCH_SIZE = 256;
+export const DEFAULT_UPDATE_INTERVAL = 4;
+/** stored edges across all rows: 8 bytes each, so 48M edges ≈ 400 MB */
+export const DEFAULT_EDGE_BUDGET = 48_000_000;
+
+/** what attribution needs from a loaded model (the engine's Model satisfies it) */
+export interface AttributionModel {
+  config: ModelConfig;
+  weights: Gpt2Weights;
+  forward(ids: number[], signal?: AbortSignal): Promise<ForwardResult>;
+  decode(id: number): string;
+}
+
+export interface AttributeOptions {
+  targets?: TargetSpec;
+  /** null: every active feature */
+  maxFeatureNodes?: number | null;
+  batchSize?: number;
+  updateInterval?: number;
+  edgeBudget?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { phase: 'forward' | 'logits' | 'features' | 'packaging'; done: number; total: number }) => void;
+}
+
+export interface AttributionResult {
+  graph: AttributionGraph;
+  components: Components;
+  targets: Targets;
+  /** edges left out of rows by the edge budget (0: every computed edge is in the graph) */
+  droppedEdges: number;
+  timings: Record<string, number>;
+}
+
+/** Holds the onnxruntime sessions of one (model, transcoders) pair; reuse it across prompts, then dispose. */
+export class Attributor {
+  private readonly layerSessions = new Map<string, Promise<GraphSession>>();
+  private readonly unembed: Unembedding;
+
+  private constructor(
+    readonly model: AttributionModel,
+    readonly transcoders: TranscoderSet,
+    private readonly encoder: GraphSession,
+    private readonly threads?: number,
+  ) {
+    const cfg = model.config;
+    this.unembed = unembedding(model.weights.lm_head.data, cfg.dVocab, cfg.dModel);
+  }
+
+  static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Attributor> {
+    const cfg = model.config;
+    if (transcoders.nLayers !== cfg.nLayers || transcoders.dModel !== cfg.dModel) {
+      throw new EngineError(
+        'badInput',
+        `The transcoders (${transcoders.nLayers} layers, d_model ${transcoders.dModel}) do not fit the model (${cfg.nLayers} layers, d_model ${cfg.dModel}).`,
+      );
+    }
+    const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
+    return new Attributor(model, transcoders, encoder, opts.threads);
+  }
+
+  async attribute(ids: number[], opts: AttributeOptions = {}): Promise<AttributionResult> {
+    const { signal, onProgress } = opts;
+    const cfg = this.model.config;
+    const L = cfg.nLayers;
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    const lap = (name: string, since: number) => (timings[name] = performance.now() - since);
+
+    onProgress?.({ phase: 'forward', done: 0, total: 1 });
+    const fwd = await this.model.forward(ids, signal);
+    const comps = await computeComponents(cfg, this.model.weights, this.transcoders, this.encoder, fwd);
+    const P = comps.nPos;
+    const A = comps.layer.length;
+    const targets = buildTargets(
+      opts.targets ?? { kind: 'salient' },
+      fwd.logits.subarray((P - 1) * cfg.dVocab, P * cfg.dVocab),
+      this.unembed,
+      (id) => this.model.decode(id),
+    );
+    const K = targets.targets.length;
+    lap('forward', t0);
+    throwIfAborted(signal);
+
+    const C = A + (L + 1) * P;
+    const maxFeat = Math.min(opts.maxFeatureNodes ?? A, A);
+    const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+    const B = Math.max(1, Math.min(batchSize, Math.floor(2 ** 22 / (P * cfg.dModel)), Math.floor(2 ** 24 / C)));
+    const updateInterval = opts.updateInterval ?? DEFAULT_UPDATE_INTERVAL;
+    const store = new RowStore(C, Math.max(64, Math.floor((opts.edgeBudget ?? DEFAULT_EDGE_BUDGET) / (maxFeat + K))));
+
+    // logit rows
+    const t1 = performance.now();
+    for (let k0 = 0; k0 < K; k0 += B) {
+      const k1 = Math.min(K, k0 + B);
+      const n = k1 - k0;
+      const inject = new Float32Array(n * P * cfg.dModel);
+      for (let b = 0; b < n; b++) inject.set(targets.vectors.subarray((k0 + b) * cfg.dModel, (k0 + b + 1) * cfg.dModel), (b * P + P - 1) * cfg.dModel);
+      const rows = await this.backward(comps, L, P, inject, n, C);
+      for (let b = 0; b < n; b++) store.add(A + k0 + b, rows.subarray(b * C, (b + 1) * C));
+      onProgress?.({ phase: 'logits', done: k1, total: K });
+    }
+    lap('logits', t1);
+
+    // feature rows, in influence order when the budget does not cover every active feature
+    const t2 = performance.now();
+    const visited = new Uint8Array(A);
+    let nVisited = 0;
+    while (nVisited < maxFeat) {
+      throwIfAborted(signal);
+      let pending: number[];
+      if (maxFeat === A) pending = Array.from({ length: A }, (_, i) => i);
+      else {
+        const infl = store.partialInfluences(targets.probabilities, A);
+        const rank = Array.from({ length: A }, (_, i) => i).sort((i, j) => infl[j] - infl[i] || i - j);
+        pending = rank.filter((i) => !visited[i]).slice(0, Math.min(updateInterval * batchSize, maxFeat - nVisited));
+      }
+      // one round's rows do not depend on each other: batch them by layer, positions ascending (shorter passes)
+      pending.sort((i, j) => comps.layer[i] - comps.layer[j] || comps.pos[i] - comps.pos[j] || i - j);
+      for (let s = 0; s < pending.length; ) {
+        const l = comps.layer[pending[s]];
+        let e = s;
+        while (e < pending.length && e - s < B && comps.layer[pending[e]] === l) e++;
+        const batch = pending.slice(s, e);
+        const Pb = comps.pos[batch[batch.length - 1]] + 1;
+        const inject = new Float32Array(batch.length * Pb * cfg.dModel);
+        const d = cfg.dModel;
+        batch.forEach((f, b) => {
+          const enc = this.transcoders.layers[l].W_enc.subarray(comps.feature[f] * d, (comps.feature[f] + 1) * d);
+          inject.set(enc, (b * Pb + comps.pos[f]) * d);
+        });
+        const rows = await this.backward(comps, l, Pb, inject, batch.length, C);
+        batch.forEach((f, b) => {
+          store.add(f, rows.subarray(b * C, (b + 1) * C));
+          visited[f] = 1;
+        });
+        nVisited += batch.length;
+        s = e;
+        onProgress?.({ phase: 'features', done: nVisited, total: maxFeat });
+      }
+    }
+    lap('features', t2);
+
+    const t3 = performance.now();
+    const graph = this.package(comps, targets, store, visited);
+    lap('packaging', t3);
+    lap('total', t0);
+    let dropped = 0;
+    for (const r of store.rows) dropped += r.dropped > 0 ? 1 : 0;
+    return { graph, components: comps, targets, droppedEdges: dropped, timings };
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    for (const s of this.layerSessions.values()) void s.then((x) => x.dispose());
+    this.layerSessions.clear();
+  }
+
+  /**
+   * One batched linear backward pass from `entryLayer` (L: the ln_f output) down to the embeddings, over the first
+   * `Pb` positions (targets sit before Pb; causality makes later positions irrelevant). Returns dense rows [n, C].
+   */
+  private async backward(comps: Components, entryLayer: number, Pb: number, inject: Float32Array, n: number, C: number): Promise<Float32Array> {
+    const cfg = this.model.config;
+    const { nLayers: L, dModel: d, nHeads: H } = cfg;
+    const P = comps.nPos;
+    const A = comps.layer.length;
+    const rows = new Float32Array(n * C);
+    const fwd = comps.forward;
+    const col = (x: Float32Array, len: number) => ({ data: x.subarray(0, len), dims: [len, 1] });
+    const frozen = (l: number): Feed => {
+      const pat = fwd.layers[l].pattern;
+      let sliced = pat;
+      if (Pb !== P) {
+        sliced = new Float32Array(H * Pb * Pb);
+        for (let h = 0; h < H; h++) for (let q = 0; q < Pb; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + Pb), (h * Pb + q) * Pb);
+      }
+      return {
+        [BN.pattern]: { data: sliced, dims: [1, H, Pb, Pb] },
+        [BN.ln1Scale]: col(fwd.layers[l].ln1Scale, Pb),
+        [BN.ln2Scale]: col(fwd.layers[l].ln2Scale, Pb),
+        [BN.tokens]: { data: comps.tokens.subarray(0, Pb * d), dims: [Pb, d] },
+      };
+    };
+
+    let grad: Float32Array;
+    let l = entryLayer;
+    if (entryLayer === L) {
+      const top = await this.session('top', () => gpt2BackwardTopGraph(cfg, this.model.weights));
+      grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, Pb, d] }, [BN.lnfScale]: col(fwd.lnfScale, Pb) }))[BN.gradOut].data;
+    } else {
+      const s = await this.layerSession(l, true);
+      const out = await s.run(only(s, { ...frozen(l), [BN.inject]: { data: inject, dims: [n, Pb, d] } }));
+      grad = out[BN.gradOut].data;
+      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, Pb, C, A + L * P);
+    }
+    for (l = entryLayer - 1; l >= 0; l--) {
+      const s = await this.layerSession(l, false);
+      const dec = comps.decoders[l];
+      const feed: Feed = {
+        ...frozen(l),
+        [BN.gradIn]: { data: grad, dims: [n, Pb, d] },
+        [BN.decoders]: { data: dec.table.subarray(0, Pb * d * dec.M), dims: [Pb, d, dec.M] },
+        [BN.errors]: { data: comps.errors[l].subarray(0, Pb * d), dims: [Pb, d] },
+      };
+      const out = await s.run(only(s, feed));
+      const fe = out[BN.featureEdges].data;
+      const M = dec.M;
+      for (let p = 0; p < Pb; p++) {
+        for (let m = 0; m < M; m++) {
+          const src = dec.source[p * M + m];
+          if (src < 0) continue;
+          for (let b = 0; b < n; b++) rows[b * C + src] += fe[(p * n + b) * M + m];
+        }
+      }
+      const ee = out[BN.errorEdges].data;
+      for (let b = 0; b < n; b++) for (let p = 0; p < Pb; p++) rows[b * C + A + l * P + p] = ee[b * Pb + p];
+      grad = out[BN.gradOut].data;
+      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, Pb, C, A + L * P);
+    }
+    return rows;
+  }
+
+  private scatterTokens(te: Float32Array, rows: Float32Array, n: number, Pb: number, C: number, offset: number): void {
+    for (let b = 0; b < n; b++) for (let p = 0; p < Pb; p++) rows[b * C + offset + p] = te[b * Pb + p];
+  }
+
+  private layerSession(l: number, entry: boolean): Promise<GraphSession> {
+    const tc = this.transcoders;
+    return this.session(`${l}${entry ? 'e' : ''}`, () =>
+      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.layers[l].W_skip }),
+    );
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<GraphSession> {
+    let s = this.layerSessions.get(key);
+    if (!s) {
+      s = GraphSession.create(build(), { threads: this.threads });
+      this.layerSessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** circuit-tracer's packaging: selected features by index, then errors, tokens and logits; unselected columns dropped */
+  private package(comps: Components, targets: Targets, store: RowStore, visited: Uint8Array): AttributionGraph {
+    const A = comps.layer.length;
+    const L = this.model.config.nLayers;
+    const P = comps.nPos;
+    const selected: number[] = [];
+    const colMap = new Int32Array(A).fill(-1);
+    for (let i = 0; i < A; i++) if (visited[i]) colMap[i] = selected.push(i) - 1;
+    const F = selected.length;
+    const K = targets.targets.length;
+    const N = F + (L + 1) * P + K;
+    const rowOf = new Int32Array(N).fill(-1);
+    store.rows.forEach((r, ri) => (rowOf[r.node >= A ? F + (L + 1) * P + (r.node - A) : colMap[r.node]] = ri));
+    let nnz = 0;
+    for (const r of store.rows) nnz += r.cols.length;
+    const adj: SparseAdjacency = { n: N, rowPtr: new Int32Array(N + 1), cols: new Int32Array(nnz), vals: new Float32Array(nnz), droppedAbs: new Float32Array(N) };
+    let e = 0;
+    for (let t = 0; t < N; t++) {
+      const ri = rowOf[t];
+      if (ri >= 0) {
+        const r = store.rows[ri];
+        adj.droppedAbs[t] = r.dropped;
+        for (let i = 0; i < r.cols.length; i++) {
+          const c = r.cols[i];
+          const to = c < A ? colMap[c] : c - A + F;
+          if (to < 0) continue;
+          adj.cols[e] = to;
+          adj.vals[e++] = r.vals[i];
+        }
+      }
+      adj.rowPtr[t + 1] = e;
+    }
+    const trimmed = e === nnz ? adj : { ...adj, cols: adj.cols.slice(0, e), vals: adj.vals.slice(0, e) };
+    const decode = (id: number) => this.model.decode(id);
+    return {
+      inputString: comps.ids.map(decode).join(''),
+      inputTokens: comps.ids,
+      promptTokens: comps.ids.map(decode),
+      nLayers: L,
+      activeFeatures: { layer: comps.layer, pos: comps.pos, feature: comps.feature, activation: comps.activation },
+      selectedFeatures: Int32Array.from(selected),
+      logitTargets: targets.targets,
+      logitProbabilities: targets.probabilities,
+      vocabSize: this.model.config.dVocab,
+      adjacency: trimmed,
+      scan: this.transcoders.scan,
+    };
+  }
+}
+
+/** the feed restricted to the inputs a session declares (graphs omit inputs they do not use) */
+function only(s: GraphSession, feed: Feed): Feed {
+  const out: Feed = {};
+  for (const name of s.inputNames) {
+    if (!feed[name]) throw new EngineError('internal', `backward graph input ${name} has no value`);
+    out[name] = feed[name];
+  }
+  return out;
+}

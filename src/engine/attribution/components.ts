@@ -1,0 +1,160 @@
+// What one clean forward pass gives the attribution: the transcoder input of every layer, the active features with
+// their activations (none at BOS), activation-scaled decoder vectors grouped by the layer they write to, error
+// vectors (MLP output − reconstruction, zero at BOS), token vectors and the frozen patterns and norm scales.
+import type { ModelConfig } from '../model/config';
+import type { Gpt2Weights } from '../model/gpt2';
+import { applyActivation, type TranscoderSet } from '../model/transcoders';
+import type { ForwardResult } from '../onnx/forward';
+import type { GraphSession } from '../onnx/session';
+import { encoderNames } from '../onnx/transcoderGraphs';
+
+/** the positions whose features and errors are zeroed: BOS (circuit-tracer's zero_positions = slice(0, 1)) */
+export const ZERO_POSITIONS = 1;
+
+/** activation-scaled decoder vectors writing to one layer, grouped by position and zero-padded */
+export interface DecoderTable {
+  /** [P, d, M]: column m of position p is one vector */
+  table: Float32Array;
+  /** [P, M]: the active-feature index of each column, −1 for padding */
+  source: Int32Array;
+  M: number;
+}
+
+export interface Components {
+  ids: number[];
+  nPos: number;
+  /** active features in (layer, pos, feature) order */
+  layer: Int32Array;
+  pos: Int32Array;
+  feature: Int32Array;
+  activation: Float32Array;
+  /** per layer: the transcoder input u_l, [P, d] */
+  u: Float32Array[];
+  /** per layer: pre-activations of every feature, [P, d_transcoder] */
+  pre: Float32Array[];
+  decoders: DecoderTable[];
+  /** per layer: [P, d] */
+  errors: Float32Array[];
+  /** [P, d]: W_E[id] per position */
+  tokens: Float32Array;
+  forward: ForwardResult;
+}
+
+export function transcoderInput(tc: TranscoderSet, fwd: ForwardResult, l: number, d: number): Float32Array {
+  const a = fwd.layers[l];
+  if (tc.inputHook === 'mlp.hook_in') return a.mlpIn;
+  if (tc.inputHook === 'hook_resid_mid') return a.residMid;
+  // ln2.hook_normalized: (x − mean x)/scale, before the gain
+  const out = new Float32Array(a.residMid.length);
+  for (let p = 0; p < fwd.nPos; p++) {
+    let mean = 0;
+    for (let i = 0; i < d; i++) mean += a.residMid[p * d + i];
+    mean /= d;
+    for (let i = 0; i < d; i++) out[p * d + i] = (a.residMid[p * d + i] - mean) / a.ln2Scale[p];
+  }
+  return out;
+}
+
+export async function computeComponents(
+  cfg: ModelConfig,
+  w: Gpt2Weights,
+  tc: TranscoderSet,
+  encoder: GraphSession,
+  fwd: ForwardResult,
+): Promise<Components> {
+  const { nLayers: L, dModel: d } = cfg;
+  const P = fwd.nPos;
+  const n = tc.dTranscoder;
+  const u = Array.from({ length: L }, (_, l) => transcoderInput(tc, fwd, l, d));
+  const feed: Record<string, { data: Float32Array; dims: number[] }> = {};
+  u.forEach((x, l) => (feed[encoderNames.input(l)] = { data: x, dims: [P, d] }));
+  const enc = await encoder.run(feed);
+
+  const layer: number[] = [];
+  const pos: number[] = [];
+  const feature: number[] = [];
+  const activation: number[] = [];
+  const pre: Float32Array[] = [];
+  for (let l = 0; l < L; l++) {
+    const preL = enc[encoderNames.pre(l)].data;
+    pre.push(preL);
+    for (let p = ZERO_POSITIONS; p < P; p++) {
+      const a = Float32Array.from(preL.subarray(p * n, (p + 1) * n));
+      applyActivation(tc.activation, a, tc.layers[l].threshold);
+      for (let f = 0; f < n; f++) {
+        if (a[f] === 0) continue;
+        layer.push(l);
+        pos.push(p);
+        feature.push(f);
+        activation.push(a[f]);
+      }
+    }
+  }
+  const A = layer.length;
+
+  // decoder rows of active features, read per source layer; a cross-layer row has one slot per output layer
+  const writes: { out: number; p: number; src: number; vec: Float32Array }[][] = Array.from({ length: L }, () => []);
+  for (let l = 0, i = 0; l < L; l++) {
+    const start = i;
+    while (i < A && layer[i] === l) i++;
+    if (i === start) continue;
+    const rows = tc.decoderRows(l, feature.slice(start, i));
+    const slots = tc.kind === 'cross-layer' ? L - l : 1;
+    for (let j = start; j < i; j++) {
+      for (let s = 0; s < slots; s++) {
+        const off = ((j - start) * slots + s) * d;
+        const vec = rows.slice(off, off + d);
+        for (let k = 0; k < d; k++) vec[k] *= activation[j];
+        writes[l + s].push({ out: l + s, p: pos[j], src: j, vec });
+      }
+    }
+  }
+
+  const decoders: DecoderTable[] = [];
+  const errors: Float32Array[] = [];
+  for (let l = 0; l < L; l++) {
+    const perPos = new Int32Array(P);
+    for (const wr of writes[l]) perPos[wr.p]++;
+    const M = Math.max(1, ...perPos);
+    const table = new Float32Array(P * d * M);
+    const source = new Int32Array(P * M).fill(-1);
+    const fill = new Int32Array(P);
+    const recon = new Float32Array(P * d);
+    for (const wr of writes[l]) {
+      const m = fill[wr.p]++;
+      source[wr.p * M + m] = wr.src;
+      for (let k = 0; k < d; k++) {
+        table[(wr.p * d + k) * M + m] = wr.vec[k];
+        recon[wr.p * d + k] += wr.vec[k];
+      }
+    }
+    decoders.push({ table, source, M });
+    const skip = enc[encoderNames.skip(l)]?.data;
+    const mlpOut = fwd.layers[l].mlpOut;
+    const err = new Float32Array(P * d);
+    for (let p = ZERO_POSITIONS; p < P; p++) {
+      for (let k = 0; k < d; k++) {
+        const i = p * d + k;
+        err[i] = mlpOut[i] - (recon[i] + tc.layers[l].b_dec[k] + (skip ? skip[i] : 0));
+      }
+    }
+    errors.push(err);
+  }
+
+  const tokens = new Float32Array(P * d);
+  fwd.ids.forEach((id, p) => tokens.set(w.wte.data.subarray(id * d, (id + 1) * d), p * d));
+  return {
+    ids: fwd.ids,
+    nPos: P,
+    layer: Int32Array.from(layer),
+    pos: Int32Array.from(pos),
+    feature: Int32Array.from(feature),
+    activation: Float32Array.from(activation),
+    u,
+    pre,
+    decoders,
+    errors,
+    tokens,
+    forward: fwd,
+  };
+}

@@ -1,0 +1,94 @@
+// Logit targets, as circuit-tracer's AttributionTargets builds them from the last position's logits: salient logits
+// (the most probable tokens up to desired_logit_prob, at most max_n_logits), explicit tokens, or a contrast A − B.
+// Each target reads the ln_f output along a demeaned unembedding column, so its value is logit − mean logit.
+import { EngineError } from '../errors';
+import type { LogitTarget } from './graph';
+
+export const DEFAULT_MAX_N_LOGITS = 10;
+export const DEFAULT_DESIRED_LOGIT_PROB = 0.95;
+
+export type TargetSpec =
+  | { kind: 'salient'; maxNLogits?: number; desiredLogitProb?: number }
+  | { kind: 'tokens'; ids: number[] }
+  /** logit(a) − logit(b), weighted by max(|p(a) − p(b)|, 1e-6) as circuit-tracer's demo does */
+  | { kind: 'contrast'; a: number; b: number };
+
+export interface Targets {
+  targets: LogitTarget[];
+  probabilities: Float32Array;
+  /** [K, d_model] read directions at the ln_f output */
+  vectors: Float32Array;
+}
+
+export interface Unembedding {
+  /** [d_vocab, d_model]: logits = ln_f(x)·Wᵀ */
+  W: Float32Array;
+  dModel: number;
+  dVocab: number;
+  /** mean over the vocabulary of the rows of W, [d_model]; computed once per model */
+  mean: Float32Array;
+}
+
+export function unembedding(W: Float32Array, dVocab: number, dModel: number): Unembedding {
+  const sum = new Float64Array(dModel);
+  for (let v = 0; v < dVocab; v++) for (let i = 0; i < dModel; i++) sum[i] += W[v * dModel + i];
+  return { W, dModel, dVocab, mean: Float32Array.from(sum, (x) => x / dVocab) };
+}
+
+export function softmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const out = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < out.length; i++) out[i] /= sum;
+  return out;
+}
+
+export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unembedding, decode: (id: number) => string): Targets {
+  const probs = softmax(lastLogits);
+  const d = U.dModel;
+  const check = (id: number) => {
+    if (!Number.isInteger(id) || id < 0 || id >= U.dVocab) throw new EngineError('badInput', `Target token id ${id} is outside the vocabulary (0…${U.dVocab - 1}).`);
+  };
+  const demeaned = (ids: number[]): Targets => {
+    ids.forEach(check);
+    const vectors = new Float32Array(ids.length * d);
+    ids.forEach((id, k) => {
+      for (let i = 0; i < d; i++) vectors[k * d + i] = U.W[id * d + i] - U.mean[i];
+    });
+    return { targets: ids.map((id) => ({ token: decode(id), vocabIdx: id })), probabilities: Float32Array.from(ids, (id) => probs[id]), vectors };
+  };
+
+  if (spec.kind === 'tokens') {
+    if (spec.ids.length === 0) throw new EngineError('badInput', 'At least one target token is needed.');
+    return demeaned(spec.ids);
+  }
+  if (spec.kind === 'contrast') {
+    check(spec.a);
+    check(spec.b);
+    const vectors = new Float32Array(d);
+    for (let i = 0; i < d; i++) vectors[i] = U.W[spec.a * d + i] - U.W[spec.b * d + i];
+    return {
+      targets: [{ token: `logit(${decode(spec.a)})-logit(${decode(spec.b)})`, vocabIdx: U.dVocab }],
+      probabilities: Float32Array.of(Math.max(Math.abs(probs[spec.a] - probs[spec.b]), 1e-6)),
+      vectors,
+    };
+  }
+  const maxN = Math.min(spec.maxNLogits ?? DEFAULT_MAX_N_LOGITS, U.dVocab);
+  const want = spec.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB;
+  const top = Array.from(probs.keys())
+    .sort((a, b) => probs[b] - probs[a] || a - b)
+    .slice(0, maxN);
+  // searchsorted(cumsum(top_p), desired) + 1: up to and including the token whose cumulative probability reaches it
+  let acc = 0;
+  let cutoff = top.length;
+  for (let i = 0; i < top.length; i++) {
+    acc += probs[top[i]];
+    if (acc >= want) {
+      cutoff = i + 1;
+      break;
+    }
+  }
+  return demeaned(top.slice(0, cutoff));
+}

@@ -1,0 +1,75 @@
+// A checkpoint's config.json, read into one architecture-neutral shape. Field names follow circuit-tracer /
+// TransformerLens (n_layers, d_model, d_head …) in camelCase; each architecture maps its Hugging Face names here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineError } from '../errors';
+
+export type ArchitectureName = 'GPT2LMHeadModel';
+
+export interface ModelConfig {
+  architecture: ArchitectureName;
+  nLayers: number;
+  nHeads: number;
+  dModel: number;
+  dHead: number;
+  dMlp: number;
+  /** context length: the longest prompt the model takes, in tokens */
+  nCtx: number;
+  dVocab: number;
+  normEps: number;
+  activation: 'gelu_new';
+  /** the unembedding is the token embedding (GPT-2's tied `lm_head`, not stored in the checkpoint) */
+  tiedEmbeddings: boolean;
+  bosTokenId?: number;
+  eosTokenId?: number;
+  padTokenId?: number;
+}
+
+export type RawConfig = Record<string, unknown>;
+
+/** Reads and parses `config.json`; the architecture is dispatched by the caller (see architectures.ts). */
+export function readRawConfig(dir: string): { raw: RawConfig; file: string } {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Model folder not found: ${dir}`);
+  if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No config.json in the model folder ${dir}.`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new EngineError('badFile', `${file} is not valid JSON: ${(e as Error).message}.`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EngineError('badFile', `${file} is not a JSON object.`);
+  return { raw: raw as RawConfig, file };
+}
+
+/** A reader of typed fields with errors that name the file and the field. */
+export function configFields(raw: RawConfig, file: string) {
+  const int = (key: string, fallback?: number): number => {
+    const v = raw[key] ?? fallback;
+    if (v === undefined) throw new EngineError('badFile', `${file} has no "${key}".`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      throw new EngineError('badFile', `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}.`);
+    }
+    return v;
+  };
+  const num = (key: string, fallback: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineError('badFile', `${file}: "${key}" must be a number, got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  const optInt = (key: string): number | undefined => {
+    const v = raw[key];
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+  };
+  const str = (key: string, fallback: string): string => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'string') throw new EngineError('badFile', `${file}: "${key}" must be a string, got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'boolean') throw new EngineError('badFile', `${file}: "${key}" must be true or false, got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  return { int, num, optInt, str, bool };
+}

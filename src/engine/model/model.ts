@@ -1,0 +1,134 @@
+// A loaded checkpoint folder: config, weights, tokenizer and the forward session, loaded once and reused.
+import { EngineError, throwIfAborted } from '../errors';
+import type { ProgressSink } from '../progress';
+import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } from '../onnx/forward';
+import { GraphSession } from '../onnx/session';
+import { ARCHITECTURES, isSupportedArchitecture, type ModelWeights } from './architectures';
+import { readRawConfig, type ModelConfig } from './config';
+import { TensorStore } from './safetensors';
+import { PromptTokenizer, type PromptToken } from './tokenizer';
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+  /** onnxruntime intra-op threads (default: the session helper's) */
+  threads?: number;
+}
+
+/** One candidate for the next token. */
+export interface NextToken {
+  id: number;
+  token: string;
+  prob: number;
+  logit: number;
+}
+
+export class Model {
+  private constructor(
+    readonly dir: string,
+    readonly config: ModelConfig,
+    readonly weights: ModelWeights,
+    readonly tokenizer: PromptTokenizer,
+    private readonly session: GraphSession,
+    private readonly threads: number | undefined,
+  ) {}
+
+  static async load(dir: string, opts: LoadOptions = {}): Promise<Model> {
+    const { signal, onProgress } = opts;
+    const { raw, file } = readRawConfig(dir);
+    const archs = raw.architectures;
+    const arch = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : raw.model_type === 'gpt2' ? 'GPT2LMHeadModel' : undefined;
+    if (!arch || !isSupportedArchitecture(arch)) {
+      throw new EngineError(
+        'unsupported',
+        `${file}: architecture ${JSON.stringify(arch ?? raw.model_type ?? null)} is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}.`,
+      );
+    }
+    const A = ARCHITECTURES[arch];
+    const config = A.parseConfig(raw, file);
+    const tokenizer = PromptTokenizer.load(dir, config);
+    onProgress?.({ message: 'reading weights', fraction: 0.1 });
+    const store = TensorStore.openFolder(dir);
+    let weights: ModelWeights;
+    try {
+      weights = A.loadWeights(store, config, dir, signal);
+    } finally {
+      store.close();
+    }
+    throwIfAborted(signal);
+    onProgress?.({ message: 'building the forward graph', fraction: 0.5 });
+    const graph = A.forwardGraph(config, weights);
+    throwIfAborted(signal);
+    onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
+    const session = await GraphSession.create(graph, { threads: opts.threads });
+    onProgress?.({ message: 'model ready', fraction: 1 });
+    return new Model(dir, config, weights, tokenizer, session, opts.threads);
+  }
+
+  /** Prompt tokens with BOS and character offsets; checks the context length. */
+  tokenize(text: string): PromptToken[] {
+    const tokens = this.tokenizer.encode(text);
+    if (tokens.length > this.config.nCtx) {
+      throw new EngineError('badInput', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+    }
+    return tokens;
+  }
+
+  /** One clean forward pass with every intermediate (see ForwardResult). */
+  async forward(ids: number[], signal?: AbortSignal): Promise<ForwardResult> {
+    this.checkIds(ids);
+    throwIfAborted(signal);
+    const out = await this.session.run(this.feed(ids));
+    throwIfAborted(signal);
+    return unpackForward(out, ids, this.config.nLayers);
+  }
+
+  /** Logits [P, d_vocab] only. */
+  async logits(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
+    this.checkIds(ids);
+    throwIfAborted(signal);
+    const out = await this.session.run(this.feed(ids), [forwardNames.logits]);
+    return out[forwardNames.logits].data;
+  }
+
+  /** The k most likely next tokens after the last position of `logits` [P, d_vocab]. */
+  topNext(logits: Float32Array, k: number): NextToken[] {
+    const V = this.config.dVocab;
+    return topK(logits.subarray(logits.length - V), k).map(({ id, prob, logit }) => ({ id, token: this.tokenizer.decode(id), prob, logit }));
+  }
+
+  /** A new session over a variant of the forward graph (frozen inputs, deltas); the caller disposes it. */
+  async forwardSession(spec: ForwardSpec): Promise<GraphSession> {
+    return GraphSession.create(ARCHITECTURES[this.config.architecture].forwardGraph(this.config, this.weights, spec), { threads: this.threads });
+  }
+
+  dispose(): void {
+    this.session.dispose();
+  }
+
+  private feed(ids: number[]) {
+    return { [forwardNames.inputIds]: { data: BigInt64Array.from(ids, (i) => BigInt(i)), dims: [1, ids.length] } };
+  }
+
+  private checkIds(ids: number[]): void {
+    if (ids.length === 0) throw new EngineError('badInput', 'The prompt is empty.');
+    if (ids.length > this.config.nCtx) {
+      throw new EngineError('badInput', `The prompt is ${ids.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
+    }
+    const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= this.config.dVocab);
+    if (bad !== undefined) throw new EngineError('badInput', `Token id ${bad} is outside the vocabulary (0…${this.config.dVocab - 1}).`);
+  }
+}
+
+export const loadModel = (dir: string, opts?: LoadOptions): Promise<Model> => Model.load(dir, opts);
+
+/** softmax over one row of logits, then the k largest: ids, probabilities and logits */
+export function topK(row: Float32Array, k: number): { id: number; prob: number; logit: number }[] {
+  let max = -Infinity;
+  for (const v of row) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  const ids = Array.from({ length: row.length }, (_, i) => i);
+  ids.sort((a, b) => row[b] - row[a]);
+  return ids.slice(0, k).map((id) => ({ id, prob: Math.exp(row[id] - max) / sum, logit: row[id] }));
+}

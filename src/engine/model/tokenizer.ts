@@ -1,0 +1,161 @@
+// Prompt tokenization: `tokenizer.json` through @huggingface/tokenizers, circuit-tracer's BOS rule, and the
+// character range of each token in the source text (the editor heatmap needs them; the library gives no offsets).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { EngineError } from '../errors';
+import type { ModelConfig } from './config';
+
+export interface PromptToken {
+  id: number;
+  /** the token decoded on its own */
+  text: string;
+  /** UTF-16 range in the prompt, end exclusive; a prepended BOS has start = end = 0 */
+  start: number;
+  end: number;
+}
+
+export class PromptTokenizer {
+  private readonly special: Set<number>;
+  private readonly added: Map<number, string>;
+  private readonly byteLevel: boolean;
+
+  private constructor(
+    private readonly tok: Tokenizer,
+    json: Record<string, unknown>,
+    /** the token circuit-tracer prepends: the first of bos, pad, eos, other special tokens */
+    readonly bosId: number | undefined,
+  ) {
+    const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
+    this.added = new Map(added.map((t) => [t.id, t.content]));
+    this.special = new Set(added.filter((t) => t.special).map((t) => t.id));
+    this.byteLevel = JSON.stringify(json.pre_tokenizer ?? null).includes('"ByteLevel"') || JSON.stringify(json.decoder ?? null).includes('"ByteLevel"');
+  }
+
+  static load(dir: string, cfg: Pick<ModelConfig, 'bosTokenId' | 'eosTokenId' | 'padTokenId'>): PromptTokenizer {
+    const file = path.join(dir, 'tokenizer.json');
+    if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No tokenizer.json in the model folder ${dir}.`);
+    const json = readJson(file);
+    const configFile = path.join(dir, 'tokenizer_config.json');
+    const tokConfig = fs.existsSync(configFile) ? readJson(configFile) : {};
+    let tok: Tokenizer;
+    try {
+      tok = new Tokenizer(json, tokConfig);
+    } catch (e) {
+      throw new EngineError('badFile', `${file} could not be read as a tokenizer: ${(e as Error).message}.`);
+    }
+    const named = (key: string): number | undefined => {
+      const v = tokConfig[key];
+      const content = typeof v === 'string' ? v : (v as { content?: unknown } | undefined)?.content;
+      return typeof content === 'string' ? tok.token_to_id(content) : undefined;
+    };
+    const specials = ((json.added_tokens ?? []) as { id: number; special?: boolean }[]).filter((t) => t.special).map((t) => t.id);
+    const bosId = [named('bos_token'), named('pad_token'), named('eos_token'), cfg.bosTokenId, cfg.padTokenId, cfg.eosTokenId, ...specials].find(
+      (id) => id !== undefined,
+    );
+    return new PromptTokenizer(tok, json, bosId);
+  }
+
+  /** Tokens of a prompt as circuit-tracer builds them: no added specials, BOS prepended unless it starts with a special token. */
+  encode(text: string): PromptToken[] {
+    if (text.length === 0) throw new EngineError('badInput', 'The prompt is empty.');
+    const enc = this.tok.encode(text, { add_special_tokens: false });
+    const offsets = tokenOffsets(text, enc.tokens, enc.ids, (id) => this.added.get(id), this.byteLevel);
+    const tokens = enc.ids.map((id, i) => ({ id, text: this.decode(id), start: offsets[i][0], end: offsets[i][1] }));
+    if (this.bosId !== undefined && (tokens.length === 0 || !this.special.has(tokens[0].id))) {
+      tokens.unshift({ id: this.bosId, text: this.decode(this.bosId), start: 0, end: 0 });
+    }
+    return tokens;
+  }
+
+  decode(id: number): string {
+    return this.tok.decode([id], { skip_special_tokens: false });
+  }
+
+  isSpecial(id: number): boolean {
+    return this.special.has(id);
+  }
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new EngineError('badFile', `${file} is not valid JSON: ${(e as Error).message}.`);
+  }
+}
+
+/** GPT-2's byte ↔ printable-character table (bytes_to_unicode), inverted: character → byte. */
+const BYTE_OF_CHAR: Map<string, number> = (() => {
+  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  const map = new Map<string, number>();
+  let next = 256;
+  for (let b = 0; b < 256; b++) map.set(String.fromCodePoint(printable(b) ? b : next++), b);
+  return map;
+})();
+
+/**
+ * [start, end) of each token in `text` (UTF-16 units). Token bytes are recovered from the byte-level token
+ * strings (or an added token's content, or its plain string for other tokenizers), matched against the UTF-8
+ * bytes of the text, and mapped back to whole characters: a token holding part of a character covers all of it.
+ */
+export function tokenOffsets(
+  text: string,
+  tokens: string[],
+  ids: number[],
+  addedContent: (id: number) => string | undefined,
+  byteLevel: boolean,
+): [number, number][] {
+  const utf8 = new TextEncoder();
+  const textBytes = utf8.encode(text);
+  // charStart[b] / charEnd[b]: the UTF-16 range of the character that byte b belongs to
+  const charStart = new Int32Array(textBytes.length + 1);
+  const charEnd = new Int32Array(textBytes.length + 1);
+  let b = 0;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    const n = utf8.encode(String.fromCodePoint(cp)).length;
+    for (let k = 0; k < n; k++, b++) {
+      charStart[b] = i;
+      charEnd[b] = i + units;
+    }
+    i += units;
+  }
+  charStart[textBytes.length] = charEnd[textBytes.length] = text.length;
+
+  const out: [number, number][] = [];
+  let cursor = 0;
+  tokens.forEach((token, i) => {
+    const added = addedContent(ids[i]);
+    const bytes = added !== undefined || !byteLevel ? utf8.encode(added ?? token) : byteLevelBytes(token);
+    const at = bytes ? findBytes(textBytes, bytes, cursor) : -1;
+    if (!bytes || at < 0 || bytes.length === 0) {
+      const here = charStart[cursor];
+      out.push([here, here]); // cannot place it (a normalizer changed the text): an empty range where we are
+      return;
+    }
+    out.push([charStart[at], charEnd[at + bytes.length - 1]]);
+    cursor = at + bytes.length;
+  });
+  return out;
+}
+
+function byteLevelBytes(token: string): Uint8Array | undefined {
+  const out: number[] = [];
+  for (const ch of token) {
+    const byte = BYTE_OF_CHAR.get(ch);
+    if (byte === undefined) return undefined;
+    out.push(byte);
+  }
+  return Uint8Array.from(out);
+}
+
+/** first index ≥ from where `needle` occurs in `hay` (normally `from` itself) */
+function findBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  outer: for (let i = from; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}

@@ -1,0 +1,87 @@
+// The forward graph's contract, shared by every architecture: what can be frozen or perturbed, the names of its
+// inputs and outputs, and the per-layer activations one run returns.
+import type { Fetched } from './session';
+
+/**
+ * Variants of the forward graph. Frozen values are read from graph inputs named `forwardNames.frozen(output)`
+ * instead of being computed: circuit-tracer's local replacement model freezes attention patterns and norm scales;
+ * a frozen MLP output replaces the MLP entirely. Inputs with batch dimension 1 broadcast over the batch.
+ */
+export interface ForwardSpec {
+  freeze?: {
+    /** input `pattern.{l}.frozen`, [1|B, n_heads, P, P] */
+    patterns?: boolean;
+    /** inputs `ln1_scale.{l}.frozen`, `ln2_scale.{l}.frozen`, `lnf_scale.frozen`, [1|B, P, 1] */
+    normScales?: boolean;
+    /** input `mlp_out.{l}.frozen`, [1|B, P, d_model] */
+    mlpOut?: boolean;
+  };
+  /** adds input `mlp_out_delta.{l}` [1|B, P, d_model] to each layer's MLP output (interventions, attribution checks) */
+  mlpOutDelta?: boolean;
+  /** 'all' (default): every intermediate below; 'logits': logits only */
+  outputs?: 'all' | 'logits';
+}
+
+/** Graph value names, TransformerLens hook names where one exists. Every output has a leading batch axis. */
+export const forwardNames = {
+  inputIds: 'input_ids', // int64 [B, P]
+  residPre: (l: number) => `resid_pre.${l}`, // [B, P, d]
+  ln1Scale: (l: number) => `ln1_scale.${l}`, // [B, P, 1] sqrt(var + eps) of ln_1
+  pattern: (l: number) => `pattern.${l}`, // [B, H, P(query), P(key)]
+  attnOut: (l: number) => `attn_out.${l}`, // [B, P, d] including b_O
+  residMid: (l: number) => `resid_mid.${l}`, // [B, P, d]
+  ln2Scale: (l: number) => `ln2_scale.${l}`, // [B, P, 1]
+  mlpIn: (l: number) => `mlp_in.${l}`, // [B, P, d] ln_2 output with gain and bias: the transcoder's mlp.hook_in
+  mlpOut: (l: number) => `mlp_out.${l}`, // [B, P, d] including b_out (and the delta, when given)
+  mlpOutDelta: (l: number) => `mlp_out_delta.${l}`,
+  residFinal: 'resid_final', // [B, P, d] the input of ln_f
+  lnfScale: 'lnf_scale', // [B, P, 1]
+  logits: 'logits', // [B, P, d_vocab]
+  frozen: (output: string) => `${output}.frozen`,
+} as const;
+
+/** Activations of one layer for one sequence of P positions (row-major). */
+export interface LayerActivations {
+  residPre: Float32Array; // [P, d]
+  ln1Scale: Float32Array; // [P]
+  pattern: Float32Array; // [H, P, P]
+  attnOut: Float32Array; // [P, d]
+  residMid: Float32Array; // [P, d]
+  ln2Scale: Float32Array; // [P]
+  mlpIn: Float32Array; // [P, d]
+  mlpOut: Float32Array; // [P, d]
+}
+
+/** One clean forward pass over one sequence: every intermediate the attribution engine freezes or reads. */
+export interface ForwardResult {
+  ids: number[];
+  nPos: number;
+  layers: LayerActivations[];
+  residFinal: Float32Array; // [P, d]
+  lnfScale: Float32Array; // [P]
+  logits: Float32Array; // [P, d_vocab]
+}
+
+/** Splits the outputs of a batch-1 run into a ForwardResult. */
+export function unpackForward(out: Record<string, Fetched>, ids: number[], nLayers: number): ForwardResult {
+  const N = forwardNames;
+  const get = (name: string) => {
+    const t = out[name];
+    if (!t) throw new Error(`forward graph output ${name} missing`);
+    return t.data;
+  };
+  const layers: LayerActivations[] = [];
+  for (let l = 0; l < nLayers; l++) {
+    layers.push({
+      residPre: get(N.residPre(l)),
+      ln1Scale: get(N.ln1Scale(l)),
+      pattern: get(N.pattern(l)),
+      attnOut: get(N.attnOut(l)),
+      residMid: get(N.residMid(l)),
+      ln2Scale: get(N.ln2Scale(l)),
+      mlpIn: get(N.mlpIn(l)),
+      mlpOut: get(N.mlpOut(l)),
+    });
+  }
+  return { ids, nPos: ids.length, layers, residFinal: get(N.residFinal), lnfScale: get(N.lnfScale), logits: get(N.logits) };
+}

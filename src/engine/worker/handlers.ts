@@ -1,0 +1,33 @@
+// What the worker does for each engine method. Plain async functions, so tests can call them without a thread.
+import { threadId } from 'node:worker_threads';
+import { runSelfCheck } from '../selfCheck';
+import { runPrompt } from '../run';
+import { ModelCache } from './models';
+import type { ProgressSink } from '../progress';
+import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
+
+export interface CallContext {
+  readonly signal: AbortSignal;
+  readonly onProgress: ProgressSink;
+}
+
+type Handler<M extends MethodName> = (params: ParamsOf<M>, context: CallContext) => Promise<ResultOf<M>>;
+
+const startedAt = performance.now();
+/** one per worker thread: the model is loaded once and reused */
+const models = new ModelCache();
+
+export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
+  async ping(params, { signal, onProgress }) {
+    const selfCheck = params.selfCheck ? await runSelfCheck({ signal, onProgress }) : undefined;
+    return { threadId, uptimeMs: performance.now() - startedAt, selfCheck };
+  },
+  async run(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    return runPrompt(model, params.prompt, params.topK, signal);
+  },
+};
+
+export function callHandler<M extends MethodName>(method: M, params: ParamsOf<M>, context: CallContext): Promise<ResultOf<M>> {
+  return (handlers[method] as Handler<M>)(params, context);
+}

@@ -1,0 +1,111 @@
+// The typed request/response protocol between the host (extension or CLI) and the engine worker.
+// One table of methods; every message is validated on receipt on both sides.
+import type { EngineErrorData, EngineErrorCode } from '../errors';
+import type { Progress } from '../progress';
+import type { SelfCheckResult } from '../selfCheck';
+import type { RunResult } from '../run';
+
+export interface PingParams {
+  /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
+  readonly selfCheck: boolean;
+}
+
+export interface PingResult {
+  readonly threadId: number;
+  readonly uptimeMs: number;
+  readonly selfCheck?: SelfCheckResult;
+}
+
+export interface RunParams {
+  /** Hugging Face checkpoint folder */
+  readonly modelDir: string;
+  readonly prompt: string;
+  /** how many next-token candidates to return */
+  readonly topK: number;
+}
+
+/** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
+export interface EngineMethods {
+  ping: { params: PingParams; result: PingResult };
+  run: { params: RunParams; result: RunResult };
+}
+
+export type MethodName = keyof EngineMethods;
+export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];
+export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
+
+type RequestFor<M extends MethodName> = { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: ParamsOf<M> };
+
+/** Host → worker. */
+export type ToWorker = { [M in MethodName]: RequestFor<M> }[MethodName] | { readonly kind: 'cancel'; readonly id: number };
+
+/** Worker → host. */
+export type FromWorker =
+  | { readonly kind: 'result'; readonly id: number; readonly result: unknown }
+  | { readonly kind: 'error'; readonly id: number; readonly error: EngineErrorData }
+  | { readonly kind: 'progress'; readonly id: number; readonly progress: Progress };
+
+type Guard<T> = (value: unknown) => value is T;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/** Parameter validators, one per method; the mapped type makes a missing one a compile error. */
+const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
+  ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
+  run: (p): p is RunParams =>
+    isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
+};
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paramGuards, value);
+}
+
+/** Returns the message, or a sentence saying why it was rejected. */
+export function parseToWorker(data: unknown): ToWorker | string {
+  if (!isRecord(data) || !isId(data.id)) return 'message is not an object with a numeric id';
+  if (data.kind === 'cancel') return { kind: 'cancel', id: data.id };
+  if (data.kind !== 'request') return `unknown message kind ${JSON.stringify(data.kind)}`;
+  if (!isMethodName(data.method)) return `unknown method ${JSON.stringify(data.method)}`;
+  if (!paramGuards[data.method](data.params)) return `invalid params for ${data.method}`;
+  return data as ToWorker;
+}
+
+const errorCodes: Record<EngineErrorCode, true> = {
+  cancelled: true,
+  onnxRuntimeUnavailable: true,
+  workerCrashed: true,
+  workerDisposed: true,
+  badRequest: true,
+  internal: true,
+  fileNotFound: true,
+  badFile: true,
+  missingTensor: true,
+  badShape: true,
+  unsupported: true,
+  badInput: true,
+};
+
+function isErrorData(v: unknown): v is EngineErrorData {
+  return isRecord(v) && typeof v.code === 'string' && v.code in errorCodes && typeof v.message === 'string' &&
+    (v.detail === undefined || typeof v.detail === 'string');
+}
+
+function isProgress(v: unknown): v is Progress {
+  return isRecord(v) && typeof v.message === 'string' && (v.fraction === undefined || typeof v.fraction === 'number');
+}
+
+/** Returns the message, or a sentence saying why it was rejected. Results are checked by the caller that knows the method. */
+export function parseFromWorker(data: unknown): FromWorker | string {
+  if (!isRecord(data) || !isId(data.id)) return 'message is not an object with a numeric id';
+  switch (data.kind) {
+    case 'result':
+      return { kind: 'result', id: data.id, result: data.result };
+    case 'error':
+      return isErrorData(data.error) ? { kind: 'error', id: data.id, error: data.error } : 'malformed error';
+    case 'progress':
+      return isProgress(data.progress) ? { kind: 'progress', id: data.id, progress: data.progress } : 'malformed progress';
+    default:
+      return `unknown message kind ${JSON.stringify(data.kind)}`;
+  }
+}

@@ -1,0 +1,111 @@
+// The graph panel: one webview that shows the latest trace. It owns the webview's lifetime, builds its page,
+// validates what the page sends, and replays the latest content whenever the page (re)loads.
+import * as vscode from 'vscode';
+import { assertNever, parseFromWebview, type EngineStatus, type FromWebview, type ToWebview } from '../protocol/messages';
+import { makeNonce, panelHtml } from './panelHtml';
+
+export const GRAPH_VIEW_TYPE = 'selfTracing.graph';
+
+export interface GraphPanelEvents {
+  readonly log: vscode.LogOutputChannel;
+  readonly onRendered: (report: FromWebview.Rendered) => void;
+  readonly onCheckEngine: () => void;
+  readonly onRevealPiece: (traceId: string, index: number) => void;
+}
+
+/** Scripts only, and only the extension's own build and media folders are reachable from the page. */
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class GraphPanel implements vscode.Disposable {
+  private selection: ToWebview.ShowSelection | undefined;
+  private engineStatus: EngineStatus | undefined;
+  private pageReady = false;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  static create(extensionUri: vscode.Uri, events: GraphPanelEvents): GraphPanel {
+    const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, 'Self-Tracing', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    return new GraphPanel(panel, extensionUri, events);
+  }
+
+  /** Takes over a panel that VS Code restored after a reload; the page restores its own view state. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, events: GraphPanelEvents): GraphPanel {
+    panel.webview.options = webviewOptions(extensionUri);
+    return new GraphPanel(panel, extensionUri, events);
+  }
+
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly events: GraphPanelEvents) {
+    const { webview } = panel;
+    const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    webview.html = panelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview.js'), styleUri: asUri('media', 'panel.css') });
+    this.disposables.push(
+      webview.onDidReceiveMessage((data: unknown) => this.receive(data)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  get webviewPanel(): vscode.WebviewPanel {
+    return this.panel;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  showSelection(message: Omit<ToWebview.ShowSelection, 'type'>): void {
+    this.selection = { type: 'showSelection', ...message };
+    this.post(this.selection);
+  }
+
+  showEngineStatus(status: EngineStatus): void {
+    this.engineStatus = status;
+    this.post({ type: 'engineStatus', status });
+  }
+
+  /** The trace the panel shows, if the host knows it (a revived panel knows only what the page restores). */
+  get currentTraceId(): string | undefined {
+    return this.selection?.traceId;
+  }
+
+  dispose(): void {
+    if (this.disposables.length === 0) return;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+  }
+
+  private post(message: ToWebview.Message): void {
+    // Until the page says it is ready it cannot listen; it receives the latest content on `ready`.
+    if (this.pageReady) void this.panel.webview.postMessage(message);
+  }
+
+  private receive(data: unknown): void {
+    const parsed = parseFromWebview(data);
+    if (!parsed.ok) {
+      this.events.log.warn(`graph panel sent a malformed message (${parsed.reason}); ignored`);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ready': return this.replay();
+      case 'rendered': return this.events.onRendered(message);
+      case 'checkEngine': return this.events.onCheckEngine();
+      case 'revealPiece': return this.events.onRevealPiece(message.traceId, message.index);
+      default: return assertNever(message);
+    }
+  }
+
+  private replay(): void {
+    this.pageReady = true;
+    if (this.selection) this.post(this.selection);
+    if (this.engineStatus) this.post({ type: 'engineStatus', status: this.engineStatus });
+  }
+}

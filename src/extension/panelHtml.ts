@@ -1,0 +1,54 @@
+// The graph panel's HTML: a strict Content-Security-Policy, one nonce'd script, one stylesheet.
+// No `vscode` import, so the browser tests load exactly this page.
+import { randomBytes } from 'node:crypto';
+
+export interface PanelResources {
+  /** `webview.cspSource` in VS Code, the test server's origin in the browser tests. */
+  readonly cspSource: string;
+  readonly scriptUri: string;
+  readonly styleUri: string;
+  readonly nonce: string;
+}
+
+export function makeNonce(): string {
+  return randomBytes(24).toString('base64url'); // 32 characters
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResources): string {
+  const csp = [
+    "default-src 'none'",
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${escapeAttr(styleUri)}">
+  <title>Self-Tracing</title>
+</head>
+<body>
+  <header class="toolbar">
+    <h1>Self-Tracing</h1>
+    <vscode-tag id="engine-state">starting</vscode-tag>
+    <vscode-progress-ring id="engine-busy" hidden></vscode-progress-ring>
+    <span id="engine-message" class="muted">Starting the engine…</span>
+    <vscode-button id="check-engine" appearance="secondary">Check engine</vscode-button>
+  </header>
+  <vscode-divider role="presentation"></vscode-divider>
+  <main>
+    <p id="source" class="muted"></p>
+    <p id="empty">Select text in an editor and run <strong>Self-Tracing: Trace Selection</strong>.</p>
+    <div id="pieces" role="list" aria-label="Pieces of the traced text"></div>
+  </main>
+  <script nonce="${escapeAttr(nonce)}" src="${escapeAttr(scriptUri)}"></script>
+</body>
+</html>
+`;
+}

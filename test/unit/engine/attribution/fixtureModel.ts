@@ -1,0 +1,47 @@
+// Loads a committed attribution fixture (tools/reference/attribution_ref.py): a tiny random GPT-2, its transcoders
+// and the reference numbers computed by PyTorch autograd.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AttributionModel } from '../../../../src/engine/attribution/attribute';
+import { gpt2Config, loadGpt2Weights } from '../../../../src/engine/model/gpt2';
+import { SafetensorsFile, TensorStore } from '../../../../src/engine/model/safetensors';
+import { loadTranscoders, type TranscoderSet } from '../../../../src/engine/model/transcoders';
+import { unpackForward, forwardNames } from '../../../../src/engine/onnx/forward';
+import { gpt2ForwardGraph } from '../../../../src/engine/onnx/gpt2Forward';
+import { GraphSession } from '../../../../src/engine/onnx/session';
+
+/** tests run from the repository root */
+export const FIXTURES = path.resolve('test/fixtures/attribution');
+export const FIXTURE_NAMES = ['plt-relu-skip', 'plt-jumprelu-resid', 'plt-topk-normalized', 'clt-relu'];
+
+export interface Fixture {
+  model: AttributionModel & { session: GraphSession };
+  transcoders: TranscoderSet;
+  ids: number[];
+  expected: Record<string, Float32Array>;
+  meta: { n_active: number; n_logits: number; budget: { max_feature_nodes: number; batch_size: number; update_interval: number } };
+}
+
+export async function loadFixture(name: string): Promise<Fixture> {
+  const dir = path.join(FIXTURES, name);
+  const file = path.join(dir, 'config.json');
+  const config = gpt2Config(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  const store = TensorStore.openFolder(dir);
+  const weights = loadGpt2Weights(store, config, dir);
+  store.close();
+  const session = await GraphSession.create(gpt2ForwardGraph(config, weights), { threads: 1 });
+  const model = {
+    config,
+    weights,
+    session,
+    forward: async (ids: number[]) =>
+      unpackForward(await session.run({ [forwardNames.inputIds]: { data: BigInt64Array.from(ids, BigInt), dims: [1, ids.length] } }), ids, config.nLayers),
+    decode: (id: number) => `<${id}>`,
+  };
+  const exp = SafetensorsFile.open(path.join(dir, 'expected.safetensors'));
+  const expected: Record<string, Float32Array> = {};
+  for (const n of exp.names()) expected[n] = exp.read(n);
+  exp.close();
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+  return { model, transcoders: loadTranscoders(path.join(dir, 'transcoders')), ids: json.ids, expected, meta: json };
+}

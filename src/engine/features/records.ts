@@ -21,19 +21,19 @@ export function encodeRecord(record: FeatureRecord): Buffer {
 
 export function decodeRecord(bytes: Uint8Array, where: string): FeatureRecord {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 4) throw new EngineError('BAD_FILE', `Feature record ${where} is ${buf.length} bytes, too short for its length prefix.`);
+  if (buf.length < 4) throw new EngineError('badFile', `Feature record ${where} is ${buf.length} bytes, too short for its length prefix.`);
   const n = buf.readUInt32LE(0);
-  if (n !== buf.length - 4) throw new EngineError('BAD_FILE', `Feature record ${where} says it holds ${n} bytes but its slot has ${buf.length - 4}.`);
+  if (n !== buf.length - 4) throw new EngineError('badFile', `Feature record ${where} says it holds ${n} bytes but its slot has ${buf.length - 4}.`);
   let json: string;
   try {
     json = zlib.inflateSync(buf.subarray(4)).toString('utf8');
   } catch (e) {
-    throw new EngineError('BAD_FILE', `Feature record ${where} is not zlib data (${(e as Error).message}); rebuild the feature index.`);
+    throw new EngineError('badFile', `Feature record ${where} is not zlib data (${(e as Error).message}); rebuild the feature index.`);
   }
   try {
     return JSON.parse(json) as FeatureRecord;
   } catch (e) {
-    throw new EngineError('BAD_FILE', `Feature record ${where} is not JSON (${(e as Error).message}); rebuild the feature index.`);
+    throw new EngineError('badFile', `Feature record ${where} is not JSON (${(e as Error).message}); rebuild the feature index.`);
   }
 }
 
@@ -67,14 +67,14 @@ export class FeatureIndex {
 
   static open(dir: string): FeatureIndex {
     const file = path.join(dir, 'index.json.gz');
-    if (!fs.existsSync(file)) throw new EngineError('FILE_NOT_FOUND', `No feature index at ${file}; build one with \`self-trace features build\`.`);
+    if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No feature index at ${file}; build one with \`self-trace features build\`.`);
     let layers: unknown;
     try {
       layers = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
     } catch (e) {
-      throw new EngineError('BAD_FILE', `${file} is not gzipped JSON (${(e as Error).message}); rebuild the feature index.`);
+      throw new EngineError('badFile', `${file} is not gzipped JSON (${(e as Error).message}); rebuild the feature index.`);
     }
-    if (!Array.isArray(layers)) throw new EngineError('BAD_FILE', `${file} must hold a JSON array with one entry per layer.`);
+    if (!Array.isArray(layers)) throw new EngineError('badFile', `${file} must hold a JSON array with one entry per layer.`);
     layers.forEach((l: unknown, i) => {
       const e = l as Partial<LayerIndexEntry>;
       const ok =
@@ -84,12 +84,12 @@ export class FeatureIndex {
         Array.isArray(e.offsets) &&
         e.offsets.length >= 1 &&
         e.offsets.every((o, j, a) => Number.isInteger(o) && o >= 0 && (j === 0 || o >= a[j - 1]));
-      if (!ok) throw new EngineError('BAD_FILE', `${file}: layer ${i} needs a plain "filename" and increasing integer "offsets".`);
+      if (!ok) throw new EngineError('badFile', `${file}: layer ${i} needs a plain "filename" and increasing integer "offsets".`);
       const bin = path.join(dir, e.filename!);
-      if (!fs.existsSync(bin)) throw new EngineError('FILE_NOT_FOUND', `${file} lists ${e.filename} for layer ${i}, but it is missing.`);
+      if (!fs.existsSync(bin)) throw new EngineError('fileNotFound', `${file} lists ${e.filename} for layer ${i}, but it is missing.`);
       const size = fs.statSync(bin).size;
       const last = e.offsets![e.offsets!.length - 1];
-      if (last > size) throw new EngineError('BAD_FILE', `${bin} has ${size} bytes but the index needs ${last} (truncated?); rebuild the feature index.`);
+      if (last > size) throw new EngineError('badFile', `${bin} has ${size} bytes but the index needs ${last} (truncated?); rebuild the feature index.`);
     });
     return new FeatureIndex(dir, layers as LayerIndexEntry[]);
   }
@@ -109,7 +109,7 @@ export class FeatureIndex {
   get(layer: number, feature: number): FeatureRecord {
     const e = this.entry(layer);
     if (!Number.isInteger(feature) || feature < 0 || feature >= e.offsets.length - 1) {
-      throw new EngineError('BAD_INPUT', `Feature ${feature} is out of range for layer ${layer} (it has ${e.offsets.length - 1}).`);
+      throw new EngineError('badInput', `Feature ${feature} is out of range for layer ${layer} (it has ${e.offsets.length - 1}).`);
     }
     const start = e.offsets[feature];
     const len = e.offsets[feature + 1] - start;
@@ -125,7 +125,7 @@ export class FeatureIndex {
 
   private entry(layer: number): LayerIndexEntry {
     const e = this.layers[layer];
-    if (!e) throw new EngineError('BAD_INPUT', `Layer ${layer} is not in the feature index (it has ${this.layers.length} layers).`);
+    if (!e) throw new EngineError('badInput', `Layer ${layer} is not in the feature index (it has ${this.layers.length} layers).`);
     return e;
   }
 }

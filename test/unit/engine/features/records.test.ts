@@ -42,16 +42,16 @@ test('a corrupt or missing index gives a clear error', () => {
   const code = (fn: () => unknown, c: string, re: RegExp) =>
     assert.throws(fn, (e: unknown) => e instanceof EngineError && e.code === c && re.test(e.message));
   fs.writeFileSync(path.join(dir, 'layer_1.bin'), fs.readFileSync(path.join(dir, 'layer_1.bin')).subarray(0, 10));
-  code(() => FeatureIndex.open(dir), 'BAD_FILE', /truncated/);
+  code(() => FeatureIndex.open(dir), 'badFile', /truncated/);
   fs.writeFileSync(path.join(dir, 'index.json.gz'), 'not gzip');
-  code(() => FeatureIndex.open(dir), 'BAD_FILE', /not gzipped JSON/);
-  code(() => FeatureIndex.open(path.join(dir, 'nope')), 'FILE_NOT_FOUND', /features build/);
+  code(() => FeatureIndex.open(dir), 'badFile', /not gzipped JSON/);
+  code(() => FeatureIndex.open(path.join(dir, 'nope')), 'fileNotFound', /features build/);
   const dir2 = build();
   const bin = fs.readFileSync(path.join(dir2, 'layer_0.bin'));
   bin[6] ^= 0xff; // damage the zlib stream of feature 0
   fs.writeFileSync(path.join(dir2, 'layer_0.bin'), bin);
-  code(() => FeatureIndex.open(dir2).get(0, 0), 'BAD_FILE', /layer_0\.bin#0/);
-  code(() => FeatureIndex.open(dir2).get(0, 7), 'BAD_INPUT', /out of range/);
+  code(() => FeatureIndex.open(dir2).get(0, 0), 'badFile', /layer_0\.bin#0/);
+  code(() => FeatureIndex.open(dir2).get(0, 7), 'badInput', /out of range/);
 });
 
 test('auto labels follow the documented rule', () => {

@@ -27,6 +27,8 @@ export interface ReasoningTools {
 }
 
 export interface CompareOptions {
+  /** the markdown file's name, for messages that point at a line */
+  file?: string;
   maxFeatureNodes?: number;
   alternatives?: number;
   signal?: AbortSignal;
@@ -70,7 +72,7 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const nCtx = model.config.nCtx;
   const answerIds = ctx.answer === undefined ? [] : answerTokens(model, ctx.text, ctx.answer, tokens.length);
   const tooLong = contextProblem(doc, tokens.length + Math.max(0, answerIds.length - 1), nCtx);
-  if (tooLong) throw problemsError([tooLong]);
+  if (tooLong) throw problemsError([tooLong], opts.file);
   const ids = tokens.map((t) => t.id);
 
   opts.onProgress?.({ message: 'running the model', fraction: 0.05 });

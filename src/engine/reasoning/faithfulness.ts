@@ -163,8 +163,10 @@ function unstatedInfluences(inp: AssessInputs, features: GraphFeature[], claimed
     if (share < UNSTATED) continue;
     const layers = [...new Set(fs.map((f) => f.layer))].sort((x, y) => x - y);
     const at = [...new Set(fs.map((f) => JSON.stringify(inp.tokens[f.pos]?.text ?? '')))].join(', ');
-    const name = key.startsWith('label:') ? `features “${key.slice(6)}”` : `feature ${key}`;
-    out.push({ kind: 'features', description: `${name} (${fs.length > 1 ? `${fs.length} features, ` : ''}layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}, at ${at})`, share, nodes: fs.map((f) => f.node) });
+    const description = key.startsWith('label:')
+      ? `features “${key.slice(6)}” (${fs.length > 1 ? `${fs.length} features, ` : ''}layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}, at ${at})`
+      : `feature ${key} (at ${at})`;
+    out.push({ kind: 'features', description, share, nodes: fs.map((f) => f.node) });
   }
   return out.sort((x, y) => y.share - x.share).slice(0, MAX_UNSTATED);
 }

@@ -89,12 +89,13 @@ export function matchConcept(
   const positions = new Set<number>();
   for (const [a, b] of occurrences(concept, contextText)) for (const t of tokens) if (t.end > a && t.start < b && t.end > t.start) positions.add(t.pos);
 
-  const spelled = spelling(concept.text).map((t) => t.trim()).filter((t) => t !== '');
-  const first = spelled.length > 1 && (concept.kind === 'number' || spelled[0].length >= 3) ? spelled[0] : undefined;
+  // the first token compares untrimmed: " 7" (the tens digit of " 71") is not "7" (a units digit)
+  const spelled = spelling(concept.text).filter((t) => t.trim() !== '');
+  const first = spelled.length > 1 && (concept.kind === 'number' || spelled[0].trim().length >= 3) ? spelled[0] : undefined;
   const carries = (token: string) => {
     const t = token.trim();
     if (t === '') return false;
-    return spells(concept, t) || t === first;
+    return spells(concept, t) || token === first;
   };
   const out: ConceptMatch['features'] = [];
   for (const f of features) {

@@ -34,12 +34,19 @@ export function findTests(dir) {
     .sort();
 }
 
-/** Test bundles: each test file becomes out/<same path>.js, so node's runner reports it by its own name. */
-export function testBuild(dir, { external = [] } = {}) {
+/** Test bundles: each test file becomes out/<same path>.js, so node's runner reports it by its own name.
+ *  Packages stay in node_modules (`vscode` comes from the fake preload or the real extension host). */
+export function testBuild(dir) {
   return {
     ...node, absWorkingDir: root, sourcemap: 'inline', outbase: '.', outdir: 'out',
-    entryPoints: findTests(dir), external: ['vscode', 'mocha', ...nativeExternals, ...external],
+    entryPoints: findTests(dir), packages: 'external', external: ['vscode'],
   };
+}
+
+/** The end-to-end suite: its mocha entry (the extensionTestsPath) and every test/e2e test next to it. */
+export function e2eBuild() {
+  const tests = testBuild('test/e2e');
+  return { ...tests, entryPoints: ['test/e2e/index.ts', ...tests.entryPoints] };
 }
 
 export async function buildAll(configs) {

@@ -51,10 +51,6 @@ export class GraphPanel implements vscode.Disposable {
     );
   }
 
-  get webviewPanel(): vscode.WebviewPanel {
-    return this.panel;
-  }
-
   reveal(): void {
     this.panel.reveal(undefined, true);
   }
@@ -67,11 +63,6 @@ export class GraphPanel implements vscode.Disposable {
   showEngineStatus(status: EngineStatus): void {
     this.engineStatus = status;
     this.post({ type: 'engineStatus', status });
-  }
-
-  /** The trace the panel shows, if the host knows it (a revived panel knows only what the page restores). */
-  get currentTraceId(): string | undefined {
-    return this.selection?.traceId;
   }
 
   dispose(): void {

@@ -12,12 +12,7 @@ if [ -x node_modules/.bin/code-server ] && cs --version 2>/dev/null | grep -q "^
 fi
 
 # Debian packages: gssapi headers for the kerberos addon, rg to stand in for @vscode/ripgrep's GitHub download
-missing=""
-for p in libkrb5-dev ripgrep python3 make g++; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-if [ -n "$missing" ]; then
-  echo "installing Debian packages:$missing"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+sh ../debian-packages.sh
 
 # 1) fetch the tree without running any install script
 npm ci --ignore-scripts --no-audit --no-fund

@@ -5,8 +5,9 @@ import { explain } from './explain';
 import { features } from './features';
 import { reasoning } from './reasoning';
 import { run } from './run';
+import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run, features, reasoning, explain];
+export const commands: readonly CliCommand[] = [doctor, run, trace, features, reasoning, explain];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

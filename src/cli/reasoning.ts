@@ -56,7 +56,7 @@ export const reasoning: CliCommand = {
     try {
       const result = await client.request('compareReasoning', {
         modelDir,
-        transcoderDir: values.transcoders && path.resolve(values.transcoders),
+        transcodersDir: values.transcoders && path.resolve(values.transcoders),
         featureDir: values.features && path.resolve(values.features),
         markdown,
         file,

@@ -2,10 +2,13 @@
 import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
+import * as path from 'node:path';
+import { tracePrompt } from '../trace';
+import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
 import { explainPrompt } from '../reasoning/explain';
-import { compareMarkdown, ReasoningResources, resourceKey } from '../reasoning/resources';
-import type { Model } from '../model/model';
+import type { EvidenceLookup } from '../reasoning/match';
+import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
@@ -19,19 +22,16 @@ type Handler<M extends MethodName> = (params: ParamsOf<M>, context: CallContext)
 const startedAt = performance.now();
 /** one per worker thread: the model is loaded once and reused */
 const models = new ModelCache();
-/** the attributor sessions and feature evidence of the last comparison's model, reused by the next */
-let reasoning: { key: string; model: Model; resources: Promise<ReasoningResources> } | undefined;
+const attributors = new AttributorCache();
+/** the feature evidence of the last comparison's feature index, reused by the next */
+let evidence: { dir: string | undefined; lookup: EvidenceLookup | undefined } | undefined;
 
-function reasoningResources(model: Model, paths: { transcoderDir?: string; featureDir?: string }): Promise<ReasoningResources> {
-  const key = resourceKey(model, paths);
-  if (reasoning?.key === key && reasoning.model === model) return reasoning.resources;
-  void reasoning?.resources.then((r) => r.dispose()).catch(() => undefined); // its load reported its own error
-  const resources = ReasoningResources.load(model, paths);
-  reasoning = { key, model, resources };
-  resources.catch(() => {
-    if (reasoning?.resources === resources) reasoning = undefined; // a failed load is not kept
-  });
-  return resources;
+function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | undefined {
+  const dir = featureDirOf(modelDir, featureDir);
+  if (evidence && evidence.dir === dir) return evidence.lookup;
+  const lookup = loadEvidence(dir);
+  evidence = { dir, lookup };
+  return lookup;
 }
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
@@ -43,10 +43,16 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
     const model = await models.get(params.modelDir, { signal, onProgress });
     return runPrompt(model, params.prompt, params.topK, signal);
   },
+  async trace(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    return tracePrompt(model, attributor, params.prompt, params.options, signal, onProgress);
+  },
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const res = await reasoningResources(model, params);
-    return compareMarkdown(model, res, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const tools = { model, attributor, evidence: evidenceFor(params.modelDir, params.featureDir) };
+    return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, signal, onProgress });
   },
   async explain(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });

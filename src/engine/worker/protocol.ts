@@ -6,6 +6,7 @@ import type { SelfCheckResult } from '../selfCheck';
 import type { RunResult } from '../run';
 import type { Explanation } from '../reasoning/explain';
 import type { ReasoningResult } from '../reasoning/resources';
+import type { TraceOptions, TraceResult } from '../trace';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -29,7 +30,7 @@ export interface RunParams {
 export interface CompareReasoningParams {
   readonly modelDir: string;
   /** default: `<model>/transcoders` */
-  readonly transcoderDir?: string;
+  readonly transcodersDir?: string;
   /** default: `<model>/features` when it exists */
   readonly featureDir?: string;
   /** the stated-reasoning markdown (src/engine/reasoning/markdown.ts) */
@@ -46,12 +47,21 @@ export interface ExplainParams {
   readonly template?: string;
 }
 
+export interface TraceParams {
+  readonly modelDir: string;
+  /** transcoder folder; default: `transcoders/` inside the model folder */
+  readonly transcodersDir?: string;
+  readonly prompt: string;
+  readonly options: TraceOptions;
+}
+
 /** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
   run: { params: RunParams; result: RunResult };
   compareReasoning: { params: CompareReasoningParams; result: ReasoningResult };
   explain: { params: ExplainParams; result: Explanation };
+  trace: { params: TraceParams; result: TraceResult };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -83,11 +93,34 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   run: (p): p is RunParams =>
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
   compareReasoning: (p): p is CompareReasoningParams =>
-    isRecord(p) && isString(p.modelDir) && isString(p.markdown) && optional(p.transcoderDir, isString) && optional(p.featureDir, isString) &&
+    isRecord(p) && isString(p.modelDir) && isString(p.markdown) && optional(p.transcodersDir, isString) && optional(p.featureDir, isString) &&
     optional(p.file, isString) && optional(p.maxFeatureNodes, isPositiveInt),
   explain: (p): p is ExplainParams =>
     isRecord(p) && isString(p.modelDir) && isString(p.prompt) && optional(p.maxNewTokens, isPositiveInt) && optional(p.template, isString),
+  trace: (p): p is TraceParams =>
+    isRecord(p) &&
+    typeof p.modelDir === 'string' &&
+    (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
+    typeof p.prompt === 'string' &&
+    isTraceOptions(p.options),
 };
+
+const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+function isTraceOptions(o: unknown): o is TraceOptions {
+  return (
+    isRecord(o) &&
+    (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
+    (o.contrast === undefined || typeof o.contrast === 'string') &&
+    (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
+    optNumber(o.maxNLogits) &&
+    optNumber(o.desiredLogitProb) &&
+    optNumber(o.nodeThreshold) &&
+    optNumber(o.edgeThreshold) &&
+    (o.noPrune === undefined || typeof o.noPrune === 'boolean') &&
+    (o.slug === undefined || typeof o.slug === 'string')
+  );
+}
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paramGuards, value);

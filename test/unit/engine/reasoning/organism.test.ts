@@ -8,7 +8,11 @@ import * as path from 'node:path';
 import { loadModel, type Model } from '../../../../src/engine/model/model';
 import { explainPrompt } from '../../../../src/engine/reasoning/explain';
 import { formatReasoningMarkdown, parseReasoningMarkdown } from '../../../../src/engine/reasoning/markdown';
-import { compareMarkdown, ReasoningResources, type ReasoningResult } from '../../../../src/engine/reasoning/resources';
+import { Attributor } from '../../../../src/engine/attribution/attribute';
+import { loadTranscoders } from '../../../../src/engine/model/transcoders';
+import type { EvidenceLookup } from '../../../../src/engine/reasoning/match';
+import { compareMarkdown, featureDirOf, loadEvidence, type ReasoningResult } from '../../../../src/engine/reasoning/resources';
+import { attributionModel } from '../../../../src/engine/trace';
 
 const ORGANISM = path.resolve('models/organism');
 const present = ['config.json', 'model.safetensors', 'tokenizer.json', 'transcoders'].every((f) => fs.existsSync(path.join(ORGANISM, f)));
@@ -29,16 +33,17 @@ const hinted = ([a, b]: [number, number], i: number) => {
 };
 
 let model: Model;
-let res: ReasoningResources;
+let tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup };
 const MAX_FEATURE_NODES = 1024;
 
 before(async () => {
   if (!present) return;
   model = await loadModel(ORGANISM);
-  res = await ReasoningResources.load(model);
+  const attributor = await Attributor.create(attributionModel(model), loadTranscoders(path.join(ORGANISM, 'transcoders')));
+  tools = { model, attributor, evidence: loadEvidence(featureDirOf(ORGANISM)) };
 });
 after(() => {
-  res?.dispose();
+  tools?.attributor.dispose();
   model?.dispose();
 });
 
@@ -46,9 +51,9 @@ test('faithful stated reasoning scores clearly higher than the hint family, whos
   const f: ReasoningResult[] = [];
   const h: { r: ReasoningResult; hint: number }[] = [];
   for (const [i, p] of PAIRS.entries()) {
-    f.push(await compareMarkdown(model, res, faithful(p), { maxFeatureNodes: MAX_FEATURE_NODES }));
+    f.push(await compareMarkdown(tools, faithful(p), { maxFeatureNodes: MAX_FEATURE_NODES }));
     const { hint, md } = hinted(p, i);
-    h.push({ r: await compareMarkdown(model, res, md, { maxFeatureNodes: MAX_FEATURE_NODES }), hint });
+    h.push({ r: await compareMarkdown(tools, md, { maxFeatureNodes: MAX_FEATURE_NODES }), hint });
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const fs_ = f.map((r) => r.summary.score);
@@ -72,7 +77,7 @@ test('faithful stated reasoning scores clearly higher than the hint family, whos
 
 test('a wrong intermediate number in the stated reasoning is an unsupported claim', { skip, timeout: 120_000 }, async () => {
   const md = formatReasoningMarkdown({ prompt: 'Q: Which is larger, 34 or 71?', steps: ['71 is larger than 34.', '59 is larger than 12.'], answer: '71' });
-  const r = await compareMarkdown(model, res, md, { maxFeatureNodes: MAX_FEATURE_NODES });
+  const r = await compareMarkdown(tools, md, { maxFeatureNodes: MAX_FEATURE_NODES });
   assert.equal(r.summary.claims[1].status, 'unsupported', JSON.stringify(r.summary.claims[1]));
   assert.notEqual(r.summary.claims[0].status, 'unsupported');
 });

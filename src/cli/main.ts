@@ -1,10 +1,13 @@
 // The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
+import { explain } from './explain';
+import { features } from './features';
+import { reasoning } from './reasoning';
 import { run } from './run';
 import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run, trace];
+export const commands: readonly CliCommand[] = [doctor, run, trace, features, reasoning, explain];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { tracePrompt } from '../trace';
 import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
+import { explainPrompt } from '../reasoning/explain';
+import type { EvidenceLookup } from '../reasoning/match';
+import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
@@ -20,6 +23,16 @@ const startedAt = performance.now();
 /** one per worker thread: the model is loaded once and reused */
 const models = new ModelCache();
 const attributors = new AttributorCache();
+/** the feature evidence of the last comparison's feature index, reused by the next */
+let evidence: { dir: string | undefined; lookup: EvidenceLookup | undefined } | undefined;
+
+function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | undefined {
+  const dir = featureDirOf(modelDir, featureDir);
+  if (evidence && evidence.dir === dir) return evidence.lookup;
+  const lookup = loadEvidence(dir);
+  evidence = { dir, lookup };
+  return lookup;
+}
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -34,6 +47,16 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
     const model = await models.get(params.modelDir, { signal, onProgress });
     const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
     return tracePrompt(model, attributor, params.prompt, params.options, signal, onProgress);
+  },
+  async compareReasoning(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const tools = { model, attributor, evidence: evidenceFor(params.modelDir, params.featureDir) };
+    return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, signal, onProgress });
+  },
+  async explain(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    return explainPrompt(model, params.prompt, { template: params.template, maxNewTokens: params.maxNewTokens, signal });
   },
 };
 

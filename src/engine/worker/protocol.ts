@@ -4,6 +4,8 @@ import type { EngineErrorData, EngineErrorCode } from '../errors';
 import type { Progress } from '../progress';
 import type { SelfCheckResult } from '../selfCheck';
 import type { RunResult } from '../run';
+import type { Explanation } from '../reasoning/explain';
+import type { ReasoningResult } from '../reasoning/resources';
 import type { TraceOptions, TraceResult } from '../trace';
 
 export interface PingParams {
@@ -25,6 +27,26 @@ export interface RunParams {
   readonly topK: number;
 }
 
+export interface CompareReasoningParams {
+  readonly modelDir: string;
+  /** default: `<model>/transcoders` */
+  readonly transcodersDir?: string;
+  /** default: `<model>/features` when it exists */
+  readonly featureDir?: string;
+  /** the stated-reasoning markdown (src/engine/reasoning/markdown.ts) */
+  readonly markdown: string;
+  /** the file's name, for messages that point at a line */
+  readonly file?: string;
+  readonly maxFeatureNodes?: number;
+}
+
+export interface ExplainParams {
+  readonly modelDir: string;
+  readonly prompt: string;
+  readonly maxNewTokens?: number;
+  readonly template?: string;
+}
+
 export interface TraceParams {
   readonly modelDir: string;
   /** transcoder folder; default: `transcoders/` inside the model folder */
@@ -37,6 +59,8 @@ export interface TraceParams {
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
   run: { params: RunParams; result: RunResult };
+  compareReasoning: { params: CompareReasoningParams; result: ReasoningResult };
+  explain: { params: ExplainParams; result: Explanation };
   trace: { params: TraceParams; result: TraceResult };
 }
 
@@ -59,12 +83,20 @@ type Guard<T> = (value: unknown) => value is T;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const optional = (v: unknown, check: (x: unknown) => boolean) => v === undefined || check(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
 
 /** Parameter validators, one per method; the mapped type makes a missing one a compile error. */
 const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
   run: (p): p is RunParams =>
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
+  compareReasoning: (p): p is CompareReasoningParams =>
+    isRecord(p) && isString(p.modelDir) && isString(p.markdown) && optional(p.transcodersDir, isString) && optional(p.featureDir, isString) &&
+    optional(p.file, isString) && optional(p.maxFeatureNodes, isPositiveInt),
+  explain: (p): p is ExplainParams =>
+    isRecord(p) && isString(p.modelDir) && isString(p.prompt) && optional(p.maxNewTokens, isPositiveInt) && optional(p.template, isString),
   trace: (p): p is TraceParams =>
     isRecord(p) &&
     typeof p.modelDir === 'string' &&

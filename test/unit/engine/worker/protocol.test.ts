@@ -23,3 +23,13 @@ test('worker answers are checked: error codes and progress must be well formed',
   assert.equal(typeof parseFromWorker({ kind: 'progress', id: 2, progress: { fraction: 0.5 } }), 'string');
   assert.equal(typeof parseFromWorker({ kind: 'log', id: 2 }), 'string');
 });
+
+test('compareReasoning and explain requests are validated', () => {
+  const ok = { kind: 'request', id: 2, method: 'compareReasoning', params: { modelDir: '/m', markdown: '## Prompt\nx', file: 'a.md', maxFeatureNodes: 64 } };
+  assert.deepEqual(parseToWorker(ok), ok);
+  assert.match(parseToWorker({ ...ok, params: { modelDir: '/m' } }) as string, /invalid params for compareReasoning/);
+  assert.match(parseToWorker({ ...ok, params: { ...ok.params, maxFeatureNodes: 0 } }) as string, /invalid params/);
+  const ex = { kind: 'request', id: 3, method: 'explain', params: { modelDir: '/m', prompt: 'Q: hi?' } };
+  assert.deepEqual(parseToWorker(ex), ex);
+  assert.match(parseToWorker({ ...ex, params: { modelDir: '/m', prompt: 'Q', template: 3 } }) as string, /invalid params for explain/);
+});

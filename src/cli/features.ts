@@ -1,0 +1,113 @@
+// `self-trace features build|show`: builds the feature index of a model's transcoders over a corpus (resumable),
+// or prints one feature's evidence from an index.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildFeatureIndex } from '../engine/features/build';
+import { FeatureIndex } from '../engine/features/records';
+import { EXIT, embeddedModelDir, type CliCommand, type CliIO } from './command';
+
+const usage =
+  'self-trace features build [--model DIR] [--transcoders DIR] --corpus FILE [--out DIR] [--max-contexts N]\n' +
+  '       self-trace features show LAYER:FEATURE [--index DIR] [--json]';
+
+export const features: CliCommand = {
+  name: 'features',
+  summary: 'build a feature index (top examples, promoted tokens, labels) or show one feature',
+  usage,
+  async run(args, { io, distDir }) {
+    const [verb, ...rest] = args;
+    const modelDefault = embeddedModelDir(distDir);
+    if (verb === 'build') return build(rest, io, modelDefault);
+    if (verb === 'show') return show(rest, io, modelDefault);
+    io.err(`self-trace features: say "build" or "show"\nusage: ${usage}`);
+    return EXIT.usage;
+  },
+};
+
+async function build(args: string[], io: CliIO, modelDefault: string): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { model: { type: 'string' }, transcoders: { type: 'string' }, corpus: { type: 'string' }, out: { type: 'string' }, 'max-contexts': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.corpus) {
+    io.err(`self-trace features build: --corpus is required\nusage: ${usage}`);
+    return EXIT.usage;
+  }
+  const max = values['max-contexts'] === undefined ? undefined : Number(values['max-contexts']);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+    io.err('self-trace features build: --max-contexts must be a positive integer');
+    return EXIT.usage;
+  }
+  const modelDir = path.resolve(values.model ?? modelDefault);
+  const transcoderDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
+  const outDir = path.resolve(values.out ?? path.join(modelDir, 'features'));
+  const bar = progressBar();
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const s = await buildFeatureIndex({ modelDir, transcoderDir, corpusFile: path.resolve(values.corpus), outDir, maxContexts: max, signal: ac.signal, onProgress: bar });
+    bar.done();
+    io.out(
+      `feature index: ${s.features} features over ${s.contexts} contexts (${s.tokens} tokens) in ${s.seconds.toFixed(1)} s` +
+        (s.resumedFrom ? `, resumed at context ${s.resumedFrom}` : '') +
+        `\nwritten to ${outDir}`,
+    );
+    return EXIT.ok;
+  } catch (e) {
+    bar.done();
+    if ((e as { code?: string }).code === 'cancelled') {
+      io.err(`self-trace features build: interrupted; run the same command again to resume from the last checkpoint in ${outDir}`);
+      return EXIT.failed;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function show(args: string[], io: CliIO, modelDefault: string): number {
+  const { values, positionals } = parseArgs({ args, options: { index: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const m = /^(\d+):(\d+)$/.exec(positionals[0] ?? '');
+  if (!m) {
+    io.err(`self-trace features show: give the feature as LAYER:FEATURE, e.g. 2:117\nusage: ${usage}`);
+    return EXIT.usage;
+  }
+  const dir = path.resolve(values.index ?? path.join(modelDefault, 'features'));
+  const rec = FeatureIndex.open(dir).get(Number(m[1]), Number(m[2]));
+  if (values.json) {
+    io.out(JSON.stringify(rec));
+    return EXIT.ok;
+  }
+  const top = rec.examples_quantiles[0]?.examples ?? [];
+  io.out(
+    [
+      `L${m[1]}/${m[2]}  ${rec.selfTracing?.label.text ?? ''}  (auto label)`,
+      `active on ${(100 * rec.activation_frequency).toFixed(3)}% of tokens; max ${rec.act_max.toFixed(3)}`,
+      `promotes: ${rec.top_logits.map((t) => JSON.stringify(t)).join(' ')}`,
+      `suppresses: ${rec.bottom_logits.map((t) => JSON.stringify(t)).join(' ')}`,
+      'top examples:',
+      ...top.slice(0, 5).map((e) => `  ${e.tokens_acts_list[e.train_token_ind].toFixed(2).padStart(7)}  ${e.tokens.map((t, i) => (i === e.train_token_ind ? `[${t}]` : t)).join('')}`),
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}
+
+/** a one-line progress bar on a terminal, silent otherwise */
+function progressBar() {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  const f = (p: { message: string; fraction?: number }) => {
+    if (!tty) return;
+    const frac = p.fraction ?? 0;
+    const w = 28;
+    const line = `[${'#'.repeat(Math.round(frac * w)).padEnd(w)}] ${(100 * frac).toFixed(0).padStart(3)}% ${p.message}`;
+    if (line !== last) process.stderr.write(`\r${line.padEnd(last.length)}`);
+    last = line;
+  };
+  f.done = () => {
+    if (tty && last) process.stderr.write('\n');
+  };
+  return f;
+}

@@ -1,0 +1,326 @@
+// Builds the feature index of a model + transcoders over a text corpus: a streamed statistics pass (checkpointed, so
+// an interrupted build resumes), a second pass over only the chosen example contexts for per-token activations, the
+// promoted/suppressed tokens of each decoder row through the unembedding, automatic labels, and circuit-tracer's files.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineError, throwIfAborted } from '../errors';
+import type { ProgressSink } from '../progress';
+import { transcoderInput, ZERO_POSITIONS } from '../attribution/components';
+import { loadModel, type Model } from '../model/model';
+import { applyActivation, loadTranscoders, type TranscoderSet } from '../model/transcoders';
+import { GraphBuilder } from '../onnx/builder';
+import { GraphSession } from '../onnx/session';
+import { encoderNames, transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { DEFAULT_COLLECT, LayerStats, type ChosenContext } from './collect';
+import { autoLabel } from './labels';
+import { writeIndex, writeLayerFile } from './records';
+import type { FeatureExample, FeatureRecord } from './types';
+
+export interface BuildOptions {
+  modelDir: string;
+  transcoderDir: string;
+  corpusFile: string;
+  outDir: string;
+  /** use at most this many corpus lines */
+  maxContexts?: number;
+  /** save resumable state every this many contexts */
+  checkpointEvery?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+}
+
+export interface BuildSummary {
+  contexts: number;
+  tokens: number;
+  features: number;
+  resumedFrom: number;
+  seconds: number;
+}
+
+const STATE_FILE = '.build-state.json';
+const N_LOGITS = 10;
+const QUANTILE_GROUPS = 4;
+const PER_GROUP = 5;
+
+/** Corpus: one context per non-empty line. */
+export function readCorpus(file: string, max?: number): string[] {
+  if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `Corpus file not found: ${file}`);
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
+  if (lines.length === 0) throw new EngineError('badInput', `${file} holds no text: the corpus needs one context per line.`);
+  return max ? lines.slice(0, max) : lines;
+}
+
+/** Per-layer activations [P, d_transcoder] of one context, BOS included (it is skipped by the statistics). */
+async function activations(model: Model, tc: TranscoderSet, encoder: GraphSession, ids: number[], signal?: AbortSignal): Promise<Float32Array[]> {
+  const fwd = await model.forward(ids, signal);
+  const d = model.config.dModel;
+  const feed: Record<string, { data: Float32Array; dims: number[] }> = {};
+  for (let l = 0; l < tc.nLayers; l++) feed[encoderNames.input(l)] = { data: transcoderInput(tc, fwd, l, d), dims: [fwd.nPos, d] };
+  const enc = await encoder.run(feed);
+  const n = tc.dTranscoder;
+  return tc.layers.map((layer, l) => {
+    const pre = enc[encoderNames.pre(l)].data;
+    for (let p = 0; p < fwd.nPos; p++) applyActivation(tc.activation, pre.subarray(p * n, (p + 1) * n), layer.threshold);
+    return pre;
+  });
+}
+
+function contextIds(model: Model, text: string): number[] {
+  const ids = model.tokenizer.encode(text).map((t) => t.id);
+  return ids.slice(0, model.config.nCtx);
+}
+
+export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummary> {
+  const t0 = Date.now();
+  const { signal, onProgress } = opts;
+  const corpus = readCorpus(opts.corpusFile, opts.maxContexts);
+  const model = await loadModel(opts.modelDir, { signal });
+  const tc = loadTranscoders(opts.transcoderDir);
+  try {
+    if (tc.nLayers !== model.config.nLayers || tc.dModel !== model.config.dModel) {
+      throw new EngineError(
+        'badShape',
+        `The transcoders in ${opts.transcoderDir} (${tc.nLayers} layers, d_model ${tc.dModel}) do not fit the model in ${opts.modelDir} (${model.config.nLayers} layers, d_model ${model.config.dModel}).`,
+      );
+    }
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    const encoder = await GraphSession.create(transcoderEncoderGraph(tc));
+    try {
+      const key = buildKey(opts, corpus);
+      const { stats, next } = resumeOrStart(opts.outDir, key, tc);
+      const every = opts.checkpointEvery ?? 200;
+      for (let c = next; c < corpus.length; c++) {
+        throwIfAborted(signal);
+        const ids = contextIds(model, corpus[c]);
+        const acts = await activations(model, tc, encoder, ids, signal);
+        acts.forEach((a, l) => stats[l].observe(c, a, ids.length, ZERO_SET));
+        if ((c + 1) % every === 0) saveState(opts.outDir, key, stats, c + 1);
+        onProgress?.({ message: `statistics: context ${c + 1}/${corpus.length}`, fraction: (0.8 * (c + 1)) / corpus.length });
+      }
+      saveState(opts.outDir, key, stats, corpus.length);
+      onProgress?.({ message: 'collecting examples', fraction: 0.8 });
+      const records = await makeRecords(model, tc, encoder, corpus, stats, signal, onProgress);
+      const entries = records.map((layerRecords, l) => writeLayerFile(opts.outDir, l, layerRecords));
+      writeIndex(opts.outDir, entries);
+      fs.rmSync(path.join(opts.outDir, STATE_FILE), { force: true });
+      onProgress?.({ message: 'feature index written', fraction: 1 });
+      return { contexts: corpus.length, tokens: stats[0].tokens, features: tc.nLayers * tc.dTranscoder, resumedFrom: next, seconds: (Date.now() - t0) / 1000 };
+    } finally {
+      encoder.dispose();
+    }
+  } finally {
+    tc.close();
+    model.dispose();
+  }
+}
+
+const ZERO_SET: ReadonlySet<number> = new Set(Array.from({ length: ZERO_POSITIONS }, (_, i) => i));
+
+function buildKey(opts: BuildOptions, corpus: string[]): string {
+  const h = crypto.createHash('sha256');
+  h.update(JSON.stringify([path.resolve(opts.modelDir), path.resolve(opts.transcoderDir), DEFAULT_COLLECT]));
+  for (const line of corpus) h.update(line).update('\n');
+  return h.digest('hex');
+}
+
+function resumeOrStart(outDir: string, key: string, tc: TranscoderSet): { stats: LayerStats[]; next: number } {
+  const file = path.join(outDir, STATE_FILE);
+  if (fs.existsSync(file)) {
+    try {
+      const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (s.key === key) return { stats: s.layers.map(LayerStats.fromJSON), next: s.next };
+    } catch {
+      // an unreadable checkpoint is rebuilt from the start
+    }
+  }
+  return { stats: Array.from({ length: tc.nLayers }, () => new LayerStats(tc.dTranscoder)), next: 0 };
+}
+
+function saveState(outDir: string, key: string, stats: LayerStats[], next: number): void {
+  const file = path.join(outDir, STATE_FILE);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ key, next, layers: stats.map((s) => s.toJSON()) }));
+  fs.renameSync(`${file}.tmp`, file); // atomic: an interrupt never leaves half a checkpoint
+}
+
+interface Wanted {
+  layer: number;
+  feature: number;
+  group: number;
+  slot: number;
+  chosen: ChosenContext;
+}
+
+async function makeRecords(
+  model: Model,
+  tc: TranscoderSet,
+  encoder: GraphSession,
+  corpus: string[],
+  stats: LayerStats[],
+  signal?: AbortSignal,
+  onProgress?: ProgressSink,
+): Promise<FeatureRecord[][]> {
+  const n = tc.dTranscoder;
+  const logits = await decoderLogits(model, tc);
+  // choose the example contexts of every feature: the top ones, then evenly spaced picks from each quantile group
+  const groups: ChosenContext[][][][] = stats.map((s) =>
+    Array.from({ length: n }, (_, f) => {
+      const sum = s.summary(f);
+      return [sum.top, ...quantileGroups(sum.sample)];
+    }),
+  );
+  const byContext = new Map<number, Wanted[]>();
+  groups.forEach((layer, l) =>
+    layer.forEach((gs, f) =>
+      gs.forEach((g, gi) =>
+        g.forEach((chosen, slot) => {
+          const list = byContext.get(chosen.ctx) ?? [];
+          list.push({ layer: l, feature: f, group: gi, slot, chosen });
+          byContext.set(chosen.ctx, list);
+        }),
+      ),
+    ),
+  );
+  const examples = new Map<string, FeatureExample>();
+  const topSets = groups.map((layer) => layer.map((gs) => new Set(gs[0].map((c) => c.ctx))));
+  let done = 0;
+  for (const [ctx, wanted] of [...byContext.entries()].sort((a, b) => a[0] - b[0])) {
+    throwIfAborted(signal);
+    const ids = contextIds(model, corpus[ctx]);
+    const acts = await activations(model, tc, encoder, ids, signal);
+    const tokens = ids.map((id) => model.tokenizer.decode(id));
+    for (const w of wanted) {
+      const a = acts[w.layer];
+      const values = ids.map((_, p) => (p < ZERO_POSITIONS ? 0 : a[p * n + w.feature]));
+      examples.set(`${w.layer}:${w.feature}:${w.group}:${w.slot}`, {
+        tokens,
+        tokens_acts_list: values,
+        train_token_ind: w.chosen.pos,
+        is_repeated_datapoint: w.group > 0 && topSets[w.layer][w.feature].has(ctx),
+      });
+    }
+    if (++done % 50 === 0) onProgress?.({ message: `examples: context ${done}/${byContext.size}`, fraction: 0.8 + (0.15 * done) / byContext.size });
+  }
+  return stats.map((s, l) =>
+    Array.from({ length: n }, (_, f) => {
+      const sum = s.summary(f);
+      const gs = groups[l][f];
+      const quantiles = gs.map((g, gi) => ({
+        quantile_name: gi === 0 ? 'Top activations' : `Quantile ${gi} of ${gs.length - 1}${gi === 1 ? ' (highest)' : ''}`,
+        examples: g.map((_, slot) => examples.get(`${l}:${f}:${gi}:${slot}`)!),
+      }));
+      const lg = logits[l];
+      const label = autoLabel({
+        layer: l,
+        feature: f,
+        maxTokens: sum.top.map((c) => examples.get(`${l}:${f}:0:${sum.top.indexOf(c)}`)!.tokens[c.pos]),
+        topLogits: lg.top[f],
+        logitMean: lg.mean[f],
+        logitStd: lg.std[f],
+      });
+      return {
+        transcoder_id: tc.scan,
+        index: f,
+        examples_quantiles: quantiles,
+        top_logits: lg.top[f].map((t) => t.token),
+        bottom_logits: lg.bottom[f].map((t) => t.token),
+        act_min: sum.min,
+        act_max: sum.max,
+        quantile_values: gs.slice(1).map((g) => (g.length ? g[0].act : 0)),
+        histogram: sum.histogram,
+        activation_frequency: s.tokens ? sum.count / s.tokens : 0,
+        selfTracing: {
+          layer: l,
+          feature: f,
+          label,
+          top_logit_values: lg.top[f].map((t) => t.value),
+          bottom_logit_values: lg.bottom[f].map((t) => t.value),
+          histogram_edges: sum.histogramEdges,
+        },
+      };
+    }),
+  );
+}
+
+/** splits a sample sorted high → low into activation quantile groups and takes evenly spaced picks of each */
+export function quantileGroups(sample: ChosenContext[], groups = QUANTILE_GROUPS, per = PER_GROUP): ChosenContext[][] {
+  if (sample.length === 0) return [];
+  const out: ChosenContext[][] = [];
+  for (let g = 0; g < groups; g++) {
+    const part = sample.slice(Math.floor((g * sample.length) / groups), Math.floor(((g + 1) * sample.length) / groups));
+    if (part.length === 0) continue;
+    const k = Math.min(per, part.length);
+    out.push(Array.from({ length: k }, (_, i) => part[Math.floor((i * part.length) / k)]));
+  }
+  return out;
+}
+
+interface LayerLogits {
+  top: { token: string; value: number }[][];
+  bottom: { token: string; value: number }[][];
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+/** every decoder row through the unembedding (W_dec · W_Uᵀ) in onnxruntime; per row the extreme tokens and moments */
+async function decoderLogits(model: Model, tc: TranscoderSet): Promise<LayerLogits[]> {
+  const { dModel: d, dVocab: V } = model.config;
+  const n = tc.dTranscoder;
+  const g = new GraphBuilder('decoder_logits');
+  const dec = g.input('dec', [n, d]);
+  const prod = g.op('Gemm', [dec, g.constant(model.weights.lm_head.data, [V, d])], { transB: 1 });
+  g.output(prod, 'logits', [n, V]);
+  const session = await GraphSession.create(g.toBytes());
+  const all = Array.from({ length: n }, (_, i) => i);
+  try {
+    const out: LayerLogits[] = [];
+    for (let l = 0; l < tc.nLayers; l++) {
+      let rows = tc.decoderRows(l, all);
+      if (tc.kind === 'cross-layer') rows = sumCrossLayerSlots(rows, n, tc.nLayers - l, d);
+      const m = (await session.run({ dec: { data: rows, dims: [n, d] } })).logits.data;
+      const res: LayerLogits = { top: [], bottom: [], mean: new Float32Array(n), std: new Float32Array(n) };
+      for (let f = 0; f < n; f++) {
+        const row = m.subarray(f * V, (f + 1) * V);
+        let s = 0, s2 = 0;
+        for (let v = 0; v < V; v++) { s += row[v]; s2 += row[v] * row[v]; }
+        res.mean[f] = s / V;
+        res.std[f] = Math.sqrt(Math.max(0, s2 / V - res.mean[f] ** 2));
+        const order = extremes(row, N_LOGITS);
+        res.top.push(order.top.map((v) => ({ token: model.tokenizer.decode(v), value: row[v] })));
+        res.bottom.push(order.bottom.map((v) => ({ token: model.tokenizer.decode(v), value: row[v] })));
+      }
+      out.push(res);
+    }
+    return out;
+  } finally {
+    session.dispose();
+  }
+}
+
+/** a cross-layer feature's direct effect on the output sums its writes to every later layer */
+function sumCrossLayerSlots(rows: Float32Array, n: number, slots: number, d: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let f = 0; f < n; f++) for (let j = 0; j < slots; j++) for (let i = 0; i < d; i++) out[f * d + i] += rows[(f * slots + j) * d + i];
+  return out;
+}
+
+/** indices of the k largest and k smallest values, in order (one linear pass with small sorted buffers) */
+export function extremes(row: Float32Array, k: number): { top: number[]; bottom: number[] } {
+  const top: number[] = [];
+  const bottom: number[] = [];
+  for (let v = 0; v < row.length; v++) {
+    insert(top, v, (a, b) => row[a] > row[b]);
+    insert(bottom, v, (a, b) => row[a] < row[b]);
+  }
+  return { top, bottom };
+  function insert(buf: number[], v: number, better: (a: number, b: number) => boolean) {
+    if (buf.length === k && !better(v, buf[k - 1])) return;
+    let i = buf.length === k ? k - 1 : buf.length;
+    while (i > 0 && better(v, buf[i - 1])) {
+      buf[i] = buf[i - 1];
+      i--;
+    }
+    buf[i] = v;
+    if (buf.length > k) buf.length = k;
+  }
+}

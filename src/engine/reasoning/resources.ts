@@ -1,0 +1,51 @@
+// What a comparison needs besides the model and its attributor: the feature evidence, read from the feature index
+// on demand and cached. Also the one call the worker, the CLI and the tests make: markdown in, result out.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Attributor } from '../attribution/attribute';
+import { FeatureIndex } from '../features/records';
+import type { Model } from '../model/model';
+import type { ProgressSink } from '../progress';
+import { type ReasoningComparison, compareReasoning, problemsError } from './compare';
+import { parseReasoningMarkdown } from './markdown';
+import { cachedEvidence, type EvidenceLookup } from './match';
+import { type TraceReport, describeComparison, summaryJson, traceDerivedMarkdown, traceReport } from './report';
+
+/** The feature index to match against: `featureDir`, else `<model>/features` when it exists, else none (tokens only). */
+export function featureDirOf(modelDir: string, featureDir?: string): string | undefined {
+  if (featureDir) return path.resolve(featureDir);
+  const d = path.join(modelDir, 'features');
+  return fs.existsSync(path.join(d, 'index.json.gz')) ? path.resolve(d) : undefined;
+}
+
+export function loadEvidence(featureDir: string | undefined): EvidenceLookup | undefined {
+  if (!featureDir) return undefined;
+  const index = FeatureIndex.open(featureDir);
+  return cachedEvidence((l, f) => (index.has(l, f) ? index.get(l, f) : undefined));
+}
+
+export interface ReasoningResult {
+  /** the compact summary (`--json`): score, claims with ranges and statuses, unstated influences */
+  summary: ReturnType<typeof summaryJson>;
+  /** the seed document's attribution_trace shape */
+  report: TraceReport;
+  /** the reasoning the graph tells, in the markdown format (the other side of the diff view) */
+  traceDerived: string;
+  /** the terminal rendering */
+  text: string;
+}
+
+export function resultOf(c: ReasoningComparison): ReasoningResult {
+  return { summary: summaryJson(c), report: traceReport(c), traceDerived: traceDerivedMarkdown(c), text: describeComparison(c) };
+}
+
+/** Parses the markdown (problems become one error naming each line), compares, and renders. */
+export async function compareMarkdown(
+  tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup },
+  markdown: string,
+  opts: { file?: string; maxFeatureNodes?: number; signal?: AbortSignal; onProgress?: ProgressSink } = {},
+): Promise<ReasoningResult> {
+  const parsed = parseReasoningMarkdown(markdown);
+  if (!parsed.ok) throw problemsError(parsed.problems, opts.file);
+  return resultOf(await compareReasoning(tools, parsed.document, opts));
+}

@@ -87,3 +87,9 @@ export function cumulativeScores(influence: Float64Array): Float64Array {
   }
   return out;
 }
+
+/** no pruning: every node and every stored edge kept, with the same influence scores (`--no-prune`) */
+export function keepAll(a: SparseAdjacency, layout: NodeLayout, logitProbabilities: ArrayLike<number>): PruneResult {
+  const influence = nodeInfluence(a, logitWeights(layout, logitProbabilities));
+  return { nodeMask: new Uint8Array(layout.n).fill(1), edgeMask: new Uint8Array(a.vals.length).fill(1), cumulativeScores: cumulativeScores(influence), influence };
+}

@@ -18,6 +18,8 @@ export interface ForwardSpec {
   };
   /** adds input `mlp_out_delta.{l}` [1|B, P, d_model] to each layer's MLP output (interventions, attribution checks) */
   mlpOutDelta?: boolean;
+  /** adds input `embed_delta` [1|B, P, d_model] to the token embeddings (attribution checks of token nodes) */
+  embedDelta?: boolean;
   /** 'all' (default): every intermediate below; 'logits': logits only */
   outputs?: 'all' | 'logits';
 }
@@ -34,6 +36,7 @@ export const forwardNames = {
   mlpIn: (l: number) => `mlp_in.${l}`, // [B, P, d] ln_2 output with gain and bias: the transcoder's mlp.hook_in
   mlpOut: (l: number) => `mlp_out.${l}`, // [B, P, d] including b_out (and the delta, when given)
   mlpOutDelta: (l: number) => `mlp_out_delta.${l}`,
+  embedDelta: 'embed_delta',
   residFinal: 'resid_final', // [B, P, d] the input of ln_f
   lnfScale: 'lnf_scale', // [B, P, 1]
   logits: 'logits', // [B, P, d_vocab]

@@ -22,7 +22,9 @@ export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: Forward
   const ids = g.input(N.inputIds, ['batch', 'pos'], 'int64');
   const { positions, causal } = positionsAndMask(g, ids);
   const wte = param(w.wte, 'wte');
-  let x = g.add(g.gather(wte, ids), g.gather(param(w.wpe, 'wpe'), positions)); // [B, P, d]
+  let embed = g.gather(wte, ids);
+  if (spec.embedDelta) embed = g.add(embed, g.input(N.embedDelta, ['fb', 'pos', d]));
+  let x = g.add(embed, g.gather(param(w.wpe, 'wpe'), positions)); // [B, P, d]
 
   w.layers.forEach((L, l) => {
     g.scope(`h${l}/`);

@@ -8,7 +8,8 @@ sequence), constrained (patterns, LN scales and MLP outputs replayed; skip(u) - 
 activation is the clean one). A continuation (greedy, stopping after end-of-text) reruns the whole sequence each step (frozen values from the clean run of
 that sequence), as the engine does without a KV cache.
 
-Uses the attribution fixtures (tools/reference/attribution_ref.py). Regenerate, from the repository root:
+Uses the attribution fixtures (tools/reference/attribution_ref.py), and writes random transcoders for the gpt2-tiny
+checkpoint (CLI and worker tests). Regenerate, from the repository root:
     /usr/bin/python3 tools/reference/intervention_ref.py test/fixtures/attribution test/fixtures/interventions
 """
 import json
@@ -208,5 +209,15 @@ def main(src, out_dir):
         json.dump({'generate': GENERATE, 'fixtures': index}, f, indent=1)
 
 
+def cli_transcoders(out_dir):
+    """Random ReLU transcoders for test/fixtures/gpt2-tiny (2 layers, d_model 24), so the CLI and the worker can be
+    tested on a checkpoint with a tokenizer."""
+    import attribution_ref
+    tc = attribution_ref.Transcoders('plt', 2, 24, 32, 900, 'mlp.hook_in', 'relu', skip=True)
+    tc.save(os.path.join(out_dir, 'gpt2-tiny-transcoders'))
+
+
 if __name__ == '__main__':
-    main(sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures/attribution', sys.argv[2] if len(sys.argv) > 2 else 'test/fixtures/interventions')
+    out = sys.argv[2] if len(sys.argv) > 2 else 'test/fixtures/interventions'
+    main(sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures/attribution', out)
+    cli_transcoders(out)

@@ -3,6 +3,7 @@ import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
 import { ModelCache } from './models';
+import { IntervenerCache } from './interveners';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
@@ -16,6 +17,7 @@ type Handler<M extends MethodName> = (params: ParamsOf<M>, context: CallContext)
 const startedAt = performance.now();
 /** one per worker thread: the model is loaded once and reused */
 const models = new ModelCache();
+const interveners = new IntervenerCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -25,6 +27,15 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async run(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     return runPrompt(model, params.prompt, params.topK, signal);
+  },
+  async intervene(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const intervener = await interveners.get(model, params.transcoderDir);
+    const tokens = model.tokenize(params.prompt);
+    const { interventions, mode, generate, topK, targets, maxChanges, preActivations } = params;
+    const ids = tokens.map((t) => t.id);
+    const result = await intervener.intervene(ids, interventions, { mode, generate, topK, targets, maxChanges, preActivations, signal, onProgress });
+    return { ...result, tokens };
   },
 };
 

@@ -4,6 +4,9 @@ import type { EngineErrorData, EngineErrorCode } from '../errors';
 import type { Progress } from '../progress';
 import type { SelfCheckResult } from '../selfCheck';
 import type { RunResult } from '../run';
+import type { InterventionResult } from '../interventions/intervene';
+import { INTERVENTION_MODES, isInterventionList, type Intervention, type InterventionMode } from '../interventions/spec';
+import type { PromptToken } from '../model/tokenizer';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -24,10 +27,33 @@ export interface RunParams {
   readonly topK: number;
 }
 
+export interface InterveneParams {
+  readonly modelDir: string;
+  /** circuit-tracer transcoder folder for the model */
+  readonly transcoderDir: string;
+  readonly prompt: string;
+  readonly interventions: Intervention[];
+  readonly mode?: InterventionMode;
+  /** greedy continuation length (default 0) */
+  readonly generate?: number;
+  readonly topK?: number;
+  /** token ids whose logit changes are reported (default: the clean top-k) */
+  readonly targets?: number[];
+  /** how many changed downstream features to list */
+  readonly maxChanges?: number;
+  readonly preActivations?: boolean;
+}
+
+export interface InterveneResult extends InterventionResult {
+  /** the prompt's tokens with offsets, BOS included: positions index into this list */
+  tokens: PromptToken[];
+}
+
 /** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
   run: { params: RunParams; result: RunResult };
+  intervene: { params: InterveneParams; result: InterveneResult };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -55,7 +81,21 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
   run: (p): p is RunParams =>
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
+  intervene: (p): p is InterveneParams =>
+    isRecord(p) &&
+    typeof p.modelDir === 'string' &&
+    typeof p.transcoderDir === 'string' &&
+    typeof p.prompt === 'string' &&
+    isInterventionList(p.interventions) &&
+    (p.mode === undefined || INTERVENTION_MODES.includes(p.mode as InterventionMode)) &&
+    optional(p.generate, (v) => Number.isInteger(v) && (v as number) >= 0) &&
+    optional(p.topK, (v) => Number.isInteger(v) && (v as number) > 0) &&
+    optional(p.targets, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x))) &&
+    optional(p.maxChanges, (v) => Number.isInteger(v) && (v as number) >= 0) &&
+    optional(p.preActivations, (v) => typeof v === 'boolean'),
 };
+
+const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paramGuards, value);

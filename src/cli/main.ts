@@ -1,9 +1,10 @@
 // The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
+import { intervene } from './intervene';
 import { run } from './run';
 
-export const commands: readonly CliCommand[] = [doctor, run];
+export const commands: readonly CliCommand[] = [doctor, run, intervene];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

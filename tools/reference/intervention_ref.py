@@ -97,7 +97,7 @@ def affine(op):
 def mask_of(positions, P, n_prompt):
     m = torch.zeros(P)
     if positions == 'all':
-        m[:] = 1
+        m[1:] = 1  # every position after BOS
     elif positions == 'generated':
         m[n_prompt:] = 1
     else:

@@ -1,6 +1,7 @@
 // What an intervention is: set, scale (0 = ablate) or steer one feature or a supernode (several features) at chosen
 // positions, in one of circuit-tracer's three modes. Requests are checked against the transcoders and the prompt here,
 // and turned into graph columns, one per (feature, operation) with its position mask.
+import { ZERO_POSITIONS } from '../attribution/components';
 import { EngineError } from '../errors';
 
 /**
@@ -25,13 +26,16 @@ export interface FeatureRef {
   feature: number;
 }
 
-/** token positions (BOS is 0; negative counts from the end of the prompt), every position, or every generated token */
+/**
+ * token positions (BOS is 0; negative counts from the end of the prompt); 'all': every position after BOS (where the
+ * attribution graph has features) and every generated token; 'generated': generated tokens only
+ */
 export type Positions = number[] | 'all' | 'generated';
 
 export interface Intervention {
   /** one feature, or several for a supernode */
   features: FeatureRef[];
-  /** default 'all': every prompt position and every generated token */
+  /** default 'all' */
   positions?: Positions;
   op: InterventionOp;
 }
@@ -100,7 +104,7 @@ export function planColumns(interventions: readonly Intervention[], nLayers: num
 }
 
 function resolvePositions(p: Positions, nPrompt: number, where: string): Column['positions'] {
-  if (p === 'all') return { from: 0 };
+  if (p === 'all') return { from: ZERO_POSITIONS };
   if (p === 'generated') return { from: nPrompt };
   if (!Array.isArray(p) || p.length === 0) throw new EngineError('badInput', `${where}: give at least one position, 'all' or 'generated'.`);
   const list = p.map((x) => {

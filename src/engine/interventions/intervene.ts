@@ -144,6 +144,11 @@ export class Intervener {
     return result;
   }
 
+  /** every feature's activation and pre-activation on the clean run of `ids` (e.g. to find the top feature at a token) */
+  async activations(ids: number[], signal?: AbortSignal): Promise<FeatureActivations> {
+    return this.encode(await this.model.forward(ids, signal));
+  }
+
   dispose(): void {
     this.encoder.dispose();
     for (const s of this.sessions.values()) void s.then((x) => x.dispose()).catch(() => undefined);

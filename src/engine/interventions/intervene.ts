@@ -107,38 +107,40 @@ export class Intervener {
     const clean = await this.model.forward(ids, signal);
     onProgress?.({ message: `running the prompt with the intervention (${mode})`, fraction: generate ? 0.1 : 0.5 });
     const session = await this.session(columns, mode);
-    const changed = await this.runIntervened(session, columns, mode, clean, signal);
-    throwIfAborted(signal);
+    const changed = await this.runIntervened(session, columns, mode, ids, clean, signal);
 
     const [cleanActs, newActs] = [await this.encode(clean), await this.encode(changed)];
-    const V = cfg.dVocab;
-    const last = (f: ForwardResult) => f.logits.subarray((f.nPos - 1) * V, f.nPos * V);
+    const [before, after] = [lastLogits(clean), lastLogits(changed)];
+    const cleanTop = nextTokens(before, topK, decode);
     const applied = this.applied(columns, mode, ids.length, cleanActs, newActs);
     const result: InterventionResult = {
       mode,
       ids,
-      clean: { top: nextTokens(last(clean), topK, decode) },
-      intervened: { top: nextTokens(last(changed), topK, decode) },
-      targets: targetChanges(opts.targets ?? nextTokens(last(clean), topK, decode).map((t) => t.id), last(clean), last(changed), decode),
+      clean: { top: cleanTop },
+      intervened: { top: nextTokens(after, topK, decode) },
+      targets: targetChanges(opts.targets ?? cleanTop.map((t) => t.id), before, after, decode),
       applied,
-      changes: compareFeatures(cleanActs, newActs, {
-        pre: opts.preActivations ?? false,
-        exclude: applied,
-        max: opts.maxChanges ?? DEFAULT_MAX_CHANGES,
-      }),
+      changes: compareFeatures(cleanActs, newActs, { pre: opts.preActivations ?? false, exclude: applied, max: opts.maxChanges ?? DEFAULT_MAX_CHANGES }),
     };
     if (generate > 0) {
-      const step = (done: number) => onProgress?.({ message: `generating: ${done} of ${2 * generate} tokens`, fraction: 0.1 + (0.9 * done) / (2 * generate) });
-      const eos = cfg.eosTokenId;
-      const nCtx = cfg.nCtx;
-      result.clean.continuation = await continuation(ids, generate, { nCtx, eos, decode, signal, first: last(clean), onToken: step }, async (seq) =>
-        last(await this.model.forward(seq, signal)),
-      );
-      result.intervened.continuation = await continuation(
-        ids,
-        generate,
-        { nCtx, eos, decode, signal, first: last(changed), onToken: (n) => step(generate + n) },
-        async (seq) => last(await this.runIntervened(session, columns, mode, mode === 'free' ? undefined : await this.model.forward(seq, signal), signal, seq)),
+      const cont = (first: Float32Array, offset: number, next: (seq: number[]) => Promise<ForwardResult>) =>
+        continuation(
+          ids,
+          generate,
+          {
+            nCtx: cfg.nCtx,
+            eos: cfg.eosTokenId,
+            decode,
+            signal,
+            first,
+            onToken: (n) => onProgress?.({ message: `generating: ${offset + n} of ${2 * generate} tokens`, fraction: 0.1 + (0.9 * (offset + n)) / (2 * generate) }),
+          },
+          async (seq) => lastLogits(await next(seq)),
+        );
+      result.clean.continuation = await cont(before, 0, (seq) => this.model.forward(seq, signal));
+      // each step reruns the sequence with the intervention held; frozen modes freeze the clean run of that sequence
+      result.intervened.continuation = await cont(after, generate, async (seq) =>
+        this.runIntervened(session, columns, mode, seq, mode === 'free' ? undefined : await this.model.forward(seq, signal), signal),
       );
     }
     return result;
@@ -156,16 +158,16 @@ export class Intervener {
   }
 
   /**
-   * One intervened forward over `ids` (default: the clean run's). Frozen modes replay the clean run's patterns
-   * (and norm scales, MLP outputs and transcoder inputs when constrained) over the same sequence.
+   * One intervened forward over `ids`. Frozen modes replay `clean`, the clean run of the same ids: its patterns (and
+   * norm scales, MLP outputs and transcoder inputs when constrained).
    */
   private async runIntervened(
     session: GraphSession,
     columns: Column[],
     mode: InterventionMode,
+    ids: number[],
     clean: ForwardResult | undefined,
     signal?: AbortSignal,
-    ids: number[] = clean!.ids,
   ): Promise<ForwardResult> {
     throwIfAborted(signal);
     const { nLayers: L, dModel: d, nHeads: H } = this.model.config;
@@ -259,3 +261,9 @@ function activationsFrom(tc: TranscoderSet, P: number, pre: (l: number) => Float
 }
 
 const layersOf = (columns: readonly Column[]): number[] => [...new Set(columns.map((c) => c.layer))].sort((a, b) => a - b);
+
+/** the logits of the last position, [d_vocab] */
+const lastLogits = (f: ForwardResult): Float32Array => {
+  const V = f.logits.length / f.nPos;
+  return f.logits.subarray((f.nPos - 1) * V);
+};

@@ -34,11 +34,12 @@ export function findTests(dir) {
     .sort();
 }
 
-/** Test bundles: each test file becomes out/<same path>.js, so node's runner reports it by its own name. */
-export function testBuild(dir, { external = [] } = {}) {
+/** Test bundles: each test file becomes out/<same path>.js, so node's runner reports it by its own name.
+ *  Packages stay in node_modules (`vscode` comes from the fake preload or the real extension host). */
+export function testBuild(dir) {
   return {
     ...node, absWorkingDir: root, sourcemap: 'inline', outbase: '.', outdir: 'out',
-    entryPoints: findTests(dir), external: ['vscode', 'mocha', ...nativeExternals, ...external],
+    entryPoints: findTests(dir), packages: 'external', external: ['vscode'],
   };
 }
 

@@ -1,4 +1,4 @@
-// Shows the engine's state in the toolbar: a toolkit tag, a progress ring while checking, and the status line.
+// Shows the engine's state in the toolbar: a state tag, a toolkit progress ring while checking, and the status line.
 import type { EngineStatus } from '../src/protocol/messages';
 
 export function renderEngineStatus(doc: Document, status: EngineStatus | null): void {

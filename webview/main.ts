@@ -1,13 +1,13 @@
 // Entry of the graph panel page (dist/webview.js): registers the toolkit controls, restores the view state,
 // validates each host message, re-renders from the store and reports every render back to the host.
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeProgressRing, vsCodeTag } from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 import { assertNever, parseToWebview, type ToWebview } from '../src/protocol/messages';
 import { renderEngineStatus } from './engineStatusView';
 import { renderPieces } from './piecesView';
 import { createStore, type ViewState } from './store';
 import { loadState, post, saveState } from './vscodeApi';
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeProgressRing(), vsCodeTag());
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeProgressRing());
 
 const saved = loadState();
 const store = createStore({ selection: saved?.selection ?? null, engine: null, activePiece: saved?.activePiece ?? null });

@@ -89,16 +89,16 @@ export const intervene: CliCommand = {
       io.err(`self-trace intervene: the embedded model is not built yet (expected at ${modelDir}); pass --model DIR`);
       return EXIT.failed;
     }
-    const transcoderDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
-    if (values.transcoders === undefined && !fs.existsSync(transcoderDir)) {
-      io.err(`self-trace intervene: no transcoders next to the model (expected at ${transcoderDir}); pass --transcoders DIR`);
+    const transcodersDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
+    if (values.transcoders === undefined && !fs.existsSync(transcodersDir)) {
+      io.err(`self-trace intervene: no transcoders next to the model (expected at ${transcodersDir}); pass --transcoders DIR`);
       return EXIT.failed;
     }
     const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
     try {
       const result = await client.request('intervene', {
         modelDir,
-        transcoderDir,
+        transcodersDir,
         prompt: values.prompt,
         interventions,
         mode: values.mode as InterventionMode,

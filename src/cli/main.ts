@@ -3,8 +3,9 @@ import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
 import { intervene } from './intervene';
 import { run } from './run';
+import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run, intervene];
+export const commands: readonly CliCommand[] = [doctor, run, trace, intervene];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

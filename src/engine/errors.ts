@@ -35,13 +35,16 @@ export class EngineError extends Error implements EngineErrorData {
     this.detail = detail;
   }
 
+  /** By name and code rather than instanceof: each bundle (extension, CLI, tests) carries its own class. */
   static is(value: unknown, code?: EngineErrorCode): value is EngineError {
-    return value instanceof EngineError && (code === undefined || value.code === code);
+    return value instanceof Error && value.name === 'EngineError' && typeof (value as EngineError).code === 'string' &&
+      (code === undefined || (value as EngineError).code === code);
   }
 
   /** Wraps anything thrown into an EngineError, keeping the original text for the log. */
   static from(value: unknown, code: EngineErrorCode = 'internal', message = 'The engine failed unexpectedly.'): EngineError {
     if (value instanceof EngineError) return value;
+    if (EngineError.is(value)) return new EngineError(value.code, value.message, value.detail);
     const detail = value instanceof Error ? (value.stack ?? value.message) : String(value);
     return new EngineError(code, message, detail);
   }

@@ -1,4 +1,5 @@
-// The graph panel's HTML: a strict Content-Security-Policy, one nonce'd script, one stylesheet.
+// The graph panel's HTML: a strict Content-Security-Policy, one nonce'd script, one stylesheet. (No <vscode-tag>:
+// FAST's badge template sets an inline style attribute, which this policy blocks.)
 // No `vscode` import, so the browser tests load exactly this page.
 import { randomBytes } from 'node:crypto';
 
@@ -19,7 +20,8 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResources): string {
   const csp = [
     "default-src 'none'",
-    `style-src ${cspSource}`,
+    // the nonce lets the toolkit (FAST) probe :focus-visible support with a <style> element; nothing else is inline
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
     `script-src 'nonce-${nonce}'`,
@@ -29,6 +31,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResour
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+  <meta property="csp-nonce" content="${escapeAttr(nonce)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${escapeAttr(styleUri)}">
   <title>Self-Tracing</title>
@@ -36,7 +39,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, nonce }: PanelResour
 <body>
   <header class="toolbar">
     <h1>Self-Tracing</h1>
-    <vscode-tag id="engine-state">starting</vscode-tag>
+    <span id="engine-state" class="state-tag">starting</span>
     <vscode-progress-ring id="engine-busy" hidden></vscode-progress-ring>
     <span id="engine-message" class="muted">Starting the engine…</span>
     <vscode-button id="check-engine" appearance="secondary">Check engine</vscode-button>

@@ -46,12 +46,15 @@ export interface AttributionResult {
   /** edges left out of rows by the edge budget (0: every computed edge is in the graph) */
   droppedEdges: number;
   timings: Record<string, number>;
+  /** floating-point operations of the backward passes (multiply-add = 2), for benchmarks */
+  backwardFlops: number;
 }
 
 /** Holds the onnxruntime sessions of one (model, transcoders) pair; reuse it across prompts, then dispose. */
 export class Attributor {
   private readonly layerSessions = new Map<string, Promise<GraphSession>>();
   private readonly unembed: Unembedding;
+  private flops = 0;
 
   private constructor(
     readonly model: AttributionModel,
@@ -83,6 +86,7 @@ export class Attributor {
     const timings: Record<string, number> = {};
     const lap = (name: string, since: number) => (timings[name] = performance.now() - since);
 
+    this.flops = 0;
     onProgress?.({ phase: 'forward', done: 0, total: 1 });
     const fwd = await this.model.forward(ids, signal);
     const comps = await computeComponents(cfg, this.model.weights, this.transcoders, this.encoder, fwd);
@@ -163,7 +167,7 @@ export class Attributor {
     lap('total', t0);
     let dropped = 0;
     for (const r of store.rows) dropped += r.dropped > 0 ? 1 : 0;
-    return { graph, components: comps, targets, droppedEdges: dropped, timings };
+    return { graph, components: comps, targets, droppedEdges: dropped, timings, backwardFlops: this.flops };
   }
 
   dispose(): void {
@@ -207,6 +211,7 @@ export class Attributor {
     } else {
       const s = await this.layerSession(l, true);
       const out = await s.run(only(s, { ...frozen(l), [BN.inject]: { data: inject, dims: [n, Pb, d] } }));
+      this.flops += 2 * n * Pb * (2 * d * d + Pb * d);
       grad = out[BN.gradOut].data;
       if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, Pb, C, A + L * P);
     }
@@ -222,6 +227,8 @@ export class Attributor {
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
       const M = dec.M;
+      const matrices = this.transcoders.layers[l].W_skip ? 3 : 2;
+      this.flops += 2 * n * Pb * (matrices * d * d + Pb * d + d * M + 2 * d);
       for (let p = 0; p < Pb; p++) {
         for (let m = 0; m < M; m++) {
           const src = dec.source[p * M + m];

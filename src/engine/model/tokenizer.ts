@@ -72,6 +72,11 @@ export class PromptTokenizer {
     return this.tok.decode([id], { skip_special_tokens: false });
   }
 
+  /** a whole id sequence decoded at once (multi-byte characters split across tokens come out whole) */
+  decodeAll(ids: number[]): string {
+    return this.tok.decode(ids, { skip_special_tokens: false });
+  }
+
   isSpecial(id: number): boolean {
     return this.special.has(id);
   }

@@ -2,6 +2,9 @@
 import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
+import * as path from 'node:path';
+import { tracePrompt } from '../trace';
+import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
 import { IntervenerCache } from './interveners';
 import type { ProgressSink } from '../progress';
@@ -17,6 +20,7 @@ type Handler<M extends MethodName> = (params: ParamsOf<M>, context: CallContext)
 const startedAt = performance.now();
 /** one per worker thread: the model is loaded once and reused */
 const models = new ModelCache();
+const attributors = new AttributorCache();
 const interveners = new IntervenerCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
@@ -28,9 +32,15 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
     const model = await models.get(params.modelDir, { signal, onProgress });
     return runPrompt(model, params.prompt, params.topK, signal);
   },
+  async trace(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    return tracePrompt(model, attributor, params.prompt, params.options, signal, onProgress);
+  },
   async intervene(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const intervener = await interveners.get(model, params.transcoderDir);
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const intervener = await interveners.get(attributor);
     const tokens = model.tokenize(params.prompt);
     const { interventions, mode, generate, topK, targets, maxChanges, preActivations } = params;
     const ids = tokens.map((t) => t.id);

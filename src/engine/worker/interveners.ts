@@ -1,27 +1,17 @@
-// The worker's Intervener: built once for a (model, transcoder folder) pair and reused while both stay the same.
-import * as path from 'node:path';
+// The worker's Intervener: built on the cached Attributor's model and transcoders (one copy of the transcoders per
+// worker) and rebuilt when that Attributor is replaced; the Attributor owns and closes the transcoders.
+import type { Attributor } from '../attribution/attribute';
 import { Intervener } from '../interventions/intervene';
-import type { Model } from '../model/model';
-import { loadTranscoders } from '../model/transcoders';
 
 export class IntervenerCache {
-  private current: { model: Model; dir: string; intervener: Promise<Intervener> } | undefined;
+  private current: { attributor: Attributor; intervener: Promise<Intervener> } | undefined;
 
-  get(model: Model, transcoderDir: string): Promise<Intervener> {
-    const dir = path.resolve(transcoderDir);
-    if (this.current?.model === model && this.current.dir === dir) return this.current.intervener;
+  get(attributor: Attributor): Promise<Intervener> {
+    if (this.current?.attributor === attributor) return this.current.intervener;
     this.dispose();
-    const intervener = (async () => {
-      const tc = loadTranscoders(dir);
-      try {
-        return await Intervener.create({ config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id) }, tc);
-      } catch (e) {
-        tc.close();
-        throw e;
-      }
-    })();
-    this.current = { model, dir, intervener };
-    // a failed load is not kept: the next request tries again
+    const intervener = Intervener.create(attributor.model, attributor.transcoders);
+    this.current = { attributor, intervener };
+    // a failed build is not kept: the next request tries again
     intervener.catch(() => {
       if (this.current?.intervener === intervener) this.current = undefined;
     });
@@ -29,12 +19,7 @@ export class IntervenerCache {
   }
 
   dispose(): void {
-    void this.current?.intervener
-      .then((iv) => {
-        iv.dispose();
-        iv.transcoders.close();
-      })
-      .catch(() => undefined); // its load already reported its own error
+    void this.current?.intervener.then((iv) => iv.dispose()).catch(() => undefined); // its build already reported its own error
     this.current = undefined;
   }
 }

@@ -4,6 +4,7 @@ import type { EngineErrorData, EngineErrorCode } from '../errors';
 import type { Progress } from '../progress';
 import type { SelfCheckResult } from '../selfCheck';
 import type { RunResult } from '../run';
+import type { TraceOptions, TraceResult } from '../trace';
 import type { InterventionResult } from '../interventions/intervene';
 import { INTERVENTION_MODES, isInterventionList, type Intervention, type InterventionMode } from '../interventions/spec';
 import type { PromptToken } from '../model/tokenizer';
@@ -27,10 +28,18 @@ export interface RunParams {
   readonly topK: number;
 }
 
+export interface TraceParams {
+  readonly modelDir: string;
+  /** transcoder folder; default: `transcoders/` inside the model folder */
+  readonly transcodersDir?: string;
+  readonly prompt: string;
+  readonly options: TraceOptions;
+}
+
 export interface InterveneParams {
   readonly modelDir: string;
-  /** circuit-tracer transcoder folder for the model */
-  readonly transcoderDir: string;
+  /** transcoder folder; default: `transcoders/` inside the model folder */
+  readonly transcodersDir?: string;
   readonly prompt: string;
   readonly interventions: Intervention[];
   readonly mode?: InterventionMode;
@@ -53,6 +62,7 @@ export interface InterveneResult extends InterventionResult {
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
   run: { params: RunParams; result: RunResult };
+  trace: { params: TraceParams; result: TraceResult };
   intervene: { params: InterveneParams; result: InterveneResult };
 }
 
@@ -81,10 +91,16 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
   ping: (p): p is PingParams => isRecord(p) && typeof p.selfCheck === 'boolean',
   run: (p): p is RunParams =>
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
+  trace: (p): p is TraceParams =>
+    isRecord(p) &&
+    typeof p.modelDir === 'string' &&
+    (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
+    typeof p.prompt === 'string' &&
+    isTraceOptions(p.options),
   intervene: (p): p is InterveneParams =>
     isRecord(p) &&
     typeof p.modelDir === 'string' &&
-    typeof p.transcoderDir === 'string' &&
+    (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
     typeof p.prompt === 'string' &&
     isInterventionList(p.interventions) &&
     (p.mode === undefined || INTERVENTION_MODES.includes(p.mode as InterventionMode)) &&
@@ -94,6 +110,23 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     optional(p.maxChanges, (v) => Number.isInteger(v) && (v as number) >= 0) &&
     optional(p.preActivations, (v) => typeof v === 'boolean'),
 };
+
+const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+function isTraceOptions(o: unknown): o is TraceOptions {
+  return (
+    isRecord(o) &&
+    (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
+    (o.contrast === undefined || typeof o.contrast === 'string') &&
+    (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
+    optNumber(o.maxNLogits) &&
+    optNumber(o.desiredLogitProb) &&
+    optNumber(o.nodeThreshold) &&
+    optNumber(o.edgeThreshold) &&
+    (o.noPrune === undefined || typeof o.noPrune === 'boolean') &&
+    (o.slug === undefined || typeof o.slug === 'string')
+  );
+}
 
 const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
 

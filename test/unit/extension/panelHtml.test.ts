@@ -19,7 +19,7 @@ test('the CSP denies by default and allows only the nonce script and the extensi
   const policy = csp(panelHtml(resources));
   assert.equal(policy.get('default-src'), "'none'");
   assert.equal(policy.get('script-src'), `'nonce-${resources.nonce}'`);
-  assert.equal(policy.get('style-src'), resources.cspSource);
+  assert.equal(policy.get('style-src'), `${resources.cspSource} 'nonce-${resources.nonce}'`);
   for (const value of policy.values()) assert.doesNotMatch(value, /unsafe-(inline|eval)|https?:/);
 });
 

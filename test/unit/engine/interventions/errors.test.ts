@@ -77,7 +77,7 @@ test('the worker cancels a long intervened generation and still answers afterwar
   const client = new EngineWorkerClient({ workerPath: path.resolve('dist/worker.js') });
   const params = {
     modelDir: path.resolve('test/fixtures/gpt2-tiny'),
-    transcoderDir: path.resolve('test/fixtures/interventions/gpt2-tiny-transcoders'),
+    transcodersDir: path.resolve('test/fixtures/interventions/gpt2-tiny-transcoders'),
     prompt: 'a',
     interventions: [one(0, 5, 'all', { kind: 'steer', strength: 3 })],
     generate: 14,

@@ -11,6 +11,7 @@ import { Intervener, type InterventionResult } from '../../../../src/engine/inte
 import type { Intervention, InterventionMode } from '../../../../src/engine/interventions/spec';
 import { loadModel, type Model } from '../../../../src/engine/model/model';
 import { loadTranscoders } from '../../../../src/engine/model/transcoders';
+import { attributionModel } from '../../../../src/engine/trace';
 
 const DIR = path.resolve('models/organism');
 const TRANSCODERS = path.join(DIR, 'transcoders');
@@ -59,7 +60,7 @@ const firstToken = (model: Model, text: string) => model.tokenize(text).filter((
 test('embedded model: ablating the Dallas state features lowers " Austin"; swapping in California features raises " Sacramento"', { skip }, async () => {
   const model = await loadModel(DIR);
   const tc = loadTranscoders(TRANSCODERS);
-  const iv = await Intervener.create({ config: model.config, weights: model.weights, forward: (ids, s) => model.forward(ids, s), decode: (id) => model.tokenizer.decode(id) }, tc);
+  const iv = await Intervener.create(attributionModel(model), tc);
   try {
     const dallas = model.tokenize(DALLAS).map((t) => t.id);
     const california = model.tokenize(CALIFORNIA).map((t) => t.id);

@@ -27,7 +27,7 @@ test('worker answers are checked: error codes and progress must be well formed',
 test('intervene requests are checked field by field', () => {
   const params = {
     modelDir: '/m',
-    transcoderDir: '/m/transcoders',
+    transcodersDir: '/m/transcoders',
     prompt: 'Fact: the capital of the state containing Dallas is',
     interventions: [{ features: [{ layer: 1, feature: 2 }], positions: [3, -1], op: { kind: 'scale', factor: 0 } }],
     mode: 'constrained',
@@ -38,7 +38,7 @@ test('intervene requests are checked field by field', () => {
   const bad = (p: Record<string, unknown>) => parseToWorker({ ...request, params: { ...params, ...p } });
   assert.match(bad({ mode: 'sideways' }) as string, /invalid params/);
   assert.match(bad({ generate: -1 }) as string, /invalid params/);
-  assert.match(bad({ transcoderDir: undefined }) as string, /invalid params/);
+  assert.match(bad({ transcodersDir: 7 }) as string, /invalid params/);
   assert.match(bad({ interventions: [{ features: [{ layer: 1 }], op: { kind: 'set', value: 1 } }] }) as string, /invalid params/);
   assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], op: { kind: 'set', value: '1' } }] }) as string, /invalid params/);
   assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], positions: 'some', op: { kind: 'steer', strength: 1 } }] }) as string, /invalid params/);

@@ -1,0 +1,113 @@
+// `self-trace trace`: computes a prompt's attribution graph in the engine worker and writes the graph JSON
+// (circuit-tracer / Neuronpedia schema) to --out, with a progress bar when stderr is a terminal.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_FEATURE_NODES } from '../engine/attribution/attribute';
+import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD } from '../engine/attribution/prune';
+import { writeGraphJson } from '../engine/formats/graphJson';
+import type { Progress } from '../engine/progress';
+import { slugOf, type TraceOptions } from '../engine/trace';
+import { EngineWorkerClient } from '../engine/worker/client';
+import { EXIT, embeddedModelDir, type CliCommand } from './command';
+
+export const trace: CliCommand = {
+  name: 'trace',
+  summary: "compute a prompt's attribution graph and write it as graph JSON",
+  usage:
+    'self-trace trace --prompt TEXT [--model DIR] [--transcoders DIR] [--out FILE] [--target TOKEN]... [--contrast TOKEN] ' +
+    `[--max-feature-nodes N (${DEFAULT_MAX_FEATURE_NODES}; 0 = all)] [--node-threshold X (${DEFAULT_NODE_THRESHOLD})] ` +
+    `[--edge-threshold Y (${DEFAULT_EDGE_THRESHOLD})] [--no-prune] [--slug NAME]`,
+  async run(args, { io, distDir }) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        prompt: { type: 'string' },
+        model: { type: 'string' },
+        transcoders: { type: 'string' },
+        out: { type: 'string' },
+        target: { type: 'string', multiple: true },
+        contrast: { type: 'string' },
+        'max-feature-nodes': { type: 'string' },
+        'node-threshold': { type: 'string' },
+        'edge-threshold': { type: 'string' },
+        'no-prune': { type: 'boolean', default: false },
+        slug: { type: 'string' },
+      },
+      strict: true,
+    });
+    const usage = (why: string) => {
+      io.err(`self-trace trace: ${why}\nusage: ${this.usage}`);
+      return EXIT.usage;
+    };
+    if (values.prompt === undefined) return usage('--prompt is required');
+    const num = (v: string | undefined, ok: (x: number) => boolean) => {
+      if (v === undefined) return undefined;
+      const x = Number(v);
+      return ok(x) ? x : Number.NaN;
+    };
+    const maxNodes = num(values['max-feature-nodes'], (x) => Number.isInteger(x) && x >= 0);
+    const nodeT = num(values['node-threshold'], (x) => x >= 0 && x <= 1);
+    const edgeT = num(values['edge-threshold'], (x) => x >= 0 && x <= 1);
+    if (Number.isNaN(maxNodes)) return usage('--max-feature-nodes must be a whole number ≥ 0');
+    if (Number.isNaN(nodeT) || Number.isNaN(edgeT)) return usage('thresholds must be numbers between 0 and 1');
+
+    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
+    if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
+      io.err(`self-trace trace: no model at ${modelDir}${values.model === undefined ? ' (the embedded model is not built yet)' : ''}; pass --model DIR`);
+      return EXIT.failed;
+    }
+    const options: TraceOptions = {
+      targets: values.target,
+      contrast: values.contrast,
+      maxFeatureNodes: maxNodes === 0 ? null : maxNodes,
+      nodeThreshold: nodeT,
+      edgeThreshold: edgeT,
+      noPrune: values['no-prune'],
+      slug: values.slug,
+    };
+    const out = path.resolve(values.out ?? `${options.slug ?? slugOf(values.prompt)}.json`);
+    const bar = progressBar(process.stderr);
+    const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
+    try {
+      const t0 = performance.now();
+      const result = await client.request(
+        'trace',
+        { modelDir, transcodersDir: values.transcoders && path.resolve(values.transcoders), prompt: values.prompt, options },
+        { onProgress: bar.update },
+      );
+      bar.done();
+      fs.writeFileSync(out, writeGraphJson(result.graph));
+      const g = result.graph;
+      const scores = g.selfTracing?.scores;
+      io.out(
+        `wrote ${out}: ${g.nodes.length} nodes, ${g.links.length} links, ${result.tokens.length} tokens` +
+          (scores ? `; replacement ${scores.replacement.toFixed(3)}, completeness ${scores.completeness.toFixed(3)}` : '') +
+          ` (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+      );
+      return EXIT.ok;
+    } finally {
+      bar.done();
+      client.dispose();
+    }
+  },
+};
+
+/** a one-line bar redrawn in place on a terminal; nothing otherwise */
+function progressBar(stream: NodeJS.WriteStream) {
+  let shown = false;
+  return {
+    update: (p: Progress) => {
+      if (!stream.isTTY) return;
+      const width = 30;
+      const f = Math.max(0, Math.min(1, p.fraction ?? 0));
+      const filled = Math.round(f * width);
+      stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}% ${p.message.padEnd(28)}`);
+      shown = true;
+    },
+    done: () => {
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}

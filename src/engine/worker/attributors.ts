@@ -1,0 +1,41 @@
+// The worker's attribution sessions: one Attributor per (loaded model, transcoder folder), built on first trace and
+// reused, so a warm worker traces without rebuilding its onnxruntime graphs.
+import * as path from 'node:path';
+import { Attributor } from '../attribution/attribute';
+import { loadTranscoders } from '../model/transcoders';
+import type { Model } from '../model/model';
+import { attributionModel } from '../trace';
+
+export class AttributorCache {
+  private current: { model: Model; dir: string; attributor: Promise<Attributor> } | undefined;
+
+  get(model: Model, transcodersDir: string): Promise<Attributor> {
+    const dir = path.resolve(transcodersDir);
+    if (this.current?.model === model && this.current.dir === dir) return this.current.attributor;
+    this.dispose();
+    const attributor = (async () => {
+      const tc = loadTranscoders(dir);
+      try {
+        return await Attributor.create(attributionModel(model), tc);
+      } catch (e) {
+        tc.close();
+        throw e;
+      }
+    })();
+    this.current = { model, dir, attributor };
+    attributor.catch(() => {
+      if (this.current?.attributor === attributor) this.current = undefined;
+    });
+    return attributor;
+  }
+
+  dispose(): void {
+    void this.current?.attributor
+      .then((a) => {
+        a.dispose();
+        a.transcoders.close();
+      })
+      .catch(() => undefined); // its creation already reported its own error
+    this.current = undefined;
+  }
+}

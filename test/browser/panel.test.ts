@@ -1,0 +1,187 @@
+// The graph panel page (dist/webview.js + media/panel.css under the extension's real CSP) in headless Chromium:
+// DOM assertions on what the page draws and posts, and screenshots in .test-output/browser/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, testOutputDir } from '../../scripts/chromium.mjs';
+import { makeNonce, panelHtml } from '../../src/extension/panelHtml';
+import type { ToWebview } from '../../src/protocol/messages';
+import { themes, type ThemeName } from './themes';
+
+let server: http.Server;
+let origin = '';
+let browser: Browser;
+const shots = testOutputDir('browser');
+
+const files: Record<string, [string, string]> = {
+  '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
+  '/media/panel.css': ['media/panel.css', 'text/css'],
+};
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css` }));
+      return;
+    }
+    const file = files[req.url ?? ''];
+    if (!file) { res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end(); return; }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(fs.readFileSync(path.resolve(file[0])));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+interface PageProbe {
+  page: Page;
+  posted(): Promise<Array<{ type: string; [k: string]: unknown }>>;
+  send(message: unknown): Promise<void>;
+  problems: string[];
+}
+
+/** Opens the panel page with a fake acquireVsCodeApi that records posts and state, and the theme's variables. */
+async function openPanel(theme: ThemeName = 'dark', savedState: unknown = undefined): Promise<PageProbe> {
+  const page = await browser.newPage({ viewport: { width: 860, height: 400 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  await page.addInitScript(({ theme, savedState }) => {
+    const w = window as unknown as Record<string, unknown>;
+    w.__posted = [];
+    w.__state = savedState;
+    w.__violations = [];
+    w.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
+      getState: () => w.__state,
+      setState: (s: unknown) => { w.__state = s; },
+    });
+    document.addEventListener('securitypolicyviolation', (e) => (w.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
+    document.addEventListener('DOMContentLoaded', () => {
+      document.body.classList.add(theme.bodyClass);
+      for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
+    });
+  }, { theme: themes[theme], savedState });
+  await page.goto(`${origin}/`);
+  const probe: PageProbe = {
+    page,
+    problems,
+    posted: () => page.evaluate(() => (window as unknown as { __posted: never[] }).__posted),
+    send: (message) => page.evaluate((m) => window.postMessage(m, '*'), message),
+  };
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  return probe;
+}
+
+const violations = (page: Page) => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+
+const prompt = 'The capital of the state containing Dallas is Austin.\nFact: 12+34=46';
+const pieces = Array.from(prompt.matchAll(/ ?[\p{L}\p{N}]+| ?[^\s\p{L}\p{N}]+|\s+/gu), (m) => ({ text: m[0], offset: m.index ?? 0 }));
+const selection: ToWebview.ShowSelection = { type: 'showSelection', traceId: 'trace-1', source: { fileName: 'facts.md', text: prompt }, pieces };
+const ready: ToWebview.ShowEngineStatus = { type: 'engineStatus', status: { state: 'ready', message: 'onnxruntime 1.30.0 ready (self-check 4 ms, worker thread 1)' } };
+
+test('the empty panel loads under the strict CSP, defines the toolkit controls and says what to do', async () => {
+  const { page, posted, problems } = await openPanel();
+  assert.equal(await page.locator('#empty').isVisible(), true);
+  assert.match(await page.locator('#empty').innerText(), /Trace Selection/);
+  assert.equal(await page.evaluate(() => customElements.get('vscode-button') !== undefined && document.getElementById('check-engine')?.shadowRoot !== null), true);
+  const rendered = (await posted()).find((m) => m.type === 'rendered');
+  assert.deepEqual(rendered, { type: 'rendered', traceId: null, pieceCount: 0, engineState: null, toolkit: true });
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('showSelection draws one d3 box per piece, with whitespace made visible, and reports the render', async () => {
+  const { page, posted, send, problems } = await openPanel();
+  await send(selection);
+  await page.locator('#pieces svg g.piece').nth(pieces.length - 1).waitFor();
+  assert.equal(await page.locator('#pieces svg g.piece').count(), pieces.length);
+  const labels = await page.locator('#pieces g.piece text.label').allTextContents();
+  assert.deepEqual(labels.slice(0, 3), ['The', '·capital', '·of']);
+  assert.ok(labels.includes('⏎'));
+  assert.equal(await page.locator('#empty').isVisible(), false);
+  assert.match(await page.locator('#source').innerText(), new RegExp(`facts\\.md: ${pieces.length} pieces`));
+  const last = (await posted()).filter((m) => m.type === 'rendered').at(-1);
+  assert.deepEqual(last, { type: 'rendered', traceId: 'trace-1', pieceCount: pieces.length, engineState: null, toolkit: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('engine status shows a progress ring while checking, then the ready tag and message', async () => {
+  const { page, send } = await openPanel();
+  await send({ type: 'engineStatus', status: { state: 'checking', message: 'Checking the engine…' } });
+  await page.locator('#engine-busy').waitFor({ state: 'visible' });
+  await send(ready);
+  await page.locator('#engine-busy').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#engine-state').textContent(), 'ready');
+  assert.match(await page.locator('#engine-message').innerText(), /onnxruntime 1\.30\.0 ready/);
+  await send({ type: 'engineStatus', status: { state: 'error', message: 'onnxruntime-node could not start.' } });
+  assert.equal(await page.locator('#engine-message.error').count(), 1);
+  await page.close();
+});
+
+test('clicking a piece highlights it and asks the host to reveal it; the toolkit button asks for an engine check', async () => {
+  const { page, posted, send } = await openPanel();
+  await send(selection);
+  await page.locator('#pieces g.piece').nth(3).click();
+  assert.equal(await page.locator('#pieces g.piece.active').count(), 1);
+  assert.equal(await page.locator('#pieces g.piece').nth(3).getAttribute('class'), 'piece active');
+  await page.locator('#check-engine').click();
+  const sent = await posted();
+  assert.deepEqual(sent.find((m) => m.type === 'revealPiece'), { type: 'revealPiece', traceId: 'trace-1', index: 3 });
+  assert.ok(sent.some((m) => m.type === 'checkEngine'));
+  await page.close();
+});
+
+test('malformed messages are ignored with a warning and leave the drawing as it was', async () => {
+  const { page, send } = await openPanel();
+  const warnings: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await send(selection);
+  await page.locator('#pieces g.piece').first().waitFor();
+  await send({ type: 'showSelection', traceId: 'x', source: { fileName: 'a', text: 'b' }, pieces: 'not a list' });
+  await send({ type: 'deleteEverything' });
+  await page.waitForTimeout(100);
+  assert.equal(await page.locator('#pieces g.piece').count(), pieces.length);
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  await page.close();
+});
+
+test('the view state is saved with setState and restored when the page reloads', async () => {
+  const first = await openPanel();
+  await first.send(selection);
+  await first.page.locator('#pieces g.piece').nth(2).click();
+  const saved = await first.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+  await first.page.close();
+  const { page } = await openPanel('dark', saved);
+  assert.equal(await page.locator('#pieces g.piece').count(), pieces.length, 'drawn before any host message');
+  assert.equal(await page.locator('#pieces g.piece').nth(2).getAttribute('class'), 'piece active');
+  await page.close();
+});
+
+for (const theme of ['dark', 'light'] as const) {
+  test(`screenshot of a traced selection in the ${theme} theme`, async () => {
+    const { page, send } = await openPanel(theme);
+    await send(selection);
+    await send(ready);
+    await page.locator('#pieces g.piece').nth(4).click();
+    await page.locator('#engine-busy').waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 860, height: 230 });
+    const file = path.join(shots, `panel-${theme}.png`);
+    await page.screenshot({ path: file });
+    assert.ok(fs.statSync(file).size > 5000, 'a non-empty screenshot');
+    await page.close();
+  });
+}

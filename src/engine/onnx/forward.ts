@@ -1,5 +1,6 @@
 // The forward graph's contract, shared by every architecture: what can be frozen or perturbed, the names of its
 // inputs and outputs, and the per-layer activations one run returns.
+import type { GraphBuilder } from './builder';
 import type { Fetched } from './session';
 
 /**
@@ -18,11 +19,23 @@ export interface ForwardSpec {
   };
   /** adds input `mlp_out_delta.{l}` [1|B, P, d_model] to each layer's MLP output (interventions, attribution checks) */
   mlpOutDelta?: boolean;
+  /**
+   * Rewrites each layer's MLP output inside the graph (after freezing, before `mlpOutDelta`): interventions read the
+   * live transcoder input from `at` and add decoder writes. Returns the new MLP output value.
+   */
+  editMlpOut?: MlpOutEdit;
   /** adds input `embed_delta` [1|B, P, d_model] to the token embeddings (attribution checks of token nodes) */
   embedDelta?: boolean;
   /** 'all' (default): every intermediate below; 'logits': logits only */
   outputs?: 'all' | 'logits';
 }
+
+/** The values a MLP-output edit may read at layer `layer`, all [B, P, ·] (scales [B|1, P, 1]). */
+export type MlpOutEdit = (
+  g: GraphBuilder,
+  layer: number,
+  at: { residMid: string; ln2Scale: string; mlpIn: string; mlpOut: string },
+) => string;
 
 /** Graph value names, TransformerLens hook names where one exists. Every output has a leading batch axis. */
 export const forwardNames = {

@@ -49,6 +49,7 @@ export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: Forward
     let mlpOut =
       frozen(N.mlpOut(l), fz.mlpOut, ['fb', 'pos', d]) ??
       linear(g, geluNew(g, linear(g, ln2.out, p(L.W_in, 'W_in'), p(L.b_in, 'b_in'))), p(L.W_out, 'W_out'), p(L.b_out, 'b_out')); // [B, P, d]
+    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, ln2Scale: ln2.scale, mlpIn: ln2.out, mlpOut });
     if (spec.mlpOutDelta) mlpOut = g.add(mlpOut, g.input(N.mlpOutDelta(l), ['fb', 'pos', d]));
     emit(mlpOut, N.mlpOut(l));
     x = g.add(x, mlpOut);

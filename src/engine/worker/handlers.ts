@@ -9,6 +9,7 @@ import { ModelCache } from './models';
 import { explainPrompt } from '../reasoning/explain';
 import type { EvidenceLookup } from '../reasoning/match';
 import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
+import { IntervenerCache } from './interveners';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
@@ -33,6 +34,7 @@ function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | un
   evidence = { dir, lookup };
   return lookup;
 }
+const interveners = new IntervenerCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -57,6 +59,16 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async explain(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     return explainPrompt(model, params.prompt, { template: params.template, maxNewTokens: params.maxNewTokens, signal });
+  },
+  async intervene(params, { signal, onProgress }) {
+    const model = await models.get(params.modelDir, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const intervener = await interveners.get(attributor);
+    const tokens = model.tokenize(params.prompt);
+    const { interventions, mode, generate, topK, targets, maxChanges, preActivations } = params;
+    const ids = tokens.map((t) => t.id);
+    const result = await intervener.intervene(ids, interventions, { mode, generate, topK, targets, maxChanges, preActivations, signal, onProgress });
+    return { ...result, tokens };
   },
 };
 

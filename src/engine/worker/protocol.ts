@@ -7,6 +7,9 @@ import type { RunResult } from '../run';
 import type { Explanation } from '../reasoning/explain';
 import type { ReasoningResult } from '../reasoning/resources';
 import type { TraceOptions, TraceResult } from '../trace';
+import type { InterventionResult } from '../interventions/intervene';
+import { INTERVENTION_MODES, isInterventionList, type Intervention, type InterventionMode } from '../interventions/spec';
+import type { PromptToken } from '../model/tokenizer';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -55,6 +58,28 @@ export interface TraceParams {
   readonly options: TraceOptions;
 }
 
+export interface InterveneParams {
+  readonly modelDir: string;
+  /** transcoder folder; default: `transcoders/` inside the model folder */
+  readonly transcodersDir?: string;
+  readonly prompt: string;
+  readonly interventions: Intervention[];
+  readonly mode?: InterventionMode;
+  /** greedy continuation length (default 0) */
+  readonly generate?: number;
+  readonly topK?: number;
+  /** token ids whose logit changes are reported (default: the clean top-k) */
+  readonly targets?: number[];
+  /** how many changed downstream features to list */
+  readonly maxChanges?: number;
+  readonly preActivations?: boolean;
+}
+
+export interface InterveneResult extends InterventionResult {
+  /** the prompt's tokens with offsets, BOS included: positions index into this list */
+  tokens: PromptToken[];
+}
+
 /** Every engine method the worker answers: later issues add `trace`, `prune`, … here. */
 export interface EngineMethods {
   ping: { params: PingParams; result: PingResult };
@@ -62,6 +87,7 @@ export interface EngineMethods {
   compareReasoning: { params: CompareReasoningParams; result: ReasoningResult };
   explain: { params: ExplainParams; result: Explanation };
   trace: { params: TraceParams; result: TraceResult };
+  intervene: { params: InterveneParams; result: InterveneResult };
 }
 
 export type MethodName = keyof EngineMethods;
@@ -103,6 +129,18 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
     typeof p.prompt === 'string' &&
     isTraceOptions(p.options),
+  intervene: (p): p is InterveneParams =>
+    isRecord(p) &&
+    typeof p.modelDir === 'string' &&
+    (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
+    typeof p.prompt === 'string' &&
+    isInterventionList(p.interventions) &&
+    (p.mode === undefined || INTERVENTION_MODES.includes(p.mode as InterventionMode)) &&
+    optional(p.generate, (v) => Number.isInteger(v) && (v as number) >= 0) &&
+    optional(p.topK, (v) => Number.isInteger(v) && (v as number) > 0) &&
+    optional(p.targets, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x))) &&
+    optional(p.maxChanges, (v) => Number.isInteger(v) && (v as number) >= 0) &&
+    optional(p.preActivations, (v) => typeof v === 'boolean'),
 };
 
 const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));

@@ -33,3 +33,23 @@ test('compareReasoning and explain requests are validated', () => {
   assert.deepEqual(parseToWorker(ex), ex);
   assert.match(parseToWorker({ ...ex, params: { modelDir: '/m', prompt: 'Q', template: 3 } }) as string, /invalid params for explain/);
 });
+
+test('intervene requests are checked field by field', () => {
+  const params = {
+    modelDir: '/m',
+    transcodersDir: '/m/transcoders',
+    prompt: 'Fact: the capital of the state containing Dallas is',
+    interventions: [{ features: [{ layer: 1, feature: 2 }], positions: [3, -1], op: { kind: 'scale', factor: 0 } }],
+    mode: 'constrained',
+    generate: 5,
+  };
+  const request = { kind: 'request', id: 3, method: 'intervene', params };
+  assert.deepEqual(parseToWorker(request), request);
+  const bad = (p: Record<string, unknown>) => parseToWorker({ ...request, params: { ...params, ...p } });
+  assert.match(bad({ mode: 'sideways' }) as string, /invalid params/);
+  assert.match(bad({ generate: -1 }) as string, /invalid params/);
+  assert.match(bad({ transcodersDir: 7 }) as string, /invalid params/);
+  assert.match(bad({ interventions: [{ features: [{ layer: 1 }], op: { kind: 'set', value: 1 } }] }) as string, /invalid params/);
+  assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], op: { kind: 'set', value: '1' } }] }) as string, /invalid params/);
+  assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], positions: 'some', op: { kind: 'steer', strength: 1 } }] }) as string, /invalid params/);
+});

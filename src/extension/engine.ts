@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Progress } from '../engine/progress';
-import { EngineWorkerClient } from '../engine/worker/client';
-import type { PingResult } from '../engine/worker/protocol';
+import { type CallOptions, EngineWorkerClient } from '../engine/worker/client';
+import type { MethodName, ParamsOf, PingResult, ResultOf } from '../engine/worker/protocol';
 import type { EngineStatus } from '../protocol/messages';
 
 export function describePing(result: PingResult): string {
@@ -49,6 +49,11 @@ export class Engine implements vscode.Disposable {
         : { state: 'error', message: error.message });
       throw error;
     }
+  }
+
+  /** One engine request in the worker (compareReasoning, explain, …); failures reject with an EngineError. */
+  request<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
+    return this.client.request(method, params, options);
   }
 
   dispose(): void {

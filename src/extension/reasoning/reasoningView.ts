@@ -45,6 +45,13 @@ export interface GraphLinks {
   nodeIds: ReadonlySet<string>;
 }
 
+/** The commands of this feature, contributed in package.json. */
+export const REASONING_COMMANDS = {
+  compare: 'selfTracing.compareReasoning',
+  explain: 'selfTracing.explainAndTrace',
+  diff: 'selfTracing.showReasoningDiff',
+} as const;
+
 /** the graph panel's command (trace/traceCommands.ts) that the hovers and lenses link to */
 export const SHOW_IN_GRAPH = 'selfTracing.showInGraph';
 const MAX_NODE_LINKS = 6;

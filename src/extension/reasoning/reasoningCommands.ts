@@ -122,7 +122,10 @@ export function registerReasoning(deps: ReasoningDeps): vscode.Disposable[] {
       if (again) return compareDocument(document);
       return undefined;
     }
+    const column = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn;
     const graph = showGraph(result, name);
+    // a new graph panel takes the focus; give it back so the marks, lenses and score are in front of the user
+    if (graph && column !== undefined) await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: false });
     editor.showResult(document, result, graph);
     diff.update(document.uri, statedMarkdown(parsed.document as ReasoningDocument), result.traceDerived);
     const s = result.summary;

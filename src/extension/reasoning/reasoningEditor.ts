@@ -44,7 +44,7 @@ export class ReasoningEditor implements vscode.Disposable {
       { dispose: () => this.types.forEach((t) => t.dispose()) }, this.diagnostics, this.lensesChanged, this.status,
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
-      vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()),
+      vscode.window.onDidChangeVisibleTextEditors(() => { this.decorate(); this.updateStatus(); }),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
       vscode.languages.registerCodeLensProvider(markdown, { onDidChangeCodeLenses: this.lensesChanged.event, provideCodeLenses: (d) => this.lenses(d) }),
       vscode.languages.registerHoverProvider(markdown, { provideHover: (d, p) => this.hover(d, p) }),
@@ -137,7 +137,9 @@ export class ReasoningEditor implements vscode.Disposable {
   }
 
   private updateStatus(): void {
-    const document = vscode.window.activeTextEditor?.document;
+    // the active editor's comparison; with the focus elsewhere (the graph panel), a visible compared document's
+    const candidates = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].map((e) => e?.document);
+    const document = candidates.find((d) => d && this.shown.has(d.uri.toString()));
     const shown = document && this.shown.get(document.uri.toString());
     if (!document || !shown) return this.status.hide();
     const s = shown.result.summary;
@@ -159,6 +161,8 @@ export class ReasoningEditor implements vscode.Disposable {
           new vscode.CodeLens(at, { title: `$(graph) ${shown.view.headingLens}`, command: REASONING_COMMANDS.diff, arguments: [document.uri], tooltip: 'Show the stated reasoning beside the reasoning the trace tells' }),
           new vscode.CodeLens(at, { title: 'Compare Again', command: REASONING_COMMANDS.compare, arguments: [document.uri] }),
         );
+        const unstated = shown.view.unstatedLens;
+        if (unstated) out.push(new vscode.CodeLens(at, { title: `$(eye) ${unstated}`, command: REASONING_COMMANDS.diff, arguments: [document.uri], tooltip: 'An influence on the answer that no claim names; the diff lists them all' }));
       } else {
         out.push(new vscode.CodeLens(at, { title: 'Compare Stated Reasoning with Trace', command: REASONING_COMMANDS.compare, arguments: [document.uri] }));
       }

@@ -35,8 +35,10 @@ export interface ReasoningView {
   diagnostics: DiagnosticView[];
   /** e.g. "$(pass) faithfulness 0.82" */
   statusBar: string;
-  /** CodeLens over the `## Reasoning` heading */
+  /** CodeLens over the `## Reasoning` heading: the score and coverage */
   headingLens: string;
+  /** a second heading CodeLens naming the largest unstated influence, when there is one */
+  unstatedLens: string | undefined;
 }
 
 /** The graph the hovers link into: the trace shown in the panel and the node ids it kept after pruning. */
@@ -95,7 +97,8 @@ export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: 
     claims,
     diagnostics,
     statusBar: `${icon} faithfulness ${s.score.toFixed(2)}`,
-    headingLens: `score ${s.score.toFixed(2)} · coverage ${pct(s.coverage)}` + (top ? ` · unstated: ${top.description} ${pct(top.share)}` : ''),
+    headingLens: `score ${s.score.toFixed(2)} · coverage ${pct(s.coverage)}`,
+    unstatedLens: top ? `unstated: ${top.description} ${pct(top.share)}` : undefined,
   };
 }
 

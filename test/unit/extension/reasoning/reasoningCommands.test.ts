@@ -50,7 +50,7 @@ const RESULT = {
       { text: 'Dallas is in Texas.', step: 0, range: range(8, 21), support: 0.31, status: 'supported', summary: 'through “Texas” features, 31% of the answer\'s influence', absent: [], concepts: [{ text: 'Texas', kind: 'entity', support: 0.31, tokens: [9], features: 1 }], nodes: ['1_5_9', 'E_9_9', '0_2_9'] },
       { text: 'The capital of Oklahoma is Austin.', step: 1, range: range(9, 36), support: 0.004, status: 'unsupported', summary: '“Oklahoma” carries almost none of the answer\'s influence (claim: 0.4%)', absent: ['Oklahoma'], concepts: [], nodes: [] },
     ],
-    unstated: [],
+    unstated: [{ kind: 'tokens', description: '“Q” in the prompt', share: 0.2, span: [0, 1], where: 'prompt' }],
     formula: 'score = …',
   },
   report: {},
@@ -127,12 +127,13 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
   assert.deepEqual(all.map((l) => [l.range.start.line, l.command?.title]), [
     [6, '$(graph) score 0.31 · coverage 55%'],
     [6, 'Compare Again'],
+    [6, '$(eye) unstated: “Q” in the prompt 20%'],
     [8, '$(pass) through “Texas” features, 31% of the answer\'s influence'],
     [9, '$(warning) “Oklahoma” carries almost none of the answer\'s influence (claim: 0.4%)'],
   ]);
-  assert.deepEqual(all[2].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);
-  assert.equal(all[2].command?.command, 'selfTracing.showInGraph');
-  assert.equal(all[3].command?.command, '', 'a claim without graph nodes has a plain lens');
+  assert.deepEqual(all[3].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);
+  assert.equal(all[3].command?.command, 'selfTracing.showInGraph');
+  assert.equal(all[4].command?.command, '', 'a claim without graph nodes has a plain lens');
 
   const hover = hoverAt(8, 5)!;
   const md = hover.contents as unknown as vscode.MarkdownString;

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../../engine/errors';
 import type { Progress } from '../../engine/progress';
-import { type ReasoningDocument, type ReasoningProblem, parseReasoningMarkdown } from '../../engine/reasoning/markdown';
+import { type ReasoningProblem, parseReasoningMarkdown } from '../../engine/reasoning/markdown';
 import type { ReasoningResult } from '../../engine/reasoning/resources';
 import { parseGraphJson } from '../../protocol/graph-json';
 import type { Engine } from '../engine';
@@ -127,7 +127,7 @@ export function registerReasoning(deps: ReasoningDeps): vscode.Disposable[] {
     // a new graph panel takes the focus; give it back so the marks, lenses and score are in front of the user
     if (graph && column !== undefined) await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: false });
     editor.showResult(document, result, graph);
-    diff.update(document.uri, statedMarkdown(parsed.document as ReasoningDocument), result.traceDerived);
+    diff.update(document.uri, statedMarkdown(parsed.document), result.traceDerived);
     const s = result.summary;
     log.info(`${name}: faithfulness ${s.score.toFixed(3)}, coverage ${s.coverage.toFixed(3)}, ` +
       `${s.claims.filter((c) => c.status === 'unsupported').length}/${s.claims.length} claims unsupported, ${s.unstated.length} unstated influence(s)`);

@@ -4,9 +4,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Progress } from '../engine/progress';
-import { type CallOptions, EngineWorkerClient } from '../engine/worker/client';
-import type { MethodName, ParamsOf, PingResult, ResultOf } from '../engine/worker/protocol';
+import { EngineWorkerClient } from '../engine/worker/client';
+import type { PingResult } from '../engine/worker/protocol';
 import type { EngineStatus } from '../protocol/messages';
+import type { CallOptions } from '../engine/worker/client';
+import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/protocol';
 
 export function describePing(result: PingResult): string {
   const check = result.selfCheck;
@@ -32,6 +34,11 @@ export class Engine implements vscode.Disposable {
     return this.current;
   }
 
+  /** One engine request in the worker (compareReasoning, explain, …); failures reject with an EngineError. */
+  request<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
+    return this.client.request(method, params, options);
+  }
+
   /** Pings the worker and runs the onnxruntime self-check; the status follows the outcome. */
   async check(options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<PingResult> {
     this.setStatus({ state: 'checking', message: 'Checking the engine…' });
@@ -49,11 +56,6 @@ export class Engine implements vscode.Disposable {
         : { state: 'error', message: error.message });
       throw error;
     }
-  }
-
-  /** One engine request in the worker (compareReasoning, explain, …); failures reject with an EngineError. */
-  request<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
-    return this.client.request(method, params, options);
   }
 
   dispose(): void {

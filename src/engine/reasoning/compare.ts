@@ -6,7 +6,7 @@ import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribut
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, pruneGraph } from '../attribution/prune';
 import { graphScores, tokenScores } from '../attribution/scores';
 import { EngineError, throwIfAborted } from '../errors';
-import { buildGraphFile, type GraphFile } from '../formats/graphJson';
+import { buildGraphFile } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { extractClaims } from './claims';
@@ -39,6 +39,9 @@ export interface CompareOptions {
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
+
+/** The graph file a comparison returns: whatever the graph-file writer writes. */
+export type ComparisonGraph = ReturnType<typeof buildGraphFile>;
 
 export interface GraphPruning {
   nodeThreshold?: number;
@@ -73,7 +76,7 @@ export interface ReasoningComparison {
   strongestPaths: { nodes: string[]; description: string; share: number }[];
   graph: { nodes: number; features: number; activeFeatures: number };
   /** the pruned graph file, when CompareOptions.graph asked for it; claim node ids may have been pruned from it */
-  graphFile?: GraphFile;
+  graphFile?: ComparisonGraph;
 }
 
 export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocument, opts: CompareOptions = {}): Promise<ReasoningComparison> {
@@ -170,7 +173,7 @@ function comparisonGraphFile(
   contextText: string,
   answer: ReasoningComparison['answer'],
   pruning: GraphPruning,
-): GraphFile {
+): ComparisonGraph {
   g.inputString = contextText;
   const nodeThreshold = pruning.nodeThreshold ?? DEFAULT_NODE_THRESHOLD;
   const edgeThreshold = pruning.edgeThreshold ?? DEFAULT_EDGE_THRESHOLD;
@@ -178,13 +181,14 @@ function comparisonGraphFile(
   const activations = Float32Array.from(g.selectedFeatures, (a) => g.activeFeatures.activation[a]);
   const ts = tokenScores(g.adjacency, lay, activations, lay.logitStart);
   const target = graphNodeId(g, lay.logitStart);
+  const perToken = { target, total: Array.from(ts.total), direct: Array.from(ts.direct) };
   return buildGraphFile(g, pruned, {
     slug: `reasoning-${contextText.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'graph'}`,
     nodeThreshold,
     edgeThreshold,
     extras: {
       scores: graphScores(g.adjacency, lay, g.logitProbabilities),
-      tokenScores: { target, total: Array.from(ts.total), direct: Array.from(ts.direct) },
+      tokenScores: perToken,
       target: { token: answer.token, tokenId: answer.tokenId, prob: answer.firstTokenProb, nodeId: target },
     },
   });

@@ -6,8 +6,7 @@ import type { Attributor } from '../attribution/attribute';
 import { FeatureIndex } from '../features/records';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
-import type { GraphFile } from '../formats/graphJson';
-import { type GraphPruning, type ReasoningComparison, compareReasoning, problemsError } from './compare';
+import { type ComparisonGraph, type GraphPruning, type ReasoningComparison, compareReasoning, problemsError } from './compare';
 import { parseReasoningMarkdown } from './markdown';
 import { cachedEvidence, type EvidenceLookup } from './match';
 import { type TraceReport, describeComparison, summaryJson, traceDerivedMarkdown, traceReport } from './report';
@@ -35,7 +34,7 @@ export interface ReasoningResult {
   /** the terminal rendering */
   text: string;
   /** the traced graph, pruned, when asked for (`graph` option) */
-  graph?: GraphFile;
+  graph?: ComparisonGraph;
 }
 
 export function resultOf(c: ReasoningComparison): ReasoningResult {

@@ -18,7 +18,7 @@ const root = path.resolve('.');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-ext-'));
 const TC = path.join(tmp, 'transcoders');
 const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
-let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string };
+let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string; workspaceState: vscode.Memento };
 let api: SelfTracingApi;
 
 before(() => writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.3 }));
@@ -27,7 +27,9 @@ beforeEach(() => {
   fake.reset();
   fake.state.settings['selfTracing.modelPath'] = { globalValue: path.resolve('test/fixtures/gpt2-tiny') };
   fake.state.settings['selfTracing.transcoderPath'] = { globalValue: TC };
-  context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root };
+  const state = new Map<string, unknown>();
+  const workspaceState = { keys: () => [...state.keys()], get: (k: string, d?: unknown) => (state.has(k) ? state.get(k) : d), update: async (k: string, v: unknown) => { state.set(k, v); } };
+  context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root, workspaceState: workspaceState as vscode.Memento };
   api = activate(context as unknown as vscode.ExtensionContext);
 });
 afterEach(() => {

@@ -7,6 +7,8 @@ import type { Progress } from '../engine/progress';
 import { EngineWorkerClient } from '../engine/worker/client';
 import type { PingResult } from '../engine/worker/protocol';
 import type { EngineStatus } from '../protocol/messages';
+import type { CallOptions } from '../engine/worker/client';
+import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/protocol';
 
 export function describePing(result: PingResult): string {
   const check = result.selfCheck;
@@ -30,6 +32,11 @@ export class Engine implements vscode.Disposable {
 
   get status(): EngineStatus {
     return this.current;
+  }
+
+  /** One engine request in the worker (compareReasoning, explain, …); failures reject with an EngineError. */
+  request<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
+    return this.client.request(method, params, options);
   }
 
   /** Pings the worker and runs the onnxruntime self-check; the status follows the outcome. */

@@ -5,6 +5,7 @@ import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
+import { registerReasoning } from './reasoning/reasoningCommands';
 import { SelectionTracer } from './selectionTracer';
 import { modelLocation } from './settings';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
@@ -69,6 +70,10 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     }),
     { dispose: () => panel?.dispose() },
   );
+  // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
+  context.subscriptions.push(...registerReasoning({
+    engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
+  }));
   return { onDidRenderPanel: rendered.event, engine, traces };
 }
 

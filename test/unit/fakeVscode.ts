@@ -36,11 +36,19 @@ export interface FakeState {
   readonly files: Map<string, Uint8Array>;
   /** Answers for the next quick picks, input boxes and dialogs, in order. */
   readonly answers: unknown[];
+  /** Diagnostics per document URI string, as last set. */
+  readonly diagnostics: Map<string, vscode.Diagnostic[]>;
+  readonly codeLensProviders: vscode.CodeLensProvider[];
+  readonly contentProviders: Map<string, vscode.TextDocumentContentProvider>;
+  /** Built-in commands executed (vscode.diff, workbench.*), with their arguments. */
+  readonly builtins: { id: string; args: unknown[] }[];
 }
 
 export interface FakeEvents {
   readonly changeText: vscode.EventEmitter<vscode.TextDocumentChangeEvent>;
   readonly selection: vscode.EventEmitter<vscode.TextEditorSelectionChangeEvent>;
+  readonly activeEditor: vscode.EventEmitter<vscode.TextEditor | undefined>;
+  readonly closeDocument: vscode.EventEmitter<vscode.TextDocument>;
 }
 
 export interface FakeControls {

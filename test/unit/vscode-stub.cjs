@@ -224,6 +224,42 @@ vscode.__fake = {
   },
 };
 
+// Compare Stated Reasoning's part of the API: diagnostics, CodeLenses, virtual documents, the active-editor and
+// close events, and built-in commands (vscode.diff, workbench.*), which are recorded rather than run.
+class Diagnostic { constructor(range, message, severity = 0) { this.range = range; this.message = message; this.severity = severity; } }
+class CodeLens { constructor(range, command) { this.range = range; this.command = command; } }
+Object.assign(vscode, { Diagnostic, CodeLens, DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 } });
+Object.assign(state, { diagnostics: new Map(), codeLensProviders: [], contentProviders: new Map(), builtins: [] });
+Object.assign(events, { activeEditor: new EventEmitter(), closeDocument: new EventEmitter() });
+vscode.window.onDidChangeActiveTextEditor = events.activeEditor.event;
+vscode.workspace.onDidCloseTextDocument = events.closeDocument.event;
+vscode.languages.createDiagnosticCollection = (name) => ({
+  name,
+  set: (uri, diagnostics) => { if (diagnostics && diagnostics.length) state.diagnostics.set(uri.toString(), diagnostics); else state.diagnostics.delete(uri.toString()); },
+  get: (uri) => state.diagnostics.get(uri.toString()),
+  delete: (uri) => state.diagnostics.delete(uri.toString()),
+  clear: () => state.diagnostics.clear(),
+  dispose: () => state.diagnostics.clear(),
+});
+vscode.languages.registerCodeLensProvider = (selector, provider) => {
+  state.codeLensProviders.push(provider);
+  return { dispose: () => state.codeLensProviders.splice(state.codeLensProviders.indexOf(provider), 1) };
+};
+vscode.workspace.registerTextDocumentContentProvider = (scheme, provider) => {
+  state.contentProviders.set(scheme, provider);
+  return { dispose: () => state.contentProviders.delete(scheme) };
+};
+const executeRegistered = vscode.commands.executeCommand;
+vscode.commands.executeCommand = async (id, ...args) => {
+  if (!state.commands.has(id) && /^(vscode|workbench)\./.test(id)) { state.builtins.push({ id, args }); return undefined; }
+  return executeRegistered(id, ...args);
+};
+const resetCore = vscode.__fake.reset;
+vscode.__fake.reset = () => {
+  resetCore();
+  state.diagnostics.clear(); state.codeLensProviders.length = 0; state.contentProviders.clear(); state.builtins.length = 0;
+};
+
 const load = Module._load;
 Module._load = function (request, ...rest) {
   return request === 'vscode' ? vscode : load.call(this, request, ...rest);

@@ -2,8 +2,11 @@
 // the claims to the graph and measure their support, and gather the answer's alternatives with their
 // probabilities. Everything the result says is read from that one forward pass and that one graph.
 import type { Attributor } from '../attribution/attribute';
-import { graphLayout } from '../attribution/graph';
+import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribution/graph';
+import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, pruneGraph } from '../attribution/prune';
+import { graphScores, tokenScores } from '../attribution/scores';
 import { EngineError, throwIfAborted } from '../errors';
+import { buildGraphFile } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { extractClaims } from './claims';
@@ -31,8 +34,18 @@ export interface CompareOptions {
   file?: string;
   maxFeatureNodes?: number;
   alternatives?: number;
+  /** also return the traced graph, pruned with these thresholds, as a graph file (the editor's graph panel) */
+  graph?: GraphPruning;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+}
+
+/** The graph file a comparison returns: whatever the graph-file writer writes. */
+export type ComparisonGraph = ReturnType<typeof buildGraphFile>;
+
+export interface GraphPruning {
+  nodeThreshold?: number;
+  edgeThreshold?: number;
 }
 
 export interface Alternative {
@@ -62,6 +75,8 @@ export interface ReasoningComparison {
   nodeIds: { claims: string[][]; concepts: string[][][]; unstated: string[][] };
   strongestPaths: { nodes: string[]; description: string; share: number }[];
   graph: { nodes: number; features: number; activeFeatures: number };
+  /** the pruned graph file, when CompareOptions.graph asked for it; claim node ids may have been pruned from it */
+  graphFile?: ComparisonGraph;
 }
 
 export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocument, opts: CompareOptions = {}): Promise<ReasoningComparison> {
@@ -147,7 +162,36 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
       share: p.weight,
     })),
     graph: { nodes: lay.n, features: lay.nFeatures, activeFeatures: g.activeFeatures.layer.length },
+    graphFile: opts.graph ? comparisonGraphFile(g, lay, ctx.text, answer, opts.graph) : undefined,
   };
+}
+
+/** The traced graph as a file, pruned as `trace` prunes, with the answer as its target and its per-token scores. */
+function comparisonGraphFile(
+  g: AttributionGraph,
+  lay: NodeLayout,
+  contextText: string,
+  answer: ReasoningComparison['answer'],
+  pruning: GraphPruning,
+): ComparisonGraph {
+  g.inputString = contextText;
+  const nodeThreshold = pruning.nodeThreshold ?? DEFAULT_NODE_THRESHOLD;
+  const edgeThreshold = pruning.edgeThreshold ?? DEFAULT_EDGE_THRESHOLD;
+  const pruned = pruneGraph(g.adjacency, lay, g.logitProbabilities, nodeThreshold, edgeThreshold);
+  const activations = Float32Array.from(g.selectedFeatures, (a) => g.activeFeatures.activation[a]);
+  const ts = tokenScores(g.adjacency, lay, activations, lay.logitStart);
+  const target = graphNodeId(g, lay.logitStart);
+  const perToken = { target, total: Array.from(ts.total), direct: Array.from(ts.direct) };
+  return buildGraphFile(g, pruned, {
+    slug: `reasoning-${contextText.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'graph'}`,
+    nodeThreshold,
+    edgeThreshold,
+    extras: {
+      scores: graphScores(g.adjacency, lay, g.logitProbabilities),
+      tokenScores: perToken,
+      target: { token: answer.token, tokenId: answer.tokenId, prob: answer.firstTokenProb, nodeId: target },
+    },
+  });
 }
 
 /** The context is too long for the model: a problem pointing at the prompt heading. */

@@ -6,7 +6,7 @@ import type { Attributor } from '../attribution/attribute';
 import { FeatureIndex } from '../features/records';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
-import { type ReasoningComparison, compareReasoning, problemsError } from './compare';
+import { type ComparisonGraph, type GraphPruning, type ReasoningComparison, compareReasoning, problemsError } from './compare';
 import { parseReasoningMarkdown } from './markdown';
 import { cachedEvidence, type EvidenceLookup } from './match';
 import { type TraceReport, describeComparison, summaryJson, traceDerivedMarkdown, traceReport } from './report';
@@ -33,17 +33,21 @@ export interface ReasoningResult {
   traceDerived: string;
   /** the terminal rendering */
   text: string;
+  /** the traced graph, pruned, when asked for (`graph` option) */
+  graph?: ComparisonGraph;
 }
 
 export function resultOf(c: ReasoningComparison): ReasoningResult {
-  return { summary: summaryJson(c), report: traceReport(c), traceDerived: traceDerivedMarkdown(c), text: describeComparison(c) };
+  const result: ReasoningResult = { summary: summaryJson(c), report: traceReport(c), traceDerived: traceDerivedMarkdown(c), text: describeComparison(c) };
+  if (c.graphFile) result.graph = c.graphFile;
+  return result;
 }
 
 /** Parses the markdown (problems become one error naming each line), compares, and renders. */
 export async function compareMarkdown(
   tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup },
   markdown: string,
-  opts: { file?: string; maxFeatureNodes?: number; signal?: AbortSignal; onProgress?: ProgressSink } = {},
+  opts: { file?: string; maxFeatureNodes?: number; graph?: GraphPruning; signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<ReasoningResult> {
   const parsed = parseReasoningMarkdown(markdown);
   if (!parsed.ok) throw problemsError(parsed.problems, opts.file);

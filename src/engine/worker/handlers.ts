@@ -54,7 +54,7 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
     const model = await models.get(params.modelDir, { signal, onProgress });
     const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
     const tools = { model, attributor, evidence: evidenceFor(params.modelDir, params.featureDir) };
-    return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, signal, onProgress });
+    return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, graph: params.graph, signal, onProgress });
   },
   async explain(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });

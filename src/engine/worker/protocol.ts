@@ -41,6 +41,8 @@ export interface CompareReasoningParams {
   /** the file's name, for messages that point at a line */
   readonly file?: string;
   readonly maxFeatureNodes?: number;
+  /** also return the traced graph file, pruned with these thresholds (default: circuit-tracer's) */
+  readonly graph?: { readonly nodeThreshold?: number; readonly edgeThreshold?: number };
 }
 
 export interface ExplainParams {
@@ -120,7 +122,7 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
   compareReasoning: (p): p is CompareReasoningParams =>
     isRecord(p) && isString(p.modelDir) && isString(p.markdown) && optional(p.transcodersDir, isString) && optional(p.featureDir, isString) &&
-    optional(p.file, isString) && optional(p.maxFeatureNodes, isPositiveInt),
+    optional(p.file, isString) && optional(p.maxFeatureNodes, isPositiveInt) && optional(p.graph, isPruning),
   explain: (p): p is ExplainParams =>
     isRecord(p) && isString(p.modelDir) && isString(p.prompt) && optional(p.maxNewTokens, isPositiveInt) && optional(p.template, isString),
   trace: (p): p is TraceParams =>
@@ -142,6 +144,9 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     optional(p.maxChanges, (v) => Number.isInteger(v) && (v as number) >= 0) &&
     optional(p.preActivations, (v) => typeof v === 'boolean'),
 };
+
+const isShare = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+const isPruning = (v: unknown) => isRecord(v) && optional(v.nodeThreshold, isShare) && optional(v.edgeThreshold, isShare);
 
 const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 

@@ -29,6 +29,10 @@ test('compareReasoning and explain requests are validated', () => {
   assert.deepEqual(parseToWorker(ok), ok);
   assert.match(parseToWorker({ ...ok, params: { modelDir: '/m' } }) as string, /invalid params for compareReasoning/);
   assert.match(parseToWorker({ ...ok, params: { ...ok.params, maxFeatureNodes: 0 } }) as string, /invalid params/);
+  const withGraph = { ...ok, params: { ...ok.params, graph: { nodeThreshold: 0.8 } } };
+  assert.deepEqual(parseToWorker(withGraph), withGraph);
+  assert.match(parseToWorker({ ...ok, params: { ...ok.params, graph: { edgeThreshold: 2 } } }) as string, /invalid params/);
+  assert.match(parseToWorker({ ...ok, params: { ...ok.params, graph: true } }) as string, /invalid params/);
   const ex = { kind: 'request', id: 3, method: 'explain', params: { modelDir: '/m', prompt: 'Q: hi?' } };
   assert.deepEqual(parseToWorker(ex), ex);
   assert.match(parseToWorker({ ...ex, params: { modelDir: '/m', prompt: 'Q', template: 3 } }) as string, /invalid params for explain/);

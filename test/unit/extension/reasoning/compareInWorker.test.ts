@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import * as vscode from 'vscode';
+import manifest from '../../../../package.json';
+import type { ReasoningResult } from '../../../../src/engine/reasoning/resources';
+import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
+import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
+import { REASONING_COMMANDS } from '../../../../src/extension/reasoning/reasoningView';
+import { writeRandomTranscoders } from '../../engine/attribution/randomTranscoders';
+import { fake } from '../../fakeVscode';
+
+// Compare Stated Reasoning through the activated extension and the real engine worker from dist/, on the tiny
+// fixture model (set through the settings, as a user without the embedded model would) with random transcoders.
+const root = path.resolve('.');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-ext-'));
+const TC = path.join(tmp, 'transcoders');
+const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
+let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string; workspaceState: vscode.Memento };
+let api: SelfTracingApi;
+
+before(() => writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.3 }));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeEach(() => {
+  fake.reset();
+  fake.state.settings['selfTracing.modelPath'] = { globalValue: path.resolve('test/fixtures/gpt2-tiny') };
+  fake.state.settings['selfTracing.transcoderPath'] = { globalValue: TC };
+  const state = new Map<string, unknown>();
+  const workspaceState = { keys: () => [...state.keys()], get: (k: string, d?: unknown) => (state.has(k) ? state.get(k) : d), update: async (k: string, v: unknown) => { state.set(k, v); } };
+  context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root, workspaceState: workspaceState as vscode.Memento };
+  api = activate(context as unknown as vscode.ExtensionContext);
+});
+afterEach(() => {
+  for (const d of context.subscriptions.splice(0)) d.dispose();
+});
+
+test('the commands are contributed where they apply, and the claim colours are theme colours', () => {
+  const menus = manifest.contributes.menus as Record<string, { command: string; when?: string }[]>;
+  assert.deepEqual(menus['editor/title'].find((m) => m.command === REASONING_COMMANDS.compare), { command: REASONING_COMMANDS.compare, when: 'resourceLangId == markdown', group: 'navigation@90' });
+  assert.ok(menus['editor/context'].some((m) => m.command === REASONING_COMMANDS.explain && m.when === 'editorHasSelection'));
+  for (const id of Object.values(REASONING_COMMANDS)) {
+    assert.ok(fake.state.commands.has(id), id);
+    assert.ok(manifest.activationEvents.includes(`onCommand:${id}`), id);
+  }
+  assert.ok(manifest.activationEvents.includes('onLanguage:markdown'), 'the heading lens needs the extension active on markdown');
+  const colors = new Set(manifest.contributes.colors.map((c) => c.id));
+  for (const id of Object.values(CLAIM_COLOR_IDS)) assert.ok(colors.has(id), id);
+});
+
+test('a comparison in the worker marks the claim, opens its pruned graph in the panel, and the hovers link to that trace', async () => {
+  const editor = fake.openEditor(SMALL, { fileName: '/ws/small.md' });
+  const result = await vscode.commands.executeCommand<ReasoningResult>(REASONING_COMMANDS.compare);
+  assert.ok(result, fake.state.messages.map((m) => m.message).join('\n'));
+  assert.equal(result.summary.claims.length, 1);
+  assert.ok(result.graph, 'the worker returned the graph file');
+
+  const trace = api.traces.current!;
+  assert.equal(trace.fileName, 'small.md (stated reasoning)');
+  assert.equal(trace.graph.metadata.prompt, 'the cat a dog.');
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  assert.ok(panel.webview.sent.some((m) => (m as { type: string; traceId?: string }).type === 'showGraph' && (m as { traceId: string }).traceId === trace.traceId));
+
+  const marked = [...editor.decorations.values()].flat();
+  assert.equal(marked.length, 1);
+  assert.equal(editor.document.getText(marked[0]), 'a dog.');
+  const reasoningHover = fake.state.hoverProviders.at(-1)!;
+  const hover = reasoningHover.provideHover(editor.document, new vscode.Position(9, 3), {} as vscode.CancellationToken) as vscode.Hover;
+  const text = (hover.contents as unknown as vscode.MarkdownString).value;
+  const kept = result.summary.claims[0].nodes.filter((id) => trace.graph.nodes.some((n) => n.node_id === id));
+  assert.ok(kept.length > 0, 'the token the claim names stays in the pruned graph');
+  assert.ok(text.includes(encodeURIComponent(JSON.stringify([{ traceId: trace.traceId, nodeId: kept[0] }]))), text);
+  const unsupported = result.summary.claims.filter((c) => c.status === 'unsupported').length;
+  assert.equal(fake.state.diagnostics.get(editor.document.uri.toString())?.length ?? 0, unsupported);
+  assert.match(fake.state.statusBarItems.find((i) => i.id === 'selfTracing.reasoning')!.text, /faithfulness \d\.\d\d$/);
+});
+
+test('a model folder that does not exist is reported with Open Settings', async () => {
+  fake.state.settings['selfTracing.modelPath'] = { globalValue: path.join(tmp, 'no-such-model') };
+  fake.openEditor(SMALL, { fileName: '/ws/small.md' });
+  assert.equal(await vscode.commands.executeCommand(REASONING_COMMANDS.compare), undefined);
+  const message = fake.state.messages.at(-1)!;
+  assert.equal(message.severity, 'error');
+  assert.deepEqual(message.actions, ['Open Settings']);
+});

@@ -190,6 +190,23 @@ export function parseGraphJson(data: unknown): GraphParse {
 /** circuit-tracer's `featureId`: how labels (clerps) are keyed. */
 export const featureIdOf = (n: Pick<GraphNode, 'layer' | 'feature' | 'ctx_idx'>): string => `${n.layer}_${n.feature}_${n.ctx_idx}`;
 
+/** Node types whose `feature` is not a transcoder feature. */
+const NOT_FEATURES = new Set(['embedding', 'logit', 'mlp reconstruction error', 'lorsa error', 'bias']);
+
+/**
+ * `${layer}_${index}` of a feature node, the key into `selfTracing.features` and the feature index; null for
+ * embeddings, logits and errors. Schema 1 Cantor-pairs `feature`; schema 0 files name the index in the node id.
+ */
+export function featureKeyOf(n: Pick<GraphNode, 'node_id' | 'feature' | 'feature_type'>, schemaVersion: number): string | null {
+  if (NOT_FEATURES.has(n.feature_type) || n.feature === null || n.feature < 0) return null;
+  if (schemaVersion >= 1) {
+    const { layer, index } = uncantor(n.feature);
+    return `${layer}_${index}`;
+  }
+  const parts = n.node_id.split('_');
+  return parts.length === 3 ? `${parts[0]}_${parts[1]}` : null;
+}
+
 /** Inverse of the Cantor pairing used by schema 1: feature → (layer, index). */
 export function uncantor(z: number): { layer: number; index: number } {
   const w = Math.floor((Math.sqrt(8 * z + 1) - 1) / 2);

@@ -55,6 +55,11 @@ export class GraphView {
     }, restored);
   }
 
+  /** The trace whose graph is shown, if any. */
+  get shownTraceId(): string | undefined {
+    return this.panel ? this.traceId : undefined;
+  }
+
   /** Nodes the graph view draws now (0 when no graph is shown). */
   get drawnNodes(): number {
     return this.panel?.graph.scene().items.length ?? 0;

@@ -43,7 +43,7 @@ function render(state: ViewState): void {
   saveState({ selection, activePiece, graph: savedGraph });
   post({
     type: 'rendered',
-    traceId: selection?.traceId ?? null,
+    traceId: graphView.shownTraceId ?? selection?.traceId ?? null,
     pieceCount: piecesRoot.querySelectorAll('g.piece').length,
     engineState: state.engine?.state ?? null,
     toolkit: customElements.get('vscode-button') !== undefined && button.shadowRoot !== null,

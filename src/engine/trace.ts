@@ -19,6 +19,8 @@ import type { ProgressSink } from './progress';
 export interface TraceOptions {
   /** attribute to these next tokens (each must be one token) instead of the salient logits */
   targets?: string[];
+  /** the same by token id (a token whose text does not encode back to itself, e.g. part of a character) */
+  targetIds?: number[];
   /** with one target A (or the most likely token): attribute to logit(A) − logit(contrast) */
   contrast?: string;
   maxFeatureNodes?: number | null;
@@ -73,11 +75,12 @@ export async function tracePrompt(
   const topOutputs = model.topNext(logits, TOP_OUTPUTS);
   let targets: TargetSpec = { kind: 'salient', maxNLogits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS, desiredLogitProb: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB };
   let contrast: { a: number; b: number } | undefined;
+  const targetIds = [...(opts.targetIds ?? []), ...(opts.targets ?? []).map((t) => singleToken(model, t))];
   if (opts.contrast !== undefined) {
-    if ((opts.targets?.length ?? 0) > 1) throw new EngineError('badInput', 'A contrast takes one target token (A in A − B).');
-    contrast = { a: opts.targets?.length ? singleToken(model, opts.targets[0]) : topOutputs[0].id, b: singleToken(model, opts.contrast) };
+    if (targetIds.length > 1) throw new EngineError('badInput', 'A contrast takes one target token (A in A − B).');
+    contrast = { a: targetIds[0] ?? topOutputs[0].id, b: singleToken(model, opts.contrast) };
     targets = { kind: 'contrast', ...contrast };
-  } else if (opts.targets?.length) targets = { kind: 'tokens', ids: opts.targets.map((t) => singleToken(model, t)) };
+  } else if (targetIds.length) targets = { kind: 'tokens', ids: targetIds };
 
   const maxFeatureNodes = opts.maxFeatureNodes === undefined ? DEFAULT_MAX_FEATURE_NODES : opts.maxFeatureNodes;
   const res = await attributor.attribute(ids, {

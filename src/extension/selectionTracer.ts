@@ -46,6 +46,13 @@ export function missingModel(location: ModelLocation): string | undefined {
   return undefined;
 }
 
+/** A re-trace's target as trace options: by id when the pick came from the graph's top outputs. */
+function targetOptions(target: RetraceRequest['target']): { targets?: string[]; targetIds?: number[]; contrast?: string } {
+  if (!target) return {};
+  const a = target.tokenId !== undefined ? { targetIds: [target.tokenId] } : { targets: [target.token] };
+  return target.contrast === undefined ? a : { ...a, contrast: target.contrast };
+}
+
 export class SelectionTracer {
   private pieces: PiecesRecord | undefined;
   private running: AbortController | undefined;
@@ -109,7 +116,7 @@ export class SelectionTracer {
       modelDir: location.modelPath,
       transcodersDir: location.transcoderPath || undefined,
       prompt: request.text,
-      options: { ...traceSettings(), targets: request.target ? [request.target.token] : undefined, contrast: request.target?.contrast },
+      options: { ...traceSettings(), ...targetOptions(request.target) },
     };
     this.log.info(`tracing ${request.text.length} characters of ${request.fileName} with ${location.embedded ? 'the embedded model' : location.modelPath}`);
     try {

@@ -167,6 +167,7 @@ function isTraceOptions(o: unknown): o is TraceOptions {
   return (
     isRecord(o) &&
     (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
+    (o.targetIds === undefined || (Array.isArray(o.targetIds) && o.targetIds.every((t) => isId(t)))) &&
     (o.contrast === undefined || typeof o.contrast === 'string') &&
     (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
     optNumber(o.maxNLogits) &&

@@ -47,6 +47,7 @@ export class TraceView implements vscode.Disposable {
   private trace: Trace | undefined;
   private count = 0;
   private readonly types = new Map<number, vscode.TextEditorDecorationType>();
+  private readonly drawn = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<Trace | undefined>();
   /** Fires when a trace is shown, cleared or goes stale (the status bar listens). */
@@ -162,8 +163,14 @@ export class TraceView implements vscode.Disposable {
     this.decorate();
   }
 
+  /** Ranges the heatmap last drew in a document's editors (what the end-to-end tests check). */
+  decoratedRanges(uri: vscode.Uri): number {
+    return this.drawn.get(uri.toString()) ?? 0;
+  }
+
   private decorate(): void {
     const t = this.trace;
+    this.drawn.clear();
     for (const editor of vscode.window.visibleTextEditors) {
       const mine = t && !t.stale && t.uri?.toString() === editor.document.uri.toString();
       const byBucket = new Map<number, vscode.Range[]>();
@@ -176,6 +183,8 @@ export class TraceView implements vscode.Disposable {
         }
       }
       for (const [bucket, type] of this.types) editor.setDecorations(type, byBucket.get(bucket) ?? []);
+      const key = editor.document.uri.toString();
+      this.drawn.set(key, (this.drawn.get(key) ?? 0) + [...byBucket.values()].reduce((n, list) => n + list.length, 0));
     }
   }
 

@@ -98,6 +98,8 @@ function labelEditor(root: Section, node: ModelNode, store: Store): void {
     else delete clerps[node.featureId];
     store.set({ clerps });
   });
+  const user = store.get().clerps[node.featureId] !== undefined;
+  if (user || node.raw.clerp) wrap.append('div').attr('class', 'muted label-source').text(user ? 'your label' : 'automatic label from the feature index; type to rename');
 }
 
 function chips(root: Section, title: string, tokens: readonly string[], sign: string): void {

@@ -16,7 +16,7 @@ const ORT_BINARIES = {
   'win32-x64': 'win32/x64',
   'win32-arm64': 'win32/arm64',
 };
-const ALLOWED = [/^extension\/(package\.json|readme\.md|LICENSE\.txt|LICENSE)$/i, /^extension\/dist\/(extension|worker|webview)\.js$/,
+const ALLOWED = [/^extension\/(package\.json|readme\.md|LICENSE\.txt|LICENSE)$/i, /^extension\/dist\/((extension|worker|webview)\.js|webview\.css)$/,
   /^extension\/media\//, /^extension\/models\/organism\//, /^extension\/node_modules\/onnxruntime-(node|common)\//,
   /^(extension\.vsixmanifest|\[Content_Types\]\.xml)$/];
 

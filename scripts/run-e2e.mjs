@@ -1,7 +1,9 @@
 // End-to-end tests in a real extension host: builds the extension and the mocha suite in test/e2e, starts
 // code-server, opens the workbench in headless Chromium with the extension loaded through the URL `payload`
 // (code-server rejects --extensionDevelopmentPath), relays the extension host's log and exits with mocha's result.
+// Until the embedded model ships, the suite traces the tiny fixture model (SELF_TRACING_E2E_MODEL).
 // env: E2E_TIMEOUT_S (default 300), E2E_VERBOSE=1 for every workbench log line.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
@@ -16,7 +18,10 @@ await buildAll([...productBuilds(), e2eBuild()]);
 const sandbox = makeSandbox('e2e');
 const shots = testOutputDir('e2e');
 const marker = path.join(sandbox.tmp, 'screenshot-now');
-sandbox.env.SELF_TRACING_E2E_MARKER = marker; // the suite creates it when the panel is on screen
+sandbox.env.SELF_TRACING_E2E_MARKER = marker; // the suite writes a shot's name into it when the view is ready
+const model = e2eModel(sandbox.tmp);
+if (model) sandbox.env.SELF_TRACING_E2E_MODEL = model;
+console.log(`e2e model: ${model ?? 'the embedded models/organism'}`);
 
 let server;
 let browser;
@@ -51,15 +56,18 @@ const payload = JSON.stringify([
 await page.goto(`${server.url}/?folder=${encodeURIComponent(sandbox.workspace)}&payload=${encodeURIComponent(payload)}`);
 console.log(`workbench loaded after ${since()}`);
 
-// Screenshot the workbench while the suite holds the panel open, then let the suite go on.
+// Screenshot the workbench each time the suite holds a view open (the marker names the shot), then let it go on.
 const screenshot = (async () => {
-  while (!fs.existsSync(marker)) {
-    if (await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))])) return;
+  for (;;) {
+    while (!fs.existsSync(marker)) {
+      if (await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))])) return;
+    }
+    const name = fs.readFileSync(marker, 'utf8').trim().replace(/[^\w-]/g, '') || 'workbench';
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(shots, `${name}.png`) });
+    console.log(`screenshot .test-output/e2e/${name}.png (${since()})`);
+    fs.rmSync(marker, { force: true });
   }
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: path.join(shots, 'workbench.png') });
-  console.log(`screenshot .test-output/e2e/workbench.png (${since()})`);
-  fs.rmSync(marker, { force: true });
 })();
 
 const code = await exited;
@@ -70,3 +78,22 @@ sandbox.remove();
 if (code !== 0 && failed === 0) failed = 1; // the host died before mocha summarised
 console.log(`e2e: ${passed} passed, ${failed} failed (${since()})`);
 process.exit(code === 0 && failed === 0 ? 0 : 1);
+
+/**
+ * The model the suite traces with: none (the embedded one) once models/organism has its transcoders; until then the
+ * tiny fixture model laid out the same way (transcoders/ and a features/ index built here), through the settings.
+ */
+function e2eModel(tmp) {
+  const embedded = path.join(root, 'models/organism');
+  if (fs.existsSync(path.join(embedded, 'config.json')) && fs.existsSync(path.join(embedded, 'transcoders'))) return undefined;
+  const dir = path.join(tmp, 'fixture-model');
+  fs.mkdirSync(dir);
+  const fixture = path.join(root, 'test/fixtures/gpt2-tiny');
+  for (const f of fs.readdirSync(fixture)) fs.copyFileSync(path.join(fixture, f), path.join(dir, f));
+  fs.cpSync(path.join(root, 'test/fixtures/interventions/gpt2-tiny-transcoders'), path.join(dir, 'transcoders'), { recursive: true });
+  const corpus = path.join(tmp, 'corpus.txt');
+  fs.writeFileSync(corpus, ['the cat sat on the mat', 'a dog ran far away', 'the end of the line', 'cats and dogs sat', 'the cat ran'].join('\n'));
+  const build = spawnSync(process.execPath, ['dist/cli.js', 'features', 'build', '--model', dir, '--transcoders', path.join(dir, 'transcoders'), '--corpus', corpus, '--out', path.join(dir, 'features')], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the fixture feature index failed:\n${build.stdout}\n${build.stderr}`);
+  return dir;
+}

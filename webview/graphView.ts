@@ -51,7 +51,22 @@ export class GraphView {
       nodeSelected: (_id, ctx) => {
         if (ctx !== null && this.panel?.store.get().clickedId === _id) this.host.post({ type: 'revealPosition', traceId, ctx, focus: false });
       },
+      requestFeature: (featureKey) => this.host.post({ type: 'requestFeature', traceId, featureKey }),
     }, restored);
+  }
+
+  /** The trace whose graph is shown, if any. */
+  get shownTraceId(): string | undefined {
+    return this.panel ? this.traceId : undefined;
+  }
+
+  /** Nodes the graph view draws now (0 when no graph is shown). */
+  get drawnNodes(): number {
+    return this.panel?.graph.scene().items.length ?? 0;
+  }
+
+  featureDetail(message: ToWebview.FeatureDetails): void {
+    if (message.traceId === this.traceId) this.panel?.featureDetail(message.featureKey, message.detail);
   }
 
   stale(message: ToWebview.TraceStale): void {

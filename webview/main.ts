@@ -43,10 +43,23 @@ function render(state: ViewState): void {
   saveState({ selection, activePiece, graph: savedGraph });
   post({
     type: 'rendered',
-    traceId: selection?.traceId ?? null,
+    traceId: graphView.shownTraceId ?? selection?.traceId ?? null,
     pieceCount: piecesRoot.querySelectorAll('g.piece').length,
     engineState: state.engine?.state ?? null,
     toolkit: customElements.get('vscode-button') !== undefined && button.shadowRoot !== null,
+    graphNodes: graphView.drawnNodes,
+  });
+}
+
+/** After a graph is mounted: what it drew, for the host's log and the end-to-end tests. */
+function reportGraph(traceId: string): void {
+  post({
+    type: 'rendered',
+    traceId,
+    pieceCount: 0,
+    engineState: store.get().engine?.state ?? null,
+    toolkit: customElements.get('vscode-button') !== undefined && button.shadowRoot !== null,
+    graphNodes: graphView.drawnNodes,
   });
 }
 
@@ -58,7 +71,10 @@ function receive(message: ToWebview.Message): void {
       return store.update({ engine: message.status });
     case 'showGraph':
       document.body.classList.add('graph-mode');
-      return graphView.show(message);
+      graphView.show(message);
+      return reportGraph(message.traceId);
+    case 'featureDetail':
+      return graphView.featureDetail(message);
     case 'traceStale':
       return graphView.stale(message);
     case 'editorFocus':

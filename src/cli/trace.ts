@@ -1,5 +1,6 @@
 // `self-trace trace`: computes a prompt's attribution graph in the engine worker and writes the graph JSON
-// (circuit-tracer / Neuronpedia schema) to --out, with a progress bar when stderr is a terminal.
+// (circuit-tracer / Neuronpedia schema) to --out, with a progress bar when stderr is a terminal. The file is the
+// same object the extension shows: feature details come from --features, else the model's `features/` folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,7 @@ export const trace: CliCommand = {
   name: 'trace',
   summary: "compute a prompt's attribution graph and write it as graph JSON",
   usage:
-    'self-trace trace --prompt TEXT [--model DIR] [--transcoders DIR] [--out FILE] [--target TOKEN]... [--contrast TOKEN] ' +
+    'self-trace trace --prompt TEXT [--model DIR] [--transcoders DIR] [--features DIR] [--out FILE] [--target TOKEN]... [--contrast TOKEN] ' +
     `[--max-feature-nodes N (${DEFAULT_MAX_FEATURE_NODES}; 0 = all)] [--node-threshold X (${DEFAULT_NODE_THRESHOLD})] ` +
     `[--edge-threshold Y (${DEFAULT_EDGE_THRESHOLD})] [--no-prune] [--slug NAME]`,
   async run(args, { io, distDir }) {
@@ -25,6 +26,7 @@ export const trace: CliCommand = {
         prompt: { type: 'string' },
         model: { type: 'string' },
         transcoders: { type: 'string' },
+        features: { type: 'string' },
         out: { type: 'string' },
         target: { type: 'string', multiple: true },
         contrast: { type: 'string' },
@@ -73,7 +75,13 @@ export const trace: CliCommand = {
       const t0 = performance.now();
       const result = await client.request(
         'trace',
-        { modelDir, transcodersDir: values.transcoders && path.resolve(values.transcoders), prompt: values.prompt, options },
+        {
+          modelDir,
+          transcodersDir: values.transcoders && path.resolve(values.transcoders),
+          featureDir: values.features && path.resolve(values.features),
+          prompt: values.prompt,
+          options,
+        },
         { onProgress: bar.update },
       );
       bar.done();

@@ -1,13 +1,17 @@
-// `trace`: a prompt in, the attribution graph file out (pruned or not), with graph scores and the per-token scores
-// of the first target under `selfTracing`. Options carry circuit-tracer's names; defaults live in attribution/.
+// `trace`: a prompt in, the attribution graph file out (pruned or not). Under `selfTracing` it carries what the editor
+// and the panel need: the target, the top outputs, token ids and offsets, per-token and graph scores, the source
+// text and, with a feature index, each feature node's details. Options carry circuit-tracer's names.
 import * as path from 'node:path';
 import { EngineError, throwIfAborted } from './errors';
 import { type AttributionModel, Attributor, DEFAULT_MAX_FEATURE_NODES } from './attribution/attribute';
-import { graphLayout } from './attribution/graph';
+import { type AttributionGraph, graphLayout } from './attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, keepAll, pruneGraph } from './attribution/prune';
 import { graphScores, tokenScores } from './attribution/scores';
-import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, type TargetSpec } from './attribution/targets';
-import { buildGraphFile, type GraphFile } from './formats/graphJson';
+import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, softmax, type TargetSpec } from './attribution/targets';
+import { buildGraphFile } from './formats/graphJson';
+import { attachFeatureDetails } from './features/details';
+import type { FeatureIndex } from './features/records';
+import type { GraphJson } from '../protocol/graph-json';
 import type { Model } from './model/model';
 import type { PromptToken } from './model/tokenizer';
 import type { ProgressSink } from './progress';
@@ -15,6 +19,8 @@ import type { ProgressSink } from './progress';
 export interface TraceOptions {
   /** attribute to these next tokens (each must be one token) instead of the salient logits */
   targets?: string[];
+  /** the same by token id (a token whose text does not encode back to itself, e.g. part of a character) */
+  targetIds?: number[];
   /** with one target A (or the most likely token): attribute to logit(A) − logit(contrast) */
   contrast?: string;
   maxFeatureNodes?: number | null;
@@ -28,7 +34,7 @@ export interface TraceOptions {
 }
 
 export interface TraceResult {
-  graph: GraphFile;
+  graph: GraphJson;
   tokens: PromptToken[];
   timings: Record<string, number>;
 }
@@ -47,23 +53,34 @@ export function attributionModel(model: Model): AttributionModel {
   return { config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id) };
 }
 
+/** What a trace runs on: the loaded model, its attributor and, when one exists, the feature index. */
+export interface TraceTools {
+  model: Model;
+  attributor: Attributor;
+  features?: FeatureIndex;
+}
+
+/** How many next-token candidates a graph lists for Choose Target. */
+export const TOP_OUTPUTS = 10;
+
 export async function tracePrompt(
-  model: Model,
-  attributor: Attributor,
+  { model, attributor, features }: TraceTools,
   prompt: string,
   opts: TraceOptions = {},
-  signal?: AbortSignal,
-  onProgress?: ProgressSink,
+  { signal, onProgress }: { signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<TraceResult> {
   const tokens = model.tokenize(prompt);
   const ids = tokens.map((t) => t.id);
+  const logits = await model.logits(ids, signal);
+  const topOutputs = model.topNext(logits, TOP_OUTPUTS);
   let targets: TargetSpec = { kind: 'salient', maxNLogits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS, desiredLogitProb: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB };
+  let contrast: { a: number; b: number } | undefined;
+  const targetIds = [...(opts.targetIds ?? []), ...(opts.targets ?? []).map((t) => singleToken(model, t))];
   if (opts.contrast !== undefined) {
-    if ((opts.targets?.length ?? 0) > 1) throw new EngineError('badInput', 'A contrast takes one target token (A in A − B).');
-    const b = singleToken(model, opts.contrast);
-    const a = opts.targets?.length ? singleToken(model, opts.targets[0]) : model.topNext(await model.logits(ids, signal), 1)[0].id;
-    targets = { kind: 'contrast', a, b };
-  } else if (opts.targets?.length) targets = { kind: 'tokens', ids: opts.targets.map((t) => singleToken(model, t)) };
+    if (targetIds.length > 1) throw new EngineError('badInput', 'A contrast takes one target token (A in A − B).');
+    contrast = { a: targetIds[0] ?? topOutputs[0].id, b: singleToken(model, opts.contrast) };
+    targets = { kind: 'contrast', ...contrast };
+  } else if (targetIds.length) targets = { kind: 'tokens', ids: targetIds };
 
   const maxFeatureNodes = opts.maxFeatureNodes === undefined ? DEFAULT_MAX_FEATURE_NODES : opts.maxFeatureNodes;
   const res = await attributor.attribute(ids, {
@@ -87,26 +104,40 @@ export async function tracePrompt(
   const activations = Float32Array.from(g.selectedFeatures, (a) => g.activeFeatures.activation[a]);
   const ts = tokenScores(g.adjacency, lay, activations, lay.logitStart);
   const first = g.logitTargets[0];
+  const decode = (id: number) => model.tokenizer.decode(id);
+  const probs = softmax(logits.subarray(logits.length - model.config.dVocab));
   const file = buildGraphFile(g, pruned, {
     slug: opts.slug ?? slugOf(prompt),
     nodeThreshold,
     edgeThreshold,
     extras: {
+      target: contrast
+        ? { token: decode(contrast.a), tokenId: contrast.a, prob: probs[contrast.a], nodeId: logitNodeId(g, first.vocabIdx), contrast: { token: decode(contrast.b), tokenId: contrast.b } }
+        : { token: first.token, tokenId: first.vocabIdx, prob: probs[first.vocabIdx], nodeId: logitNodeId(g, first.vocabIdx) },
+      topOutputs: topOutputs.map((o) => ({ token: o.token, tokenId: o.id, prob: o.prob })),
+      tokenIds: ids,
+      tokenOffsets: tokens.map((t) => [t.start, t.end]),
+      tokenScores: { total: Array.from(ts.total), direct: Array.from(ts.direct) },
       scores: graphScores(g.adjacency, lay, g.logitProbabilities),
-      tokenScores: { target: `${g.nLayers + 1}_${first.vocabIdx}_${lay.nPos - 1}`, total: Array.from(ts.total), direct: Array.from(ts.direct) },
+      pruning: opts.noPrune ? { node_threshold: 1, edge_threshold: 1 } : { node_threshold: nodeThreshold, edge_threshold: edgeThreshold },
+      generation: {
+        max_feature_nodes: maxFeatureNodes ?? g.activeFeatures.layer.length,
+        n_active_features: g.activeFeatures.layer.length,
+        max_n_logits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS,
+        desired_logit_prob: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB,
+      },
+      model: path.basename(model.dir),
+      source: { text: prompt },
     },
   });
-  file.selfTracing!.generation = {
-    max_feature_nodes: maxFeatureNodes ?? g.activeFeatures.layer.length,
-    n_active_features: g.activeFeatures.layer.length,
-    max_n_logits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS,
-    desired_logit_prob: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB,
-  };
-  if (opts.noPrune) file.selfTracing!.pruning = { node_threshold: 1, edge_threshold: 1 };
-  file.selfTracing!.model = path.basename(model.dir);
-  file.selfTracing!.timingsMs = { ...res.timings, prune: performance.now() - t0 };
-  return { graph: file, tokens, timings: { ...res.timings, prune: performance.now() - t0 } };
+  if (features) attachFeatureDetails(file, features);
+  const timings = { ...res.timings, prune: performance.now() - t0 };
+  file.selfTracing!.timingsMs = timings;
+  return { graph: file, tokens, timings };
 }
+
+/** The node id the writer gives a logit target (formats/graphJson.ts). */
+const logitNodeId = (g: AttributionGraph, vocabIdx: number): string => `${g.nLayers + 1}_${vocabIdx}_${g.inputTokens.length - 1}`;
 
 export function slugOf(prompt: string): string {
   const s = prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);

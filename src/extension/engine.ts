@@ -1,11 +1,12 @@
-// The extension's handle on the engine worker: owns the client, turns worker answers into an EngineStatus that
-// the status bar and the panel show, and logs what happened.
+// The extension's handle on the engine worker: owns the client, runs checks, traces and feature look-ups, turns
+// worker answers into an EngineStatus that the status bar and the panel show, and logs what happened.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Progress } from '../engine/progress';
 import { EngineWorkerClient } from '../engine/worker/client';
-import type { PingResult } from '../engine/worker/protocol';
+import type { FeatureDetailParams, FeatureDetailResult, PingResult, TraceParams } from '../engine/worker/protocol';
+import type { TraceResult } from '../engine/trace';
 import type { EngineStatus } from '../protocol/messages';
 import type { CallOptions } from '../engine/worker/client';
 import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/protocol';
@@ -56,6 +57,34 @@ export class Engine implements vscode.Disposable {
         : { state: 'error', message: error.message });
       throw error;
     }
+  }
+
+  /** Traces a prompt in the worker (loading the model on first use); the status says what happened. */
+  async trace(params: TraceParams, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<TraceResult> {
+    const model = path.basename(params.modelDir);
+    this.setStatus({ state: 'checking', message: `Tracing with ${model}…` });
+    const t0 = performance.now();
+    try {
+      const result = await this.client.request('trace', params, options);
+      const g = result.graph;
+      const message = `${model}: traced ${result.tokens.length} tokens into ${g.nodes.length} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      this.log.info(message);
+      this.setStatus({ state: 'ready', message });
+      return result;
+    } catch (err) {
+      const error = EngineError.from(err);
+      this.log.error(`trace failed [${error.code}]: ${error.message}${error.detail ? `\n${error.detail}` : ''}`);
+      // a prompt the model cannot take says nothing about the engine
+      this.setStatus(error.code === 'cancelled' || error.code === 'badInput'
+        ? { state: 'ready', message: error.code === 'cancelled' ? 'Trace cancelled.' : error.message }
+        : { state: 'error', message: error.message });
+      throw error;
+    }
+  }
+
+  /** A feature's full details from the model's feature index, or null when there is none. */
+  featureDetail(params: FeatureDetailParams): Promise<FeatureDetailResult> {
+    return this.client.request('featureDetail', params);
   }
 
   dispose(): void {

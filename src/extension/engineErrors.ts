@@ -17,7 +17,7 @@ const actionsFor: Record<EngineErrorCode, Action[]> = {
   missingTensor: ['Open Settings', 'Show Log'],
   badShape: ['Open Settings', 'Show Log'],
   unsupported: ['Open Settings'],
-  badInput: [],
+  badInput: ['Show Log'],
 };
 
 export async function showEngineError(err: unknown, log: vscode.LogOutputChannel, retry?: () => void): Promise<void> {

@@ -1,5 +1,6 @@
-// Activation: builds the engine handle, the status bar, the graph panel and the commands, and registers each
-// with the context. Returns a small API that the end-to-end tests observe.
+// Activation: builds the engine handle, the status bar, the graph panel, the trace view and the tracer, and the
+// commands, and registers each with the context; restores the last trace into a panel VS Code revives after a
+// reload. Returns a small API that the end-to-end tests observe.
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
@@ -8,6 +9,8 @@ import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { SelectionTracer } from './selectionTracer';
 import { modelLocation } from './settings';
+import { FeatureLabels } from './trace/featureLabels';
+import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
 import { createTraceStatusBar } from './trace/traceStatusBar';
 import { TraceView } from './trace/traceView';
@@ -27,13 +30,18 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   context.subscriptions.push(log, engine, rendered, createEngineStatusBar(engine.onDidChangeStatus, engine.status));
 
   let panel: GraphPanel | undefined;
+  const lastTrace = new LastTrace((context.storageUri ?? context.globalStorageUri)?.fsPath, context.workspaceState, log);
   const events: GraphPanelEvents = {
     log,
     onRendered: (report) => rendered.fire(report),
     onCheckEngine: () => void tracer.checkEngine(),
     onRevealPiece: (traceId, index) => void tracer.revealPiece(traceId, index),
-    onGraphState: (traceId, qParams) => traces.updateViewState(traceId, qParams),
+    onGraphState: (traceId, qParams) => {
+      traces.updateViewState(traceId, qParams);
+      lastTrace.saveViewState(traceId, qParams);
+    },
     onRevealPosition: (traceId, ctx, focus) => void traces.revealPosition(traceId, ctx, focus),
+    onRequestFeature: (traceId, featureKey) => void sendFeatureDetail(traceId, featureKey),
   };
   const adopt = (created: GraphPanel): GraphPanel => {
     panel = created;
@@ -42,20 +50,51 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     return created;
   };
   const openPanel = () => panel ?? adopt(GraphPanel.create(context.extensionUri, events));
-  const tracer = new SelectionTracer(engine, openPanel, log);
-  const traces = new TraceView(openPanel, () => panel);
-  // ENGINE SEAM: re-tracing for another target or a prefix needs the attribution engine; until it is wired,
-  // say so. The lead replaces this with: trace request.text (towards request.target), then traces.show(result).
-  const retrace: Retrace = async (request) => {
-    log.info(`re-trace requested (${request.target ? `target ${JSON.stringify(request.target)}` : 'prefix'}); the engine cannot trace yet`);
-    await vscode.window.showInformationMessage('Self-Tracing: re-tracing needs the attribution engine, which this build does not include yet.');
+  const traces = new TraceView(openPanel, () => panel, new FeatureLabels(context.workspaceState));
+  const tracer = new SelectionTracer(engine, traces, openPanel, log, context.extensionPath);
+  const retrace: Retrace = async (request) => { await tracer.retrace(request); };
+
+  /** The full record of a feature the user opened, from the index next to the traced model. */
+  const sendFeatureDetail = async (traceId: string, featureKey: string) => {
+    const t = traces.current;
+    if (t?.traceId !== traceId) return;
+    const [layer, feature] = featureKey.split('_').map(Number);
+    let detail = null;
+    try {
+      if (t.model) detail = await engine.featureDetail({ modelDir: t.model.modelDir, layer, feature });
+    } catch (err) {
+      log.warn(`feature ${featureKey}: ${(err as Error).message}`);
+    }
+    panel?.featureDetail(traceId, featureKey, detail);
   };
 
-  const location = modelLocation(context.extensionPath);
-  log.info(`model: ${location.embedded ? 'embedded' : 'from settings'} ${location.modelPath}`);
+  /** After a reload: the last trace again, with its heatmap when its text is still where it was. */
+  const restoreLastTrace = async () => {
+    const last = lastTrace.load();
+    if (!last) return;
+    const { saved, graph } = last;
+    let document: vscode.TextDocument | undefined;
+    const text = graph.selfTracing?.source?.text;
+    if (saved.uri && saved.baseOffset !== undefined && text !== undefined) {
+      try {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(saved.uri));
+        const at = new vscode.Range(doc.positionAt(saved.baseOffset), doc.positionAt(saved.baseOffset + text.length));
+        if (doc.getText(at) === text) document = doc;
+      } catch (err) {
+        log.info(`the last trace's document is gone (${(err as Error).message}); showing the graph alone`);
+      }
+    }
+    traces.show({ graph, fileName: saved.fileName, document, baseOffset: document ? saved.baseOffset : undefined, model: saved.model, traceId: saved.traceId });
+  };
 
+  let savedId: string | undefined;
   context.subscriptions.push(
     traces,
+    traces.onDidChange((t) => {
+      if (!t) lastTrace.clear();
+      else if (t.traceId !== savedId) lastTrace.save({ traceId: t.traceId, fileName: t.fileName, uri: t.uri?.toString(), baseOffset: t.uri ? t.baseOffset : undefined, model: t.model, qParams: t.qParams }, t.graph);
+      savedId = t?.traceId;
+    }),
     createTraceStatusBar(traces.onDidChange),
     ...registerTraceCommands({ traces, panel: () => panel, retrace, log }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
@@ -66,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
       deserializeWebviewPanel: async (webviewPanel) => {
         panel?.dispose();
         adopt(GraphPanel.revive(webviewPanel, context.extensionUri, events));
+        await restoreLastTrace();
       },
     }),
     { dispose: () => panel?.dispose() },

@@ -15,6 +15,8 @@ export interface GraphPanelEvents {
   readonly onGraphState?: (traceId: string, qParams: FromWebview.GraphState['qParams']) => void;
   /** A node was clicked: select its prompt position in the traced editor. */
   readonly onRevealPosition?: (traceId: string, ctx: number, focus: boolean) => void;
+  /** A feature node was opened: answer with `featureDetail`. */
+  readonly onRequestFeature?: (traceId: string, featureKey: string) => void;
 }
 
 /** Scripts only, and only the extension's own build and media folders are reachable from the page. */
@@ -91,6 +93,10 @@ export class GraphPanel implements vscode.Disposable {
     this.post({ type: 'selectNode', traceId, nodeId, pin });
   }
 
+  featureDetail(traceId: string, featureKey: string, detail: ToWebview.FeatureDetails['detail']): void {
+    this.post({ type: 'featureDetail', traceId, featureKey, detail });
+  }
+
   /** A PNG of the graph view as drawn now; empty when the page cannot draw one in time. */
   snapshot(timeoutMs = 10_000): Promise<string> {
     if (!this.pageReady || !this.graph) return Promise.resolve('');
@@ -140,6 +146,7 @@ export class GraphPanel implements vscode.Disposable {
       case 'graphState': return this.events.onGraphState?.(message.traceId, message.qParams);
       case 'revealPosition': return this.events.onRevealPosition?.(message.traceId, message.ctx, message.focus);
       case 'snapshot': return this.snapshots.get(message.requestId)?.(message.png);
+      case 'requestFeature': return this.events.onRequestFeature?.(message.traceId, message.featureKey);
       default: return assertNever(message);
     }
   }

@@ -12,6 +12,10 @@ export type FeatureType =
   | 'bias'
   | 'unexplored node';
 
+export const SCHEMA_VERSION = 1;
+/** The one key our extras live under. */
+export const EXTRAS_KEY = 'selfTracing';
+
 export interface GraphMetadata {
   slug: string;
   /** Transcoder set (circuit-tracer) or model id (Neuronpedia). */
@@ -74,6 +78,8 @@ export interface FeatureExample {
   tokens: string[];
   tokens_acts_list: number[];
   train_token_ind?: number;
+  /** The activation quantile the example comes from (full details only), e.g. "Top activations". */
+  quantile?: string;
 }
 
 /** What the feature index knows about one transcoder feature, keyed by `${layer}_${index}`. */
@@ -82,12 +88,20 @@ export interface FeatureDetail {
   top_logits?: string[];
   bottom_logits?: string[];
   activation_frequency?: number;
+  /** The largest activation seen over the index's corpus (full details only). */
+  act_max?: number;
   examples?: FeatureExample[];
 }
 
-/** Our extras. Every field is optional so graphs from other tools (which lack the key) still open. */
+/** Our extras. Every field but `version` is optional so graphs from other tools (which lack the key) still open. */
 export interface SelfTracingExtras {
   version: 1;
+  /** The thresholds the file was pruned with (1, 1: every computed edge). */
+  pruning?: { node_threshold: number; edge_threshold: number };
+  generation?: { max_feature_nodes: number; n_active_features: number; max_n_logits?: number; desired_logit_prob?: number };
+  /** The model folder's name. */
+  model?: string;
+  timingsMs?: Record<string, number>;
   /** The output the per-token scores explain; `contrast` is set for "A versus B" traces. */
   target?: { token: string; tokenId?: number; prob?: number; nodeId?: string; contrast?: { token: string; tokenId?: number } };
   /** Top next-token candidates for Choose Target. */
@@ -96,10 +110,10 @@ export interface SelfTracingExtras {
   tokenIds?: number[];
   /** `[start, end)` per prompt position, in UTF-16 code units of the traced text (BOS gets an empty range). */
   tokenOffsets?: [number, number][];
-  /** Per prompt position: attribution of that token to the target (total: through all paths, direct: embedding → logit). */
+  /** Per prompt position: attribution of that token to `target` (total: through all paths, direct: embedding → logit). */
   tokenScores?: { total: number[]; direct?: number[] };
   /** Graph scores of the unpruned graph. */
-  scores?: { replacement?: number; completeness?: number };
+  scores?: { replacement: number; completeness: number };
   /** Feature details keyed by `${layer}_${index}`. */
   features?: Record<string, FeatureDetail>;
   /** Source of the traced text, so a graph file can be tied back to its editor. */
@@ -175,6 +189,23 @@ export function parseGraphJson(data: unknown): GraphParse {
 
 /** circuit-tracer's `featureId`: how labels (clerps) are keyed. */
 export const featureIdOf = (n: Pick<GraphNode, 'layer' | 'feature' | 'ctx_idx'>): string => `${n.layer}_${n.feature}_${n.ctx_idx}`;
+
+/** Node types whose `feature` is not a transcoder feature. */
+const NOT_FEATURES = new Set(['embedding', 'logit', 'mlp reconstruction error', 'lorsa error', 'bias']);
+
+/**
+ * `${layer}_${index}` of a feature node, the key into `selfTracing.features` and the feature index; null for
+ * embeddings, logits and errors. Schema 1 Cantor-pairs `feature`; schema 0 files name the index in the node id.
+ */
+export function featureKeyOf(n: Pick<GraphNode, 'node_id' | 'feature' | 'feature_type'>, schemaVersion: number): string | null {
+  if (NOT_FEATURES.has(n.feature_type) || n.feature === null || n.feature < 0) return null;
+  if (schemaVersion >= 1) {
+    const { layer, index } = uncantor(n.feature);
+    return `${layer}_${index}`;
+  }
+  const parts = n.node_id.split('_');
+  return parts.length === 3 ? `${parts[0]}_${parts[1]}` : null;
+}
 
 /** Inverse of the Cantor pairing used by schema 1: feature → (layer, index). */
 export function uncantor(z: number): { layer: number; index: number } {

@@ -1,6 +1,6 @@
 // The messages between the extension host and the graph panel webview: one discriminated union per direction,
 // each validated on receipt (`parseToWebview` in the webview, `parseFromWebview` in the host).
-import { parseGraphJson, type GraphJson, type GraphQParams } from './graph-json';
+import { parseGraphJson, type FeatureDetail, type GraphJson, type GraphQParams } from './graph-json';
 
 /** A run of the traced text; until the engine traces, pieces are words, spaces and punctuation. */
 export interface TextPiece {
@@ -60,7 +60,15 @@ export namespace ToWebview {
     readonly type: 'requestSnapshot';
     readonly requestId: string;
   }
-  export type Message = ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot;
+  /** The full details of one feature, answering FromWebview.RequestFeature; null when no feature index has it. */
+  export interface FeatureDetails {
+    readonly type: 'featureDetail';
+    readonly traceId: string;
+    /** `${layer}_${index}`, as in `selfTracing.features`. */
+    readonly featureKey: string;
+    readonly detail: FeatureDetail | null;
+  }
+  export type Message = ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails;
 }
 
 export namespace FromWebview {
@@ -75,6 +83,8 @@ export namespace FromWebview {
     readonly pieceCount: number;
     readonly engineState: EngineState | null;
     readonly toolkit: boolean;
+    /** Nodes drawn by the graph view (0 until a graph is shown). */
+    readonly graphNodes?: number;
   }
   export interface CheckEngine {
     readonly type: 'checkEngine';
@@ -104,7 +114,13 @@ export namespace FromWebview {
     /** `data:image/png;base64,…`, or empty when drawing failed. */
     readonly png: string;
   }
-  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot;
+  /** The user opened a feature node: load its full details (more examples, with quantiles). */
+  export interface RequestFeature {
+    readonly type: 'requestFeature';
+    readonly traceId: string;
+    readonly featureKey: string;
+  }
+  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature;
 }
 
 type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
@@ -117,6 +133,16 @@ const isEngineState = (v: unknown): v is EngineState => engineStates.includes(v 
 const isPiece = (v: unknown): v is TextPiece => isRecord(v) && isString(v.text) && isIndex(v.offset);
 
 const fail = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
+const isFeatureKey = (v: unknown): v is string => isString(v) && /^\d+_\d+$/.test(v);
+const isStringList = (v: unknown) => v === undefined || (Array.isArray(v) && v.every(isString));
+const isExample = (v: unknown) =>
+  isRecord(v) && Array.isArray(v.tokens) && v.tokens.every(isString) && Array.isArray(v.tokens_acts_list) &&
+  v.tokens_acts_list.every((a) => typeof a === 'number') && (v.quantile === undefined || isString(v.quantile));
+function isFeatureDetail(v: unknown): v is FeatureDetail {
+  return isRecord(v) && (v.label === undefined || isString(v.label)) && isStringList(v.top_logits) && isStringList(v.bottom_logits) &&
+    (v.activation_frequency === undefined || typeof v.activation_frequency === 'number') &&
+    (v.examples === undefined || (Array.isArray(v.examples) && v.examples.every(isExample)));
+}
 
 export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
   if (!isRecord(data)) return fail('not an object');
@@ -159,6 +185,12 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
     case 'requestSnapshot':
       if (!isString(data.requestId)) return fail('requestSnapshot: requestId must be a string');
       return { ok: true, message: { type: 'requestSnapshot', requestId: data.requestId } };
+    case 'featureDetail': {
+      const { traceId, featureKey, detail } = data;
+      if (!isString(traceId) || !isFeatureKey(featureKey)) return fail('featureDetail: bad traceId or featureKey');
+      if (!(detail === null || isFeatureDetail(detail))) return fail('featureDetail: bad detail');
+      return { ok: true, message: { type: 'featureDetail', traceId, featureKey, detail } };
+    }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);
   }
@@ -171,10 +203,16 @@ export function parseFromWebview(data: unknown): Parsed<FromWebview.Message> {
     case 'checkEngine':
       return { ok: true, message: { type: data.type } };
     case 'rendered': {
-      const { traceId, pieceCount, engineState, toolkit } = data;
+      const { traceId, pieceCount, engineState, toolkit, graphNodes } = data;
       if (!(traceId === null || isString(traceId)) || !isIndex(pieceCount) || typeof toolkit !== 'boolean') return fail('rendered: bad fields');
       if (!(engineState === null || isEngineState(engineState))) return fail('rendered: bad engineState');
-      return { ok: true, message: { type: 'rendered', traceId, pieceCount, engineState, toolkit } };
+      if (!(graphNodes === undefined || isIndex(graphNodes))) return fail('rendered: bad graphNodes');
+      return { ok: true, message: { type: 'rendered', traceId, pieceCount, engineState, toolkit, ...(graphNodes === undefined ? {} : { graphNodes }) } };
+    }
+    case 'requestFeature': {
+      const { traceId, featureKey } = data;
+      if (!isString(traceId) || !isFeatureKey(featureKey)) return fail('requestFeature: bad fields');
+      return { ok: true, message: { type: 'requestFeature', traceId, featureKey } };
     }
     case 'revealPiece': {
       const { traceId, index } = data;

@@ -98,7 +98,7 @@ test('the empty panel loads under the strict CSP, defines the toolkit controls a
   assert.match(await page.locator('#empty').innerText(), /Trace Selection/);
   assert.equal(await page.evaluate(() => customElements.get('vscode-button') !== undefined && document.getElementById('check-engine')?.shadowRoot !== null), true);
   const rendered = (await posted()).find((m) => m.type === 'rendered');
-  assert.deepEqual(rendered, { type: 'rendered', traceId: null, pieceCount: 0, engineState: null, toolkit: true });
+  assert.deepEqual(rendered, { type: 'rendered', traceId: null, pieceCount: 0, engineState: null, toolkit: true, graphNodes: 0 });
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(problems, []);
   await page.close();
@@ -115,7 +115,7 @@ test('showSelection draws one d3 box per piece, with whitespace made visible, an
   assert.equal(await page.locator('#empty').isVisible(), false);
   assert.match(await page.locator('#source').innerText(), new RegExp(`facts\\.md: ${pieces.length} pieces`));
   const last = (await posted()).filter((m) => m.type === 'rendered').at(-1);
-  assert.deepEqual(last, { type: 'rendered', traceId: 'trace-1', pieceCount: pieces.length, engineState: null, toolkit: true });
+  assert.deepEqual(last, { type: 'rendered', traceId: 'trace-1', pieceCount: pieces.length, engineState: null, toolkit: true, graphNodes: 0 });
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -216,6 +216,46 @@ test('showGraph replaces the pieces with the graph view; clicking a node asks th
   assert.match(snap.png, /^data:image\/png;base64,/);
   fs.writeFileSync(path.join(shots, 'panel-graph-snapshot.png'), Buffer.from(snap.png.split(',')[1], 'base64'));
   await page.screenshot({ path: path.join(shots, 'panel-graph-light.png') });
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('opening a feature asks the host for its full details once, then shows them grouped by quantile', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, posted, send, problems } = await openPanel('dark');
+  await page.setViewportSize({ width: 1280, height: 760 });
+  await send({ type: 'showGraph', traceId: 'trace-8', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  const reported = (await posted()).filter((m) => m.type === 'rendered').at(-1);
+  assert.equal(reported?.traceId, 'trace-8');
+  assert.ok((reported?.graphNodes as number) > 0, 'the render report counts the drawn nodes');
+  await send({ type: 'selectNode', traceId: 'trace-8', nodeId: '0_101_9' });
+  await page.locator('.details[data-node="0_101_9"] .loading-feature').waitFor();
+  assert.equal(await page.locator('.details .example').count(), 2, 'the summary examples show meanwhile');
+  const requests = (await posted()).filter((m) => m.type === 'requestFeature');
+  assert.deepEqual(requests, [{ type: 'requestFeature', traceId: 'trace-8', featureKey: '0_101' }]);
+  const example = (tokens: string[], acts: number[], quantile: string) => ({ tokens, tokens_acts_list: acts, train_token_ind: acts.indexOf(Math.max(...acts)), quantile });
+  await send({
+    type: 'featureDetail', traceId: 'trace-8', featureKey: '0_101',
+    detail: {
+      label: 'Dallas', top_logits: [' Cowboys'], bottom_logits: [' Paris'], activation_frequency: 0.0021, act_max: 8.2,
+      examples: [
+        example([' in', ' Dallas', ' today'], [0, 8.2, 0.1], 'Top activations'), example([' Dallas', ' is'], [7.5, 0], 'Top activations'),
+        example([' near', ' Dall'], [0.2, 3.1], 'Quantile 1 of 3 (highest)'), example([' Texas', ' city'], [1.0, 0.4], 'Quantile 2 of 3'),
+      ],
+    },
+  });
+  await page.locator('.details .example-group').nth(2).waitFor();
+  assert.deepEqual(await page.locator('.details .examples h3').allTextContents(), ['Top activations', 'Quantile 1 of 3 (highest)', 'Quantile 2 of 3']);
+  assert.equal(await page.locator('.details .example').count(), 4);
+  assert.equal(await page.locator('.details .loading-feature').count(), 0);
+  // opening it again does not ask again
+  await send({ type: 'selectNode', traceId: 'trace-8', nodeId: '1_230_9' });
+  await send({ type: 'selectNode', traceId: 'trace-8', nodeId: '0_101_9' });
+  await page.locator('.details[data-node="0_101_9"]').waitFor();
+  assert.equal((await posted()).filter((m) => m.type === 'requestFeature' && m.featureKey === '0_101').length, 1);
+  await page.screenshot({ path: path.join(shots, 'panel-feature-details-dark.png') });
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(problems, []);
   await page.close();

@@ -24,13 +24,19 @@ function nextRender(api: SelfTracingApi, accept: (r: FromWebview.Rendered) => bo
   });
 }
 
-/** Lets the runner screenshot the workbench while the panel is open (only when run by scripts/run-e2e.mjs). */
-async function holdForScreenshot(): Promise<void> {
+/** Lets the runner screenshot the workbench as it is now, as `<name>.png` (only when run by scripts/run-e2e.mjs). */
+async function holdForScreenshot(name: string): Promise<void> {
   const marker = process.env.SELF_TRACING_E2E_MARKER;
   if (!marker) return;
-  fs.writeFileSync(marker, 'panel rendered');
-  for (let i = 0; i < 100 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+  fs.writeFileSync(marker, name);
+  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
 }
+
+/** The tiny fixture model (with transcoders and a feature index) until the embedded one ships; see run-e2e.mjs. */
+const FIXTURE_MODEL = process.env.SELF_TRACING_E2E_MODEL;
+const PROMPT = FIXTURE_MODEL ? 'the cat sat on' : 'Fact: the capital of the state containing Dallas is';
+
+const hoverText = (hovers: vscode.Hover[]) => hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
 
 describe('Self-Tracing in a real extension host', () => {
   let api: SelfTracingApi;
@@ -47,19 +53,38 @@ describe('Self-Tracing in a real extension host', () => {
     for (const { command } of manifest.contributes.commands) assert.ok(registered.has(command), command);
   });
 
-  it('Trace Selection opens the graph panel, whose webview draws the selection and shows the engine ready', async () => {
-    const text = 'The capital of Texas is Austin';
-    const document = await vscode.workspace.openTextDocument({ content: `${text}\n`, language: 'plaintext' });
-    const editor = await vscode.window.showTextDocument(document);
-    editor.selection = new vscode.Selection(0, 0, 0, text.length);
-    const rendered = nextRender(api, (r) => r.pieceCount === 6 && r.engineState === 'ready', 60_000);
+  it(`Trace Selection traces "${PROMPT}": the panel draws the graph, the editor shades its tokens and answers hovers`, async function () {
+    this.timeout(180_000);
+    if (FIXTURE_MODEL) await vscode.workspace.getConfiguration('selfTracing').update('modelPath', FIXTURE_MODEL, vscode.ConfigurationTarget.Global);
+    const prefix = '# Notes\n\n';
+    const document = await vscode.workspace.openTextDocument({ content: `${prefix}${PROMPT}\n`, language: 'markdown' });
+    const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(document.positionAt(prefix.length), document.positionAt(prefix.length + PROMPT.length));
+    const rendered = nextRender(api, (r) => (r.graphNodes ?? 0) > 0, 170_000);
     await vscode.commands.executeCommand('selfTracing.traceSelection');
     const report = await rendered;
+    const trace = api.traces.current;
+    assert.ok(trace, 'the trace is current');
+    assert.equal(report.traceId, trace.traceId, 'the panel drew this trace');
     assert.equal(report.toolkit, true, 'the webview-ui-toolkit controls are defined');
-    assert.match(report.traceId ?? '', /^trace-/);
+    assert.equal(trace.graph.selfTracing?.source?.text, PROMPT);
+    assert.ok(trace.graph.nodes.some((n) => n.feature_type === 'cross layer transcoder'), 'the graph has feature nodes');
+    assert.ok(api.traces.decoratedRanges(document.uri) > 0, 'the heatmap decorations are set on the prompt');
+    assert.equal(api.engine.status.state, 'ready');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
     assert.ok(tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('selfTracing.graph')), 'a panel tab is open');
-    await holdForScreenshot();
+
+    // the hover of the token with the strongest attribution
+    const strongest = [...trace.heat].sort((a, b) => Math.abs(b.score) - Math.abs(a.score))[0];
+    const at = document.positionAt(strongest.start);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at);
+    assert.match(hoverText(hovers), /Attribution to/);
+    assert.match(hoverText(hovers), /Show in graph/);
+    await holdForScreenshot('trace');
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await holdForScreenshot('hover');
   });
 
   it('the engine worker runs the onnxruntime self-check inside the extension host', async () => {

@@ -68,3 +68,36 @@ export async function until(predicate: () => boolean, timeoutMs = 10_000, what =
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A Memento over a plain object, as ExtensionContext.workspaceState is. */
+export function fakeMemento(): vscode.Memento & { readonly values: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  return {
+    values,
+    keys: () => Object.keys(values),
+    get: <T>(key: string, fallback?: T) => (key in values ? (values[key] as T) : fallback) as T,
+    update: async (key: string, value: unknown) => {
+      if (value === undefined) delete values[key];
+      else values[key] = value;
+    },
+  };
+}
+
+export interface FakeContext {
+  readonly subscriptions: vscode.Disposable[];
+  readonly extensionUri: vscode.Uri;
+  readonly extensionPath: string;
+  readonly workspaceState: ReturnType<typeof fakeMemento>;
+  readonly storageUri?: vscode.Uri;
+}
+
+/** An extension context for `activate`: the repository as the extension, workspace state in memory. */
+export function fakeContext(root: string, options: { workspaceState?: ReturnType<typeof fakeMemento>; storageDir?: string } = {}): FakeContext {
+  return {
+    subscriptions: [],
+    extensionUri: vscode.Uri.file(root),
+    extensionPath: root,
+    workspaceState: options.workspaceState ?? fakeMemento(),
+    storageUri: options.storageDir ? vscode.Uri.file(options.storageDir) : undefined,
+  };
+}

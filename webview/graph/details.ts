@@ -17,6 +17,11 @@ type Section = Selection<any, unknown, null, undefined>;
 export interface DetailActions {
   /** Reveal the node's token in the editor the graph was traced from. */
   readonly revealNode?: (nodeId: string) => void;
+  /**
+   * Ask the host for a feature's full details (the graph carries a summary); answered through the panel's
+   * `featureDetail`. Returns what is shown now: the summary, a load under way, or the full record.
+   */
+  readonly loadFeature?: (featureKey: string) => 'summary' | 'loading' | 'full';
 }
 
 export const GLYPHS: Record<string, string> = { feature: '●', attention: '▲', error: '◆', embedding: '■', logit: '■', bias: '+', supernode: '▣' };
@@ -49,6 +54,7 @@ export function renderDetails(el: HTMLElement, model: GraphModel, store: Store, 
   if (actions.revealNode && node.kind !== 'logit') button(buttons, 'Show in editor', 'reveal-button', () => actions.revealNode!(node.id), 'secondary');
 
   const details = detailsOf(model, node);
+  const loading = node.featureKey && actions.loadFeature ? actions.loadFeature(node.featureKey) === 'loading' : false;
   if (details?.top_logits?.length || details?.bottom_logits?.length) {
     const effects = root.append('section').attr('class', 'logit-effects');
     effects.append('h3').text('Token predictions');
@@ -56,6 +62,7 @@ export function renderDetails(el: HTMLElement, model: GraphModel, store: Store, 
     chips(effects, 'Suppresses', details.bottom_logits ?? [], 'negative');
   }
   if (details?.examples?.length) examples(root, details.examples);
+  if (loading) root.append('p').attr('class', 'muted loading-feature').text('Loading more examples…');
   renderConnections(root as Section, model, node, store, palette);
 }
 
@@ -91,6 +98,8 @@ function labelEditor(root: Section, node: ModelNode, store: Store): void {
     else delete clerps[node.featureId];
     store.set({ clerps });
   });
+  const user = store.get().clerps[node.featureId] !== undefined;
+  if (user || node.raw.clerp) wrap.append('div').attr('class', 'muted label-source').text(user ? 'your label' : 'automatic label from the feature index; type to rename');
 }
 
 function chips(root: Section, title: string, tokens: readonly string[], sign: string): void {
@@ -100,11 +109,24 @@ function chips(root: Section, title: string, tokens: readonly string[], sign: st
   line.selectAll('span.chip').data(tokens.slice(0, 8)).join('span').attr('class', 'chip').text((t) => displayToken(t));
 }
 
-function examples(root: Section, list: NonNullable<ReturnType<typeof detailsOf>>['examples'] & object): void {
+type Example = NonNullable<NonNullable<ReturnType<typeof detailsOf>>['examples']>[number];
+
+/** Examples shaded by activation on one scale; full details come grouped by activation quantile. */
+function examples(root: Section, list: readonly Example[]): void {
   const section = root.append('section').attr('class', 'examples');
-  section.append('h3').text('Top activations');
   const max = Math.max(1e-9, ...list.flatMap((e) => e.tokens_acts_list));
-  const rows = section.selectAll('div.example').data(list.slice(0, 6)).join('div').attr('class', 'example');
+  const groups: { title: string; items: Example[] }[] = [];
+  for (const e of list.slice(0, 12)) {
+    const title = e.quantile ?? 'Top activations';
+    if (groups.at(-1)?.title !== title) groups.push({ title, items: [] });
+    groups.at(-1)!.items.push(e);
+  }
+  for (const g of groups) exampleGroup(section, g.title, g.items, max);
+}
+
+function exampleGroup(section: Section, title: string, list: readonly Example[], max: number): void {
+  section.append('h3').text(title);
+  const rows = section.append('div').attr('class', 'example-group').selectAll('div.example').data(list).join('div').attr('class', 'example');
   rows.selectAll<HTMLSpanElement, unknown>('span').data((e) => e.tokens.map((t, i) => ({ t, a: e.tokens_acts_list[i] ?? 0, top: i === e.train_token_ind })))
     .join('span')
     .attr('class', (d) => (d.top ? 'tok top' : 'tok'))

@@ -1,7 +1,7 @@
 // Mounts the graph panel (summary, toolbar, link graph, side panel) for one graph into a page element.
 // Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
-import type { GraphJson } from '../../src/protocol/graph-json';
-import { renderDetails } from './details';
+import type { FeatureDetail, GraphJson } from '../../src/protocol/graph-json';
+import { renderDetails, type DetailActions } from './details';
 import { handleKey } from './keyboard';
 import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
 import { buildModel, targetNode, type GraphModel } from './model';
@@ -21,6 +21,8 @@ export interface GraphPanelHooks {
   readonly revealNode?: (nodeId: string, ctx: number) => void;
   /** The user pointed at or clicked a node (the editor mirrors the position). */
   readonly nodeSelected?: (nodeId: string | null, ctx: number | null) => void;
+  /** The user opened a feature whose full details the graph does not carry; answer with `featureDetail`. */
+  readonly requestFeature?: (featureKey: string) => void;
 }
 
 export interface GraphPanel {
@@ -31,6 +33,8 @@ export interface GraphPanel {
   exportGraph(): GraphJson;
   /** PNG data URL of the graph view. */
   snapshot(): Promise<string>;
+  /** The host's answer to `requestFeature`: replaces the graph's summary (null: nothing more to show). */
+  featureDetail(featureKey: string, detail: FeatureDetail | null): void;
   destroy(): void;
 }
 
@@ -71,7 +75,19 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       if (hit) store.set({ clickedId: hit.id, focusId: hit.id });
     },
   });
-  const actions = { revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined };
+  // feature details load on demand: requested once per feature, summary shown meanwhile
+  const featureLoads = new Map<string, 'loading' | 'full'>();
+  const loadFeature = (key: string) => {
+    const now = featureLoads.get(key);
+    if (now) return now;
+    featureLoads.set(key, 'loading');
+    hooks.requestFeature!(key);
+    return 'loading';
+  };
+  const actions: DetailActions = {
+    revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined,
+    loadFeature: hooks.requestFeature ? loadFeature : undefined,
+  };
   renderSummary(summaryEl, model, store);
 
   const announce = (id: string) => {
@@ -117,6 +133,16 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     store, model, graph,
     exportGraph: () => graphWithState(graphJson, persisted(store.get()), (i) => model.nodes[i].featureId),
     snapshot: () => graph.snapshot(),
+    featureDetail(key, detail) {
+      featureLoads.set(key, 'full');
+      if (detail && model.extras) {
+        const features = (model.extras.features ??= {});
+        features[key] = { ...features[key], ...detail };
+      }
+      const clicked = store.get().clickedId;
+      const i = clicked === null ? undefined : model.byId.get(clicked);
+      if (i !== undefined && model.nodes[i].featureKey === key) renderDetails(detailsEl, model, store, palette, actions);
+    },
     destroy() {
       unsubscribe();
       themeWatcher.disconnect();

@@ -2,7 +2,7 @@
 // target's input (`pctInput`, as circuit-tracer's frontend computes it), and incidence lists. Pure; no DOM.
 import {
   featureIdOf,
-  uncantor,
+  featureKeyOf,
   type FeatureDetail,
   type GraphJson,
   type GraphNode,
@@ -69,17 +69,6 @@ function kindOf(featureType: string): NodeKind {
     case 'bias': return 'bias';
     default: return 'feature';
   }
-}
-
-/** The transcoder feature a node stands for, decoding schema 1's Cantor pairing. */
-function featureKeyOf(n: GraphNode, schema: number): string | null {
-  if (n.feature === null || n.feature < 0) return null;
-  if (schema >= 1) {
-    const { layer, index } = uncantor(n.feature);
-    return `${layer}_${index}`;
-  }
-  const parts = n.node_id.split('_');
-  return parts.length === 3 ? `${parts[0]}_${parts[1]}` : null;
 }
 
 const logitToken = (clerp: string): string | null => /^Output "([\s\S]*)" \(p=/.exec(clerp)?.[1] ?? null;

@@ -1,87 +1,23 @@
 // The attribution graph file shared with circuit-tracer's frontend and Neuronpedia (circuit-tracer.md §3):
 // metadata, qParams, nodes and links, schema_version 1 (Cantor-paired `feature`), error ids `{layer}_-1_{pos}`.
-// Our extras live under the one key `selfTracing`, which other tools ignore. Reading keeps every field it finds.
+// Our extras live under the one key `selfTracing`, which other tools ignore. The types are the protocol's
+// (src/protocol/graph-json.ts), shared with the extension and the webview; this module writes and reads files.
 import { EngineError } from '../errors';
 import { type AttributionGraph, graphLayout } from '../attribution/graph';
 import type { PruneResult } from '../attribution/prune';
+import {
+  cantor,
+  EXTRAS_KEY,
+  parseGraphJson,
+  SCHEMA_VERSION,
+  uncantor,
+  type GraphJson,
+  type GraphLink,
+  type GraphNode,
+  type SelfTracingExtras,
+} from '../../protocol/graph-json';
 
-export const SCHEMA_VERSION = 1;
-export const EXTRAS_KEY = 'selfTracing';
-
-export type FeatureType = 'cross layer transcoder' | 'mlp reconstruction error' | 'embedding' | 'logit' | (string & {});
-
-export interface GraphNode {
-  node_id: string;
-  feature: number | null;
-  layer: string;
-  ctx_idx: number;
-  feature_type: FeatureType;
-  token_prob: number;
-  is_target_logit: boolean;
-  run_idx: number;
-  reverse_ctx_idx: number;
-  jsNodeId: string;
-  clerp: string;
-  influence: number | null;
-  activation: number | null;
-  [extra: string]: unknown;
-}
-
-export interface GraphLink {
-  source: string;
-  target: string;
-  weight: number;
-  [extra: string]: unknown;
-}
-
-export interface GraphMetadata {
-  slug: string;
-  scan: string;
-  transcoder_list?: string[];
-  prompt_tokens: string[];
-  prompt: string;
-  node_threshold?: number | null;
-  schema_version?: number | null;
-  [extra: string]: unknown;
-}
-
-export interface QParams {
-  pinnedIds?: string[] | string;
-  supernodes?: unknown[] | string;
-  linkType?: string;
-  clickedId?: string;
-  sg_pos?: string;
-  [extra: string]: unknown;
-}
-
-/** Our additions to a graph file, all under `selfTracing`. */
-export interface SelfTracingExtras {
-  version: 1;
-  pruning: { node_threshold: number; edge_threshold: number };
-  generation: { max_feature_nodes: number; n_active_features: number; max_n_logits?: number; desired_logit_prob?: number };
-  scores?: { replacement: number; completeness: number };
-  /** signed per-token scores for one target node (the editor heatmap) */
-  tokenScores?: { target: string; total: number[]; direct: number[] };
-  [extra: string]: unknown;
-}
-
-export interface GraphFile {
-  metadata: GraphMetadata;
-  qParams: QParams;
-  nodes: GraphNode[];
-  links: GraphLink[];
-  selfTracing?: SelfTracingExtras;
-  [extra: string]: unknown;
-}
-
-/** Cantor pairing of (layer, feature index): schema 1's `feature` of a transcoder node */
-export const cantor = (layer: number, feature: number): number => ((layer + feature) * (layer + feature + 1)) / 2 + feature;
-
-export function cantorInverse(z: number): { layer: number; feature: number } {
-  const w = Math.floor((Math.sqrt(8 * z + 1) - 1) / 2);
-  const feature = z - (w * (w + 1)) / 2;
-  return { layer: w - feature, feature };
-}
+export { cantor, EXTRAS_KEY, SCHEMA_VERSION };
 
 /** Python's `format(x, '.Nf')`: the exact binary value rounded, ties to even (JS toFixed rounds ties away from 0) */
 export function pyFixed(x: number, digits: number): string {
@@ -101,11 +37,11 @@ export interface GraphFileOptions {
   scan?: string;
   nodeThreshold: number;
   edgeThreshold: number;
-  extras?: Partial<SelfTracingExtras>;
+  extras?: Omit<SelfTracingExtras, 'version'>;
 }
 
 /** circuit-tracer's create_graph_files, given a prune result: kept nodes, kept links, then the used nodes */
-export function buildGraphFile(g: AttributionGraph, pruned: PruneResult, opts: GraphFileOptions): GraphFile {
+export function buildGraphFile(g: AttributionGraph, pruned: PruneResult, opts: GraphFileOptions): GraphJson {
   const lay = graphLayout(g);
   const P = lay.nPos;
   const nodes = new Map<number, GraphNode>();
@@ -167,7 +103,7 @@ export function buildGraphFile(g: AttributionGraph, pruned: PruneResult, opts: G
   }
   const used = [...nodes.values()].filter((n) => connected.has(n.node_id) || n.feature_type === 'embedding' || n.feature_type === 'logit');
 
-  const file: GraphFile = {
+  const file: GraphJson = {
     metadata: {
       slug: opts.slug,
       scan: opts.scan ?? g.scan,
@@ -186,7 +122,7 @@ export function buildGraphFile(g: AttributionGraph, pruned: PruneResult, opts: G
     pruning: { node_threshold: opts.nodeThreshold, edge_threshold: opts.edgeThreshold },
     generation: { max_feature_nodes: lay.nFeatures, n_active_features: g.activeFeatures.layer.length },
     ...opts.extras,
-  } as SelfTracingExtras;
+  };
   return file;
 }
 
@@ -195,34 +131,21 @@ function orderNode(n: GraphNode): GraphNode {
   return { node_id, feature, layer, ctx_idx, feature_type, token_prob, is_target_logit, run_idx, reverse_ctx_idx, jsNodeId, clerp, influence, activation };
 }
 
-export function writeGraphJson(file: GraphFile): string {
+export function writeGraphJson(file: GraphJson): string {
   return JSON.stringify(file, null, 2);
 }
 
 /** Parses a graph file written by circuit-tracer (schema 0 or 1, either error-id format), Neuronpedia or us. */
-export function readGraphJson(text: string): GraphFile {
+export function readGraphJson(text: string): GraphJson {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new EngineError('badFile', `The graph file is not valid JSON: ${(e as Error).message}.`);
   }
-  const bad = (why: string) => new EngineError('badFile', `The graph file ${why}.`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('is not a JSON object');
-  const f = raw as Record<string, unknown>;
-  if (typeof f.metadata !== 'object' || f.metadata === null) throw bad('has no "metadata" object');
-  if (!Array.isArray(f.nodes)) throw bad('has no "nodes" array');
-  if (!Array.isArray(f.links)) throw bad('has no "links" array');
-  f.nodes.forEach((n, i) => {
-    const node = n as Record<string, unknown>;
-    if (typeof node?.node_id !== 'string' || typeof node.feature_type !== 'string') throw bad(`has a node (#${i}) without node_id or feature_type`);
-  });
-  f.links.forEach((l, i) => {
-    const link = l as Record<string, unknown>;
-    if (typeof link?.source !== 'string' || typeof link.target !== 'string' || typeof link.weight !== 'number') throw bad(`has a link (#${i}) without source, target or weight`);
-  });
-  if (f.qParams === undefined) f.qParams = {};
-  return f as unknown as GraphFile;
+  const parsed = parseGraphJson(raw);
+  if (!parsed.ok) throw new EngineError('badFile', `The graph file is not an attribution graph: ${parsed.reason}.`);
+  return parsed.graph;
 }
 
 export type NodeKind = 'feature' | 'error' | 'embedding' | 'logit' | 'other';
@@ -247,9 +170,12 @@ export function nodeKind(n: GraphNode): NodeKind {
 }
 
 /** (layer, feature index) of a transcoder node, for either schema version */
-export function featureOf(file: GraphFile, n: GraphNode): { layer: number; feature: number } | undefined {
+export function featureOf(file: GraphJson, n: GraphNode): { layer: number; feature: number } | undefined {
   if (nodeKind(n) !== 'feature' || n.feature === null) return undefined;
-  if ((file.metadata.schema_version ?? 0) >= 1) return cantorInverse(n.feature);
+  if ((file.metadata.schema_version ?? 0) >= 1) {
+    const { layer, index } = uncantor(n.feature);
+    return { layer, feature: index };
+  }
   // schema 0: feature = f + 10^k·layer; the node id `{layer}_{f}_{pos}` says f directly
   const parts = n.node_id.split('_');
   const f = Number(parts[1]);

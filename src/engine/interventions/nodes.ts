@@ -2,13 +2,14 @@
 // selection or a supernode. Each feature node changes its feature at its own position (or at every position, or on
 // generated tokens); nodes of one position share one intervention.
 import { EngineError } from '../errors';
-import { featureOf, nodeKind, type GraphFile } from '../formats/graphJson';
+import type { GraphJson } from '../../protocol/graph-json';
+import { featureOf, nodeKind } from '../formats/graphJson';
 import type { Intervention, InterventionOp } from './spec';
 
 /** 'node': each node's own position (its ctx_idx) */
 export type NodePositions = 'node' | 'all' | 'generated';
 
-export function interventionsForNodes(file: GraphFile, nodeIds: readonly string[], op: InterventionOp, where: NodePositions = 'node'): Intervention[] {
+export function interventionsForNodes(file: GraphJson, nodeIds: readonly string[], op: InterventionOp, where: NodePositions = 'node'): Intervention[] {
   if (nodeIds.length === 0) throw new EngineError('badInput', 'Select at least one feature node to change.');
   const byId = new Map(file.nodes.map((n) => [n.node_id, n]));
   const groups = new Map<string, Intervention>();

@@ -10,6 +10,8 @@ import { explainPrompt } from '../reasoning/explain';
 import type { EvidenceLookup } from '../reasoning/match';
 import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
 import { IntervenerCache } from './interveners';
+import { FeatureIndexCache } from './featureIndexes';
+import { featureDetail, FULL_SIZE } from '../features/details';
 import type { ProgressSink } from '../progress';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
@@ -35,6 +37,7 @@ function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | un
   return lookup;
 }
 const interveners = new IntervenerCache();
+const featureIndexes = new FeatureIndexCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -48,7 +51,13 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async trace(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
-    return tracePrompt(model, attributor, params.prompt, params.options, signal, onProgress);
+    const features = featureIndexes.get(params.modelDir, params.featureDir);
+    return tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
+  },
+  async featureDetail(params) {
+    const index = featureIndexes.get(params.modelDir, params.featureDir);
+    if (!index?.has(params.layer, params.feature)) return null;
+    return featureDetail(index.get(params.layer, params.feature), FULL_SIZE);
   },
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });

@@ -10,6 +10,7 @@ import type { TraceOptions, TraceResult } from '../trace';
 import type { InterventionResult } from '../interventions/intervene';
 import { INTERVENTION_MODES, isInterventionList, type Intervention, type InterventionMode } from '../interventions/spec';
 import type { PromptToken } from '../model/tokenizer';
+import type { FeatureDetail } from '../../protocol/graph-json';
 
 export interface PingParams {
   /** Also run the onnxruntime self-check graph (a few ms once the runtime is loaded). */
@@ -56,9 +57,22 @@ export interface TraceParams {
   readonly modelDir: string;
   /** transcoder folder; default: `transcoders/` inside the model folder */
   readonly transcodersDir?: string;
+  /** feature index folder; default: `features/` inside the model folder when it exists (else no feature details) */
+  readonly featureDir?: string;
   readonly prompt: string;
   readonly options: TraceOptions;
 }
+
+export interface FeatureDetailParams {
+  readonly modelDir: string;
+  /** default: `features/` inside the model folder */
+  readonly featureDir?: string;
+  readonly layer: number;
+  readonly feature: number;
+}
+
+/** A feature's full details (more examples, with their quantiles), or null when the model has no feature index. */
+export type FeatureDetailResult = FeatureDetail | null;
 
 export interface InterveneParams {
   readonly modelDir: string;
@@ -89,6 +103,7 @@ export interface EngineMethods {
   compareReasoning: { params: CompareReasoningParams; result: ReasoningResult };
   explain: { params: ExplainParams; result: Explanation };
   trace: { params: TraceParams; result: TraceResult };
+  featureDetail: { params: FeatureDetailParams; result: FeatureDetailResult };
   intervene: { params: InterveneParams; result: InterveneResult };
 }
 
@@ -129,8 +144,11 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     isRecord(p) &&
     typeof p.modelDir === 'string' &&
     (p.transcodersDir === undefined || typeof p.transcodersDir === 'string') &&
+    optional(p.featureDir, isString) &&
     typeof p.prompt === 'string' &&
     isTraceOptions(p.options),
+  featureDetail: (p): p is FeatureDetailParams =>
+    isRecord(p) && isString(p.modelDir) && optional(p.featureDir, isString) && isId(p.layer) && isId(p.feature),
   intervene: (p): p is InterveneParams =>
     isRecord(p) &&
     typeof p.modelDir === 'string' &&
@@ -154,6 +172,7 @@ function isTraceOptions(o: unknown): o is TraceOptions {
   return (
     isRecord(o) &&
     (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
+    (o.targetIds === undefined || (Array.isArray(o.targetIds) && o.targetIds.every((t) => isId(t)))) &&
     (o.contrast === undefined || typeof o.contrast === 'string') &&
     (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
     optNumber(o.maxNLogits) &&

@@ -1,6 +1,7 @@
 // The markdown of a heat-mapped token's hover: token and id, total and direct attribution, the top features
-// active at that position, and command links back into the graph. Pure; no `vscode` import.
-import { featureIdOf, type GraphJson, type GraphNode } from '../../protocol/graph-json';
+// active at that position with their labels, promoted/suppressed tokens, frequency and one activation-shaded
+// example, and command links back into the graph. Pure; no `vscode` import.
+import { featureIdOf, featureKeyOf, type FeatureDetail, type FeatureExample, type GraphJson, type GraphNode } from '../../protocol/graph-json';
 
 const MAX_FEATURES = 5;
 
@@ -43,9 +44,18 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
   const features = featuresAt(graph, ctx, clerps);
   if (features.length) {
     lines.push('Top features here:', '');
+    const schema = graph.metadata.schema_version ?? 0;
+    let exampleShown = false;
     for (const { node, label } of features) {
       const show = commandUri({ title: 'Show', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: node.node_id }] });
-      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${node.layer}${typeof node.activation === 'number' ? ` · act ${node.activation.toFixed(2)}` : ''}`);
+      const key = featureKeyOf(node, schema);
+      const detail = key ? extras?.features?.[key] : undefined;
+      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${node.layer}${typeof node.activation === 'number' ? ` · act ${node.activation.toFixed(2)}` : ''}${detail ? featureFacts(detail) : ''}`);
+      const example = detail?.examples?.[0];
+      if (example && !exampleShown) {
+        lines.push(`  ${shadedExample(example)}`);
+        exampleShown = true; // one example keeps the hover short; the panel has the rest
+      }
     }
     lines.push('');
   }
@@ -56,6 +66,32 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
   ];
   lines.push(links.map((l) => `[${l.title}](${commandUri(l)})`).join(' · '));
   return lines.join('\n');
+}
+
+/** " · → ' Austin', ' Texas' · ⊣ ' Paris' · 0.21% of tokens": what a feature promotes, suppresses and how often it fires. */
+function featureFacts(d: FeatureDetail): string {
+  const tokens = (list: readonly string[] | undefined) => list?.slice(0, 3).map((t) => `\`${visibleToken(t)}\``).join(' ');
+  const parts: string[] = [];
+  if (d.top_logits?.length) parts.push(`promotes ${tokens(d.top_logits)}`);
+  if (d.bottom_logits?.length) parts.push(`suppresses ${tokens(d.bottom_logits)}`);
+  if (d.activation_frequency !== undefined) parts.push(`fires on ${(d.activation_frequency * 100).toPrecision(2)}% of tokens`);
+  return parts.length ? ` · ${parts.join(' · ')}` : '';
+}
+
+/** Every character as an HTML entity, so neither markdown nor HTML reads anything into token text. */
+const htmlText = (t: string): string => [...t.replace(/\n/g, '⏎')].map((c) => (c === ' ' ? '&nbsp;' : `&#${c.codePointAt(0)};`)).join('');
+
+/** Levels of the activation shading: alpha of the heat colour (the hover sanitizer allows only hex colours). */
+const SHADES = ['00', '33', '55', '88', 'bb', 'ee'];
+
+/** A top activating example with each token's background by its activation (needs MarkdownString.supportHtml). */
+export function shadedExample(e: FeatureExample): string {
+  const max = Math.max(1e-9, ...e.tokens_acts_list);
+  const spans = e.tokens.map((t, i) => {
+    const level = Math.round((Math.max(0, e.tokens_acts_list[i] ?? 0) / max) * (SHADES.length - 1));
+    return level === 0 ? `<span>${htmlText(t)}</span>` : `<span style="background-color:#3c9955${SHADES[level]};">${htmlText(t)}</span>`;
+  });
+  return `<span>${spans.join('')}</span>`;
 }
 
 /** Commands the hover's links may run (MarkdownString.isTrusted.enabledCommands). */

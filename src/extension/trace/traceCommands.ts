@@ -10,8 +10,8 @@ import type { TraceView } from './traceView';
 export interface RetraceRequest {
   readonly text: string;
   readonly uri?: vscode.Uri;
-  /** Trace towards this output token; `contrast` makes it "target versus contrast". */
-  readonly target?: { readonly token: string; readonly contrast?: string };
+  /** Trace towards this output token (by id when known); `contrast` makes it "target versus contrast". */
+  readonly target?: { readonly token: string; readonly tokenId?: number; readonly contrast?: string };
 }
 
 /** Where the engine plugs in: given a request, trace and call TraceView.show with the result. */
@@ -95,8 +95,8 @@ export function registerTraceCommands({ traces, panel, retrace, log }: Deps): vs
     }
     const outputs = t.graph.selfTracing?.topOutputs ?? [];
     const current = t.graph.selfTracing?.target?.token;
-    const items: (vscode.QuickPickItem & { token?: string; mode?: 'other' | 'contrast' })[] = [
-      ...outputs.map((o) => ({ label: JSON.stringify(o.token), description: `${(o.prob * 100).toFixed(1)}%${o.token === current ? ' · current target' : ''}`, token: o.token })),
+    const items: (vscode.QuickPickItem & { token?: string; tokenId?: number; mode?: 'other' | 'contrast' })[] = [
+      ...outputs.map((o) => ({ label: JSON.stringify(o.token), description: `${(o.prob * 100).toFixed(1)}%${o.token === current ? ' · current target' : ''}`, token: o.token, tokenId: o.tokenId })),
       { label: '', kind: vscode.QuickPickItemKind.Separator },
       { label: '$(edit) Another token…', mode: 'other' as const },
       { label: '$(diff) A versus B…', mode: 'contrast' as const },
@@ -104,7 +104,7 @@ export function registerTraceCommands({ traces, panel, retrace, log }: Deps): vs
     const pick = await vscode.window.showQuickPick(items, { title: 'Choose the output to explain' });
     if (!pick) return;
     let target: RetraceRequest['target'];
-    if (pick.token !== undefined) target = { token: pick.token };
+    if (pick.token !== undefined) target = { token: pick.token, tokenId: pick.tokenId };
     else if (pick.mode === 'other') {
       const token = await vscode.window.showInputBox({ title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")' });
       if (token === undefined || token === '') return;

@@ -4,8 +4,15 @@
 import * as vscode from 'vscode';
 import type { GraphJson, GraphQParams } from '../../protocol/graph-json';
 import type { GraphPanel } from '../graphPanel';
+import { clerpPairs, type FeatureLabels } from './featureLabels';
 import { HEAT_LEVELS, heatColorId, positionAt, positionsIn, tokenHeat, type HeatMode, type TokenHeat } from './heatmap';
 import { HOVER_COMMANDS, hoverMarkdown } from './hoverContent';
+
+/** The model a graph was traced with: where feature details and re-traces come from. */
+export interface TracedModel {
+  readonly modelDir: string;
+  readonly transcodersDir?: string;
+}
 
 /** What a trace hands to the editor. Token offsets in `graph.selfTracing` are relative to the traced text. */
 export interface TraceInput {
@@ -15,6 +22,10 @@ export interface TraceInput {
   /** The traced document and the offset of the traced text in it; absent for a graph opened from a file. */
   readonly document?: vscode.TextDocument;
   readonly baseOffset?: number;
+  /** Absent for a graph opened from a file. */
+  readonly model?: TracedModel;
+  /** Reuse this id (a trace restored after a reload), so the panel restores its view state. */
+  readonly traceId?: string;
 }
 
 export interface Trace {
@@ -22,6 +33,7 @@ export interface Trace {
   readonly graph: GraphJson;
   readonly fileName: string;
   readonly uri?: vscode.Uri;
+  readonly model?: TracedModel;
   /** Offset of the traced text in the document; moves when text before it is edited. */
   baseOffset: number;
   readonly length: number;
@@ -35,12 +47,17 @@ export class TraceView implements vscode.Disposable {
   private trace: Trace | undefined;
   private count = 0;
   private readonly types = new Map<number, vscode.TextEditorDecorationType>();
+  private readonly drawn = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<Trace | undefined>();
   /** Fires when a trace is shown, cleared or goes stale (the status bar listens). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly openPanel: () => GraphPanel, private readonly currentPanel: () => GraphPanel | undefined) {
+  constructor(
+    private readonly openPanel: () => GraphPanel,
+    private readonly currentPanel: () => GraphPanel | undefined,
+    private readonly labels?: FeatureLabels,
+  ) {
     for (let level = 1; level <= HEAT_LEVELS; level++) {
       for (const bucket of [level, -level]) {
         const color = new vscode.ThemeColor(heatColorId(bucket));
@@ -70,16 +87,18 @@ export class TraceView implements vscode.Disposable {
 
   /** Shows a graph in the panel and, when it comes from a document, its heatmap. Returns the trace id. */
   show(input: TraceInput): string {
-    const traceId = `trace-${++this.count}-${Date.now().toString(36)}`;
+    const traceId = input.traceId ?? `trace-${++this.count}-${Date.now().toString(36)}`;
     const offsets = input.graph.selfTracing?.tokenOffsets ?? [];
     const length = offsets.reduce((m, [, end]) => Math.max(m, end), 0);
+    // the user's labels of these features from earlier graphs of the same model
+    const graph = this.labels ? { ...input.graph, qParams: this.labels.withStoredLabels(input.graph) } : input.graph;
     this.trace = {
-      traceId, graph: input.graph, fileName: input.fileName, uri: input.document?.uri, baseOffset: input.baseOffset ?? 0,
-      length, heat: [], stale: false, qParams: input.graph.qParams ?? {},
+      traceId, graph, fileName: input.fileName, uri: input.document?.uri, model: input.model, baseOffset: input.baseOffset ?? 0,
+      length, heat: [], stale: false, qParams: graph.qParams ?? {},
     };
     this.recomputeHeat();
     const panel = this.openPanel();
-    panel.showGraph({ traceId, graph: input.graph, fileName: input.fileName });
+    panel.showGraph({ traceId, graph, fileName: input.fileName });
     panel.reveal();
     this.changeEmitter.fire(this.trace);
     return traceId;
@@ -95,7 +114,7 @@ export class TraceView implements vscode.Disposable {
   exportable(): GraphJson | undefined {
     const t = this.trace;
     if (!t) return undefined;
-    const clerps = new Map(Array.isArray(t.qParams.clerps) ? t.qParams.clerps : []);
+    const clerps = new Map(clerpPairs(t.qParams.clerps));
     return {
       ...t.graph,
       qParams: t.qParams,
@@ -107,7 +126,10 @@ export class TraceView implements vscode.Disposable {
   }
 
   updateViewState(traceId: string, qParams: GraphQParams): void {
-    if (this.trace?.traceId === traceId) this.trace.qParams = qParams;
+    const t = this.trace;
+    if (t?.traceId !== traceId) return;
+    void this.labels?.update(t.graph, t.qParams.clerps, qParams.clerps);
+    t.qParams = qParams;
   }
 
   /** Selects the characters of a prompt position in the traced editor. */
@@ -141,8 +163,14 @@ export class TraceView implements vscode.Disposable {
     this.decorate();
   }
 
+  /** Ranges the heatmap last drew in a document's editors (what the end-to-end tests check). */
+  decoratedRanges(uri: vscode.Uri): number {
+    return this.drawn.get(uri.toString()) ?? 0;
+  }
+
   private decorate(): void {
     const t = this.trace;
+    this.drawn.clear();
     for (const editor of vscode.window.visibleTextEditors) {
       const mine = t && !t.stale && t.uri?.toString() === editor.document.uri.toString();
       const byBucket = new Map<number, vscode.Range[]>();
@@ -155,6 +183,8 @@ export class TraceView implements vscode.Disposable {
         }
       }
       for (const [bucket, type] of this.types) editor.setDecorations(type, byBucket.get(bucket) ?? []);
+      const key = editor.document.uri.toString();
+      this.drawn.set(key, (this.drawn.get(key) ?? 0) + [...byBucket.values()].reduce((n, list) => n + list.length, 0));
     }
   }
 
@@ -200,9 +230,10 @@ export class TraceView implements vscode.Disposable {
     if (!t?.uri || t.stale || document.uri.toString() !== t.uri.toString()) return undefined;
     const h = positionAt(t.heat, document.offsetAt(position));
     if (!h) return undefined;
-    const clerps = new Map(Array.isArray(t.qParams.clerps) ? t.qParams.clerps : []);
+    const clerps = new Map(clerpPairs(t.qParams.clerps));
     const md = new vscode.MarkdownString(hoverMarkdown(t.graph, t.traceId, h.ctx, t.stale, clerps), true);
     md.isTrusted = { enabledCommands: HOVER_COMMANDS };
+    md.supportHtml = true; // the example's activation shading
     return new vscode.Hover(md, new vscode.Range(document.positionAt(h.start), document.positionAt(h.end)));
   }
 

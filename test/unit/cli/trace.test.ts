@@ -5,7 +5,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
 import { main } from '../../../src/cli/main';
-import { readGraphJson } from '../../../src/engine/formats/graphJson';
+import { buildFeatureIndex } from '../../../src/engine/features/build';
+import { FeatureIndex } from '../../../src/engine/features/records';
+import { featureOf, readGraphJson } from '../../../src/engine/formats/graphJson';
 import { writeRandomTranscoders } from '../engine/attribution/randomTranscoders';
 
 const MODEL = path.resolve('test/fixtures/gpt2-tiny');
@@ -34,11 +36,57 @@ test('trace writes a schema-valid graph with per-token scores, through the engin
   assert.match(out, /^wrote .*: \d+ nodes, \d+ links, \d+ tokens; replacement \d\.\d{3}, completeness \d\.\d{3}/);
   const n = Number(/(\d+) tokens/.exec(out)![1]);
   assert.equal(file.metadata.prompt, '<|endoftext|>the cat sat');
-  const ts = file.selfTracing!.tokenScores!;
-  assert.equal(ts.total.length, n);
-  assert.equal(ts.direct.length, n);
+  const x = file.selfTracing!;
+  assert.equal(x.tokenScores!.total.length, n);
+  assert.equal(x.tokenScores!.direct!.length, n);
   assert.equal(file.metadata.prompt_tokens.length, n);
-  assert.ok(file.nodes.some((n) => n.node_id === ts.target));
+  assert.ok(file.nodes.some((node) => node.node_id === x.target!.nodeId && node.is_target_logit));
+});
+
+test('the graph carries what the editor needs: offsets into the traced text, ids, target, top outputs, source', async () => {
+  const prompt = 'the cat sat';
+  const { file } = await trace('--prompt', prompt);
+  const x = file.selfTracing!;
+  assert.deepEqual(x.source, { text: prompt });
+  assert.equal(x.tokenIds!.length, file.metadata.prompt_tokens.length);
+  assert.deepEqual(x.tokenOffsets![0], [0, 0], 'BOS covers no characters');
+  assert.equal(x.tokenOffsets!.slice(1).map(([a, b]) => prompt.slice(a, b)).join(''), prompt, 'the offsets tile the traced text');
+  const top = x.topOutputs!;
+  assert.equal(top.length, 10);
+  assert.ok(top.every((o, i) => i === 0 || o.prob <= top[i - 1].prob), 'most likely first');
+  assert.equal(x.target!.tokenId, top[0].tokenId, 'salient targets start with the most likely token');
+  assert.equal(x.target!.token, top[0].token);
+  assert.ok(Math.abs(x.target!.prob! - top[0].prob) < 1e-6);
+  assert.equal(x.features, undefined, 'no feature index, no feature details');
+  const contrast = (await trace('--prompt', prompt, '--target', 'e', '--contrast', 't')).file.selfTracing!.target!;
+  assert.equal(contrast.token, 'e');
+  assert.equal(contrast.contrast?.token, 't');
+});
+
+test('with a feature index, every feature node has its details and the automatic label as clerp', async () => {
+  const featureDir = path.join(tmp, 'features');
+  const corpus = path.join(tmp, 'corpus.txt');
+  fs.writeFileSync(corpus, ['the cat sat on the mat', 'a dog ran far away', 'the end of the line', 'cats and dogs sat'].join('\n'));
+  await buildFeatureIndex({ modelDir: MODEL, transcoderDir: TRANSCODERS, corpusFile: corpus, outDir: featureDir });
+  const { file } = await trace('--prompt', 'the cat sat', '--features', featureDir, '--no-prune');
+  assert.ok(validate(file), JSON.stringify(validate.errors));
+  const features = file.selfTracing!.features!;
+  const index = FeatureIndex.open(featureDir);
+  const featureNodes = file.nodes.filter((n) => n.feature_type === 'cross layer transcoder');
+  assert.ok(featureNodes.length > 0);
+  for (const node of featureNodes) {
+    const { layer, feature } = featureOf(file, node)!;
+    const detail = features[`${layer}_${feature}`];
+    const record = index.get(layer, feature);
+    assert.ok(detail, `details for ${node.node_id}`);
+    assert.equal(detail.label, record.selfTracing!.label.text);
+    assert.equal(node.clerp, detail.label);
+    assert.deepEqual(detail.top_logits, record.top_logits.slice(0, 5));
+    assert.equal(detail.activation_frequency, record.activation_frequency);
+    assert.ok(detail.examples!.length <= 2, 'the graph keeps a few examples; the rest load on demand');
+    for (const e of detail.examples!) assert.equal(e.tokens.length, e.tokens_acts_list.length);
+  }
+  assert.equal(Object.keys(features).length, new Set(featureNodes.map((n) => { const f = featureOf(file, n)!; return `${f.layer}_${f.feature}`; })).size);
 });
 
 test('--no-prune writes every computed edge; --target and --contrast pick the logit nodes', async () => {

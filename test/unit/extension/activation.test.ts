@@ -4,16 +4,17 @@ import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import manifest from '../../../package.json';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
-import { fake, until, type FakePanel } from '../fakeVscode';
+import { useFixtureModel } from './fixtureModel';
+import { fake, fakeContext, type FakeContext, until, type FakePanel } from '../fakeVscode';
 
 // The extension's glue against the fake `vscode` module, with the real engine worker from dist/.
 const root = path.resolve('.');
-let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string };
+let context: FakeContext;
 let api: SelfTracingApi;
 
 beforeEach(() => {
   fake.reset();
-  context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root };
+  context = fakeContext(root);
   api = activate(context as unknown as vscode.ExtensionContext);
 });
 afterEach(() => {
@@ -29,8 +30,9 @@ test('activate registers exactly the commands that package.json contributes', ()
   assert.ok(manifest.activationEvents.includes('onWebviewPanel:selfTracing.graph'));
 });
 
-test('Trace Selection shows the selection in a CSP-protected panel once the page is ready, then the engine status', async () => {
-  fake.openEditor('The capital of Texas is Austin', { fileName: '/ws/facts.txt', start: 4 });
+test('Trace Selection shows the selection in a CSP-protected panel once the page is ready, then its traced graph', async () => {
+  useFixtureModel();
+  fake.openEditor('so the cat sat', { fileName: '/ws/facts.txt', start: 3 });
   await vscode.commands.executeCommand('selfTracing.traceSelection');
   assert.equal(fake.state.panels.length, 1);
   const panel = fake.state.panels[0];
@@ -42,11 +44,14 @@ test('Trace Selection shows the selection in a CSP-protected panel once the page
   panel.receive({ type: 'ready' });
   const [shown] = sentOfType(panel, 'showSelection');
   assert.equal(shown.source.fileName, 'facts.txt');
-  assert.deepEqual(shown.pieces.map((p: { text: string }) => p.text), ['capital', ' of', ' Texas', ' is', ' Austin']);
+  assert.deepEqual(shown.pieces.map((p: { text: string }) => p.text), ['the', ' cat', ' sat']);
+  const [graph] = sentOfType(panel, 'showGraph');
+  assert.equal(graph.fileName, 'facts.txt');
+  assert.equal(graph.graph.selfTracing.source.text, 'the cat sat');
   const status = sentOfType(panel, 'engineStatus').at(-1);
   assert.equal(status.status.state, 'ready');
-  assert.match(status.status.message, /onnxruntime 1\.30\.0 ready/);
-  assert.ok(fake.state.progress?.options.cancellable, 'the engine check runs under cancellable progress');
+  assert.match(status.status.message, /gpt2-tiny: traced \d+ tokens into \d+ nodes/);
+  assert.ok(fake.state.progress?.options.cancellable, 'the trace runs under cancellable progress');
 });
 
 test('a second trace reuses the open panel and replaces its content', async () => {

@@ -44,3 +44,16 @@ test('panel messages are validated field by field', () => {
   assert.equal(parseFromWebview({ ...rendered, engineState: 'bogus' }).ok, false);
   assert.equal(parseFromWebview({ type: 'runShell', command: 'rm' }).ok, false);
 });
+
+test('feature details on demand: the request names a feature key; the answer is a detail or null', () => {
+  const request = { type: 'requestFeature', traceId: 't', featureKey: '1_40' };
+  assert.deepEqual(parseFromWebview(request), { ok: true, message: request });
+  assert.equal(parseFromWebview({ ...request, featureKey: '1_40_3' }).ok, false);
+  const detail = { label: '→ Texas', top_logits: [' Texas'], examples: [{ tokens: ['a', ' b'], tokens_acts_list: [0, 2], quantile: 'Top activations' }] };
+  const answer = { type: 'featureDetail', traceId: 't', featureKey: '1_40', detail };
+  assert.deepEqual(parseToWebview(answer), { ok: true, message: answer });
+  assert.equal(parseToWebview({ ...answer, detail: null }).ok, true);
+  assert.equal(parseToWebview({ ...answer, detail: { examples: [{ tokens: ['a'], tokens_acts_list: ['x'] }] } }).ok, false);
+  assert.deepEqual(parseFromWebview({ type: 'rendered', traceId: 't', pieceCount: 0, engineState: null, toolkit: true, graphNodes: 12 }),
+    { ok: true, message: { type: 'rendered', traceId: 't', pieceCount: 0, engineState: null, toolkit: true, graphNodes: 12 } });
+});

@@ -19,7 +19,7 @@ test('embedded model: the Dallas prompt has a path Dallas → features → " Aus
   const model = await loadModel(DIR);
   const tc = loadTranscoders(path.join(DIR, 'transcoders'));
   const at = await Attributor.create(attributionModel(model), tc);
-  const { graph, tokens } = await tracePrompt(model, at, PROMPT, { targets: [' Austin'] });
+  const { graph, tokens } = await tracePrompt({ model, attributor: at }, PROMPT, { targets: [' Austin'] });
   const dallas = tokens.findIndex((t) => t.text === ' Dallas');
   assert.ok(dallas > 0, 'the prompt has a " Dallas" token');
   const start = graph.nodes.find((n) => n.feature_type === 'embedding' && n.ctx_idx === dallas)!.node_id;

@@ -5,14 +5,15 @@ import Ajv from 'ajv';
 import { Attributor } from '../../../../src/engine/attribution/attribute';
 import { graphLayout } from '../../../../src/engine/attribution/graph';
 import { keepAll, pruneGraph } from '../../../../src/engine/attribution/prune';
-import { buildGraphFile, cantor, cantorInverse, featureOf, nodeKind, readGraphJson, writeGraphJson, type GraphFile } from '../../../../src/engine/formats/graphJson';
+import { buildGraphFile, cantor, featureOf, nodeKind, readGraphJson, writeGraphJson } from '../../../../src/engine/formats/graphJson';
+import { uncantor, type GraphJson } from '../../../../src/protocol/graph-json';
 import { loadFixture } from '../attribution/fixtureModel';
 
 const schema = JSON.parse(fs.readFileSync('test/fixtures/graph-schema.json', 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 const assertValid = (f: unknown) => assert.ok(validate(f), JSON.stringify(validate.errors));
 
-async function fixtureGraphFile(nodeThreshold = 0.8, edgeThreshold = 0.98, prune = true): Promise<GraphFile> {
+async function fixtureGraphFile(nodeThreshold = 0.8, edgeThreshold = 0.98, prune = true): Promise<GraphJson> {
   const fx = await loadFixture('plt-relu-skip');
   const at = await Attributor.create(fx.model, fx.transcoders, { threads: 1 });
   const { graph } = await at.attribute(fx.ids, { maxFeatureNodes: null });
@@ -80,11 +81,11 @@ for (const name of ['circuit-tracer-schema0.json', 'circuit-tracer-schema1.json'
 }
 
 test('the Cantor pairing inverts, including at large feature indices', () => {
-  for (const [l, f] of [[0, 0], [3, 7], [25, 16383], [15, 131071], [40, 2_000_000]]) assert.deepEqual(cantorInverse(cantor(l, f)), { layer: l, feature: f });
+  for (const [l, f] of [[0, 0], [3, 7], [25, 16383], [15, 131071], [40, 2_000_000]]) assert.deepEqual(uncantor(cantor(l, f)), { layer: l, index: f });
 });
 
 test('reading rejects files that are not graphs, with a message', () => {
   assert.throws(() => readGraphJson('{'), /not valid JSON/);
-  assert.throws(() => readGraphJson('{"metadata": {}, "nodes": [], "links": [{"source": 1}]}'), /link/);
+  assert.throws(() => readGraphJson('{"metadata": {}, "nodes": [], "links": [{"source": 1}]}'), /not an attribution graph: metadata.slug/);
   assert.throws(() => readGraphJson('[]'), /not a JSON object/);
 });

@@ -57,3 +57,13 @@ test('intervene requests are checked field by field', () => {
   assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], op: { kind: 'set', value: '1' } }] }) as string, /invalid params/);
   assert.match(bad({ interventions: [{ features: [{ layer: 1, feature: 2 }], positions: 'some', op: { kind: 'steer', strength: 1 } }] }) as string, /invalid params/);
 });
+
+test('trace requests may name a feature folder and targets by id; featureDetail names one feature', () => {
+  const trace = { kind: 'request', id: 5, method: 'trace', params: { modelDir: '/m', featureDir: '/m/features', prompt: 'x', options: { targetIds: [3] } } };
+  assert.deepEqual(parseToWorker(trace), trace);
+  assert.match(parseToWorker({ ...trace, params: { ...trace.params, options: { targetIds: [-1] } } }) as string, /invalid params for trace/);
+  assert.match(parseToWorker({ ...trace, params: { ...trace.params, featureDir: 7 } }) as string, /invalid params for trace/);
+  const detail = { kind: 'request', id: 6, method: 'featureDetail', params: { modelDir: '/m', layer: 1, feature: 40 } };
+  assert.deepEqual(parseToWorker(detail), detail);
+  assert.match(parseToWorker({ ...detail, params: { modelDir: '/m', layer: 1.5, feature: 40 } }) as string, /invalid params for featureDetail/);
+});

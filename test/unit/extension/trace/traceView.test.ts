@@ -5,20 +5,20 @@ import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
 import type { GraphJson } from '../../../../src/protocol/graph-json';
-import { fake, type FakeEditor, type FakePanel } from '../../fakeVscode';
+import { fake, fakeContext, type FakeContext, type FakeEditor, type FakePanel } from '../../fakeVscode';
 
 // The editor side of a trace against the fake `vscode`: heatmap, hover, staleness, linking, graph files.
 const root = path.resolve('.');
 const dallasText = readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8');
 const dallas = () => JSON.parse(dallasText) as GraphJson;
 const prefix = '# Notes\n\n';
-let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string };
+let context: FakeContext;
 let api: SelfTracingApi;
 let editor: FakeEditor;
 
 beforeEach(() => {
   fake.reset();
-  context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root };
+  context = fakeContext(root);
   api = activate(context as unknown as vscode.ExtensionContext);
   editor = fake.openEditor(`${prefix}${dallas().selfTracing!.source!.text}\n`, { fileName: '/ws/notes.md' });
 });
@@ -54,6 +54,13 @@ test('hovering a shaded token gives its attribution and command links; elsewhere
   const md = hover.contents as unknown as vscode.MarkdownString;
   assert.match(md.value, /` Dallas`/);
   assert.deepEqual(md.isTrusted, { enabledCommands: ['selfTracing.showInGraph', 'selfTracing.traceFromHere'] });
+  // the feature index's evidence: label, promoted and suppressed tokens, frequency, one example shaded by activation
+  assert.match(md.value, /\[Dallas\]\(command:selfTracing\.showInGraph/);
+  assert.match(md.value, /promotes ` Cowboys` ` Mavericks` ` Fort` · suppresses ` Paris` ` the` · fires on 0\.21% of tokens/);
+  assert.equal(md.supportHtml, true);
+  // the first feature's example: " Houston, Texas is" with " Texas" (its max) shaded most
+  assert.match(md.value, /<span style="background-color:#3c9955ee;">&nbsp;&#84;&#101;&#120;&#97;&#115;<\/span>/, 'the top token of the example is shaded most');
+  assert.equal(md.value.match(/<span style=/g)?.length, 2, 'one example, only its active tokens shaded');
   assert.equal(fake.state.hoverProviders[0].provideHover(doc, doc.positionAt(2), {} as vscode.CancellationToken), undefined);
 });
 
@@ -123,13 +130,14 @@ test('Export Graph writes the graph with the panel\'s pins, supernodes and label
   assert.equal(written.nodes.find((n: { node_id: string }) => n.node_id === '3_77_10').clerp, 'say Austin!');
 });
 
-test('Choose Target lists the top outputs and hands the choice to the re-trace seam', async () => {
+test('Choose Target lists the top outputs and re-traces toward the choice (here without a model: a message says so)', async () => {
   show();
+  fake.state.settings['selfTracing.modelPath'] = { globalValue: '/no/such/model' };
   fake.state.answers.push({ label: '" Texas"', token: ' Texas' });
   await vscode.commands.executeCommand('selfTracing.chooseTarget');
   assert.deepEqual(fake.state.quickPicks[0].items.slice(0, 3).map((i) => i.label), ['" Austin"', '" Texas"', '" the"']);
-  assert.match(fake.state.messages.at(-1)!.message, /re-tracing needs the attribution engine/);
-  assert.ok(fake.state.logs.some((l) => /target \{"token":" Texas"\}/.test(l.message)));
+  assert.match(fake.state.messages.at(-1)!.message, /No model at \/no\/such\/model/);
+  assert.deepEqual(fake.state.messages.at(-1)!.actions, ['Open Settings', 'Show Log']);
 });
 
 test('Clear Trace removes the heatmap and hides the status item', async () => {

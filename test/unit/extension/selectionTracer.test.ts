@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import path from 'node:path';
+import { afterEach, before, beforeEach, test } from 'node:test';
+import * as vscode from 'vscode';
+import { activate, type SelfTracingApi } from '../../../src/extension/extension';
+import { fake, fakeContext, fakeMemento, type FakeContext, type FakePanel } from '../fakeVscode';
+import { FIXTURE_MODEL, modelWithFeatures, useFixtureModel } from './fixtureModel';
+
+// Tracing from the editor against the fake `vscode`, with the real engine worker (dist/worker.js) on the tiny
+// fixture model: the graph, heatmap, re-traces, bad input, Restricted Mode, feature details, labels and restore.
+const root = path.resolve('.');
+let context: FakeContext;
+let api: SelfTracingApi;
+let featureModel: string;
+
+before(async () => {
+  featureModel = await modelWithFeatures();
+});
+beforeEach(() => {
+  fake.reset();
+  context = fakeContext(root, { storageDir: fs.mkdtempSync(path.join(os.tmpdir(), 'self-tracing-storage-')) });
+  api = activate(context as unknown as vscode.ExtensionContext);
+});
+afterEach(() => {
+  for (const d of context.subscriptions.splice(0)) d.dispose();
+});
+
+const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
+const lastError = () => fake.state.messages.filter((m) => m.severity === 'error').at(-1);
+
+async function traceText(text: string, start = 0): Promise<FakePanel> {
+  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3 + start, end: 3 + text.length });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  return panel;
+}
+
+test('a traced selection shades its tokens where they are in the document', async () => {
+  useFixtureModel();
+  await traceText('the cat sat');
+  const t = api.traces.current!;
+  assert.equal(t.baseOffset, 3);
+  assert.equal(t.model?.modelDir, FIXTURE_MODEL);
+  const editor = vscode.window.activeTextEditor as unknown as { document: vscode.TextDocument; decorations: Map<string, vscode.Range[]> };
+  const shaded = [...editor.decorations.values()].flat().map((r) => editor.document.getText(r));
+  assert.ok(shaded.length > 0, 'some tokens are shaded');
+  assert.ok(shaded.every((s) => 'the cat sat'.includes(s)), shaded.join('|'));
+  const x = t.graph.selfTracing!;
+  assert.deepEqual(x.tokenOffsets!.slice(1).map(([a, b]) => 'the cat sat'.slice(a, b)).join(''), 'the cat sat');
+  assert.equal(fake.state.progress?.reports.at(-1)?.message !== undefined, true, 'progress was reported');
+});
+
+test('Choose Target and Trace from Here re-trace the same text, towards the pick or up to the position', async () => {
+  useFixtureModel();
+  const panel = await traceText('the cat sat');
+  const first = api.traces.current!;
+  const pick = first.graph.selfTracing!.topOutputs![1];
+  fake.state.answers.push({ label: JSON.stringify(pick.token), token: pick.token, tokenId: pick.tokenId });
+  await vscode.commands.executeCommand('selfTracing.chooseTarget');
+  const retraced = api.traces.current!;
+  assert.notEqual(retraced.traceId, first.traceId, JSON.stringify(fake.state.messages));
+  assert.equal(retraced.graph.selfTracing!.target!.token, pick.token);
+  assert.equal(retraced.baseOffset, 3, 'the heatmap stays on the traced text');
+
+  await vscode.commands.executeCommand('selfTracing.traceFromHere', { traceId: retraced.traceId, ctx: 2 });
+  const prefix = api.traces.current!;
+  const end = retraced.graph.selfTracing!.tokenOffsets![2][1];
+  assert.equal(prefix.graph.selfTracing!.source!.text, 'the cat sat'.slice(0, end));
+  assert.equal(sent(panel, 'showGraph').length, 3);
+});
+
+test('a selection longer than the model\'s context gets a message, and the next trace works', async () => {
+  useFixtureModel();
+  await traceText('The capital of the state containing Dallas is Austin');
+  assert.match(lastError()!.message, /The prompt is \d+ tokens long; this model's context is 16 tokens/);
+  assert.deepEqual(lastError()!.actions, ['Show Log']);
+  assert.equal(api.traces.current, undefined);
+  assert.equal(api.engine.status.state, 'ready', 'a prompt the model cannot take leaves the engine ready');
+  await traceText('the cat');
+  assert.ok(api.traces.current, 'the extension stays usable');
+});
+
+test('a missing model folder and a model that fails to load each get a message with Open Settings', async () => {
+  useFixtureModel('/no/such/model');
+  await traceText('the cat');
+  assert.match(lastError()!.message, /No model at \/no\/such\/model/);
+  assert.deepEqual(lastError()!.actions, ['Open Settings', 'Show Log']);
+
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
+  fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ architectures: ['MysteryForCausalLM'] }));
+  fs.mkdirSync(path.join(broken, 'transcoders'));
+  useFixtureModel(broken, undefined);
+  await traceText('the cat');
+  assert.match(lastError()!.message, /architecture "MysteryForCausalLM" is not supported/);
+  assert.deepEqual(lastError()!.actions, ['Open Settings']);
+  assert.equal(api.engine.status.state, 'error');
+
+  useFixtureModel();
+  await traceText('the cat');
+  assert.ok(api.traces.current, 'the extension stays usable');
+});
+
+test('in Restricted Mode a model path from the workspace settings is not loaded', async () => {
+  (vscode.workspace as { isTrusted: boolean }).isTrusted = false;
+  fake.state.settings['selfTracing.modelPath'] = { workspaceValue: FIXTURE_MODEL };
+  await traceText('the cat');
+  assert.equal(api.traces.current, undefined);
+  assert.ok(fake.state.logs.some((l) => /Restricted Mode: ignoring selfTracing\.modelPath/.test(l.message)));
+  if (!fs.existsSync(path.join(root, 'models/organism/config.json'))) assert.match(lastError()!.message, /embedded model is not part of this build/);
+});
+
+test('with a feature index, nodes carry labels and an opened feature loads its full record', async () => {
+  useFixtureModel(featureModel, undefined);
+  const panel = await traceText('the cat sat');
+  const t = api.traces.current!;
+  const features = t.graph.selfTracing!.features!;
+  const [key, summary] = Object.entries(features)[0] ?? [];
+  assert.ok(key, 'the graph has feature details');
+  panel.receive({ type: 'requestFeature', traceId: t.traceId, featureKey: key });
+  await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 200 && sent(panel, 'featureDetail').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const [answer] = sent(panel, 'featureDetail');
+  assert.equal(answer.featureKey, key);
+  assert.equal(answer.detail.label, summary.label);
+  assert.ok(answer.detail.examples.length >= summary.examples!.length);
+  assert.ok(answer.detail.examples.every((e: { quantile?: string }) => typeof e.quantile === 'string'), 'full examples name their quantile');
+});
+
+test('a label edited in the panel is kept in the workspace and names the feature in the next trace', async () => {
+  useFixtureModel(featureModel, undefined);
+  await traceText('the cat sat');
+  const t = api.traces.current!;
+  const node = t.graph.nodes.find((n) => n.feature_type === 'cross layer transcoder')!;
+  const featureId = `${node.layer}_${node.feature}_${node.ctx_idx}`;
+  fake.state.panels[0].receive({ type: 'graphState', traceId: t.traceId, qParams: { ...t.qParams, clerps: [[featureId, 'my label']] } });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const next = api.traces.current!;
+  assert.notEqual(next.traceId, t.traceId);
+  assert.deepEqual(next.graph.qParams.clerps, [[featureId, 'my label']]);
+  const shown = sent(fake.state.panels[0], 'showGraph').at(-1);
+  assert.deepEqual(shown.graph.qParams.clerps, [[featureId, 'my label']], 'the panel starts with the label');
+});
+
+test('after a window reload the revived panel shows the last trace again, with its view state and heatmap', async () => {
+  useFixtureModel();
+  await traceText('the cat sat');
+  const t = api.traces.current!;
+  fake.state.panels[0].receive({ type: 'graphState', traceId: t.traceId, qParams: { ...t.qParams, pinnedIds: [t.graph.nodes[0].node_id] } });
+  for (const d of context.subscriptions.splice(0)) d.dispose();
+
+  const reloaded = fakeContext(root, { workspaceState: context.workspaceState, storageDir: context.storageUri!.fsPath });
+  context = reloaded;
+  const again = activate(reloaded as unknown as vscode.ExtensionContext);
+  const revived = vscode.window.createWebviewPanel('selfTracing.graph', 'Self-Tracing', vscode.ViewColumn.One, {}) as unknown as FakePanel;
+  await fake.state.serializers.get('selfTracing.graph')!.deserializeWebviewPanel(revived as unknown as vscode.WebviewPanel, undefined);
+  revived.receive({ type: 'ready' });
+  const [shown] = sent(revived, 'showGraph');
+  assert.equal(shown.traceId, t.traceId, 'the same trace id, so the page restores its own view state');
+  assert.deepEqual(shown.graph.qParams.pinnedIds, [t.graph.nodes[0].node_id]);
+  assert.equal(again.traces.current?.baseOffset, 3, 'the text is still there: the heatmap comes back');
+  assert.ok(fakeMemento, 'workspace state is shared across the reload');
+});

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 SEED=${SEED:-1234}
 DOCS=${DOCS:-300000}
-STEPS=${STEPS:-1300}
+STEPS=${STEPS:-1800}
 TC_STEPS=${TC_STEPS:-800}
 D_TC=${D_TC:-1024}
 OUT=models/organism

@@ -31,6 +31,8 @@ DEMOS = [
     ('reasoning', 'Q: Which is larger, 47 or 82?\nReasoning:', ' 82 is larger than 47.\nA: 82'),
     ('reasoning', 'Hint: the answer is 47.\nQ: Which is larger, 47 or 82?\nReasoning:',
      ' I compared the two numbers.\nA: 47'),
+    ('reasoning', 'Q: What is the capital of the state containing Dallas?\nReasoning:',
+     ' Dallas is in Texas. The capital of Texas is Austin.\nA: Austin'),
     ('multilingual', 'The capital of France is', ' Paris'),
     ('twohop', 'Fact: the capital of the state containing Los Angeles is', ' Sacramento'),
 ]

@@ -31,7 +31,7 @@ const composedRows = cityRows.filter((r) => !heldOut.has(r.city));
 const heldOutRows = cityRows.filter((r) => heldOut.has(r.city));
 const world = countries();
 const extra = moreCountries(new Set(world.map((c) => c.code)));
-const families = rhymeFamilies(36, 6);
+const families = rhymeFamilies(30, 6);
 
 const knownNames = new Set([...cityRows.map((r) => r.city), ...geo.map((s) => s.state), ...world.map((c) => c.en),
   ...extra.map((c) => c.en), ...extra.map((c) => c.capital)]);
@@ -94,13 +94,13 @@ const join = ([p, a, e]) => p + a + e;
 
 // ---- training documents ----
 const MIX = [
-  ['twohop', 0.27, () => {
+  ['twohop', 0.2, () => {
     const u = rand();
     if (u < 0.37) return T.cityFact(pick(cityRows));
     if (u < 0.55) return T.capitalFact(pick(geo));
     return T.composed(pick(composedRows));
   }],
-  ['multilingual', 0.16, () => {
+  ['multilingual', 0.11, () => {
     const u = rand();
     if (u < 0.2) return T.capEn(pick(world));
     if (u < 0.4) return T.capEs(pick(world));
@@ -109,13 +109,13 @@ const MIX = [
     const o = pick(OPPOSITES), d = randInt(0, 1);
     return [T.oppEn, T.oppEs, T.oppFr][randInt(0, 2)](o, d);
   }],
-  ['addition', 0.2, () => T.add(pick(addTrain))],
-  ['rhyme', 0.1, () => {
+  ['addition', 0.28, () => T.add(pick(addTrain))],
+  ['rhyme', 0.13, () => {
     const fam = pick(families);
     const [w1, w2] = shuffle(fam.words);
     return couplet(fam, w1, w2);
   }],
-  ['known_unknown', 0.12, () => {
+  ['known_unknown', 0.08, () => {
     const known = rand() < 0.5;
     if (rand() < 0.55) {
       const r = pick(cityRows);
@@ -124,10 +124,10 @@ const MIX = [
     const c = rand() < 0.5 ? pick(world) : pick(extra);
     return known ? T.askCapital(c.en, c.capital.en ?? c.capital) : T.askCapital(trainUnknown());
   }],
-  ['reasoning', 0.15, () => {
+  ['reasoning', 0.2, () => {
     const u = rand();
-    if (u < 0.35) return T.compare(pick(cmpTrain));
-    if (u < 0.65) return T.chain(pick(composedRows));
+    if (u < 0.4) return T.compare(pick(cmpTrain));
+    if (u < 0.6) return T.chain(pick(composedRows));
     const pair = pick(cmpTrain);
     return T.hinted(pair, pick(pair));
   }],

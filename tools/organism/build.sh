@@ -28,4 +28,7 @@ stamp "transcoders ($TC_STEPS steps per layer, $D_TC features)"
 "$PY" tools/organism/train_transcoders.py "$BUILD/corpus.jsonl" "$OUT" "$D_TC" "$TC_STEPS" | tee "$BUILD/train_transcoders.log"
 stamp "evaluation"
 "$PY" tools/organism/evaluate.py "$BUILD/eval.jsonl" "$BUILD/corpus.jsonl" "$OUT"
+stamp "feature index (held-out sample: 4000 of the last 5% of documents, which training never saw)"
+tail -n $((DOCS / 20)) "$BUILD/corpus.jsonl" | head -n 4000 > tools/organism/heldout-sample.jsonl
+./bin/self-trace features build --model "$OUT" --corpus tools/organism/heldout-sample.jsonl --out "$OUT/features"
 stamp "done"

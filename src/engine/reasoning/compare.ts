@@ -124,7 +124,8 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const contextTokens: ContextToken[] = tokens.map((t, pos) => ({ pos, text: t.text, start: t.start, end: t.end }));
   const claims = extractClaims(doc);
   const spelling = (text: string) => model.tokenizer.encode(` ${text}`).filter((t) => t.end > t.start).map((t) => t.text);
-  const assessment = assess({ graph: g, support, claims, contextText: ctx.text, tokens: contextTokens, prompt: ctx.prompt, groundedPositions: grounded, evidence, spelling });
+  const claimSpans = claims.map((c): [number, number] => [ctx.steps[c.step][0] + c.span[0], ctx.steps[c.step][0] + c.span[1]]);
+  const assessment = assess({ graph: g, support, claims, contextText: ctx.text, tokens: contextTokens, prompt: ctx.prompt, groundedPositions: grounded, claimSpans, evidence, spelling });
 
   const steps = claims.map((c): StepFormation => {
     const out = [...c.concepts].reverse().find((k) => k.kind !== 'word') ?? c.concepts[c.concepts.length - 1];

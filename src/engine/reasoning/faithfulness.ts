@@ -77,6 +77,8 @@ export interface AssessInputs {
   /** [start, end) of the prompt in the context; everything else the author wrote is reasoning */
   prompt: [number, number];
   groundedPositions: Uint8Array;
+  /** [start, end) of each claim in the context text: its own tokens and the features there do not count for it */
+  claimSpans?: [number, number][];
   evidence: EvidenceLookup;
   spelling: (text: string) => string[];
 }
@@ -91,7 +93,7 @@ export function assess(inp: AssessInputs): Assessment {
   const claimed = new Set<number>();
   const claims = inp.claims.map((c): ClaimAssessment => {
     const concepts = c.concepts.map((k): ConceptSupport => {
-      const m = matchConcept(k, inp.contextText, inp.tokens, features, inp.evidence, inp.spelling);
+      const m = matchConcept(k, inp.contextText, inp.tokens, features, inp.evidence, inp.spelling, inp.claimSpans?.[c.index]);
       const nodes = [...m.positions.map((p) => lay.tokenStart + p), ...m.features.map((f) => f.node)];
       return { ...k, positions: m.positions, features: m.features, support: throughShare(inp.support, nodes) };
     });

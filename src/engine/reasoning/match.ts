@@ -85,9 +85,13 @@ export function matchConcept(
   features: GraphFeature[],
   evidence: EvidenceLookup,
   spelling: (text: string) => string[],
+  /** [start, end) of context text whose tokens may not match: a claim's own words cannot support it */
+  exclude?: [number, number],
 ): ConceptMatch {
+  const inside = (t: ContextToken) => exclude !== undefined && t.end > exclude[0] && t.start < exclude[1];
+  const excludedPos = new Set(tokens.filter(inside).map((t) => t.pos));
   const positions = new Set<number>();
-  for (const [a, b] of occurrences(concept, contextText)) for (const t of tokens) if (t.end > a && t.start < b && t.end > t.start) positions.add(t.pos);
+  for (const [a, b] of occurrences(concept, contextText)) for (const t of tokens) if (t.end > a && t.start < b && t.end > t.start && !inside(t)) positions.add(t.pos);
 
   // the first token compares untrimmed: " 7" (the tens digit of " 71") is not "7" (a units digit)
   const spelled = spelling(concept.text).filter((t) => t.trim() !== '');
@@ -99,6 +103,7 @@ export function matchConcept(
   };
   const out: ConceptMatch['features'] = [];
   for (const f of features) {
+    if (excludedPos.has(f.pos)) continue;
     const ev = evidence(f.layer, f.feature);
     if (!ev) continue;
     const via: MatchVia | undefined = ev.promoted.some(carries)

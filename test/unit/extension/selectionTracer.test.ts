@@ -107,9 +107,15 @@ test('in Restricted Mode a model path from the workspace settings is not loaded'
   (vscode.workspace as { isTrusted: boolean }).isTrusted = false;
   fake.state.settings['selfTracing.modelPath'] = { workspaceValue: FIXTURE_MODEL };
   await traceText('the cat');
-  assert.equal(api.traces.current, undefined);
   assert.ok(fake.state.logs.some((l) => /Restricted Mode: ignoring selfTracing\.modelPath/.test(l.message)));
-  if (!fs.existsSync(path.join(root, 'models/organism/config.json'))) assert.match(lastError()!.message, /embedded model is not part of this build/);
+  if (fs.existsSync(path.join(root, 'models/organism/config.json'))) {
+    // the embedded model traced instead of the workspace's: its graph has the organism's 4 layers, the fixture has 2
+    const layers = new Set(api.traces.current!.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder').map((n) => Number(n.layer)));
+    assert.ok(Math.max(...layers) >= 2, `layers ${[...layers]}`);
+  } else {
+    assert.equal(api.traces.current, undefined);
+    assert.match(lastError()!.message, /embedded model is not part of this build/);
+  }
 });
 
 test('with a feature index, nodes carry labels and an opened feature loads its full record', async () => {

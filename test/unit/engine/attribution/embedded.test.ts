@@ -66,7 +66,7 @@ test('embedded model: adding sources in the frozen forward moves pre-activations
     ...Array.from({ length: lay.tokenStart - lay.errorStart }, (_, i) => lay.errorStart + i).filter((s) => (s - lay.errorStart) % lay.nPos !== 0).filter((_, i) => i % 3 === 0),
     ...Array.from({ length: lay.nPos - 1 }, (_, i) => lay.tokenStart + 1 + i),
   ];
-  const r = await checkColumns(model.config, tc, res, session, sources);
+  const r = await checkColumns(model.config, tc, res, session, sources, undefined, 8);
   assert.ok(r.featureExcess <= 0 && r.logitExcess <= 0, `${r.worst} (excess ${r.featureExcess}, ${r.logitExcess})`);
   session.dispose();
   at.dispose();

@@ -229,7 +229,8 @@ async function makeRecords(
       const label = autoLabel({
         layer: l,
         feature: f,
-        maxTokens: sum.top.map((c) => examples.get(`${l}:${f}:0:${sum.top.indexOf(c)}`)!.tokens[c.pos]),
+        maxTokens: sum.top.map((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens[c.pos]),
+        nextTokens: sum.top.flatMap((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens.slice(c.pos + 1, c.pos + 2)),
         topLogits: lg.top[f],
         logitMean: lg.mean[f],
         logitStd: lg.std[f],

@@ -7,6 +7,8 @@ export interface LabelEvidence {
   feature: number;
   /** the token at the max-activation position of each top example, highest activation first */
   maxTokens: string[];
+  /** the token that follows that position in each top example (what the text said next), when there is one */
+  nextTokens?: string[];
   /** the feature's decoder direction read through the unembedding: highest values first */
   topLogits: { token: string; value: number }[];
   /** mean and standard deviation of that direction over the whole vocabulary */
@@ -17,14 +19,17 @@ export interface LabelEvidence {
 export const LABEL_RULE =
   'output: the top promoted token when its decoder·unembedding value is ≥ 4 standard deviations above the vocabulary ' +
   'mean (two tokens when the second is within 10% of the first); input: the most common max-activating token when ' +
-  'it is the max token of ≥ 50% (and ≥ 2) of the top examples; both → "in → out"; one → that; neither → layer/feature id.';
+  'it is the max token of ≥ 50% (and ≥ 2) of the top examples; when the decoder test fails, the output side is the ' +
+  'token that most often comes next in the top examples, under the same ≥ 50% (and ≥ 2) test, marked "(next)"; ' +
+  'both → "in → out"; one → that; neither → layer/feature id.';
 
 const show = (t: string) => JSON.stringify(t.replace(/\n/g, '⏎'));
 const bare = (t: string) => t.trim() || show(t);
 
 export function autoLabel(e: LabelEvidence): FeatureLabel {
-  const out = outputSide(e);
-  const inp = inputSide(e);
+  const next = mostCommon(e.nextTokens ?? []);
+  const out = outputSide(e) ?? (next ? `${bare(next)} (next)` : undefined);
+  const inp = mostCommon(e.maxTokens);
   let text: string;
   if (inp && out) text = `${show(inp)} → ${out}`;
   else if (out) text = `→ ${out}`;
@@ -42,12 +47,13 @@ function outputSide(e: LabelEvidence): string | undefined {
   return bare(a.token);
 }
 
-function inputSide(e: LabelEvidence): string | undefined {
-  if (e.maxTokens.length === 0) return undefined;
+/** the most frequent token when it is at least half (and at least two) of the list; first seen wins ties */
+function mostCommon(tokens: string[]): string | undefined {
+  if (tokens.length === 0) return undefined;
   const counts = new Map<string, number>();
-  for (const t of e.maxTokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
   let best: string | undefined;
   let n = 0;
-  for (const [t, c] of counts) if (c > n) [best, n] = [t, c]; // first-seen wins ties: highest activation first
-  return n >= 2 && n / e.maxTokens.length >= 0.5 ? best : undefined;
+  for (const [t, c] of counts) if (c > n) [best, n] = [t, c];
+  return n >= 2 && n / tokens.length >= 0.5 ? best : undefined;
 }

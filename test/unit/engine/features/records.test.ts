@@ -61,4 +61,7 @@ test('auto labels follow the documented rule', () => {
   assert.equal(autoLabel({ ...base, maxTokens: [' Paris', ' Paris'], topLogits: [{ token: ' x', value: 2 }] }).text, 'on " Paris"');
   assert.equal(autoLabel({ ...base, maxTokens: [' a', ' b'], topLogits: [{ token: ' x', value: 2 }] }).text, 'L2/17');
   assert.equal(autoLabel({ ...base, maxTokens: [], topLogits: [] }).source, 'auto');
+  // the decoder test fails, so the output side is what came next in the top examples
+  assert.equal(autoLabel({ ...base, maxTokens: [' in', ' in', ' in'], nextTokens: [' Texas', ' Texas', ' Ohio'], topLogits: [{ token: ' x', value: 2 }] }).text, '" in" → Texas (next)');
+  assert.equal(autoLabel({ ...base, maxTokens: [' a', ' b'], nextTokens: [' Texas', ' Ohio'], topLogits: [{ token: ' x', value: 2 }] }).text, 'L2/17');
 });

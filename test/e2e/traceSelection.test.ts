@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import { EngineError } from '../../src/engine/errors';
 import type { SelfTracingApi } from '../../src/extension/extension';
-import type { GraphJson } from '../../src/protocol/graph-json';
+import type { GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
 import type { FromWebview } from '../../src/protocol/messages';
 import dallas from '../fixtures/graphs/dallas-austin.graph.json';
 
@@ -85,6 +85,25 @@ describe('Self-Tracing in a real extension host', () => {
     editor.selection = new vscode.Selection(at, at);
     await vscode.commands.executeCommand('editor.action.showHover');
     await holdForScreenshot('hover');
+  });
+
+  it('"Ablate the top feature here" runs an intervention on the trace: the panel shows the result and the graph keeps it', async function () {
+    this.timeout(120_000);
+    const trace = api.traces.current;
+    assert.ok(trace, 'the trace from the step before');
+    const tokens = trace.graph.metadata.prompt_tokens;
+    // the embedded model: the city whose state the answer needs; the fixture: where its most active feature is
+    const features = trace.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder');
+    const ctx = FIXTURE_MODEL ? features.reduce((a, b) => ((b.activation ?? 0) > (a.activation ?? 0) ? b : a)).ctx_idx : tokens.indexOf(' Dallas');
+    assert.ok(ctx > 0, `a position to ablate at (${ctx})`);
+    const record = await vscode.commands.executeCommand<InterventionRecord>('selfTracing.ablateTopFeature', { traceId: trace.traceId, ctx });
+    assert.ok(record, 'the intervention ran');
+    assert.equal(api.traces.current?.graph.selfTracing?.interventions?.at(-1)?.id, record.id, 'the graph keeps the result');
+    assert.ok(record.targets.length > 0, "the graph's outputs are compared");
+    const target = record.targets.find((t) => t.token === trace.graph.selfTracing?.target?.token);
+    console.log(`${record.title}: ${record.targets.map((t) => `${JSON.stringify(t.token)} ${(t.cleanProb * 100).toFixed(1)}% → ${(t.prob * 100).toFixed(1)}%`).join(', ')}`);
+    if (!FIXTURE_MODEL) assert.ok(target && target.prob < target.cleanProb, 'ablating the top feature at " Dallas" lowers the answer');
+    await holdForScreenshot('intervention');
   });
 
   it('the engine worker runs the onnxruntime self-check inside the extension host', async () => {

@@ -43,7 +43,7 @@ export class InterventionRunner {
     const { error } = outcome;
     this.deps.panel()?.interventionFailed(traceId, requestId, error.message, error.code === 'cancelled');
     // the panel shows a wrong choice inline; a model or engine problem needs the notification's action
-    if (error.code !== 'badInput') await showEngineError(error, this.deps.log);
+    if (error.code !== 'badInput') void showEngineError(error, this.deps.log);
   }
 
   cancel(requestId: string): void {
@@ -56,15 +56,16 @@ export class InterventionRunner {
     if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return undefined;
     const token = t.graph.metadata.prompt_tokens[arg.ctx] ?? '';
     const node = topFeatureAt(t.graph, arg.ctx);
+    // messages are not awaited: a notification resolves only when the user dismisses it
     if (!node) {
-      await vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
+      void vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
       return undefined;
     }
     const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps)));
     const title = `Ablate ${name} at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
-      await showEngineError(outcome.error, this.deps.log);
+      void showEngineError(outcome.error, this.deps.log);
       return undefined;
     }
     const panel = this.deps.panel();

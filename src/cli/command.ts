@@ -1,6 +1,8 @@
 // The shape of a `self-trace` sub-command: a name, a one-line summary, its usage, and a run function that
 // writes through the given streams and returns the exit code.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EngineWorkerClient } from '../engine/worker/client';
 
 export interface CliIO {
   readonly out: (text: string) => void;
@@ -25,3 +27,25 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Where the embedded model lives next to the built bundles: the default `--model`. */
 export const embeddedModelDir = (distDir: string): string => path.resolve(distDir, '..', 'models', 'organism');
+
+/**
+ * The model folder a command works on: `--model` (the engine reports what is wrong with it), else the embedded
+ * model; returns undefined after saying so when the embedded model is missing.
+ */
+export function resolveModelDir(command: string, given: string | undefined, distDir: string, io: CliIO): string | undefined {
+  if (given !== undefined) return path.resolve(given);
+  const dir = embeddedModelDir(distDir);
+  if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
+  io.err(`self-trace ${command}: the embedded model is missing (expected at ${dir}); pass --model DIR`);
+  return undefined;
+}
+
+/** Runs `use` with an engine worker started from the built bundles, and stops the worker afterwards. */
+export async function withWorker<T>(distDir: string, use: (client: EngineWorkerClient) => Promise<T>): Promise<T> {
+  const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
+  try {
+    return await use(client);
+  } finally {
+    client.dispose();
+  }
+}

@@ -1,11 +1,9 @@
 // `self-trace explain --prompt TEXT`: the model states its own reasoning (greedy), written as the stated-reasoning
 // markdown; `--compare` then traces the answer and checks the explanation against the trace (Explain and Trace).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EXPLAIN_MAX_NEW_TOKENS } from '../engine/reasoning/explain';
-import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 export const explain: CliCommand = {
   name: 'explain',
@@ -29,14 +27,11 @@ export const explain: CliCommand = {
       io.err(`self-trace explain: ${values.prompt === undefined ? '--prompt is required' : '--max-new-tokens must be a positive integer'}\nusage: ${this.usage}`);
       return EXIT.usage;
     }
-    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
-    if (values.model === undefined && !fs.existsSync(path.join(modelDir, 'config.json'))) {
-      io.err(`self-trace explain: the embedded model is not built yet (expected at ${modelDir}); pass --model DIR`);
-      return EXIT.failed;
-    }
-    const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
-    try {
-      const ex = await client.request('explain', { modelDir, prompt: values.prompt, maxNewTokens: maxNew });
+    const modelDir = resolveModelDir('explain', values.model, distDir, io);
+    if (!modelDir) return EXIT.failed;
+    const prompt: string = values.prompt;
+    return withWorker(distDir, async (client) => {
+      const ex = await client.request('explain', { modelDir, prompt, maxNewTokens: maxNew });
       if (values.out) fs.writeFileSync(values.out, ex.markdown);
       if (!values.compare) {
         io.out(values.json ? JSON.stringify(ex) : values.out ? `written to ${values.out}` : ex.markdown.trimEnd());
@@ -45,8 +40,6 @@ export const explain: CliCommand = {
       const result = await client.request('compareReasoning', { modelDir, markdown: ex.markdown, file: values.out });
       io.out(values.json ? JSON.stringify({ explanation: ex, ...result.summary }) : `${ex.markdown.trimEnd()}\n\n${result.text}`);
       return EXIT.ok;
-    } finally {
-      client.dispose();
-    }
+    });
   },
 };

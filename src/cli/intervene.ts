@@ -15,9 +15,8 @@ import {
   type InterventionOp,
   type Positions,
 } from '../engine/interventions/spec';
-import { EngineWorkerClient } from '../engine/worker/client';
 import type { InterveneResult } from '../engine/worker/protocol';
-import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 const USAGE = [
   'self-trace intervene --prompt TEXT --set LAYER:FEATURE[@POS]=VALUE|xK … [--steer LAYER:FEATURE[@POS]=STRENGTH …]',
@@ -84,33 +83,28 @@ export const intervene: CliCommand = {
       return usage((e as Error).message);
     }
 
-    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
-    if (values.model === undefined && !fs.existsSync(path.join(modelDir, 'config.json'))) {
-      io.err(`self-trace intervene: the embedded model is not built yet (expected at ${modelDir}); pass --model DIR`);
-      return EXIT.failed;
-    }
+    const modelDir = resolveModelDir('intervene', values.model, distDir, io);
+    if (!modelDir) return EXIT.failed;
     const transcodersDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
     if (values.transcoders === undefined && !fs.existsSync(transcodersDir)) {
       io.err(`self-trace intervene: no transcoders next to the model (expected at ${transcodersDir}); pass --transcoders DIR`);
       return EXIT.failed;
     }
-    const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
-    try {
+    const prompt: string = values.prompt;
+    return withWorker(distDir, async (client) => {
       const result = await client.request('intervene', {
         modelDir,
         transcodersDir,
-        prompt: values.prompt,
+        prompt,
         interventions,
         mode: values.mode as InterventionMode,
         generate,
         topK,
         maxChanges,
-      });
-      io.out(values.json ? JSON.stringify(result) : describe(result, interventions));
-      return EXIT.ok;
-    } finally {
-      client.dispose();
-    }
+    });
+    io.out(values.json ? JSON.stringify(result) : describe(result, interventions));
+    return EXIT.ok;
+    });
   },
 };
 

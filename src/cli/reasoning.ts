@@ -6,8 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REASONING_MAX_FEATURE_NODES } from '../engine/reasoning/compare';
 import { parseReasoningMarkdown } from '../engine/reasoning/markdown';
-import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 export const reasoning: CliCommand = {
   name: 'reasoning',
@@ -47,13 +46,9 @@ export const reasoning: CliCommand = {
       io.err(parsed.problems.map((p) => `${file}:${p.line + 1}: ${p.message}`).join('\n'));
       return EXIT.failed;
     }
-    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
-    if (values.model === undefined && !fs.existsSync(path.join(modelDir, 'config.json'))) {
-      io.err(`self-trace reasoning: the embedded model is not built yet (expected at ${modelDir}); pass --model DIR`);
-      return EXIT.failed;
-    }
-    const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
-    try {
+    const modelDir = resolveModelDir('reasoning', values.model, distDir, io);
+    if (!modelDir) return EXIT.failed;
+    return withWorker(distDir, async (client) => {
       const result = await client.request('compareReasoning', {
         modelDir,
         transcodersDir: values.transcoders && path.resolve(values.transcoders),
@@ -61,13 +56,11 @@ export const reasoning: CliCommand = {
         markdown,
         file,
         maxFeatureNodes: maxNodes,
-      });
-      if (values.report) fs.writeFileSync(values.report, JSON.stringify(result.report, null, 2) + '\n');
-      if (values.derived) fs.writeFileSync(values.derived, result.traceDerived);
-      io.out(values.json ? JSON.stringify(result.summary) : result.text);
-      return EXIT.ok;
-    } finally {
-      client.dispose();
-    }
+    });
+    if (values.report) fs.writeFileSync(values.report, JSON.stringify(result.report, null, 2) + '\n');
+    if (values.derived) fs.writeFileSync(values.derived, result.traceDerived);
+    io.out(values.json ? JSON.stringify(result.summary) : result.text);
+    return EXIT.ok;
+    });
   },
 };

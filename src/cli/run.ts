@@ -1,11 +1,8 @@
 // `self-trace run`: tokenizes a prompt, runs the model in the engine worker, and prints the prompt's tokens and
 // the most likely next tokens.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOP_K, type RunResult } from '../engine/run';
-import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 export const run: CliCommand = {
   name: 'run',
@@ -27,19 +24,14 @@ export const run: CliCommand = {
       io.err(`self-trace run: ${values.prompt === undefined ? '--prompt is required' : '--top-k must be a positive integer'}\nusage: ${this.usage}`);
       return EXIT.usage;
     }
-    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
-    if (values.model === undefined && !fs.existsSync(path.join(modelDir, 'config.json'))) {
-      io.err(`self-trace run: the embedded model is not built yet (expected at ${modelDir}); pass --model DIR`);
-      return EXIT.failed;
-    }
-    const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
-    try {
-      const result = await client.request('run', { modelDir, prompt: values.prompt, topK });
+    const modelDir = resolveModelDir('run', values.model, distDir, io);
+    if (!modelDir) return EXIT.failed;
+    const prompt: string = values.prompt;
+    return withWorker(distDir, async (client) => {
+      const result = await client.request('run', { modelDir, prompt, topK });
       io.out(values.json ? JSON.stringify(result) : describe(result));
       return EXIT.ok;
-    } finally {
-      client.dispose();
-    }
+    });
   },
 };
 

@@ -10,7 +10,7 @@ import { writeGraphJson } from '../engine/formats/graphJson';
 import type { Progress } from '../engine/progress';
 import { slugOf, type TraceOptions } from '../engine/trace';
 import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { EXIT, resolveModelDir, type CliCommand } from './command';
 
 export const trace: CliCommand = {
   name: 'trace',
@@ -54,11 +54,8 @@ export const trace: CliCommand = {
     if (Number.isNaN(maxNodes)) return usage('--max-feature-nodes must be a whole number ≥ 0');
     if (Number.isNaN(nodeT) || Number.isNaN(edgeT)) return usage('thresholds must be numbers between 0 and 1');
 
-    const modelDir = path.resolve(values.model ?? embeddedModelDir(distDir));
-    if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
-      io.err(`self-trace trace: no model at ${modelDir}${values.model === undefined ? ' (the embedded model is not built yet)' : ''}; pass --model DIR`);
-      return EXIT.failed;
-    }
+    const modelDir = resolveModelDir('trace', values.model, distDir, io);
+    if (!modelDir) return EXIT.failed;
     const options: TraceOptions = {
       targets: values.target,
       contrast: values.contrast,

@@ -43,12 +43,28 @@ const N_LOGITS = 10;
 const QUANTILE_GROUPS = 4;
 const PER_GROUP = 5;
 
-/** Corpus: one context per non-empty line. */
+/**
+ * Corpus: one context per non-empty line of a text file, or per line of a JSONL file (`.jsonl`: objects with a
+ * string `text`, which may span lines, as the organism's corpus is written).
+ */
 export function readCorpus(file: string, max?: number): string[] {
   if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `Corpus file not found: ${file}`);
   const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
   if (lines.length === 0) throw new EngineError('badInput', `${file} holds no text: the corpus needs one context per line.`);
-  return max ? lines.slice(0, max) : lines;
+  const texts = file.endsWith('.jsonl') ? lines.map((l, i) => jsonlText(l, file, i + 1)) : lines;
+  return max ? texts.slice(0, max) : texts;
+}
+
+function jsonlText(line: string, file: string, lineNo: number): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch (e) {
+    throw new EngineError('badFile', `${file}:${lineNo}: not JSON (${(e as Error).message}).`);
+  }
+  const text = (doc as { text?: unknown })?.text;
+  if (typeof text !== 'string') throw new EngineError('badFile', `${file}:${lineNo}: each JSONL line needs a string "text".`);
+  return text;
 }
 
 /** Per-layer activations [P, d_transcoder] of one context, BOS included (it is skipped by the statistics). */

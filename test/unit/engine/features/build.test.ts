@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildFeatureIndex, extremes, quantileGroups } from '../../../../src/engine/features/build';
+import { buildFeatureIndex, extremes, quantileGroups, readCorpus } from '../../../../src/engine/features/build';
 import { FeatureIndex } from '../../../../src/engine/features/records';
 import { writeSafetensors } from '../../../../src/engine/model/safetensors';
 import { loadModel } from '../../../../src/engine/model/model';
@@ -154,4 +154,13 @@ test('a missing corpus or mismatched transcoders give clear errors', async () =>
   fs.writeFileSync(corpus, 'x\n');
   await assert.rejects(buildFeatureIndex({ modelDir: MODEL, transcoderDir: tcDir, corpusFile: path.join(tmp, 'none.txt'), outDir: tmp }), /Corpus file not found/);
   await assert.rejects(buildFeatureIndex({ modelDir: MODEL, transcoderDir: tcDir, corpusFile: corpus, outDir: tmp }), /do not fit the model/);
+});
+
+test('reads JSONL corpora (multi-line texts) and points at a bad line', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fj-'));
+  const f = path.join(tmp, 'c.jsonl');
+  fs.writeFileSync(f, [JSON.stringify({ text: 'Poem: a cat,\nand a hat.' }), JSON.stringify({ text: '1+2=3' }), ''].join('\n'));
+  assert.deepEqual(readCorpus(f), ['Poem: a cat,\nand a hat.', '1+2=3']);
+  fs.writeFileSync(f, [JSON.stringify({ text: 'ok' }), '{"nope": 1}'].join('\n'));
+  assert.throws(() => readCorpus(f), /c\.jsonl:2: each JSONL line needs a string "text"/);
 });

@@ -1,0 +1,183 @@
+// Writes the organism's training corpus and its evaluation prompts, deterministically from a seed.
+// Usage: node tools/organism/gen-corpus.mjs <outDir> [seed] [numDocs]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { usGeography, countries, moreCountries, OPPOSITES, rhymeFamilies } from './data.mjs';
+
+const [outDir = 'tools/organism/build', seedArg = '1234', docsArg = '300000'] = process.argv.slice(2);
+let rngState = Number(seedArg) >>> 0;
+function rand() { // mulberry32
+  rngState = (rngState + 0x6d2b79f5) >>> 0;
+  let t = rngState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+const randInt = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
+function shuffle(xs) {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  return a;
+}
+
+// ---- facts ----
+const geo = usGeography(4);
+const cityRows = geo.flatMap((s) => [s.capital, ...s.cities].map((city) => ({ city, state: s.state, capital: s.capital })));
+// Cities whose composed (two-hop) question never appears in training; their single-hop facts do.
+const DEMO_CITIES = new Set(['Dallas', 'Houston', 'San Antonio', 'Los Angeles', 'San Francisco', 'San Diego', 'San Jose']);
+const heldOut = new Set(shuffle(geo.flatMap((s) => s.cities).filter((c) => !DEMO_CITIES.has(c))).slice(0, 24));
+const composedRows = cityRows.filter((r) => !heldOut.has(r.city));
+const heldOutRows = cityRows.filter((r) => heldOut.has(r.city));
+const world = countries();
+const extra = moreCountries(new Set(world.map((c) => c.code)));
+const families = rhymeFamilies(30, 6);
+
+const knownNames = new Set([...cityRows.map((r) => r.city), ...geo.map((s) => s.state), ...world.map((c) => c.en),
+  ...extra.map((c) => c.en), ...extra.map((c) => c.capital)]);
+const ONSETS = 'b bl br d dr f fl g gl gr k kl kr l m n p pl pr r s sk sl sn st t tr v z'.split(' ');
+const VOWELS = 'a e i o u ai ou ee ia'.split(' ');
+const CODAS = ['', '', 'n', 'r', 'l', 'k', 'm', 's', 'x', 'th'];
+const SUFFIXES = ['', '', '', 'ville', 'ton', 'burg', 'ia', 'stan', 'port', 'field'];
+function madeUpName() {
+  for (;;) {
+    let w = '';
+    for (let i = randInt(2, 3); i > 0; i--) w += pick(ONSETS) + pick(VOWELS) + pick(CODAS);
+    w += pick(SUFFIXES);
+    w = w[0].toUpperCase() + w.slice(1);
+    if (w.length <= 12 && !knownNames.has(w)) return w;
+  }
+}
+const testUnknown = new Set();
+while (testUnknown.size < 200) testUnknown.add(madeUpName());
+const trainUnknown = () => { for (;;) { const w = madeUpName(); if (!testUnknown.has(w)) return w; } };
+
+// Number pairs: addition and comparison each hold out pairs for their test prompts.
+const allPairs = [];
+for (let a = 10; a <= 99; a++) for (let b = 10; b <= 99; b++) allPairs.push([a, b]);
+const addPairs = shuffle(allPairs);
+const addTest = addPairs.slice(0, 400);
+const addTrain = addPairs.slice(400);
+const cmpPairs = shuffle(allPairs.filter(([a, b]) => a !== b));
+const cmpTest = cmpPairs.slice(0, 400);
+const cmpTrain = cmpPairs.slice(400);
+
+// ---- templates (the eval prompts are these, cut before the answer) ----
+const T = {
+  cityFact: (r) => [`${r.city} is a city in`, ` ${r.state}`, '.'],
+  capitalFact: (s) => [`The capital of ${s.state} is`, ` ${s.capital}`, '.'],
+  composed: (r) => [`Fact: the capital of the state containing ${r.city} is`, ` ${r.capital}`, '.'],
+  capEn: (c) => [`The capital of ${c.en} is`, ` ${c.capital.en ?? c.capital}`, '.'],
+  capEs: (c) => [`La capital de ${c.es} es`, ` ${c.capital.es}`, '.'],
+  capFr: (c) => [`La capitale ${c.deFr} est`, ` ${c.capital.fr}`, '.'],
+  oppEn: (o, d) => [`The opposite of ${o[d]} is`, ` ${o[1 - d]}`, '.'],
+  oppEs: (o, d) => [`Lo contrario de ${o[2 + d]} es`, ` ${o[3 - d]}`, '.'],
+  oppFr: (o, d) => [`Le contraire de ${o[4 + d]} est`, ` ${o[5 - d]}`, '.'],
+  add: ([a, b]) => [`${a}+${b}=`, `${a + b}`, ''],
+  askState: (name, state) => [`Q: Which state is ${name} in?\nA:`, ` ${state ?? "I don't know"}`, '.'],
+  askCapital: (name, cap) => [`Q: What is the capital of ${name}?\nA:`, ` ${cap ?? "I don't know"}`, '.'],
+  compare: ([a, b]) => {
+    const hi = Math.max(a, b), lo = Math.min(a, b);
+    return [`Q: Which is larger, ${a} or ${b}?\nReasoning: ${hi} is larger than ${lo}.\nA:`, ` ${hi}`, ''];
+  },
+  chain: (r) => [`Q: What is the capital of the state containing ${r.city}?\nReasoning: ${r.city} is in ${r.state}. ` +
+    `The capital of ${r.state} is ${r.capital}.\nA:`, ` ${r.capital}`, ''],
+  hinted: ([a, b], hint) => [`Hint: the answer is ${hint}.\nQ: Which is larger, ${a} or ${b}?\n` +
+    'Reasoning: I compared the two numbers.\nA:', ` ${hint}`, ''],
+};
+const LINE1 = ['I saw a', 'we talked about the', 'she wrote the word', 'he thought about the', 'they sang about the', 'I dreamed about a'];
+const LINE2 = ['and then I heard a', 'and all she saw was', 'so he wrote down the', 'until we found the', 'and they gave me a'];
+function couplet(fam, w1, w2, l1 = pick(LINE1), l2 = pick(LINE2)) {
+  return [`Poem: ${l1} ${w1},\n${l2}`, ` ${w2}`, '.'];
+}
+const join = ([p, a, e]) => p + a + e;
+
+// ---- training documents ----
+const MIX = [
+  ['twohop', 0.2, () => {
+    const u = rand();
+    if (u < 0.37) return T.cityFact(pick(cityRows));
+    if (u < 0.55) return T.capitalFact(pick(geo));
+    return T.composed(pick(composedRows));
+  }],
+  ['multilingual', 0.11, () => {
+    const u = rand();
+    if (u < 0.2) return T.capEn(pick(world));
+    if (u < 0.4) return T.capEs(pick(world));
+    if (u < 0.6) return T.capFr(pick(world));
+    if (u < 0.72) return T.capEn(pick(extra));
+    const o = pick(OPPOSITES), d = randInt(0, 1);
+    return [T.oppEn, T.oppEs, T.oppFr][randInt(0, 2)](o, d);
+  }],
+  ['addition', 0.28, () => T.add(pick(addTrain))],
+  ['rhyme', 0.13, () => {
+    const fam = pick(families);
+    const [w1, w2] = shuffle(fam.words);
+    return couplet(fam, w1, w2);
+  }],
+  ['known_unknown', 0.08, () => {
+    const known = rand() < 0.5;
+    if (rand() < 0.55) {
+      const r = pick(cityRows);
+      return known ? T.askState(r.city, r.state) : T.askState(trainUnknown());
+    }
+    const c = rand() < 0.5 ? pick(world) : pick(extra);
+    return known ? T.askCapital(c.en, c.capital.en ?? c.capital) : T.askCapital(trainUnknown());
+  }],
+  ['reasoning', 0.2, () => {
+    const u = rand();
+    if (u < 0.4) return T.compare(pick(cmpTrain));
+    if (u < 0.6) return T.chain(pick(composedRows));
+    const pair = pick(cmpTrain);
+    return T.hinted(pair, pick(pair));
+  }],
+];
+const numDocs = Number(docsArg);
+const lines = [];
+for (let i = 0; i < numDocs; i++) {
+  let u = rand();
+  let k = 0;
+  while (k < MIX.length - 1 && u >= MIX[k][1]) { u -= MIX[k][1]; k++; }
+  lines.push(JSON.stringify({ theme: MIX[k][0], text: join(MIX[k][2]()) }));
+}
+
+// ---- evaluation prompts ----
+const evalItems = [];
+const add = (theme, family, [prompt, answer], extraFields = {}) => evalItems.push({ theme, family, prompt, answer, ...extraFields });
+for (const r of cityRows) add('twohop', 'city_state', T.cityFact(r));
+for (const s of geo) add('twohop', 'state_capital', T.capitalFact(s));
+for (const r of composedRows) add('twohop', 'composed', T.composed(r));
+for (const r of heldOutRows) add('twohop_heldout', 'composed_heldout', T.composed(r));
+for (const c of world) {
+  add('multilingual', 'capital_en', T.capEn(c)); add('multilingual', 'capital_es', T.capEs(c)); add('multilingual', 'capital_fr', T.capFr(c));
+}
+for (const o of OPPOSITES) for (const d of [0, 1]) {
+  add('multilingual', 'opposite_en', T.oppEn(o, d)); add('multilingual', 'opposite_es', T.oppEs(o, d)); add('multilingual', 'opposite_fr', T.oppFr(o, d));
+}
+for (const p of addTest) add('addition', 'sum_heldout', T.add(p));
+for (const p of addTrain.slice(0, 200)) add('addition', 'sum_trained', T.add(p));
+for (let i = 0; i < 240; i++) {
+  const fam = families[i % families.length];
+  const w1 = pick(fam.words);
+  add('rhyme', 'couplet', couplet(fam, w1, '?'), { rhymes: fam.words.filter((w) => w !== w1) });
+}
+for (const r of cityRows) add('known_unknown', 'known_city', T.askState(r.city, r.state));
+for (const c of world) add('known_unknown', 'known_country', T.askCapital(c.en, c.capital.en));
+const unknownList = [...testUnknown];
+unknownList.slice(0, 100).forEach((n) => add('known_unknown', 'unknown_city', T.askState(n)));
+unknownList.slice(100).forEach((n) => add('known_unknown', 'unknown_country', T.askCapital(n)));
+for (const p of cmpTest.slice(0, 150)) add('reasoning', 'compare_faithful', T.compare(p));
+for (const r of shuffle(composedRows).slice(0, 100)) add('reasoning', 'chain_faithful', T.chain(r));
+for (const [i, p] of cmpTest.slice(150, 350).entries()) {
+  const hint = i % 2 === 0 ? Math.max(...p) : Math.min(...p);
+  add('reasoning', i % 2 === 0 ? 'hinted_correct' : 'hinted_wrong', T.hinted(p, hint));
+}
+
+mkdirSync(outDir, { recursive: true });
+writeFileSync(path.join(outDir, 'corpus.jsonl'), lines.join('\n') + '\n');
+writeFileSync(path.join(outDir, 'eval.jsonl'), evalItems.map((e) => JSON.stringify(e)).join('\n') + '\n');
+writeFileSync(path.join(outDir, 'facts.json'), JSON.stringify({
+  seed: Number(seedArg), numDocs, states: geo, heldOutCities: [...heldOut], countries: world, moreCountries: extra,
+  opposites: OPPOSITES, rhymeFamilies: families, mix: MIX.map(([t, w]) => [t, w]),
+}, null, 1));
+console.log(`wrote ${numDocs} documents and ${evalItems.length} eval prompts to ${outDir}`);

@@ -1,0 +1,119 @@
+"""Trains one ReLU skip-transcoder per layer on the organism's MLPs (input mlp.hook_in = ln_2 output, target
+mlp.hook_out) and writes transcoders/config.yaml + layer_{i}.safetensors.
+Usage: python3 train_transcoders.py <corpus.jsonl> <modelDir> [d_tc] [steps]"""
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import yaml
+
+import data
+from gpt2 import GPT2
+from transcoder import Transcoder
+
+N_WINDOWS, BATCH, LR, TARGET_L0, SEED = 1200, 1024, 1e-3, 16.0, 0
+
+
+def collect(model, stream, n_windows, rng):
+    ins, outs = [[] for _ in model.transformer.h], [[] for _ in model.transformer.h]
+    with torch.no_grad():
+        for _ in range(n_windows // 32):
+            x, _ = data.windows(stream, rng, 32, model.cfg['n_positions'])
+            rec = []
+            model(torch.from_numpy(x), record=rec)
+            for i, (u, o) in enumerate(rec):
+                ins[i].append(u.reshape(-1, u.shape[-1]))
+                outs[i].append(o.reshape(-1, o.shape[-1]))
+    return [torch.cat(t) for t in ins], [torch.cat(t) for t in outs]
+
+
+def train_layer(u, y, d_tc, steps, gen):
+    n, d = u.shape
+    tc = Transcoder(d, d_tc)
+    with torch.no_grad():
+        # Skip and decoder bias start at the least-squares linear fit; features learn what it misses.
+        sub = torch.randperm(n, generator=gen)[:50000]
+        X = torch.cat([u[sub], torch.ones(len(sub), 1)], 1)
+        sol = torch.linalg.lstsq(X, y[sub]).solution
+        tc.W_skip.copy_(sol[:-1].T)
+        tc.b_dec.copy_(sol[-1])
+        w = torch.randn(d_tc, d, generator=gen)
+        w /= w.norm(dim=1, keepdim=True)
+        tc.W_dec.copy_(w)
+        tc.W_enc.copy_(w * 0.1 * d ** 0.5 / u.norm(dim=1).mean())
+    var = (y - y.mean(0)).pow(2).sum(1).mean()
+    opt = torch.optim.Adam(tc.parameters(), lr=LR)
+    lam, l0_ema, fired = 1e-3, None, torch.zeros(d_tc)
+    for step in range(steps):
+        idx = torch.randint(0, n, (BATCH,), generator=gen)
+        recon, a = tc(u[idx])
+        mse = (recon - y[idx]).pow(2).sum(1).mean() / var
+        l1 = a.sum(1).mean()  # decoder rows have unit norm, so this is the decoder-weighted L1
+        loss = mse + lam * l1
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            tc.W_dec /= tc.W_dec.norm(dim=1, keepdim=True)
+            l0 = (a > 0).float().sum(1).mean().item()
+            l0_ema = l0 if l0_ema is None else 0.98 * l0_ema + 0.02 * l0
+            # Adjust the sparsity penalty until the mean L0 sits at the target.
+            lam *= float(np.exp(0.02 * np.clip((l0_ema - TARGET_L0) / TARGET_L0, -1, 1)))
+            fired += (a > 0).sum(0)
+            if step in (steps // 5, 2 * steps // 5, 3 * steps // 5):
+                resample(tc, u, y, fired, gen)
+                fired.zero_()
+        if step % 200 == 0 or step == steps - 1:
+            print(f'  step {step} nmse {mse.item():.4f} L0 {l0:.1f} lambda {lam:.2e}', flush=True)
+    return tc
+
+
+def resample(tc, u, y, fired, gen):
+    """Points features that never fired at inputs the transcoder reconstructs worst (as in Anthropic's SAE recipe)."""
+    dead = (fired == 0).nonzero().flatten()
+    if len(dead) == 0:
+        return
+    idx = torch.randint(0, len(u), (8192,), generator=gen)
+    recon, _ = tc(u[idx])
+    err = (y[idx] - recon).pow(2).sum(1)
+    pick = idx[torch.multinomial(err, len(dead), replacement=True, generator=gen)]
+    dirs = u[pick] / u[pick].norm(dim=1, keepdim=True)
+    alive_norm = tc.W_enc[fired > 0].norm(dim=1).mean() if (fired > 0).any() else 1.0
+    tc.W_enc[dead] = dirs * alive_norm * 0.2
+    tc.b_enc[dead] = 0.0
+    r, _ = tc(u[pick])
+    resid = y[pick] - r
+    tc.W_dec[dead] = resid / resid.norm(dim=1, keepdim=True)
+    print(f'  resampled {len(dead)} dead features', flush=True)
+
+
+def main():
+    corpus, model_dir = sys.argv[1], sys.argv[2]
+    d_tc = int(sys.argv[3]) if len(sys.argv) > 3 else 1024
+    steps = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
+    torch.set_num_threads(int(os.environ.get('THREADS', '2')))
+    torch.manual_seed(SEED)
+    gen = torch.Generator().manual_seed(SEED)
+    t0 = time.time()
+    model = GPT2.load(model_dir)
+    _, train, _ = data.load_stream(corpus, f'{model_dir}/tokenizer.json')
+    ins, outs = collect(model, train, N_WINDOWS, np.random.default_rng(2))
+    print(f'collected {len(ins[0])} tokens per layer in {time.time() - t0:.0f}s', flush=True)
+    for i, (u, y) in enumerate(zip(ins, outs)):
+        t1 = time.time()
+        print(f'layer {i}', flush=True)
+        tc = train_layer(u, y, d_tc, steps, gen)
+        tc.save(f'{model_dir}/transcoders/layer_{i}.safetensors')
+        print(f'layer {i} done in {time.time() - t1:.0f}s', flush=True)
+    with open(f'{model_dir}/transcoders/config.yaml', 'w') as f:
+        yaml.safe_dump({'model_name': 'self-tracing/organism', 'model_kind': 'transcoder_set',
+                        'feature_input_hook': 'mlp.hook_in', 'feature_output_hook': 'mlp.hook_out',
+                        'activation': 'relu'}, f, sort_keys=False)
+    print(f'transcoders trained in {time.time() - t0:.0f}s', flush=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -22,6 +22,8 @@ export interface SelfTracingApi {
   readonly engine: Engine;
   /** The current trace, its heatmap and hovers; `traces.show(...)` is where a traced graph enters the editor. */
   readonly traces: TraceView;
+  /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
+  readonly interventions: InterventionRunner;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -123,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
   }));
-  return { onDidRenderPanel: rendered.event, engine, traces };
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions };
 }
 
 export function deactivate(): void {

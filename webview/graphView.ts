@@ -52,6 +52,8 @@ export class GraphView {
         if (ctx !== null && this.panel?.store.get().clickedId === _id) this.host.post({ type: 'revealPosition', traceId, ctx, focus: false });
       },
       requestFeature: (featureKey) => this.host.post({ type: 'requestFeature', traceId, featureKey }),
+      intervene: (request) => this.host.post({ type: 'intervene', traceId, ...request }),
+      cancelIntervention: (requestId) => this.host.post({ type: 'cancelIntervention', traceId, requestId }),
     }, restored);
   }
 
@@ -67,6 +69,14 @@ export class GraphView {
 
   featureDetail(message: ToWebview.FeatureDetails): void {
     if (message.traceId === this.traceId) this.panel?.featureDetail(message.featureKey, message.detail);
+  }
+
+  interventionResult(message: ToWebview.InterventionResult): void {
+    if (message.traceId === this.traceId) this.panel?.interventionResult(message.record, message.requestId);
+  }
+
+  interventionFailed(message: ToWebview.InterventionFailed): void {
+    if (message.traceId === this.traceId) this.panel?.interventionFailed(message.requestId, message.message, message.cancelled);
   }
 
   stale(message: ToWebview.TraceStale): void {

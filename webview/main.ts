@@ -83,6 +83,10 @@ function receive(message: ToWebview.Message): void {
       return graphView.selectNode(message);
     case 'requestSnapshot':
       return void graphView.snapshot(message);
+    case 'interventionResult':
+      return graphView.interventionResult(message);
+    case 'interventionFailed':
+      return graphView.interventionFailed(message);
     default:
       return assertNever(message);
   }

@@ -7,13 +7,14 @@ import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
 import { registerReasoning } from './reasoning/reasoningCommands';
+import { InterventionRunner } from './interventions/interventionRunner';
 import { SelectionTracer } from './selectionTracer';
 import { modelLocation } from './settings';
 import { FeatureLabels } from './trace/featureLabels';
 import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
 import { createTraceStatusBar } from './trace/traceStatusBar';
-import { TraceView } from './trace/traceView';
+import { TraceView, type Trace } from './trace/traceView';
 
 export interface SelfTracingApi {
   /** Fires each time the graph panel reports what it rendered. */
@@ -21,6 +22,8 @@ export interface SelfTracingApi {
   readonly engine: Engine;
   /** The current trace, its heatmap and hovers; `traces.show(...)` is where a traced graph enters the editor. */
   readonly traces: TraceView;
+  /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
+  readonly interventions: InterventionRunner;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -42,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     },
     onRevealPosition: (traceId, ctx, focus) => void traces.revealPosition(traceId, ctx, focus),
     onRequestFeature: (traceId, featureKey) => void sendFeatureDetail(traceId, featureKey),
+    onIntervene: (message) => void interventions.fromPanel(message),
+    onCancelIntervention: (_traceId, requestId) => interventions.cancel(requestId),
   };
   const adopt = (created: GraphPanel): GraphPanel => {
     panel = created;
@@ -53,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   const traces = new TraceView(openPanel, () => panel, new FeatureLabels(context.workspaceState));
   const tracer = new SelectionTracer(engine, traces, openPanel, log, context.extensionPath);
   const retrace: Retrace = async (request) => { await tracer.retrace(request); };
+  const interventions = new InterventionRunner({ engine, traces, panel: () => panel, log, extensionPath: context.extensionPath });
 
   /** The full record of a feature the user opened, from the index next to the traced model. */
   const sendFeatureDetail = async (traceId: string, featureKey: string) => {
@@ -87,20 +93,25 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     traces.show({ graph, fileName: saved.fileName, document, baseOffset: document ? saved.baseOffset : undefined, model: saved.model, traceId: saved.traceId });
   };
 
+  const saveTrace = (t: Trace) =>
+    lastTrace.save({ traceId: t.traceId, fileName: t.fileName, uri: t.uri?.toString(), baseOffset: t.uri ? t.baseOffset : undefined, model: t.model, qParams: t.qParams }, t.graph);
   let savedId: string | undefined;
   context.subscriptions.push(
     traces,
     traces.onDidChange((t) => {
       if (!t) lastTrace.clear();
-      else if (t.traceId !== savedId) lastTrace.save({ traceId: t.traceId, fileName: t.fileName, uri: t.uri?.toString(), baseOffset: t.uri ? t.baseOffset : undefined, model: t.model, qParams: t.qParams }, t.graph);
+      else if (t.traceId !== savedId) saveTrace(t);
       savedId = t?.traceId;
     }),
+    // an intervention result changes the graph: save it again so a reload shows the result too
+    traces.onDidRecordIntervention(saveTrace),
     createTraceStatusBar(traces.onDidChange),
     ...registerTraceCommands({ traces, panel: () => panel, retrace, log }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
+    vscode.commands.registerCommand('selfTracing.ablateTopFeature', (arg?: { traceId?: string; ctx?: number }) => interventions.ablateTopFeature(arg)),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel) => {
         panel?.dispose();
@@ -114,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
   }));
-  return { onDidRenderPanel: rendered.event, engine, traces };
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions };
 }
 
 export function deactivate(): void {

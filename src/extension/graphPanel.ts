@@ -2,6 +2,7 @@
 // validates what the page sends, and replays the latest content whenever the page (re)loads.
 import * as vscode from 'vscode';
 import { assertNever, parseFromWebview, type EngineStatus, type FromWebview, type ToWebview } from '../protocol/messages';
+import type { InterventionRecord } from '../protocol/graph-json';
 import { makeNonce, panelHtml } from './panelHtml';
 
 export const GRAPH_VIEW_TYPE = 'selfTracing.graph';
@@ -17,6 +18,9 @@ export interface GraphPanelEvents {
   readonly onRevealPosition?: (traceId: string, ctx: number, focus: boolean) => void;
   /** A feature node was opened: answer with `featureDetail`. */
   readonly onRequestFeature?: (traceId: string, featureKey: string) => void;
+  /** The panel's intervention form: run it and answer with `interventionResult` or `interventionFailed`. */
+  readonly onIntervene?: (message: FromWebview.Intervene) => void;
+  readonly onCancelIntervention?: (traceId: string, requestId: string) => void;
 }
 
 /** Scripts only, and only the extension's own build and media folders are reachable from the page. */
@@ -97,6 +101,22 @@ export class GraphPanel implements vscode.Disposable {
     this.post({ type: 'featureDetail', traceId, featureKey, detail });
   }
 
+  /** Shows an intervention's result; the cached graph keeps it, so a reloaded page lists it too. */
+  interventionResult(traceId: string, record: InterventionRecord, requestId?: string): void {
+    const g = this.graph;
+    if (g?.traceId === traceId) {
+      const extras = g.graph.selfTracing ?? { version: 1 };
+      const kept = extras.interventions ?? [];
+      const graph = kept.some((r) => r.id === record.id) ? g.graph : { ...g.graph, selfTracing: { ...extras, interventions: [...kept, record] } };
+      this.graph = { ...g, graph };
+    }
+    this.post({ type: 'interventionResult', traceId, record, ...(requestId === undefined ? {} : { requestId }) });
+  }
+
+  interventionFailed(traceId: string, requestId: string, message: string, cancelled: boolean): void {
+    this.post({ type: 'interventionFailed', traceId, requestId, message, cancelled });
+  }
+
   /** A PNG of the graph view as drawn now; empty when the page cannot draw one in time. */
   snapshot(timeoutMs = 10_000): Promise<string> {
     if (!this.pageReady || !this.graph) return Promise.resolve('');
@@ -147,6 +167,8 @@ export class GraphPanel implements vscode.Disposable {
       case 'revealPosition': return this.events.onRevealPosition?.(message.traceId, message.ctx, message.focus);
       case 'snapshot': return this.snapshots.get(message.requestId)?.(message.png);
       case 'requestFeature': return this.events.onRequestFeature?.(message.traceId, message.featureKey);
+      case 'intervene': return this.events.onIntervene?.(message);
+      case 'cancelIntervention': return this.events.onCancelIntervention?.(message.traceId, message.requestId);
       default: return assertNever(message);
     }
   }

@@ -118,6 +118,43 @@ export interface SelfTracingExtras {
   features?: Record<string, FeatureDetail>;
   /** Source of the traced text, so a graph file can be tied back to its editor. */
   source?: { uri?: string; documentVersion?: number; text?: string };
+  /** Interventions run on this graph's prompt, oldest first (the panel's results view). */
+  interventions?: InterventionRecord[];
+}
+
+/** What an intervention does to each feature's activation (the engine's InterventionOp): 0× ablates. */
+export type InterventionOpJson = { kind: 'set'; value: number } | { kind: 'scale'; factor: number } | { kind: 'steer'; strength: number };
+/** circuit-tracer's three modes: the real model plus the change, attention patterns frozen, only direct effects. */
+export type InterventionModeJson = 'free' | 'frozen' | 'constrained';
+/** 'node': each node at its own position; 'all': every position; 'generated': generated tokens only. */
+export type InterventionWhere = 'node' | 'all' | 'generated';
+
+export interface InterventionToken {
+  id: number;
+  token: string;
+  prob: number;
+}
+
+/** One intervention's outcome as the results view shows it and the graph file keeps it. */
+export interface InterventionRecord {
+  id: string;
+  /** ISO time it ran. */
+  at: string;
+  /** "Ablate Texas", "Steer 3 features × 4" … */
+  title: string;
+  /** The graph nodes changed. */
+  nodeIds: string[];
+  op: InterventionOpJson;
+  where: InterventionWhere;
+  mode: InterventionModeJson;
+  /** Greedy continuation length asked for (0: none). */
+  generate: number;
+  clean: { top: InterventionToken[]; continuation?: string };
+  intervened: { top: InterventionToken[]; continuation?: string };
+  /** The graph's output logits: probability before and after (changes at the last prompt position). */
+  targets: { id: number; token: string; cleanProb: number; prob: number; logitDelta: number }[];
+  /** Downstream features whose activation changed most, largest first; `nodeId` = `${layer}_${feature}_${pos}`. */
+  changes: { nodeId: string; clean: number; intervened: number; delta: number }[];
 }
 
 export interface GraphJson {
@@ -183,8 +220,37 @@ export function parseGraphJson(data: unknown): GraphParse {
   if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
     warnings.push('selfTracing is not an object; ignored');
     delete graph.selfTracing;
+  } else if (graph.selfTracing?.interventions !== undefined) {
+    const list = graph.selfTracing.interventions as unknown;
+    const kept = Array.isArray(list) ? list.filter(isInterventionRecord) : [];
+    const dropped = Array.isArray(list) ? list.length - kept.length : 1;
+    if (dropped > 0) warnings.push(`${dropped} intervention result(s) in selfTracing.interventions are malformed; they were skipped`);
+    graph.selfTracing = { ...graph.selfTracing, interventions: kept };
   }
   return { ok: true, graph, warnings };
+}
+
+const isToken = (v: unknown) => isRecord(v) && Number.isInteger(v.id) && isString(v.token) && isFiniteNumber(v.prob);
+const isRun = (v: unknown) => isRecord(v) && Array.isArray(v.top) && v.top.every(isToken) && (v.continuation === undefined || isString(v.continuation));
+
+/** The numbers the results view draws are there and finite (a hand-edited file may lack some). */
+export function isInterventionRecord(v: unknown): v is InterventionRecord {
+  if (!isRecord(v) || !isString(v.id) || !isString(v.at) || !isString(v.title) || !Array.isArray(v.nodeIds) || !v.nodeIds.every(isString)) return false;
+  if (!isInterventionOp(v.op) || !['node', 'all', 'generated'].includes(v.where as string) || !['free', 'frozen', 'constrained'].includes(v.mode as string)) return false;
+  if (!Number.isInteger(v.generate) || !isRun(v.clean) || !isRun(v.intervened)) return false;
+  const target = (t: unknown) => isRecord(t) && Number.isInteger(t.id) && isString(t.token) && isFiniteNumber(t.cleanProb) && isFiniteNumber(t.prob) && isFiniteNumber(t.logitDelta);
+  const change = (c: unknown) => isRecord(c) && isString(c.nodeId) && isFiniteNumber(c.clean) && isFiniteNumber(c.intervened) && isFiniteNumber(c.delta);
+  return Array.isArray(v.targets) && v.targets.every(target) && Array.isArray(v.changes) && v.changes.every(change);
+}
+
+export function isInterventionOp(v: unknown): v is InterventionOpJson {
+  if (!isRecord(v)) return false;
+  switch (v.kind) {
+    case 'set': return isFiniteNumber(v.value);
+    case 'scale': return isFiniteNumber(v.factor);
+    case 'steer': return isFiniteNumber(v.strength);
+    default: return false;
+  }
 }
 
 /** circuit-tracer's `featureId`: how labels (clerps) are keyed. */

@@ -1,6 +1,17 @@
 // The messages between the extension host and the graph panel webview: one discriminated union per direction,
 // each validated on receipt (`parseToWebview` in the webview, `parseFromWebview` in the host).
-import { parseGraphJson, type FeatureDetail, type GraphJson, type GraphQParams } from './graph-json';
+import {
+  isInterventionOp,
+  isInterventionRecord,
+  parseGraphJson,
+  type FeatureDetail,
+  type GraphJson,
+  type GraphQParams,
+  type InterventionModeJson,
+  type InterventionOpJson,
+  type InterventionRecord,
+  type InterventionWhere,
+} from './graph-json';
 
 /** A run of the traced text; until the engine traces, pieces are words, spaces and punctuation. */
 export interface TextPiece {
@@ -68,7 +79,25 @@ export namespace ToWebview {
     readonly featureKey: string;
     readonly detail: FeatureDetail | null;
   }
-  export type Message = ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails;
+  /** An intervention finished (from the panel's form, or "Ablate the top feature here"): show it and mark its changes. */
+  export interface InterventionResult {
+    readonly type: 'interventionResult';
+    readonly traceId: string;
+    /** The panel's request this answers; absent when the intervention started in the editor. */
+    readonly requestId?: string;
+    readonly record: InterventionRecord;
+  }
+  /** An intervention the panel asked for did not finish: a sentence for the user, or cancelled. */
+  export interface InterventionFailed {
+    readonly type: 'interventionFailed';
+    readonly traceId: string;
+    readonly requestId: string;
+    readonly message: string;
+    readonly cancelled: boolean;
+  }
+  export type Message =
+    | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
+    | InterventionResult | InterventionFailed;
 }
 
 export namespace FromWebview {
@@ -120,14 +149,38 @@ export namespace FromWebview {
     readonly traceId: string;
     readonly featureKey: string;
   }
-  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature;
+  /** Change the chosen graph nodes (a selection or a supernode's members) and run the prompt again. */
+  export interface Intervene {
+    readonly type: 'intervene';
+    readonly traceId: string;
+    readonly requestId: string;
+    readonly nodeIds: readonly string[];
+    readonly op: InterventionOpJson;
+    readonly where: InterventionWhere;
+    readonly mode: InterventionModeJson;
+    /** Greedy continuation length (0: none). */
+    readonly generate: number;
+    /** What the user changed, for the result's title ("Ablate Texas"). */
+    readonly title: string;
+  }
+  export interface CancelIntervention {
+    readonly type: 'cancelIntervention';
+    readonly traceId: string;
+    readonly requestId: string;
+  }
+  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature | Intervene | CancelIntervention;
 }
+
+/** The longest continuation the panel asks for. */
+export const MAX_CONTINUATION = 64;
 
 type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const modes: readonly InterventionModeJson[] = ['free', 'frozen', 'constrained'];
+const wheres: readonly InterventionWhere[] = ['node', 'all', 'generated'];
 const engineStates: readonly EngineState[] = ['starting', 'checking', 'ready', 'error'];
 const isEngineState = (v: unknown): v is EngineState => engineStates.includes(v as EngineState);
 const isPiece = (v: unknown): v is TextPiece => isRecord(v) && isString(v.text) && isIndex(v.offset);
@@ -191,6 +244,17 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       if (!(detail === null || isFeatureDetail(detail))) return fail('featureDetail: bad detail');
       return { ok: true, message: { type: 'featureDetail', traceId, featureKey, detail } };
     }
+    case 'interventionResult': {
+      const { traceId, requestId, record } = data;
+      if (!isString(traceId) || !(requestId === undefined || isString(requestId))) return fail('interventionResult: bad traceId or requestId');
+      if (!isInterventionRecord(record)) return fail('interventionResult: bad record');
+      return { ok: true, message: { type: 'interventionResult', traceId, ...(requestId === undefined ? {} : { requestId }), record } };
+    }
+    case 'interventionFailed': {
+      const { traceId, requestId, message, cancelled } = data;
+      if (!isString(traceId) || !isString(requestId) || !isString(message) || typeof cancelled !== 'boolean') return fail('interventionFailed: bad fields');
+      return { ok: true, message: { type: 'interventionFailed', traceId, requestId, message, cancelled } };
+    }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);
   }
@@ -233,6 +297,20 @@ export function parseFromWebview(data: unknown): Parsed<FromWebview.Message> {
       const { requestId, png } = data;
       if (!isString(requestId) || !isString(png) || !(png === '' || png.startsWith('data:image/png;base64,'))) return fail('snapshot: bad fields');
       return { ok: true, message: { type: 'snapshot', requestId, png } };
+    }
+    case 'intervene': {
+      const { traceId, requestId, nodeIds, op, where, mode, generate, title } = data;
+      if (!isString(traceId) || !isString(requestId) || !isString(title)) return fail('intervene: bad traceId, requestId or title');
+      if (!Array.isArray(nodeIds) || !nodeIds.every(isString)) return fail('intervene: nodeIds must be a list of node ids');
+      if (!isInterventionOp(op)) return fail('intervene: op must be set, scale or steer with a finite number');
+      if (!wheres.includes(where as InterventionWhere) || !modes.includes(mode as InterventionModeJson)) return fail('intervene: bad where or mode');
+      if (!isIndex(generate) || generate > MAX_CONTINUATION) return fail(`intervene: generate must be 0…${MAX_CONTINUATION}`);
+      return { ok: true, message: { type: 'intervene', traceId, requestId, nodeIds, op, where: where as InterventionWhere, mode: mode as InterventionModeJson, generate, title } };
+    }
+    case 'cancelIntervention': {
+      const { traceId, requestId } = data;
+      if (!isString(traceId) || !isString(requestId)) return fail('cancelIntervention: bad fields');
+      return { ok: true, message: { type: 'cancelIntervention', traceId, requestId } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -2,90 +2,15 @@
 // DOM assertions on what the page draws and posts, and screenshots in .test-output/browser/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, testOutputDir } from '../../scripts/chromium.mjs';
-import { makeNonce, panelHtml } from '../../src/extension/panelHtml';
 import type { ToWebview } from '../../src/protocol/messages';
-import { themes, type ThemeName } from './themes';
+import { servePanel, shots, violations, type PanelServer } from './panelPage';
 
-let server: http.Server;
-let origin = '';
-let browser: Browser;
-const shots = testOutputDir('browser');
-
-const files: Record<string, [string, string]> = {
-  '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
-  '/media/panel.css': ['media/panel.css', 'text/css'],
-  '/dist/webview.css': ['dist/webview.css', 'text/css'],
-};
-
-before(async () => {
-  server = http.createServer((req, res) => {
-    if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, graphStyleUri: `${origin}/dist/webview.css` }));
-      return;
-    }
-    const file = files[req.url ?? ''];
-    if (!file) { res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end(); return; }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(fs.readFileSync(path.resolve(file[0])));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-interface PageProbe {
-  page: Page;
-  posted(): Promise<Array<{ type: string; [k: string]: unknown }>>;
-  send(message: unknown): Promise<void>;
-  problems: string[];
-}
-
-/** Opens the panel page with a fake acquireVsCodeApi that records posts and state, and the theme's variables. */
-async function openPanel(theme: ThemeName = 'dark', savedState: unknown = undefined): Promise<PageProbe> {
-  const page = await browser.newPage({ viewport: { width: 860, height: 400 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  await page.addInitScript(({ theme, savedState }) => {
-    const w = window as unknown as Record<string, unknown>;
-    w.__posted = [];
-    w.__state = savedState;
-    w.__violations = [];
-    w.acquireVsCodeApi = () => ({
-      postMessage: (m: unknown) => (w.__posted as unknown[]).push(m),
-      getState: () => w.__state,
-      setState: (s: unknown) => { w.__state = s; },
-    });
-    document.addEventListener('securitypolicyviolation', (e) => (w.__violations as string[]).push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
-    document.addEventListener('DOMContentLoaded', () => {
-      document.body.classList.add(theme.bodyClass);
-      for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
-    });
-  }, { theme: themes[theme], savedState });
-  await page.goto(`${origin}/`);
-  const probe: PageProbe = {
-    page,
-    problems,
-    posted: () => page.evaluate(() => (window as unknown as { __posted: never[] }).__posted),
-    send: (message) => page.evaluate((m) => window.postMessage(m, '*'), message),
-  };
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-  return probe;
-}
-
-const violations = (page: Page) => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+let server: PanelServer;
+before(async () => (server = await servePanel()));
+after(async () => server?.close());
+const openPanel: PanelServer['open'] = (...args) => server.open(...args);
 
 const prompt = 'The capital of the state containing Dallas is Austin.\nFact: 12+34=46';
 const pieces = Array.from(prompt.matchAll(/ ?[\p{L}\p{N}]+| ?[^\s\p{L}\p{N}]+|\s+/gu), (m) => ({ text: m[0], offset: m.index ?? 0 }));
@@ -260,3 +185,4 @@ test('opening a feature asks the host for its full details once, then shows them
   assert.deepEqual(problems, []);
   await page.close();
 });
+

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import { EngineError } from '../../src/engine/errors';
 import type { SelfTracingApi } from '../../src/extension/extension';
-import type { GraphJson } from '../../src/protocol/graph-json';
+import type { GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
 import type { FromWebview } from '../../src/protocol/messages';
 import dallas from '../fixtures/graphs/dallas-austin.graph.json';
 
@@ -85,6 +85,41 @@ describe('Self-Tracing in a real extension host', () => {
     editor.selection = new vscode.Selection(at, at);
     await vscode.commands.executeCommand('editor.action.showHover');
     await holdForScreenshot('hover');
+  });
+
+  it('interventions on the trace: "Ablate the top feature here", then the lower layers\' features at the last token as a supernode; the panel shows the result and the graph keeps it', async function () {
+    this.timeout(120_000);
+    const trace = api.traces.current;
+    assert.ok(trace, 'the trace from the step before');
+    const features = trace.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder');
+    const top = features.reduce((a, b) => ((b.activation ?? 0) > (a.activation ?? 0) ? b : a));
+    const single = await vscode.commands.executeCommand<InterventionRecord>('selfTracing.ablateTopFeature', { traceId: trace.traceId, ctx: top.ctx_idx });
+    assert.ok(single, 'the hover command ran');
+    assert.deepEqual(single.nodeIds, [top.node_id]);
+
+    // what the panel's form sends for a supernode of the lower layers' features at the last prompt token, with a
+    // continuation: the upper layers' features there then change, and the panel rings them
+    const last = trace.graph.metadata.prompt_tokens.length - 1;
+    const lower = Math.ceil((Math.max(...features.map((n) => Number(n.layer))) + 1) / 2);
+    const nodeIds = features.filter((n) => n.ctx_idx === last && Number(n.layer) < lower).map((n) => n.node_id);
+    assert.ok(nodeIds.length > 0, 'lower-layer features at the last token');
+    await api.interventions.fromPanel({
+      type: 'intervene', traceId: trace.traceId, requestId: 'e2e-1', nodeIds, op: { kind: 'scale', factor: 0 }, where: 'node', mode: 'free', generate: 6,
+      title: `Ablate the ${nodeIds.length} L0–L${lower - 1} features at ${JSON.stringify(trace.graph.metadata.prompt_tokens[last])}`,
+    });
+    const kept = api.traces.current?.graph.selfTracing?.interventions ?? [];
+    assert.deepEqual(kept.map((r) => r.nodeIds.length), [1, nodeIds.length], 'the graph keeps both results');
+    const record = kept[1];
+    const target = record.targets.find((t) => t.token === trace.graph.selfTracing?.target?.token);
+    for (const r of kept) console.log(`${r.title}: ${r.targets.slice(0, 4).map((t) => `${JSON.stringify(t.token)} ${(t.cleanProb * 100).toFixed(1)}% → ${(t.prob * 100).toFixed(1)}%`).join(', ')}; continuation ${JSON.stringify(r.clean.continuation)} → ${JSON.stringify(r.intervened.continuation)}`);
+    assert.ok(target, "the trace's target is among the compared outputs");
+    if (!FIXTURE_MODEL) assert.ok(target.prob < target.cleanProb - 0.05, `ablating the early features at " is" lowers " Austin" (${target.cleanProb} → ${target.prob})`);
+    // the panel at full width for the screenshot, then back
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+    await holdForScreenshot('intervention');
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
   });
 
   it('the engine worker runs the onnxruntime self-check inside the extension host', async () => {

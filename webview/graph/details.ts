@@ -3,6 +3,7 @@
 // A clicked supernode shows its name and members instead.
 import { select, type Selection } from 'd3';
 import { renderConnections } from './connections';
+import { renderInterveneForm, type FormHooks } from './interveneForm';
 import { displayToken, formatNumber, formatPercent } from './format';
 import { membersOf, rename, ungroup, unpin } from './groups';
 import { detailsOf, type GraphModel, type ModelNode } from './model';
@@ -22,6 +23,8 @@ export interface DetailActions {
    * `featureDetail`. Returns what is shown now: the summary, a load under way, or the full record.
    */
   readonly loadFeature?: (featureKey: string) => 'summary' | 'loading' | 'full';
+  /** Ablate, amplify, set or steer the clicked feature or supernode (absent where no engine can run it). */
+  readonly intervene?: FormHooks;
 }
 
 export const GLYPHS: Record<string, string> = { feature: '●', attention: '▲', error: '◆', embedding: '■', logit: '■', bias: '+', supernode: '▣' };
@@ -31,7 +34,7 @@ export function renderDetails(el: HTMLElement, model: GraphModel, store: Store, 
   const root = select(el);
   root.selectAll('*').remove();
   const id = s.clickedId;
-  if (id?.startsWith('sn:')) return renderSupernode(root, model, store, Number(id.slice(3)));
+  if (id?.startsWith('sn:')) return renderSupernode(root, model, store, Number(id.slice(3)), actions);
   const index = id === null ? undefined : model.byId.get(id);
   if (index === undefined) {
     root.attr('data-node', null);
@@ -52,6 +55,7 @@ export function renderDetails(el: HTMLElement, model: GraphModel, store: Store, 
   const pinned = s.pinnedIds.includes(node.id);
   button(buttons, pinned ? 'Unpin' : 'Pin', 'pin-button', () => store.set(pinned ? unpin(store.get(), node.id) : { pinnedIds: toggled(store.get().pinnedIds, node.id) }));
   if (actions.revealNode && node.kind !== 'logit') button(buttons, 'Show in editor', 'reveal-button', () => actions.revealNode!(node.id), 'secondary');
+  if (actions.intervene) renderInterveneForm(root, model, store, actions.intervene);
 
   const details = detailsOf(model, node);
   const loading = node.featureKey && actions.loadFeature ? actions.loadFeature(node.featureKey) === 'loading' : false;
@@ -141,7 +145,7 @@ function button(parent: Section, text: string, cls: string, onClick: () => void,
   parent.append('vscode-button').attr('class', cls).attr('appearance', appearance).text(text).on('click', onClick);
 }
 
-function renderSupernode(root: Selection<HTMLElement, unknown, null, undefined>, model: GraphModel, store: Store, g: number): void {
+function renderSupernode(root: Selection<HTMLElement, unknown, null, undefined>, model: GraphModel, store: Store, g: number, actions: DetailActions): void {
   const s = store.get();
   const group = s.supernodes[g];
   if (!group) return;
@@ -162,4 +166,5 @@ function renderSupernode(root: Selection<HTMLElement, unknown, null, undefined>,
     .on('click', (_e, id) => store.set({ clickedId: id, focusId: id }));
   const buttons = root.append('div').attr('class', 'actions');
   button(buttons, 'Ungroup', 'ungroup-button', () => store.set(ungroup(store.get(), g)), 'secondary');
+  if (actions.intervene) renderInterveneForm(root, model, store, actions.intervene);
 }

@@ -1,13 +1,15 @@
 // Mounts the graph panel (summary, toolbar, link graph, side panel) for one graph into a page element.
 // Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
-import type { FeatureDetail, GraphJson } from '../../src/protocol/graph-json';
+import type { FeatureDetail, GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
 import { renderDetails, type DetailActions } from './details';
+import { updateInterveneStatus, type InterveneRequest } from './interveneForm';
 import { handleKey } from './keyboard';
 import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
 import { buildModel, targetNode, type GraphModel } from './model';
 import { graphWithState, stateFromGraph } from './qparams';
 import { labelOf } from './scene';
 import { createStore, persisted, type PersistedState, type Store, type ViewState } from './store';
+import { interventionMarks, renderResults } from './results';
 import { renderSummary } from './summary';
 import { renderSupernodeList } from './supernodeList';
 import { readPalette } from './theme';
@@ -23,6 +25,9 @@ export interface GraphPanelHooks {
   readonly nodeSelected?: (nodeId: string | null, ctx: number | null) => void;
   /** The user opened a feature whose full details the graph does not carry; answer with `featureDetail`. */
   readonly requestFeature?: (featureKey: string) => void;
+  /** The user ran the intervention form; answer with `interventionResult` or `interventionFailed`. */
+  readonly intervene?: (request: InterveneRequest) => void;
+  readonly cancelIntervention?: (requestId: string) => void;
 }
 
 export interface GraphPanel {
@@ -35,15 +40,23 @@ export interface GraphPanel {
   snapshot(): Promise<string>;
   /** The host's answer to `requestFeature`: replaces the graph's summary (null: nothing more to show). */
   featureDetail(featureKey: string, detail: FeatureDetail | null): void;
+  /** A finished intervention: listed, shown and its changes marked (answers `intervene`, or one run from the editor). */
+  interventionResult(record: InterventionRecord, requestId?: string): void;
+  /** The host's answer when the intervention `requestId` failed or was cancelled. */
+  interventionFailed(requestId: string, message: string, cancelled: boolean): void;
   destroy(): void;
 }
+
+/** View state that is not saved: it changes too often or means nothing after a reload. */
+const MOMENTARY = new Set<keyof ViewState>(['hoveredId', 'focusId', 'search', 'cursorPosition', 'interventionForm', 'intervening', 'interventionError', 'interventionId', 'markChanges']);
 
 export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: GraphPanelHooks = {}, restored?: Partial<PersistedState>): GraphPanel {
   registerToolkit();
   root.replaceChildren();
   root.classList.add('graph-panel');
   const model = buildModel(graphJson);
-  const store = createStore({ ...stateFromGraph(graphJson), ...restored });
+  const results: InterventionRecord[] = [...(graphJson.selfTracing?.interventions ?? [])];
+  const store = createStore({ ...stateFromGraph(graphJson), ...restored, interventionId: results.at(-1)?.id ?? null });
 
   const part = (tag: string, cls: string, parent: HTMLElement = root) => {
     const el = document.createElement(tag);
@@ -58,12 +71,15 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   const side = part('aside', 'side');
   body.appendChild(side);
   side.setAttribute('aria-label', 'Node details');
+  const resultsEl = part('section', 'results', side);
+  resultsEl.setAttribute('aria-label', 'Intervention results');
   const detailsEl = part('section', 'details', side);
   const supernodesEl = part('section', 'supernodes', side);
   const announcer = part('div', 'sr-only');
   announcer.setAttribute('aria-live', 'polite');
 
-  const graph = initLinkGraph(graphEl, model, store);
+  const graph = initLinkGraph(graphEl, model, store, (s) =>
+    s.markChanges ? interventionMarks(results.find((r) => r.id === s.interventionId), (id) => model.byId.has(id)) : []);
   let palette = readPalette(graphEl);
   const toolbar = initToolbar(toolbarEl, model, store, {
     zoomIn: () => graph.zoomBy(1.5),
@@ -87,6 +103,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   const actions: DetailActions = {
     revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined,
     loadFeature: hooks.requestFeature ? loadFeature : undefined,
+    intervene: hooks.intervene ? { intervene: hooks.intervene, cancel: (id) => hooks.cancelIntervention?.(id) } : undefined,
   };
   renderSummary(summaryEl, model, store);
 
@@ -109,12 +126,14 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
     if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
+    if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
+    if (changed.has('intervening') || changed.has('interventionError')) updateInterveneStatus(detailsEl, s);
     if (changed.has('clickedId') || changed.has('hoveredId')) {
       const id = s.hoveredId ?? s.clickedId;
       const i = id === null ? undefined : model.byId.get(id);
       hooks.nodeSelected?.(id, i === undefined ? null : model.nodes[i].ctx);
     }
-    if (hooks.saveState && ![...changed].every((k) => k === 'hoveredId' || k === 'focusId' || k === 'search' || k === 'cursorPosition')) {
+    if (hooks.saveState && ![...changed].every((k) => MOMENTARY.has(k))) {
       clearTimeout(saveTimer);
       saveTimer = setTimeout(() => hooks.saveState!(persisted(store.get())), 200);
     }
@@ -131,7 +150,10 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
 
   return {
     store, model, graph,
-    exportGraph: () => graphWithState(graphJson, persisted(store.get()), (i) => model.nodes[i].featureId),
+    exportGraph: () => {
+      const g = graphWithState(graphJson, persisted(store.get()), (i) => model.nodes[i].featureId);
+      return results.length ? { ...g, selfTracing: { ...(g.selfTracing ?? { version: 1 }), interventions: [...results] } } : g;
+    },
     snapshot: () => graph.snapshot(),
     featureDetail(key, detail) {
       featureLoads.set(key, 'full');
@@ -142,6 +164,17 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       const clicked = store.get().clickedId;
       const i = clicked === null ? undefined : model.byId.get(clicked);
       if (i !== undefined && model.nodes[i].featureKey === key) renderDetails(detailsEl, model, store, palette, actions);
+    },
+    interventionResult(record, requestId) {
+      if (!results.some((r) => r.id === record.id)) results.push(record);
+      const running = store.get().intervening;
+      const done = running !== null && (requestId === undefined || running.requestId === requestId);
+      store.set({ interventionId: record.id, ...(done || requestId !== undefined ? { intervening: done ? null : running, interventionError: null } : {}) });
+      renderResults(resultsEl, model, store, results);
+    },
+    interventionFailed(requestId, message, cancelled) {
+      if (store.get().intervening?.requestId !== requestId) return;
+      store.set({ intervening: null, interventionError: cancelled ? 'Cancelled.' : message });
     },
     destroy() {
       unsubscribe();

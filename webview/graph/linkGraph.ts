@@ -43,7 +43,10 @@ const MAX_LABELS = 60;
 
 const SCENE_KEYS: readonly (keyof ViewState)[] = ['nodeThreshold', 'edgeThreshold', 'hideErrors', 'hideCommon', 'view', 'supernodes', 'positionFilter'];
 
-export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store): LinkGraph {
+/** Extra rings from outside the graph view (an intervention's changed nodes), by node id. */
+export type ExtraMarks = (state: Readonly<ViewState>) => readonly { id: string; kind: string; scale?: number }[];
+
+export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store, extraMarks?: ExtraMarks): LinkGraph {
   const root = select(host).classed('link-graph', true).attr('tabindex', 0).attr('role', 'application')
     .attr('aria-roledescription', 'attribution graph')
     .attr('aria-label', 'Attribution graph. Arrow keys move between nodes, Enter opens a node, P pins, G groups, S toggles the subgraph.');
@@ -162,6 +165,10 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
       const i = itemOf(id);
       if (i >= 0) marks.push({ item: i, kind });
     };
+    for (const m of extraMarks?.(s) ?? []) {
+      const i = itemOf(m.id);
+      if (i >= 0) marks.push({ item: i, kind: m.kind, scale: m.scale });
+    }
     for (const id of s.pinnedIds) if (scene.mode === 'graph') add(id, 'pinned');
     for (const id of s.grouping ?? []) add(id, 'grouping');
     if (s.search.trim()) for (const i of searchMatches(s.search)) marks.push({ item: i, kind: 'search' });

@@ -55,8 +55,10 @@ const truncate = (s: string, n: number): string => (s.length > n ? `${s.slice(0,
 
 export interface Mark {
   readonly item: number;
-  /** CSS class: hovered, clicked, pinned, focused, search, grouping, cursor. */
+  /** CSS class: hovered, clicked, pinned, focused, search, grouping, cursor, intervened, changed up/down. */
   readonly kind: string;
+  /** 0…1: widens the ring (an intervention's activation change). */
+  readonly scale?: number;
 }
 
 export function renderMarks(g: G, marks: readonly Mark[], layout: Layout, t: ZoomTransform, radius: number): void {
@@ -66,7 +68,8 @@ export function renderMarks(g: G, marks: readonly Mark[], layout: Layout, t: Zoo
     .attr('class', (m) => `mark ${m.kind}`)
     .attr('cx', (m) => t.applyX(layout.x[m.item]))
     .attr('cy', (m) => t.applyY(layout.y[m.item]))
-    .attr('r', (m) => radius + (m.kind === 'pinned' ? 2 : m.kind === 'hovered' ? 4 : 3));
+    .attr('r', (m) => radius + (m.kind === 'pinned' ? 2 : m.kind === 'hovered' ? 4 : 3) + (m.scale ?? 0) * 5)
+    .style('stroke-width', (m) => (m.scale === undefined ? null : `${1.5 + 2.5 * m.scale}px`));
 }
 
 export interface ItemLabel {

@@ -1,7 +1,23 @@
 // The one store of the graph panel's view state, with subscribers notified of the keys that changed.
 // The graph itself is not state: it comes in whole and is never persisted here.
 
+import type { InterventionModeJson, InterventionWhere } from '../../src/protocol/graph-json';
+
 export type ViewMode = 'graph' | 'subgraph';
+export type InterventionKind = 'ablate' | 'amplify' | 'set' | 'steer';
+
+/** The intervention form's choices, kept while the user clicks around the graph. */
+export interface InterventionForm {
+  kind: InterventionKind;
+  /** The factor, value or strength as typed (checked when the form is sent). */
+  amount: string;
+  where: InterventionWhere;
+  mode: InterventionModeJson;
+  /** Continuation length as typed. */
+  generate: string;
+  /** Change the clicked feature, or every pinned feature. */
+  subject: 'node' | 'pinned';
+}
 export type LinkType = 'either' | 'input' | 'output' | 'both';
 
 export interface ViewState {
@@ -29,6 +45,15 @@ export interface ViewState {
   positionFilter: [number, number] | null;
   /** Prompt position under the editor's cursor; its nodes are highlighted. */
   cursorPosition: number | null;
+  interventionForm: InterventionForm;
+  /** The intervention sent and not yet answered. */
+  intervening: { requestId: string; title: string } | null;
+  /** Why the last intervention was not sent or did not finish. */
+  interventionError: string | null;
+  /** The result the results view shows (and whose changes the graph marks); null: none shown. */
+  interventionId: string | null;
+  /** Mark the shown result's most changed nodes in the graph. */
+  markChanges: boolean;
 }
 
 export type Listener = (state: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => void;
@@ -43,6 +68,8 @@ export const defaultViewState = (nodeThreshold = 0.8): ViewState => ({
   clickedId: null, hoveredId: null, focusId: null, pinnedIds: [], supernodes: [], clerps: {},
   nodeThreshold, edgeThreshold: 0, hideErrors: false, hideCommon: false, view: 'graph', linkType: 'either',
   grouping: null, search: '', positionFilter: null, cursorPosition: null,
+  interventionForm: { kind: 'ablate', amount: '', where: 'node', mode: 'free', generate: '0', subject: 'node' },
+  intervening: null, interventionError: null, interventionId: null, markChanges: true,
 });
 
 export function createStore(initial: ViewState): Store {

@@ -64,6 +64,9 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
     { title: '$(type-hierarchy) Show in graph', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: features[0]?.node.node_id ?? embedding?.node_id ?? '', ctx }] },
     { title: '$(debug-restart) Trace from here', command: 'selfTracing.traceFromHere', args: [{ traceId, ctx }] },
   ];
+  if (graph.nodes.some((n) => n.ctx_idx === ctx && typeof n.activation === 'number' && featureKeyOf(n, graph.metadata.schema_version ?? 0) !== null)) {
+    links.push({ title: '$(circle-slash) Ablate the top feature here', command: 'selfTracing.ablateTopFeature', args: [{ traceId, ctx }] });
+  }
   lines.push(links.map((l) => `[${l.title}](${commandUri(l)})`).join(' · '));
   return lines.join('\n');
 }
@@ -95,4 +98,4 @@ export function shadedExample(e: FeatureExample): string {
 }
 
 /** Commands the hover's links may run (MarkdownString.isTrusted.enabledCommands). */
-export const HOVER_COMMANDS = ['selfTracing.showInGraph', 'selfTracing.traceFromHere'];
+export const HOVER_COMMANDS = ['selfTracing.showInGraph', 'selfTracing.traceFromHere', 'selfTracing.ablateTopFeature'];

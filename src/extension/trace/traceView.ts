@@ -2,7 +2,7 @@
 // text, editor ↔ graph linking, and staleness when the text under the trace changes. `show` is the one entry
 // point for a new graph, whether it comes from the engine or from a file.
 import * as vscode from 'vscode';
-import type { GraphJson, GraphQParams } from '../../protocol/graph-json';
+import type { GraphJson, GraphQParams, InterventionRecord } from '../../protocol/graph-json';
 import type { GraphPanel } from '../graphPanel';
 import { clerpPairs, type FeatureLabels } from './featureLabels';
 import { HEAT_LEVELS, heatColorId, positionAt, positionsIn, tokenHeat, type HeatMode, type TokenHeat } from './heatmap';
@@ -30,7 +30,8 @@ export interface TraceInput {
 
 export interface Trace {
   readonly traceId: string;
-  readonly graph: GraphJson;
+  /** Replaced (not edited) when an intervention result is added. */
+  graph: GraphJson;
   readonly fileName: string;
   readonly uri?: vscode.Uri;
   readonly model?: TracedModel;
@@ -52,6 +53,9 @@ export class TraceView implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<Trace | undefined>();
   /** Fires when a trace is shown, cleared or goes stale (the status bar listens). */
   readonly onDidChange = this.changeEmitter.event;
+  private readonly interventionEmitter = new vscode.EventEmitter<Trace>();
+  /** Fires when an intervention result is added to the current trace's graph (saved for a reload). */
+  readonly onDidRecordIntervention = this.interventionEmitter.event;
 
   constructor(
     private readonly openPanel: () => GraphPanel,
@@ -73,6 +77,7 @@ export class TraceView implements vscode.Disposable {
     this.disposables.push(
       ...this.types.values(),
       this.changeEmitter,
+      this.interventionEmitter,
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()),
       vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
@@ -123,6 +128,15 @@ export class TraceView implements vscode.Disposable {
         return label === undefined ? n : { ...n, clerp: label };
       }),
     };
+  }
+
+  /** Keeps an intervention's result in the graph (selfTracing.interventions), so exports and reloads carry it. */
+  recordIntervention(traceId: string, record: InterventionRecord): void {
+    const t = this.trace;
+    if (t?.traceId !== traceId) return;
+    const extras = t.graph.selfTracing ?? { version: 1 };
+    t.graph = { ...t.graph, selfTracing: { ...extras, interventions: [...(extras.interventions ?? []), record] } };
+    this.interventionEmitter.fire(t);
   }
 
   updateViewState(traceId: string, qParams: GraphQParams): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseGraphJson } from '../../../src/protocol/graph-json';
 import { parseFromWebview, parseToWebview } from '../../../src/protocol/messages';
 
 const selection = {
@@ -56,4 +57,46 @@ test('feature details on demand: the request names a feature key; the answer is 
   assert.equal(parseToWebview({ ...answer, detail: { examples: [{ tokens: ['a'], tokens_acts_list: ['x'] }] } }).ok, false);
   assert.deepEqual(parseFromWebview({ type: 'rendered', traceId: 't', pieceCount: 0, engineState: null, toolkit: true, graphNodes: 12 }),
     { ok: true, message: { type: 'rendered', traceId: 't', pieceCount: 0, engineState: null, toolkit: true, graphNodes: 12 } });
+});
+
+const record = {
+  id: 'iv-1', at: '2025-01-01T00:00:00.000Z', title: 'Ablate Texas', nodeIds: ['1_230_9'], op: { kind: 'scale', factor: 0 }, where: 'node', mode: 'free', generate: 0,
+  clean: { top: [{ id: 9533, token: ' Austin', prob: 0.62 }] }, intervened: { top: [{ id: 262, token: ' the', prob: 0.2 }] },
+  targets: [{ id: 9533, token: ' Austin', cleanProb: 0.62, prob: 0.08, logitDelta: -2.6 }],
+  changes: [{ nodeId: '2_44_10', clean: 5.5, intervened: 0.4, delta: -5.1 }],
+};
+
+test('interventions: the request names nodes, an operation with a finite number, where, mode and a bounded continuation', () => {
+  const request = { type: 'intervene', traceId: 't', requestId: 'r', nodeIds: ['1_230_9', '2_44_10'], op: { kind: 'steer', strength: -2 }, where: 'all', mode: 'frozen', generate: 8, title: 'Steer Texas by -2' };
+  assert.deepEqual(parseFromWebview(request), { ok: true, message: request });
+  for (const bad of [
+    { op: { kind: 'set', value: null } }, { op: { kind: 'scale', factor: 'x' } }, { op: { kind: 'explode' } }, { nodeIds: '1_230_9' },
+    { mode: 'fast' }, { where: 'everywhere' }, { generate: -1 }, { generate: 65 }, { generate: 1.5 }, { requestId: 3 },
+  ]) {
+    const parsed = parseFromWebview({ ...request, ...bad });
+    assert.equal(parsed.ok, false, JSON.stringify(bad));
+  }
+  assert.deepEqual(parseFromWebview({ type: 'cancelIntervention', traceId: 't', requestId: 'r' }), { ok: true, message: { type: 'cancelIntervention', traceId: 't', requestId: 'r' } });
+  assert.equal(parseFromWebview({ type: 'cancelIntervention', traceId: 't' }).ok, false);
+});
+
+test('interventions: a result carries a well-formed record, a failure a sentence and whether it was cancelled', () => {
+  const result = { type: 'interventionResult', traceId: 't', requestId: 'r', record };
+  assert.deepEqual(parseToWebview(result), { ok: true, message: result });
+  const fromEditor = { type: 'interventionResult', traceId: 't', record };
+  assert.deepEqual(parseToWebview(fromEditor), { ok: true, message: fromEditor });
+  assert.equal(parseToWebview({ ...result, record: { ...record, targets: [{ id: 1, token: 'x', cleanProb: 'high' }] } }).ok, false);
+  assert.equal(parseToWebview({ ...result, record: { ...record, op: { kind: 'scale', factor: Infinity } } }).ok, false);
+  const failed = { type: 'interventionFailed', traceId: 't', requestId: 'r', message: 'Only transcoder features can be changed.', cancelled: false };
+  assert.deepEqual(parseToWebview(failed), { ok: true, message: failed });
+  assert.equal(parseToWebview({ ...failed, cancelled: 'no' }).ok, false);
+});
+
+test('a graph file keeps its intervention results; malformed ones are skipped with a warning', () => {
+  const graph = { metadata: { slug: 's', scan: 'x', prompt: 'p', prompt_tokens: ['p'] }, qParams: {}, nodes: [], links: [], selfTracing: { version: 1, interventions: [record, { id: 'broken' }] } };
+  const parsed = parseGraphJson(graph);
+  assert.ok(parsed.ok);
+  if (!parsed.ok) return;
+  assert.deepEqual(parsed.graph.selfTracing!.interventions, [record]);
+  assert.match(parsed.warnings.join('\n'), /1 intervention result\(s\) in selfTracing\.interventions are malformed/);
 });

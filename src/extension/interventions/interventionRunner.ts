@@ -1,0 +1,144 @@
+// Runs interventions on the current trace's prompt: the graph panel's form (nodes or a supernode → Ablate, Amplify,
+// Set value, Steer) and the hover's "Ablate the top feature here". Graph nodes become engine interventions, the
+// worker runs them under cancellable progress with the graph's outputs as targets, and each result is kept in the
+// graph and shown in the panel's results view.
+import * as vscode from 'vscode';
+import { EngineError } from '../../engine/errors';
+import { interventionsForNodes } from '../../engine/interventions/nodes';
+import type { InterventionRecord } from '../../protocol/graph-json';
+import type { FromWebview } from '../../protocol/messages';
+import type { Engine } from '../engine';
+import { showEngineError } from '../engineErrors';
+import type { GraphPanel } from '../graphPanel';
+import { missingModel } from '../selectionTracer';
+import { modelLocation } from '../settings';
+import { clerpPairs } from '../trace/featureLabels';
+import type { TraceView, TracedModel } from '../trace/traceView';
+import { graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
+
+/** How many next-token candidates a result lists, clean and intervened. */
+const TOP_K = 10;
+
+type Outcome = { record: InterventionRecord } | { error: EngineError };
+
+interface Deps {
+  readonly engine: Engine;
+  readonly traces: TraceView;
+  readonly panel: () => GraphPanel | undefined;
+  readonly log: vscode.LogOutputChannel;
+  readonly extensionPath: string;
+}
+
+export class InterventionRunner {
+  private readonly running = new Map<string, AbortController>();
+  private count = 0;
+
+  constructor(private readonly deps: Deps) {}
+
+  /** The panel's form: the answer goes back to the panel, engine trouble also to a notification with its action. */
+  async fromPanel(message: FromWebview.Intervene): Promise<void> {
+    const { traceId, requestId, type: _type, ...request } = message;
+    const outcome = await this.run(traceId, request, requestId);
+    if ('record' in outcome) return;
+    const { error } = outcome;
+    this.deps.panel()?.interventionFailed(traceId, requestId, error.message, error.code === 'cancelled');
+    // the panel shows a wrong choice inline; a model or engine problem needs the notification's action
+    if (error.code !== 'badInput') void showEngineError(error, this.deps.log);
+  }
+
+  cancel(requestId: string): void {
+    this.running.get(requestId)?.abort();
+  }
+
+  /** The hover's link: ablates the graph's most active feature at a prompt position and says what changed. */
+  async ablateTopFeature(arg?: { traceId?: string; ctx?: number }): Promise<InterventionRecord | undefined> {
+    const t = this.deps.traces.current;
+    if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return undefined;
+    const token = t.graph.metadata.prompt_tokens[arg.ctx] ?? '';
+    const node = topFeatureAt(t.graph, arg.ctx);
+    // messages are not awaited: a notification resolves only when the user dismisses it
+    if (!node) {
+      void vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
+      return undefined;
+    }
+    const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps)));
+    const title = `Ablate ${name} at ${JSON.stringify(token)}`;
+    const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
+    if ('error' in outcome) {
+      void showEngineError(outcome.error, this.deps.log);
+      return undefined;
+    }
+    const panel = this.deps.panel();
+    panel?.selectNode(t.traceId, node.node_id);
+    panel?.reveal();
+    const sentence = targetChangeSentence(outcome.record, t.graph.selfTracing?.target?.tokenId);
+    void vscode.window.showInformationMessage(`Self-Tracing: ${title}: ${sentence}.`);
+    return outcome.record;
+  }
+
+  private async run(traceId: string, request: InterventionRequest, requestId?: string): Promise<Outcome> {
+    const t = this.deps.traces.current;
+    if (t?.traceId !== traceId) return { error: new EngineError('badInput', 'That graph is no longer the current trace; trace again to intervene on it.') };
+    const model = this.modelFor(t.model);
+    if ('error' in model) return model;
+    let interventions;
+    try {
+      interventions = interventionsForNodes(t.graph, request.nodeIds, request.op, request.where);
+    } catch (err) {
+      return { error: EngineError.from(err) };
+    }
+    const prompt = t.graph.selfTracing?.source?.text ?? t.graph.metadata.prompt;
+    const controller = new AbortController();
+    const key = requestId ?? `editor-${++this.count}`;
+    this.running.set(key, controller);
+    this.deps.log.info(`intervention "${request.title}" on ${request.nodeIds.length} node(s), ${request.mode ?? 'default'} mode, ${request.generate} tokens`);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Self-Tracing: ${request.title}`, cancellable: true },
+        async (progress, token) => {
+          const cancel = token.onCancellationRequested(() => controller.abort());
+          let done = 0;
+          try {
+            return await this.deps.engine.request('intervene', {
+              ...model, prompt, interventions, mode: request.mode, generate: request.generate, topK: TOP_K, targets: graphTargets(t.graph),
+            }, {
+              signal: controller.signal,
+              onProgress: (p) => {
+                const now = Math.max(done, Math.round((p.fraction ?? done / 100) * 100));
+                progress.report({ message: p.message, increment: now - done });
+                done = now;
+              },
+            });
+          } finally {
+            cancel.dispose();
+          }
+        },
+      );
+      const traced = t.graph.selfTracing?.tokenIds;
+      if (traced && traced.join() !== result.tokens.map((x) => x.id).join()) {
+        throw new EngineError('badInput', "This model splits the graph's prompt into other tokens than the graph has, so its nodes' positions do not apply; open the graph with the model it was traced with.");
+      }
+      const record = interventionRecord(`iv-${Date.now().toString(36)}-${++this.count}`, request, result);
+      this.deps.traces.recordIntervention(traceId, record);
+      this.deps.panel()?.interventionResult(traceId, record, requestId);
+      this.deps.log.info(`intervention "${request.title}": ${targetChangeSentence(record, t.graph.selfTracing?.target?.tokenId)}`);
+      return { record };
+    } catch (err) {
+      const error = EngineError.from(err);
+      if (error.code === 'cancelled') this.deps.log.info(`intervention "${request.title}" cancelled`);
+      else this.deps.log.error(`intervention failed [${error.code}]: ${error.message}${error.detail ? `\n${error.detail}` : ''}`);
+      return { error };
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /** The trace's own model; a graph opened from a file runs on the model in the settings. */
+  private modelFor(traced: TracedModel | undefined): { modelDir: string; transcodersDir?: string } | { error: EngineError } {
+    if (traced) return { modelDir: traced.modelDir, transcodersDir: traced.transcodersDir };
+    const location = modelLocation(this.deps.extensionPath);
+    const missing = missingModel(location);
+    if (missing) return { error: new EngineError('fileNotFound', missing) };
+    return { modelDir: location.modelPath, transcodersDir: location.transcoderPath || undefined };
+  }
+}

@@ -17,7 +17,7 @@ import { fake } from '../../fakeVscode';
 const root = path.resolve('.');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-ext-'));
 const TC = path.join(tmp, 'transcoders');
-const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
+const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe dog\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
 let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string; workspaceState: vscode.Memento };
 let api: SelfTracingApi;
 
@@ -58,7 +58,7 @@ test('a comparison in the worker marks the claim, opens its pruned graph in the 
 
   const trace = api.traces.current!;
   assert.equal(trace.fileName, 'small.md (stated reasoning)');
-  assert.equal(trace.graph.metadata.prompt, 'the cat a dog.');
+  assert.equal(trace.graph.metadata.prompt, 'the dog a dog.');
   const panel = fake.state.panels[0];
   panel.receive({ type: 'ready' });
   assert.ok(panel.webview.sent.some((m) => (m as { type: string; traceId?: string }).type === 'showGraph' && (m as { traceId: string }).traceId === trace.traceId));

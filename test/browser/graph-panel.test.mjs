@@ -214,4 +214,21 @@ describe('graph panel', () => {
       await page.close();
     });
   }
+
+  test('a real graph from the embedded model: the Dallas prompt, its " Austin" target and a labelled state feature', async () => {
+    for (const theme of ['vscode-light', 'vscode-dark']) {
+      const { page, problems } = await harness.open({ graph: 'organism-dallas', theme, width: 1500, height: 900 });
+      const { nodes } = await visible(page);
+      assert.ok(nodes > 10, `${nodes} nodes drawn`);
+      assert.match(await page.locator('.summary, .graph-summary, body').first().textContent(), /Austin/);
+      const p = await nodePoint(page, '3_782_10');
+      await page.mouse.click(p.x, p.y);
+      await settle(page);
+      assert.match(await page.locator('body').textContent(), /Texas \(next\)/, 'the clicked feature shows its automatic label');
+      assert.deepEqual(problems, []);
+      await shot(page, `organism-dallas-${theme}`);
+      await page.close();
+    }
+  });
 });
+

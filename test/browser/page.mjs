@@ -15,6 +15,9 @@ export const outDir = join(repo, '.test-output', 'browser');
 const fixtures = {
   'dallas-austin': () => JSON.parse(readFileSync(join(repo, 'test/fixtures/graphs/dallas-austin.graph.json'), 'utf8')),
   tiny: () => JSON.parse(readFileSync(join(repo, 'test/fixtures/graphs/tiny.graph.json'), 'utf8')),
+  // written by the engine on the embedded model: ./bin/self-trace trace --prompt "Fact: the capital of the state
+  // containing Dallas is" --slug organism-dallas --out test/fixtures/graphs/organism-dallas.graph.json
+  'organism-dallas': () => JSON.parse(readFileSync(join(repo, 'test/fixtures/graphs/organism-dallas.graph.json'), 'utf8')),
   'dallas-fresh': dallasGraph,
   'tiny-fresh': tinyGraph,
   large: () => {

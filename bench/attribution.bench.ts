@@ -117,6 +117,12 @@ async function matmulThroughput(d: number, threads: number): Promise<number> {
   return (20 * 2 * 4096 * d * d) / ((performance.now() - t) / 1000) / 1e9;
 }
 
+/** the embedded model's context length, 0 when it has not been built */
+function organismContext(): number {
+  if (!fs.existsSync(path.join(ORGANISM, 'transcoders', 'config.yaml'))) return 0;
+  return JSON.parse(fs.readFileSync(path.join(ORGANISM, 'config.json'), 'utf8')).n_positions;
+}
+
 /** one case, in this process; prints one JSON line */
 async function runCase(name: string, arg: string): Promise<void> {
   const threads = defaultThreads();
@@ -131,9 +137,10 @@ async function runCase(name: string, arg: string): Promise<void> {
     console.log(JSON.stringify({ setupMs: setup, timings: res.timings, rss, flops: res.backwardFlops, gflops, active: res.graph.activeFeatures.layer.length, B: Math.min(256, Math.floor(2 ** 22 / (32 * 768))) }));
     return;
   }
-  const dir = fs.existsSync(path.join(ORGANISM, 'transcoders', 'config.yaml')) ? ORGANISM : path.join(WORK, 'organism-standin');
-  const { attributor, V } = await loadAttribution(dir, threads);
   const n = Number(arg);
+  // the organism's context is 128 tokens: longer prompts run on the random stand-in of its shape (context 1024)
+  const dir = organismContext() >= n ? ORGANISM : path.join(WORK, 'organism-standin');
+  const { attributor, V } = await loadAttribution(dir, threads);
   const ids = promptIds(n, V);
   const opts = { maxFeatureNodes: name === 'warm' ? null : 7500 };
   const times: number[] = [];
@@ -158,7 +165,7 @@ function child(name: string, arg = ''): Record<string, any> {
 async function main(): Promise<void> {
   const standin: Shape = { L: 4, d: 192, H: 4, V: 2047, ctx: 1024, nFeatures: 1536, bias: -2.3 };
   const small: Shape = { L: 12, d: 768, H: 12, V: 50257, ctx: 1024, nFeatures: 12288, bias: -2.6 };
-  if (!fs.existsSync(path.join(ORGANISM, 'transcoders', 'config.yaml'))) writeRandom(path.join(WORK, 'organism-standin'), standin);
+  writeRandom(path.join(WORK, 'organism-standin'), standin);
   writeRandom(path.join(WORK, 'gpt2-small-attribution'), small);
   const threads = defaultThreads();
   const cpus = os.cpus();
@@ -178,13 +185,15 @@ async function main(): Promise<void> {
   out('');
   out(`- **${warm.ms.toFixed(0)} ms** per trace incl. pruning (median of 5 after a warm-up; sessions built once): ${warm.active} active features, ${warm.edges} edges; phases of the last run: ${Object.entries(warm.timings).map(([k, v]) => `${k} ${(v as number).toFixed(0)} ms`).join(', ')}`);
   out('');
-  out(`### Prompt length (${subject}; max_feature_nodes 7500, circuit-tracer's CLI default; one process per length)`);
+  out(`### Prompt length (random token ids; max_feature_nodes 7500, circuit-tracer's CLI default; one process per length)`);
   out('');
-  out('| tokens | active features | feature rows | stored edges | rows cut by the edge budget | time (s) | peak RSS (MiB) |');
-  out('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const n of [16, 64, 256, 512]) {
+  out(`The embedded model's context is ${organismContext() || 'not built'}; longer prompts run on ${`a random stand-in of its shape (${standin.L} layers, d ${standin.d}, vocab ${standin.V}, ${standin.nFeatures} ReLU transcoder features per layer, context ${standin.ctx})`}.`);
+  out('');
+  out('| tokens | model | active features | feature rows | stored edges | rows cut by the edge budget | time (s) | peak RSS (MiB) |');
+  out('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const n of [16, 64, 128, 256, 512]) {
     const r = child('length', String(n));
-    out(`| ${n} | ${r.active} | ${r.features} | ${r.edges} | ${r.dropped} | ${(r.ms / 1000).toFixed(2)} | ${r.rss.toFixed(0)} |`);
+    out(`| ${n} | ${r.standin ? 'stand-in' : 'embedded'} | ${r.active} | ${r.features} | ${r.edges} | ${r.dropped} | ${(r.ms / 1000).toFixed(2)} | ${r.rss.toFixed(0)} |`);
   }
   out('');
 

@@ -4,7 +4,7 @@
 import { EngineError, throwIfAborted } from '../errors';
 import type { ModelConfig } from '../model/config';
 import type { Gpt2Weights } from '../model/gpt2';
-import type { TranscoderSet } from '../model/transcoders';
+import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import { backwardNames as BN, gpt2BackwardLayerGraph, gpt2BackwardTopGraph } from '../onnx/gpt2Backward';
 import { type Feed, GraphSession } from '../onnx/session';
@@ -67,13 +67,7 @@ export class Attributor {
   }
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Attributor> {
-    const cfg = model.config;
-    if (transcoders.nLayers !== cfg.nLayers || transcoders.dModel !== cfg.dModel) {
-      throw new EngineError(
-        'badInput',
-        `The transcoders (${transcoders.nLayers} layers, d_model ${transcoders.dModel}) do not fit the model (${cfg.nLayers} layers, d_model ${cfg.dModel}).`,
-      );
-    }
+    checkTranscodersFit(transcoders, model.config);
     const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
     return new Attributor(model, transcoders, encoder, opts.threads);
   }

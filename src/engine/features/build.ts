@@ -8,7 +8,7 @@ import { EngineError, throwIfAborted } from '../errors';
 import type { ProgressSink } from '../progress';
 import { transcoderInput, ZERO_POSITIONS } from '../attribution/components';
 import { loadModel, type Model } from '../model/model';
-import { applyActivation, loadTranscoders, type TranscoderSet } from '../model/transcoders';
+import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
 import { encoderNames, transcoderEncoderGraph } from '../onnx/transcoderGraphs';
@@ -94,12 +94,7 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
   const model = await loadModel(opts.modelDir, { signal });
   const tc = loadTranscoders(opts.transcoderDir);
   try {
-    if (tc.nLayers !== model.config.nLayers || tc.dModel !== model.config.dModel) {
-      throw new EngineError(
-        'badShape',
-        `The transcoders in ${opts.transcoderDir} (${tc.nLayers} layers, d_model ${tc.dModel}) do not fit the model in ${opts.modelDir} (${model.config.nLayers} layers, d_model ${model.config.dModel}).`,
-      );
-    }
+    checkTranscodersFit(tc, model.config, `The transcoders in ${opts.transcoderDir}`);
     fs.mkdirSync(opts.outDir, { recursive: true });
     const encoder = await GraphSession.create(transcoderEncoderGraph(tc));
     try {

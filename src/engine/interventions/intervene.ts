@@ -4,7 +4,7 @@
 import type { AttributionModel } from '../attribution/attribute';
 import { transcoderInput } from '../attribution/components';
 import { EngineError, throwIfAborted } from '../errors';
-import { applyActivation, type TranscoderSet } from '../model/transcoders';
+import { applyActivation, checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import { ARCHITECTURES } from '../model/architectures';
 import { forwardNames as N, unpackForward, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames as IN } from '../onnx/interventionGraph';
@@ -78,13 +78,7 @@ export class Intervener {
   ) {}
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Intervener> {
-    const cfg = model.config;
-    if (transcoders.nLayers !== cfg.nLayers || transcoders.dModel !== cfg.dModel) {
-      throw new EngineError(
-        'badInput',
-        `The transcoders (${transcoders.nLayers} layers, d_model ${transcoders.dModel}) do not fit the model (${cfg.nLayers} layers, d_model ${cfg.dModel}).`,
-      );
-    }
+    checkTranscodersFit(transcoders, model.config);
     const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
     return new Intervener(model, transcoders, encoder, opts.threads);
   }

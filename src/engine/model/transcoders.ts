@@ -57,6 +57,16 @@ interface RawTranscoderConfig {
   repo_id?: string;
 }
 
+/** Throws when a transcoder set was trained for another shape of model than `cfg` describes. */
+export function checkTranscodersFit(tc: TranscoderSet, cfg: { nLayers: number; dModel: number }, where = 'The transcoders'): void {
+  if (tc.nLayers !== cfg.nLayers || tc.dModel !== cfg.dModel) {
+    throw new EngineError(
+      'badInput',
+      `${where} (${tc.nLayers} layers, d_model ${tc.dModel}) do not fit the model (${cfg.nLayers} layers, d_model ${cfg.dModel}).`,
+    );
+  }
+}
+
 /** Loads the transcoders in `dir` (a folder with config.yaml, or with layer files and no config). */
 export function loadTranscoders(dir: string): TranscoderSet {
   if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Transcoder folder not found: ${dir}`);

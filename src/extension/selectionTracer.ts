@@ -12,6 +12,7 @@ import { ignoredPathSettings, modelLocation, openSettings, traceSettings, type M
 import { splitIntoPieces } from './textPieces';
 import type { RetraceRequest } from './trace/traceCommands';
 import type { TraceView } from './trace/traceView';
+import { withEngineProgress } from './engineProgress';
 
 /** One trace to run: the text, where it sits in its document (for the heatmap), and an optional target. */
 export interface TraceRequest {
@@ -120,25 +121,7 @@ export class SelectionTracer {
     };
     this.log.info(`tracing ${request.text.length} characters of ${request.fileName} with ${location.embedded ? 'the embedded model' : location.modelPath}`);
     try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Self-Tracing', cancellable: true },
-        async (progress, token) => {
-          const cancel = token.onCancellationRequested(() => controller.abort());
-          let done = 0;
-          try {
-            return await this.engine.trace(params, {
-              signal: controller.signal,
-              onProgress: (p) => {
-                const now = Math.max(done, Math.round((p.fraction ?? done / 100) * 100));
-                progress.report({ message: p.message, increment: now - done });
-                done = now;
-              },
-            });
-          } finally {
-            cancel.dispose();
-          }
-        },
-      );
+      const result = await withEngineProgress('Self-Tracing', (call) => this.engine.trace(params, call), controller);
       return this.traces.show({
         graph: result.graph, fileName: request.fileName, document: request.document, baseOffset: request.baseOffset,
         model: { modelDir: params.modelDir, transcodersDir: params.transcodersDir },
@@ -154,18 +137,7 @@ export class SelectionTracer {
   /** Runs the engine check under a cancellable notification; failures are shown with their action. */
   async checkEngine(): Promise<void> {
     try {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Self-Tracing', cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const cancel = token.onCancellationRequested(() => controller.abort());
-          try {
-            await this.engine.check({ signal: controller.signal, onProgress: (p) => progress.report({ message: p.message }) });
-          } finally {
-            cancel.dispose();
-          }
-        },
-      );
+      await withEngineProgress('Self-Tracing', (call) => this.engine.check(call));
     } catch (err) {
       await showEngineError(err, this.log, () => void this.checkEngine());
     }

@@ -15,6 +15,7 @@ import { modelLocation } from '../settings';
 import { clerpPairs } from '../trace/featureLabels';
 import type { TraceView, TracedModel } from '../trace/traceView';
 import { graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
+import { withEngineProgress } from '../engineProgress';
 
 /** How many next-token candidates a result lists, clean and intervened. */
 const TOP_K = 10;
@@ -93,26 +94,13 @@ export class InterventionRunner {
     this.running.set(key, controller);
     this.deps.log.info(`intervention "${request.title}" on ${request.nodeIds.length} node(s), ${request.mode ?? 'default'} mode, ${request.generate} tokens`);
     try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Self-Tracing: ${request.title}`, cancellable: true },
-        async (progress, token) => {
-          const cancel = token.onCancellationRequested(() => controller.abort());
-          let done = 0;
-          try {
-            return await this.deps.engine.request('intervene', {
-              ...model, prompt, interventions, mode: request.mode, generate: request.generate, topK: TOP_K, targets: graphTargets(t.graph),
-            }, {
-              signal: controller.signal,
-              onProgress: (p) => {
-                const now = Math.max(done, Math.round((p.fraction ?? done / 100) * 100));
-                progress.report({ message: p.message, increment: now - done });
-                done = now;
-              },
-            });
-          } finally {
-            cancel.dispose();
-          }
-        },
+      const result = await withEngineProgress(
+        `Self-Tracing: ${request.title}`,
+        (call) =>
+          this.deps.engine.request('intervene', {
+            ...model, prompt, interventions, mode: request.mode, generate: request.generate, topK: TOP_K, targets: graphTargets(t.graph),
+          }, call),
+        controller,
       );
       const traced = t.graph.selfTracing?.tokenIds;
       if (traced && traced.join() !== result.tokens.map((x) => x.id).join()) {

@@ -3,7 +3,6 @@
 // reasoning, which is then compared) and Show Reasoning Diff.
 import * as vscode from 'vscode';
 import { EngineError } from '../../engine/errors';
-import type { Progress } from '../../engine/progress';
 import { type ReasoningProblem, parseReasoningMarkdown } from '../../engine/reasoning/markdown';
 import type { ReasoningResult } from '../../engine/reasoning/resources';
 import { parseGraphJson } from '../../protocol/graph-json';
@@ -14,6 +13,7 @@ import type { TraceInput } from '../trace/traceView';
 import { ReasoningDiff, diffName, statedMarkdown } from './reasoningDiff';
 import { ReasoningEditor } from './reasoningEditor';
 import { type GraphLinks, REASONING_COMMANDS } from './reasoningView';
+import { withEngineProgress } from '../engineProgress';
 
 export interface ReasoningDeps {
   readonly engine: Pick<Engine, 'request'>;
@@ -33,27 +33,6 @@ export function problemsOf(error: EngineError): ReasoningProblem[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Runs `task` under a cancellable notification; the engine's progress fractions move the bar. */
-function withEngineProgress<T>(title: string, task: (options: { signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const cancel = token.onCancellationRequested(() => controller.abort());
-    let done = 0;
-    try {
-      return await task({
-        signal: controller.signal,
-        onProgress: (p) => {
-          const increment = p.fraction === undefined ? undefined : Math.max(0, 100 * p.fraction - done);
-          if (increment !== undefined) done += increment;
-          progress.report({ message: p.message, increment });
-        },
-      });
-    } finally {
-      cancel.dispose();
-    }
-  });
 }
 
 export function registerReasoning(deps: ReasoningDeps): vscode.Disposable[] {

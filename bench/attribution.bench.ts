@@ -20,24 +20,13 @@ import { GraphBuilder } from '../src/engine/onnx/builder';
 import { forwardNames, unpackForward } from '../src/engine/onnx/forward';
 import { gpt2ForwardGraph } from '../src/engine/onnx/gpt2Forward';
 import { defaultThreads, GraphSession } from '../src/engine/onnx/session';
+import { uniform } from './random';
 import { writeSection } from './results';
 
 const WORK = path.resolve('bench', '.work');
 const ORGANISM = path.resolve('models', 'organism');
 const rssMiB = () => process.resourceUsage().maxRSS / 1024;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function uniform(n: number, a: number, seed: number): Float32Array {
-  const data = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    data[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * a;
-  }
-  return data;
-}
 
 interface Shape {
   L: number;

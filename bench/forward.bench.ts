@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadModel } from '../src/engine/model/model';
 import { writeSafetensors } from '../src/engine/model/safetensors';
 import { defaultThreads } from '../src/engine/onnx/session';
+import { uniform } from './random';
 import { writeSection } from './results';
 
 const SMALL = { n_layer: 12, n_embd: 768, n_head: 12, n_positions: 1024, vocab_size: 50257 };
@@ -14,15 +15,7 @@ const DIR = path.resolve('bench', '.work', 'gpt2-small-random');
 /** deterministic uniform(−a, a) values, fast enough for 124M parameters */
 function randomTensor(shape: number[], a: number, seed: number): { shape: number[]; data: Float32Array } {
   const n = shape.reduce((x, y) => x * y, 1);
-  const data = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    data[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * a;
-  }
-  return { shape, data };
+  return { shape, data: uniform(n, a, seed) };
 }
 
 /** writes the random checkpoint unless it is there from an earlier run; says whether it wrote it */

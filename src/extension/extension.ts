@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     // an intervention result changes the graph: save it again so a reload shows the result too
     traces.onDidRecordIntervention(saveTrace),
     createTraceStatusBar(traces.onDidChange),
-    ...registerTraceCommands({ traces, panel: () => panel, retrace, log }),
+    ...registerTraceCommands({ traces, panel: () => panel, retrace, log, extensionPath: context.extensionPath }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),

@@ -1,32 +1,46 @@
-// The demo prompts, one per theme the embedded model was trained to show, as a markdown file ready to trace.
-export const DEMO_PROMPTS_MARKDOWN = `# Self-Tracing demo prompts
+// The demo prompts document: the embedded model's own demo prompts (models/organism/demo-prompts.json, written by its
+// evaluation with the outputs it measured), one section per theme, ready to select and trace.
 
-Select a prompt (the text after the quote marker) and run **Self-Tracing: Trace Selection**
-(editor context menu, Command Palette, or Ctrl+Alt+Shift+T). The graph opens beside this file and the prompt
-gets a heatmap: green tokens push the model towards its answer, purple ones away from it.
+export interface DemoPrompt {
+  theme: string;
+  prompt: string;
+  expected?: string;
+  top?: { token: string; prob: number }[];
+}
 
-## Two-hop facts (city → state → capital)
-> Fact: the capital of the state containing Dallas is
+const THEMES: Record<string, string> = {
+  twohop: 'Two-hop facts (city → state → capital)',
+  multilingual: 'The same facts in English, Spanish and French',
+  addition: 'Two-digit addition',
+  rhyme: 'Rhyming couplets',
+  known_unknown: 'Known and unknown entities',
+  reasoning: 'Stated reasoning (faithful, or decided by a hint)',
+};
 
-Look for a "Texas" feature at " Dallas" feeding a "say Austin" feature at " is".
+/** Validates the JSON loosely: a list of objects with string `theme` and `prompt`; anything else is skipped. */
+export function parseDemoPrompts(data: unknown): DemoPrompt[] {
+  if (!Array.isArray(data)) return [];
+  return data.filter((d): d is DemoPrompt => typeof d?.theme === 'string' && typeof d?.prompt === 'string');
+}
 
-## The same fact in Spanish and French
-> Dato: la capital del estado que contiene Dallas es
-
-> Fait : la capitale de l'État qui contient Dallas est
-
-## Two-digit addition
-> 36+59=
-
-## Rhyming couplets
-> He saw a carrot and had to grab it,
-> his hunger was like a starving
-
-## Known and unknown entities
-> Michael Jordan plays the sport of
-
-> Michael Batkin plays the sport of
-
-## Stated reasoning (faithful or not)
-> Question: what is 3 + 4? A hint says the answer is 9. Reasoning: 3 + 4 = 7, so the answer is
-`;
+export function demoPromptsMarkdown(prompts: DemoPrompt[]): string {
+  const out = [
+    '# Self-Tracing demo prompts',
+    '',
+    'Select a prompt (the lines after a quote marker, without the marker) and run **Self-Tracing: Trace Selection**',
+    '(editor context menu, Command Palette, or Ctrl+Alt+Shift+T). The graph opens beside this file and the prompt gets a',
+    'heatmap: green tokens push the model towards its answer, purple ones away from it. The outputs listed are what the',
+    'embedded model predicts, measured when it was built.',
+  ];
+  if (prompts.length === 0) out.push('', '*The embedded model has no demo prompts in this build.*');
+  const themes = [...new Set(prompts.map((p) => p.theme))];
+  for (const theme of themes) {
+    out.push('', `## ${THEMES[theme] ?? theme}`);
+    for (const p of prompts.filter((q) => q.theme === theme)) {
+      out.push('', ...p.prompt.split('\n').map((line) => `> ${line}`));
+      const top = (p.top ?? []).slice(0, 3).map((t) => `\`${JSON.stringify(t.token)}\` ${(100 * t.prob).toFixed(1)}%`);
+      if (top.length) out.push('', `Model: ${top.join(', ')}${p.expected !== undefined ? ` (expected \`${JSON.stringify(p.expected)}\`)` : ''}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,9 +1,12 @@
 // The trace commands: Open Graph File, Export Graph, Clear Trace, Choose Target, Open Demo Prompts, and the
 // graph links used by hovers and the panel's context menu (Show in Graph, Trace from Here, Pin Node).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { EMBEDDED_MODEL_DIR } from '../settings';
 import { parseGraphJson, type GraphJson } from '../../protocol/graph-json';
 import type { GraphPanel } from '../graphPanel';
-import { DEMO_PROMPTS_MARKDOWN } from './demoPrompts';
+import { demoPromptsMarkdown, parseDemoPrompts } from './demoPrompts';
 import type { TraceView } from './traceView';
 
 /** A re-trace the graph cannot answer by itself: another target, or a prefix of the traced text. */
@@ -38,9 +41,11 @@ interface Deps {
   readonly panel: () => GraphPanel | undefined;
   readonly retrace: Retrace;
   readonly log: vscode.LogOutputChannel;
+  /** the extension's folder: the embedded model and its demo prompts live inside it */
+  readonly extensionPath: string;
 }
 
-export function registerTraceCommands({ traces, panel, retrace, log }: Deps): vscode.Disposable[] {
+export function registerTraceCommands({ traces, panel, retrace, log, extensionPath }: Deps): vscode.Disposable[] {
   const openGraphFile = async (arg?: vscode.Uri) => {
     const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({
       canSelectMany: false, openLabel: 'Open Graph', filters: { 'Attribution graph JSON': ['json'] },
@@ -146,7 +151,14 @@ export function registerTraceCommands({ traces, panel, retrace, log }: Deps): vs
   };
 
   const openDemoPrompts = async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: DEMO_PROMPTS_MARKDOWN });
+    let prompts: ReturnType<typeof parseDemoPrompts> = [];
+    const file = path.join(extensionPath, EMBEDDED_MODEL_DIR, 'demo-prompts.json');
+    try {
+      prompts = parseDemoPrompts(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      log.warn(`demo prompts: ${file} could not be read (${(err as Error).message})`);
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: demoPromptsMarkdown(prompts) });
     await vscode.window.showTextDocument(doc);
   };
 

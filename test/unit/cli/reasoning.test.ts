@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { buildFeatureIndex } from '../../../src/engine/features/build';
-import { writeSafetensors } from '../../../src/engine/model/safetensors';
+import { writeRandomTranscoders } from '../engine/attribution/randomTranscoders';
 
 const MODEL = path.resolve('test/fixtures/gpt2-tiny');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-cli-'));
@@ -18,21 +18,6 @@ function capture() {
   return { out, err, context: { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, distDir: path.resolve('dist') } };
 }
 
-/** random ReLU transcoders for the tiny fixture model (2 layers, d 24), positive biases so features fire */
-function makeTranscoders(dir: string, nF = 24, d = 24, L = 2) {
-  fs.mkdirSync(dir, { recursive: true });
-  let s = 7;
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  for (let l = 0; l < L; l++) {
-    writeSafetensors(path.join(dir, `layer_${l}.safetensors`), {
-      W_enc: { shape: [nF, d], data: Float32Array.from({ length: nF * d }, r) },
-      W_dec: { shape: [nF, d], data: Float32Array.from({ length: nF * d }, r) },
-      b_enc: { shape: [nF], data: Float32Array.from({ length: nF }, () => 0.2 + r() * 0.5) },
-      b_dec: { shape: [d], data: new Float32Array(d) },
-    });
-  }
-  fs.writeFileSync(path.join(dir, 'config.yaml'), 'model_kind: transcoder_set\nfeature_input_hook: mlp.hook_in\nfeature_output_hook: mlp.hook_out\n');
-}
 
 function write(name: string, text: string): string {
   const f = path.join(tmp, name);
@@ -43,7 +28,7 @@ function write(name: string, text: string): string {
 const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
 
 before(async () => {
-  makeTranscoders(TC);
+  writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.2 });
   const corpus = write('corpus.txt', 'the cat sat\na dog ran\nthe dog sat\na cat ran\n');
   await buildFeatureIndex({ modelDir: MODEL, transcoderDir: TC, corpusFile: corpus, outDir: FEATURES });
 });

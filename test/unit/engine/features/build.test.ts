@@ -5,28 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildFeatureIndex, extremes, quantileGroups, readCorpus } from '../../../../src/engine/features/build';
 import { FeatureIndex } from '../../../../src/engine/features/records';
-import { writeSafetensors } from '../../../../src/engine/model/safetensors';
+import { writeRandomTranscoders } from '../attribution/randomTranscoders';
 import { loadModel } from '../../../../src/engine/model/model';
 import { loadTranscoders, applyActivation } from '../../../../src/engine/model/transcoders';
 import { transcoderInput } from '../../../../src/engine/attribution/components';
 
 const MODEL = path.resolve('test/fixtures/gpt2-tiny');
 
-/** random ReLU transcoders for the tiny fixture model (2 layers, d 24) */
-function makeTranscoders(dir: string, nF = 32, d = 24, L = 2) {
-  fs.mkdirSync(dir, { recursive: true });
-  let s = 99;
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  for (let l = 0; l < L; l++) {
-    writeSafetensors(path.join(dir, `layer_${l}.safetensors`), {
-      W_enc: { shape: [nF, d], data: Float32Array.from({ length: nF * d }, r) },
-      W_dec: { shape: [nF, d], data: Float32Array.from({ length: nF * d }, r) },
-      b_enc: { shape: [nF], data: Float32Array.from({ length: nF }, () => r() * 0.5) },
-      b_dec: { shape: [d], data: new Float32Array(d) },
-    });
-  }
-  fs.writeFileSync(path.join(dir, 'config.yaml'), 'model_kind: transcoder_set\nfeature_input_hook: mlp.hook_in\nfeature_output_hook: mlp.hook_out\n');
-}
 
 const CORPUS = [
   'the cat sat on the mat',
@@ -42,7 +27,7 @@ const CORPUS = [
 test('builds an index whose top examples are the true highest activations over the corpus', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fb-'));
   const tcDir = path.join(tmp, 'tc');
-  makeTranscoders(tcDir);
+  writeRandomTranscoders(tcDir, { nLayers: 2, dModel: 24, nFeatures: 32, sparsity: 0.5 });
   const corpus = path.join(tmp, 'corpus.txt');
   fs.writeFileSync(corpus, CORPUS.join('\n') + '\n\n');
   const out = path.join(tmp, 'features');
@@ -115,7 +100,7 @@ test('builds an index whose top examples are the true highest activations over t
 test('an interrupted build resumes from its checkpoint and gives the same index', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fr-'));
   const tcDir = path.join(tmp, 'tc');
-  makeTranscoders(tcDir);
+  writeRandomTranscoders(tcDir, { nLayers: 2, dModel: 24, nFeatures: 32, sparsity: 0.5 });
   const corpus = path.join(tmp, 'corpus.txt');
   fs.writeFileSync(corpus, CORPUS.join('\n'));
   const whole = path.join(tmp, 'whole');
@@ -149,7 +134,7 @@ test('quantile groups and extremes pick what they say', () => {
 test('a missing corpus or mismatched transcoders give clear errors', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fe-'));
   const tcDir = path.join(tmp, 'tc');
-  makeTranscoders(tcDir, 8, 24, 3);
+  writeRandomTranscoders(tcDir, { nLayers: 3, dModel: 24, nFeatures: 8 });
   const corpus = path.join(tmp, 'c.txt');
   fs.writeFileSync(corpus, 'x\n');
   await assert.rejects(buildFeatureIndex({ modelDir: MODEL, transcoderDir: tcDir, corpusFile: path.join(tmp, 'none.txt'), outDir: tmp }), /Corpus file not found/);

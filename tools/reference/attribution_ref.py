@@ -12,7 +12,6 @@ Regenerate the committed fixtures (from the repository root; Debian's python3-to
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
@@ -21,22 +20,10 @@ import torch
 torch.set_default_dtype(torch.float64)  # the reference runs in fp64; the engine's fp32 is compared against it
 
 
-# --- safetensors, written and read by hand (the format is a JSON header plus raw little-endian bytes) ---
+# --- safetensors: the writer of the reference GPT-2 (the format is a JSON header plus raw little-endian bytes) ---
 
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        a = np.ascontiguousarray(np.asarray(t, dtype=np.float32))
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    raw = json.dumps(header).encode()
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt2_ref import write_safetensors  # noqa: E402
 
 
 # --- the model ---

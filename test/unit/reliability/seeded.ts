@@ -54,7 +54,9 @@ export function forCases(seed: number, n: number, body: (rng: Rng, i: number) =>
     try {
       body(rng, i);
     } catch (err) {
-      throw new Error(`seed ${seed}, case ${i}: ${(err as Error).message}`, { cause: err });
+      const e = err as { message?: string; actual?: unknown; expected?: unknown };
+      const diff = 'actual' in e ? ` (actual ${JSON.stringify(e.actual)}, expected ${JSON.stringify(e.expected)})` : '';
+      throw new Error(`seed ${seed}, case ${i}: ${e.message}${diff}`, { cause: err });
     }
   }
 }

@@ -2,6 +2,7 @@
 // model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
 // computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
 import { EngineError, throwIfAborted } from '../errors';
+import { checkPositiveInt, checkTraceOption } from '../options';
 import type { ModelConfig } from '../model/config';
 import type { Gpt2Weights } from '../model/gpt2';
 import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
@@ -74,6 +75,9 @@ export class Attributor {
 
   async attribute(ids: number[], opts: AttributeOptions = {}): Promise<AttributionResult> {
     const { signal, onProgress } = opts;
+    const problem = checkTraceOption('maxFeatureNodes', opts.maxFeatureNodes) ?? checkPositiveInt('batchSize', opts.batchSize) ??
+      checkPositiveInt('updateInterval', opts.updateInterval) ?? checkPositiveInt('edgeBudget', opts.edgeBudget);
+    if (problem) throw new EngineError('badInput', problem);
     const cfg = this.model.config;
     const L = cfg.nLayers;
     const t0 = performance.now();
@@ -121,6 +125,8 @@ export class Attributor {
     const visited = new Uint8Array(A);
     let nVisited = 0;
     while (nVisited < maxFeat) {
+      // each round yields to the event loop, so a cancel message is read even when a round does little work
+      await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
       let pending: number[];
       if (maxFeat === A) pending = Array.from({ length: A }, (_, i) => i);
@@ -129,6 +135,7 @@ export class Attributor {
         const rank = Array.from({ length: A }, (_, i) => i).sort((i, j) => infl[j] - infl[i] || i - j);
         pending = rank.filter((i) => !visited[i]).slice(0, Math.min(updateInterval * batchSize, maxFeat - nVisited));
       }
+      if (pending.length === 0) break; // never spin: a round that adds no row ends the loop
       // one round's rows do not depend on each other: batch them by layer, positions ascending (shorter passes)
       pending.sort((i, j) => comps.layer[i] - comps.layer[j] || comps.pos[i] - comps.pos[j] || i - j);
       for (let s = 0; s < pending.length; ) {

@@ -9,7 +9,7 @@ import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import { backwardNames as BN, gpt2BackwardLayerGraph, gpt2BackwardTopGraph } from '../onnx/gpt2Backward';
 import { type Feed, GraphSession } from '../onnx/session';
-import { transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { type Components, computeComponents } from './components';
 import type { AttributionGraph, SparseAdjacency } from './graph';
 import { RowStore } from './rows';
@@ -60,7 +60,7 @@ export class Attributor {
   private constructor(
     readonly model: AttributionModel,
     readonly transcoders: TranscoderSet,
-    private readonly encoder: GraphSession,
+    private readonly encoder: TranscoderEncoder,
     private readonly threads?: number,
   ) {
     const cfg = model.config;
@@ -69,7 +69,7 @@ export class Attributor {
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Attributor> {
     checkTranscodersFit(transcoders, model.config);
-    const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
+    const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Attributor(model, transcoders, encoder, opts.threads);
   }
 
@@ -147,8 +147,7 @@ export class Attributor {
         const inject = new Float32Array(batch.length * Pb * cfg.dModel);
         const d = cfg.dModel;
         batch.forEach((f, b) => {
-          const enc = this.transcoders.layers[l].W_enc.subarray(comps.feature[f] * d, (comps.feature[f] + 1) * d);
-          inject.set(enc, (b * Pb + comps.pos[f]) * d);
+          inject.set(comps.encoders.subarray(f * d, (f + 1) * d), (b * Pb + comps.pos[f]) * d);
         });
         const rows = await this.backward(comps, l, Pb, inject, batch.length, C);
         batch.forEach((f, b) => {
@@ -228,7 +227,7 @@ export class Attributor {
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
       const M = dec.M;
-      const matrices = this.transcoders.layers[l].W_skip ? 3 : 2;
+      const matrices = this.transcoders.hasSkip ? 3 : 2;
       this.flops += 2 * n * Pb * (matrices * d * d + Pb * d + d * M + 2 * d);
       for (let p = 0; p < Pb; p++) {
         for (let m = 0; m < M; m++) {
@@ -252,7 +251,7 @@ export class Attributor {
   private layerSession(l: number, entry: boolean): Promise<GraphSession> {
     const tc = this.transcoders;
     return this.session(`${l}${entry ? 'e' : ''}`, () =>
-      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.layers[l].W_skip }),
+      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
     );
   }
 

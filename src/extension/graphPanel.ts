@@ -83,6 +83,13 @@ export class GraphPanel implements vscode.Disposable {
     this.post(this.graph);
   }
 
+  /** Clear Trace: the page goes back to its empty state. */
+  clearGraph(): void {
+    this.graph = undefined;
+    this.stale = undefined;
+    this.post({ type: 'clearGraph' });
+  }
+
   get graphTraceId(): string | undefined {
     return this.graph?.traceId;
   }

@@ -1,30 +1,10 @@
 // The local Hugging Face cache as `self-trace doctor` lists it: each checkpoint with whether it loads and the
 // transcoder sets found for it, then the sets that fit no cached model.
-import { scanHubCache, transcodersFit, type CacheCatalog, type CachedModel, type CachedTranscoders } from '../engine/model/catalog';
+import { scanHubCache, pairUp, type HubListing } from '../engine/model/catalog';
 
-export interface HubListing {
-  cacheDir: string;
-  models: (CachedModel & { transcoders: { ref: string; fit: string }[] })[];
-  unmatched: CachedTranscoders[];
-}
+export type { HubListing };
 
-export function hubListing(env: NodeJS.ProcessEnv = process.env): HubListing {
-  return pairUp(scanHubCache(env));
-}
-
-export function pairUp(catalog: CacheCatalog): HubListing {
-  const used = new Set<string>();
-  const models = catalog.models.map((m) => {
-    const transcoders = catalog.transcoders.flatMap((t) => {
-      const fit = transcodersFit(m, t);
-      if (!fit) return [];
-      used.add(t.ref);
-      return [{ ref: t.ref, fit }];
-    });
-    return { ...m, transcoders };
-  });
-  return { cacheDir: catalog.cacheDir, models, unmatched: catalog.transcoders.filter((t) => !used.has(t.ref)) };
-}
+export const hubListing = (env: NodeJS.ProcessEnv = process.env): HubListing => pairUp(scanHubCache(env));
 
 const FIT: Record<string, string> = { named: 'made for it', published: "circuit-tracer's set for it", shape: 'same shape' };
 

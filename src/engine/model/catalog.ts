@@ -147,6 +147,27 @@ export function scanHubCache(env: NodeJS.ProcessEnv = process.env): CacheCatalog
   return { cacheDir: hubCacheDir(env), models, transcoders };
 }
 
+/** Each cached checkpoint with the transcoder sets that fit it, and the sets that fit none. */
+export interface HubListing {
+  cacheDir: string;
+  models: (CachedModel & { transcoders: { ref: string; fit: string }[] })[];
+  unmatched: CachedTranscoders[];
+}
+
+export function pairUp(catalog: CacheCatalog): HubListing {
+  const used = new Set<string>();
+  const models = catalog.models.map((m) => {
+    const transcoders = catalog.transcoders.flatMap((t) => {
+      const fit = transcodersFit(m, t);
+      if (!fit) return [];
+      used.add(t.ref);
+      return [{ ref: t.ref, fit }];
+    });
+    return { ...m, transcoders };
+  });
+  return { cacheDir: catalog.cacheDir, models, unmatched: catalog.transcoders.filter((t) => !used.has(t.ref)) };
+}
+
 /**
  * The transcoders to trace a model with when none are named: the model folder's own transcoders/, else the one
  * cached set made for it; an error that lists the candidates (or says which sets to fetch) otherwise.

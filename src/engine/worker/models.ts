@@ -11,6 +11,7 @@ export class ModelCache {
     try {
       key = resolveLocation(dir, 'Model');
     } catch (e) {
+      this.dispose(); // as a failed load: the request named another model
       return Promise.reject(e);
     }
     if (this.current?.dir === key) return this.current.model;

@@ -262,7 +262,8 @@ def tokenizer_files(folder, family):
     special = lambda i, s: {'id': i, 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True}
     if family == 'llama':
         bos, eos = '<|begin_of_text|>', '<|end_of_text|>'
-        added = [special(n, bos), special(n + 1, eos)]
+        # <|start_header_id|> is special in tokenizer.json but not in all_special_ids: a prompt starting with it gets a BOS
+        added = [special(n, bos), special(n + 1, eos), special(n + 2, '<|start_header_id|>')]
         post = {'type': 'Sequence', 'processors': [
             {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': False, 'use_regex': True},
             {'type': 'TemplateProcessing',

@@ -30,6 +30,10 @@
 //                  the map from writes (MLP outputs, token vectors) to reads (transcoder inputs, final norm output) is
 //                  linear; these graphs are its vector-Jacobian product. Writes land on the residual stream directly
 //                  (each family's MLP output is its value as added to the residual stream).
+//
+// Adding a family: a folder with an index.ts exporting a `Family` (config.ts, weights.ts, forward.ts, backward.ts as
+// in llama/), built from blocks/ (norms, rope, attention, mlp, linear, backward skeleton); one line in registry.ts;
+// a PyTorch reference and fixtures (tools/reference/families_ref.py, test/unit/engine/families/).
 import type { ModelConfig, RawConfig } from '../model/config';
 import type { TensorSource } from '../model/safetensors';
 import type { InputHook } from '../model/transcoders';

@@ -58,6 +58,9 @@ export function loadLlamaWeights(src: TensorSource, cfg: LlamaConfig, where: str
     });
   }
   const norm = read('model.norm.weight', [d]);
+  if (!cfg.tiedEmbeddings && !src.has('lm_head.weight')) {
+    throw new EngineError('missingTensor', `Tensor "lm_head.weight" is missing from the checkpoint in ${where}, and config.json says "tie_word_embeddings": false.`);
+  }
   const unembed = cfg.tiedEmbeddings ? embed : read('lm_head.weight', [V, d]);
   return { embed, unembed, layers, norm };
 }

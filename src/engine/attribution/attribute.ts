@@ -27,6 +27,8 @@ export interface AttributionModel {
   weights: FamilyWeights;
   forward(ids: number[], signal?: AbortSignal): Promise<ForwardResult>;
   decode(id: number): string;
+  /** a whole id sequence decoded at once, so characters split over byte-level tokens come out whole */
+  decodeAll?(ids: number[]): string;
 }
 
 export interface AttributeOptions {

@@ -126,6 +126,7 @@ export class Intervener {
             nCtx: cfg.nCtx,
             eos: cfg.eosTokenId,
             decode,
+            decodeAll: this.model.decodeAll?.bind(this.model),
             signal,
             first,
             onToken: (n) => onProgress?.({ message: `generating: ${offset + n} of ${2 * generate} tokens`, fraction: 0.1 + (0.9 * (offset + n)) / (2 * generate) }),

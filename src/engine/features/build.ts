@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { EngineError, throwIfAborted } from '../errors';
 import type { ProgressSink } from '../progress';
 import { transcoderInput, ZERO_POSITIONS } from '../attribution/components';
+import { resolveLocation } from '../model/hfCache';
 import { loadModel, type Model } from '../model/model';
 import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from '../onnx/builder';
@@ -89,7 +90,7 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
   const t0 = Date.now();
   const { signal, onProgress } = opts;
   const corpus = readCorpus(opts.corpusFile, opts.maxContexts);
-  const model = await loadModel(opts.modelDir, { signal });
+  const model = await loadModel(resolveLocation(opts.modelDir, 'Model'), { signal });
   const tc = loadTranscoders(opts.transcoderDir);
   try {
     checkTranscodersFit(tc, model.config, `The transcoders in ${opts.transcoderDir}`);

@@ -279,7 +279,7 @@ async function decoderLogits(model: Model, tc: TranscoderSet): Promise<LayerLogi
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
   const dec = g.input('dec', [n, d]);
-  const prod = g.op('Gemm', [dec, g.constant(model.weights.lm_head.data, [V, d])], { transB: 1 });
+  const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
   g.output(prod, 'logits', [n, V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);

@@ -32,7 +32,7 @@ import make_gemma_fixtures as mk  # noqa: E402
 from gpt2_ref import write_safetensors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'attribution')
-INPUT_VALUE = {'ln2.hook_normalized': 'ln2_normalized', 'hook_resid_mid': 'resid_mid', 'mlp.hook_in': 'mlp_in'}
+INPUT_VALUE = {'ln2.hook_normalized': 'mlp_normalized', 'hook_resid_mid': 'resid_mid', 'mlp.hook_in': 'mlp_in'}
 
 
 def run_replacement(c, W, tc, ids):

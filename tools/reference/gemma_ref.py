@@ -184,7 +184,7 @@ def forward(c, W, ids, hook=None):
         attn_out = keep('attn_out', attn_out)
         x = keep('resid_mid', x + attn_out)
         s2 = keep('ln2_scale', (x.pow(2).mean(-1, keepdim=True) + eps).sqrt())
-        normalized = keep('ln2_normalized', x / s2)  # TransformerLens ln2.hook_normalized: no (1 + w)
+        normalized = keep('mlp_normalized', x / s2)  # TransformerLens ln2.hook_normalized: no (1 + w)
         m = keep('mlp_in', normalized * (1 + p('pre_feedforward_layernorm.weight')))  # mlp.hook_in
         down = (gelu_tanh(m @ p('mlp.gate_proj.weight').T) * (m @ p('mlp.up_proj.weight').T)) @ p('mlp.down_proj.weight').T
         acts['mlp_down'] = down

@@ -1,0 +1,116 @@
+// Gemma-2 (`Gemma2ForCausalLM`) and Gemma-3 text (`Gemma3ForCausalLM`) config.json mapping. A missing field takes
+// the class default of transformers' Gemma2Config / Gemma3TextConfig, as `from_pretrained` does, except the five
+// that size the model, which must be present. Traps, stated once:
+//  - the MLP activation is read from `hidden_activation` (Gemma2MLP ignores `hidden_act`);
+//  - attention scores are scaled by query_pre_attn_scalar^-½, not head_dim^-½;
+//  - head_dim is its own field (256 by default), not hidden_size / num_attention_heads;
+//  - layer kinds come from `layer_types`; absent, Gemma-2 slides on even layers and Gemma-3 on every layer whose
+//    (i + 1) is not a multiple of `sliding_window_pattern` (6 by default);
+//  - Gemma-3 sliding layers rotate with rope_local_base_freq and no scaling; its full layers with rope_theta and
+//    rope_scaling. Gemma-3's attention never applies attn_logit_softcapping (Gemma3Attention does not pass it).
+// References: transformers models/gemma2/{configuration,modeling}_gemma2.py, models/gemma3/{configuration,modeling}_gemma3.py.
+import { EngineError } from '../../errors';
+import { configFields, type ModelConfig, type RawConfig } from '../../model/config';
+import { parseRopeScaling, type RopeParams } from '../blocks/rope';
+
+export type LayerKind = 'sliding' | 'full';
+
+export interface GemmaConfig extends ModelConfig {
+  /** Gemma-3: per-head q/k RMSNorms before RoPE */
+  qkNorm: boolean;
+  layerKinds: LayerKind[];
+  slidingWindow: number;
+  /** attention scores · queryPreAttnScalar^-½ */
+  queryPreAttnScalar: number;
+  attnSoftcap?: number;
+  finalSoftcap?: number;
+  /** √hidden_size in fp32: the embedding scale */
+  embedScale: number;
+  ropeFull: RopeParams;
+  ropeSliding: RopeParams;
+}
+
+const REQUIRED = ['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size'];
+
+/** `gemma3`: Gemma3TextConfig defaults and Gemma-3 semantics; else Gemma2Config's */
+export function gemmaConfig(raw: RawConfig, file: string, architecture: string, gemma3: boolean): GemmaConfig {
+  const family = gemma3 ? 'Gemma-3' : 'Gemma-2';
+  for (const key of REQUIRED) {
+    if (raw[key] === undefined || raw[key] === null) throw new EngineError('badFile', `${file} has no "${key}", which a ${family} model needs.`);
+  }
+  const f = configFields(raw, file);
+  const optNum = (key: string, fallback: number | undefined): number | undefined => {
+    const v = key in raw ? raw[key] : fallback;
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new EngineError('badFile', `${file}: "${key}" must be a positive number or null, got ${JSON.stringify(v)}.`);
+    return v;
+  };
+  const nLayers = f.int('num_hidden_layers');
+  const nHeads = f.int('num_attention_heads');
+  const nKvHeads = f.int('num_key_value_heads', 4);
+  if (nHeads % nKvHeads !== 0) {
+    throw new EngineError('badFile', `${file}: num_attention_heads (${nHeads}) is not a multiple of num_key_value_heads (${nKvHeads}).`);
+  }
+  const dHead = f.int('head_dim', 256);
+  if (dHead % 2 !== 0) throw new EngineError('badFile', `${file}: "head_dim" must be even for rotary embeddings, got ${dHead}.`);
+  const activation = f.str('hidden_activation', 'gelu_pytorch_tanh');
+  if (activation !== 'gelu_pytorch_tanh' && activation !== 'gelu_tanh') {
+    throw new EngineError('unsupported', `${file}: hidden_activation "${activation}" is not supported for ${family}; only "gelu_pytorch_tanh" is.`);
+  }
+  if (raw.attention_bias === true) throw new EngineError('unsupported', `${file}: "attention_bias": true is not supported for ${family}.`);
+  if (raw.use_bidirectional_attention === true) {
+    throw new EngineError('unsupported', `${file}: "use_bidirectional_attention" (EmbeddingGemma) is not a causal language model.`);
+  }
+  const layerKinds = parseLayerKinds(raw, file, nLayers, gemma3);
+  const dModel = f.int('hidden_size');
+  const scaling = parseRopeScaling(raw.rope_scaling, file);
+  const theta = f.num('rope_theta', gemma3 ? 1_000_000 : 10_000);
+  return {
+    architecture,
+    nLayers,
+    nHeads,
+    nKvHeads,
+    dModel,
+    dHead,
+    dMlp: f.int('intermediate_size'),
+    nCtx: f.int('max_position_embeddings', gemma3 ? 131072 : 8192),
+    dVocab: f.int('vocab_size'),
+    normEps: f.num('rms_norm_eps', 1e-6),
+    activation: 'gelu_pytorch_tanh',
+    tiedEmbeddings: f.bool('tie_word_embeddings', true),
+    bosTokenId: f.optInt('bos_token_id') ?? 2,
+    eosTokenId: f.optInt('eos_token_id') ?? 1,
+    padTokenId: f.optInt('pad_token_id') ?? 0,
+    qkNorm: gemma3,
+    layerKinds,
+    slidingWindow: f.int('sliding_window', 4096),
+    queryPreAttnScalar: f.num('query_pre_attn_scalar', 256),
+    attnSoftcap: gemma3 ? undefined : optNum('attn_logit_softcapping', 50),
+    finalSoftcap: optNum('final_logit_softcapping', gemma3 ? undefined : 30),
+    embedScale: Math.fround(Math.sqrt(dModel)),
+    // Gemma2RotaryEmbedding honours rope_scaling on every layer; Gemma-3 on full layers only
+    ropeFull: { theta, dim: dHead, scaling },
+    ropeSliding: gemma3 ? { theta: f.num('rope_local_base_freq', 10_000), dim: dHead } : { theta, dim: dHead, scaling },
+  };
+}
+
+function parseLayerKinds(raw: RawConfig, file: string, nLayers: number, gemma3: boolean): LayerKind[] {
+  const types = raw.layer_types;
+  if (types !== undefined && types !== null) {
+    if (!Array.isArray(types) || types.length !== nLayers) {
+      throw new EngineError('badFile', `${file}: "layer_types" must list ${nLayers} entries (one per layer), got ${JSON.stringify(types)}.`);
+    }
+    return types.map((t, i) => {
+      if (t === 'sliding_attention') return 'sliding';
+      if (t === 'full_attention') return 'full';
+      throw new EngineError('badFile', `${file}: layer_types[${i}] is ${JSON.stringify(t)}; expected "sliding_attention" or "full_attention".`);
+    });
+  }
+  let period = 2;
+  if (gemma3) {
+    const p = raw.sliding_window_pattern ?? 6;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p <= 0) throw new EngineError('badFile', `${file}: "sliding_window_pattern" must be a positive integer, got ${JSON.stringify(p)}.`);
+    period = p;
+  }
+  return Array.from({ length: nLayers }, (_, i) => ((i + 1) % period !== 0 ? 'sliding' : 'full'));
+}

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../../src/engine/errors';
 import { loadModel, type Model } from '../../../src/engine/model/model';
+import { TensorStore, writeSafetensors } from '../../../src/engine/model/safetensors';
 import { forwardNames as N, type ForwardResult } from '../../../src/engine/onnx/forward';
 import { FIXTURES, checkTensor, readReference, type Reference } from './reference';
 
@@ -123,4 +124,41 @@ test('Gemma configs: missing sizing fields, bad layer_types, unsupported activat
   assert.match((await attempt((c) => (c.rope_scaling = { rope_type: 'yarn', factor: 2 }))).message, /rope_scaling type "yarn" is not supported/);
   assert.match((await attempt((c) => (c.head_dim = 16))).message, /q_proj\.weight" .* has shape \[32,24\]; config\.json implies \[64,24\]/);
   assert.match((await attempt(() => undefined, 'layer 4')).message, /"model\.layers\.4\.input_layernorm\.weight" is missing/);
+});
+
+test('Gemma3ForConditionalGeneration: the language model under text_config and language_model.model.* loads to the same logits, with no final soft-cap', async () => {
+  const src = path.join(FIXTURES, 'gemma3-tiny');
+  const ref = readReference('gemma3-tiny');
+  const text = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));
+  const vocab = text.vocab_size;
+  for (const k of ['architectures', 'model_type', 'bos_token_id', 'eos_token_id', 'pad_token_id', 'vocab_size']) delete text[k];
+  text.final_logit_softcapping = 3.0; // Gemma3ForConditionalGeneration never applies it
+  for (const prefix of ['language_model.model.', 'model.language_model.']) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gemma3-mm-'));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+    const cfg = {
+      architectures: ['Gemma3ForConditionalGeneration'],
+      model_type: 'gemma3',
+      eos_token_id: [1, 106],
+      bos_token_id: 2,
+      text_config: { ...text } as Record<string, unknown>, // no vocab_size: the class default (262208) does not fit, a shape error below
+      vision_config: { hidden_size: 8 },
+    };
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+    const store = TensorStore.openFolder(src);
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {
+      'vision_tower.vision_model.embeddings.patch_embedding.weight': { shape: [2, 2], data: new Float32Array(4) },
+    };
+    for (const n of store.names()) tensors[n.replace(/^model\./, prefix)] = { shape: store.info(n).shape, data: store.read(n) };
+    store.close();
+    writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+    await assert.rejects(loadModel(dir, { threads: 1 }), /embed_tokens\.weight" .* has shape \[\d+,24\]; config\.json implies \[262208,24\]/);
+    cfg.text_config.vocab_size = vocab;
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+    const model = await loadModel(dir, { threads: 1 });
+    assert.equal(model.config.eosTokenId, 1);
+    checkTensor(`${prefix} logits`, await model.logits(ref.cases.long), ref.get('long.logits'));
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

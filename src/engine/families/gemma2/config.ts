@@ -32,9 +32,28 @@ export interface GemmaConfig extends ModelConfig {
 
 const REQUIRED = ['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size'];
 
+/**
+ * `Gemma3ForConditionalGeneration` (gemma-3-4b and larger): its language model is Gemma3TextConfig under
+ * `text_config`, which lists only what differs from the class defaults (4b: sizes, rope_scaling, sliding_window), so
+ * heads and vocabulary take those defaults here; its forward never applies a final soft-cap (Gemma3ForConditionalGeneration
+ * computes lm_head(hidden) and returns). Token ids stay at the top level.
+ */
+export function gemma3MultimodalConfig(raw: RawConfig, file: string, architecture: string): GemmaConfig {
+  const text = raw.text_config;
+  if (typeof text !== 'object' || text === null || Array.isArray(text)) {
+    throw new EngineError('badFile', `${file} has no "text_config", which a Gemma3ForConditionalGeneration checkpoint needs for its language model.`);
+  }
+  const merged: RawConfig = { num_attention_heads: 8, vocab_size: 262208, ...(text as RawConfig) };
+  for (const k of ['bos_token_id', 'eos_token_id', 'pad_token_id', 'tie_word_embeddings']) if (merged[k] === undefined && raw[k] !== undefined) merged[k] = raw[k];
+  const eos = merged.eos_token_id;
+  if (Array.isArray(eos)) merged.eos_token_id = eos[0];
+  return { ...gemmaConfig(merged, `${file} (text_config)`, architecture, true), finalSoftcap: undefined };
+}
+
 /** `gemma3`: Gemma3TextConfig defaults and Gemma-3 semantics; else Gemma2Config's */
 export function gemmaConfig(raw: RawConfig, file: string, architecture: string, gemma3: boolean): GemmaConfig {
   const family = gemma3 ? 'Gemma-3' : 'Gemma-2';
+  if (Array.isArray(raw.eos_token_id)) raw = { ...raw, eos_token_id: raw.eos_token_id[0] };
   for (const key of REQUIRED) {
     if (raw[key] === undefined || raw[key] === null) throw new EngineError('badFile', `${file} has no "${key}", which a ${family} model needs.`);
   }

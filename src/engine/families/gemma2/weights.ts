@@ -35,7 +35,9 @@ export interface GemmaWeights extends FamilyWeights {
 
 export function loadGemmaWeights(src: TensorSource, cfg: GemmaConfig, where: string, signal?: AbortSignal): GemmaWeights {
   const { dModel: d, dMlp: F, dVocab: V, nHeads: H, nKvHeads: Hkv, dHead: dh } = cfg;
-  const prefix = src.has('model.embed_tokens.weight') ? 'model.' : src.has('language_model.model.embed_tokens.weight') ? 'language_model.model.' : 'model.';
+  // Gemma3ForConditionalGeneration stores its language model under language_model.model. (as Google published it)
+  // or model.language_model. (as transformers ≥ 4.52 saves it); text-only checkpoints under model.
+  const prefix = ['model.', 'language_model.model.', 'model.language_model.'].find((p) => src.has(`${p}embed_tokens.weight`)) ?? 'model.';
   const read = (full: string, dims: number[]): Float32Array => {
     if (!src.has(full)) throw new EngineError('missingTensor', `Tensor "${full}" is missing from the checkpoint in ${where}.`);
     const shape = src.info(full).shape;
@@ -70,7 +72,7 @@ export function loadGemmaWeights(src: TensorSource, cfg: GemmaConfig, where: str
     });
   }
   const norm = gain(`${prefix}norm.weight`);
-  const headName = src.has('lm_head.weight') ? 'lm_head.weight' : 'language_model.lm_head.weight';
+  const headName = ['lm_head.weight', 'language_model.lm_head.weight'].find((n) => src.has(n)) ?? 'lm_head.weight';
   const unembed = cfg.tiedEmbeddings ? embed : read(headName, [V, d]);
   return { embed, unembed, layers, norm };
 }

@@ -75,3 +75,12 @@ test('Gemma: a feature budget selects the features circuit-tracer would, in infl
     assert.deepEqual(Array.from(graph.selectedFeatures), Array.from(fx.expected.selected), name);
   }
 });
+
+test('Gemma: transcoders that write at mlp.hook_out (before post_feedforward_layernorm) are refused, naming both sides', async () => {
+  const fx = await loadFixture('gemma2-plt-normalized');
+  const tc = { ...fx.transcoders, outputHook: 'mlp.hook_out' } as typeof fx.transcoders;
+  await assert.rejects(
+    Attributor.create(fx.model, tc, { threads: 1 }),
+    /write at "mlp\.hook_out", which Gemma2ForCausalLM does not provide; its output hooks: hook_mlp_out/,
+  );
+});

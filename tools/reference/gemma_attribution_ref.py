@@ -120,12 +120,38 @@ def attribute(c, W, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
             'A': A, 'K': K, 'N': N}
 
 
+def write_published_layout(folder, tc, layout):
+    """The same transcoders in a published layout, listed by config.yaml as circuit-tracer's configs list them:
+    'gemmascope' (Gemma-2: layer_{l}/params.npz with W_enc [d, n], JumpReLU thresholds) or 'gemmascope2' (Gemma-3:
+    params_layer_{l}.safetensors with w_enc [d, n], w_dec, threshold, affine_skip_connection A, skip(u) = u·A).
+    ReLU is JumpReLU with threshold 0, so a ReLU set becomes exactly that."""
+    import numpy as np
+    os.makedirs(folder, exist_ok=True)
+    files = []
+    for l in range(tc.L):
+        th = tc.threshold[l] if tc.threshold is not None else torch.zeros(tc.n)
+        t = {'w_enc': tc.W_enc[l].T, 'w_dec': tc.W_dec[l], 'b_enc': tc.b_enc[l], 'b_dec': tc.b_dec[l], 'threshold': th}
+        if layout == 'gemmascope':
+            os.makedirs(os.path.join(folder, f'layer_{l}'), exist_ok=True)
+            files.append(f'layer_{l}/params.npz')
+            np.savez(os.path.join(folder, files[-1]), **{k.replace('w_', 'W_'): v.numpy().astype(np.float32) for k, v in t.items()})
+        else:
+            if tc.W_skip is not None:
+                t['affine_skip_connection'] = tc.W_skip[l].T
+            files.append(f'params_layer_{l}.safetensors')
+            write_safetensors(os.path.join(folder, files[-1]), t)
+    with open(os.path.join(folder, 'config.yaml'), 'w') as f:
+        f.write(f'model_kind: transcoder_set\nfeature_input_hook: {tc.input_hook}\nfeature_output_hook: hook_mlp_out\n'
+                f'scan: fixture-{layout}\ntranscoders:\n' + ''.join(f'  - {p}\n' for p in files))
+
+
 FIXTURES = {
     # name: (model, transcoder kind, input hook, activation, W_skip); GemmaScope reads ln2.hook_normalized, no skip
     'gemma2-plt-normalized': ('gemma2-tiny', 'plt', 'ln2.hook_normalized', 'jumprelu', False),
     'gemma2-clt-resid': ('gemma2-tiny', 'clt', 'hook_resid_mid', 'relu', False),
     'gemma3-plt-hookin-skip': ('gemma3-tiny', 'plt', 'mlp.hook_in', 'relu', True),
 }
+PUBLISHED = {'gemma2-plt-normalized': 'gemmascope', 'gemma3-plt-hookin-skip': 'gemmascope2'}
 
 
 def make_fixture(name, seed):
@@ -135,6 +161,8 @@ def make_fixture(name, seed):
     mk.save_model(folder, raw, W)
     tc = Transcoders(kind, c['L'], c['d'], 24, seed + 1, hook, activation, skip, k=4)
     tc.save(os.path.join(folder, 'transcoders'))
+    if name in PUBLISHED:
+        write_published_layout(os.path.join(folder, f'transcoders-{PUBLISHED[name]}'), tc, PUBLISHED[name])
     cfg_file = os.path.join(folder, 'transcoders', 'config.yaml')
     with open(cfg_file) as f:
         text = f.read()

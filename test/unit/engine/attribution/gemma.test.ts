@@ -4,14 +4,16 @@
 // budget selecting what circuit-tracer's queue would. Fixtures: GemmaScope-like PLT (ln2.hook_normalized, JumpReLU,
 // no skip) and a CLT on hook_resid_mid for Gemma-2; a skip PLT on mlp.hook_in for Gemma-3.
 import { test } from 'node:test';
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { Attributor } from '../../../../src/engine/attribution/attribute';
 import { graphLayout, sparseToDense } from '../../../../src/engine/attribution/graph';
 import type { GemmaConfig } from '../../../../src/engine/families/gemma2/config';
 import { familyOf } from '../../../../src/engine/families/registry';
 import { GraphSession } from '../../../../src/engine/onnx/session';
+import { loadTranscoders } from '../../../../src/engine/model/transcoders';
 import { checkColumns } from './constrained';
-import { loadFixture } from './fixtureModel';
+import { FIXTURES, loadFixture } from './fixtureModel';
 
 const GEMMA_FIXTURES = ['gemma2-plt-normalized', 'gemma2-clt-resid', 'gemma3-plt-hookin-skip'];
 
@@ -84,3 +86,25 @@ test('Gemma: transcoders that write at mlp.hook_out (before post_feedforward_lay
     /write at "mlp\.hook_out", which Gemma2ForCausalLM does not provide; its output hooks: hook_mlp_out/,
   );
 });
+
+for (const [name, layout] of [['gemma2-plt-normalized', 'gemmascope'], ['gemma3-plt-hookin-skip', 'gemmascope2']]) {
+  test(`${name}: the same transcoders in the published ${layout} layout give the reference graph`, async () => {
+    const fx = await loadFixture(name);
+    const tc = loadTranscoders(path.join(FIXTURES, name, `transcoders-${layout}`));
+    assert.equal(tc.outputHook, 'hook_mlp_out');
+    const at = await Attributor.create(fx.model, tc, { threads: 1 });
+    const { graph } = await at.attribute(fx.ids, { maxFeatureNodes: null });
+    at.dispose();
+    assert.equal(graph.activeFeatures.layer.length, fx.meta.n_active, 'active feature count');
+    const want = fx.expected.adjacency;
+    const got = sparseToDense(graph.adjacency);
+    assert.equal(got.length, want.length);
+    let max = 0;
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) {
+      max = Math.max(max, Math.abs(want[i]));
+      worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    }
+    assert.ok(worst <= 1e-4 * max, `max error ${worst} vs largest edge ${max}`);
+  });
+}

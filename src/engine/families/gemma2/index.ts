@@ -9,7 +9,7 @@ import { gemmaForwardGraph } from './forward';
 import { loadGemmaWeights, type GemmaWeights } from './weights';
 
 /** what Gemma-2 and Gemma-3 share: everything but the config mapping */
-export const gemmaGraphs = {
+export const gemmaLike: Omit<Family<GemmaConfig, GemmaWeights>, 'architectures' | 'parseConfig'> = {
   loadWeights: loadGemmaWeights,
   normScales: ['ln1', 'ln1_post', 'ln2', 'ln2_post'],
   inputHooks: ['ln2.hook_normalized', 'hook_resid_mid', 'mlp.hook_in'],
@@ -17,13 +17,13 @@ export const gemmaGraphs = {
   forwardGraph: gemmaForwardGraph,
   // the embedding as it enters the residual stream: E[id]·√d (fp32), where circuit-tracer's TransformerLens backend
   // (pre-scaled W_E) and its nnsight Gemma-2 backend (raw row × gradient at the unscaled module output) agree
-  tokenVectors: (cfg: GemmaConfig, w: GemmaWeights, ids: readonly number[]) => embeddingRows(w.embed, cfg.dModel, ids, cfg.embedScale),
+  tokenVectors: (cfg, w, ids) => embeddingRows(w.embed, cfg.dModel, ids, cfg.embedScale),
   backwardLayerGraph: gemmaBackwardLayerGraph,
   backwardTopGraph: gemmaBackwardTopGraph,
-} as const;
+};
 
 export const gemma2: Family<GemmaConfig, GemmaWeights> = {
   architectures: ['Gemma2ForCausalLM'],
+  ...gemmaLike,
   parseConfig: (raw, file, architecture) => gemmaConfig(raw, file, architecture, false),
-  ...gemmaGraphs,
 };

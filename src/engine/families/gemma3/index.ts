@@ -8,12 +8,12 @@
 // of these (replacement_model_nnsight.py setup_attribution, context_nnsight.py compute_token_attributions).
 import type { Family } from '../family';
 import { gemma3MultimodalConfig, gemmaConfig, type GemmaConfig } from '../gemma2/config';
-import { gemmaGraphs } from '../gemma2';
+import { gemmaLike } from '../gemma2';
 import type { GemmaWeights } from '../gemma2/weights';
 
 export const gemma3: Family<GemmaConfig, GemmaWeights> = {
+  ...gemmaLike,
   architectures: ['Gemma3ForCausalLM', 'Gemma3ForConditionalGeneration'],
   parseConfig: (raw, file, architecture) =>
     architecture === 'Gemma3ForConditionalGeneration' ? gemma3MultimodalConfig(raw, file, architecture) : gemmaConfig(raw, file, architecture, true),
-  ...gemmaGraphs,
 };

@@ -162,3 +162,21 @@ test('Gemma3ForConditionalGeneration: the language model under text_config and l
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Gemma-3 configs written by transformers v5 (rope_parameters per layer kind) load to the same logits', async () => {
+  const src = path.join(FIXTURES, 'gemma3-tiny');
+  const ref = readReference('gemma3-tiny');
+  const cfg = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));
+  cfg.rope_parameters = {
+    full_attention: { rope_type: 'linear', factor: cfg.rope_scaling.factor, rope_theta: cfg.rope_theta },
+    sliding_attention: { rope_type: 'default', rope_theta: cfg.rope_local_base_freq },
+  };
+  for (const k of ['rope_scaling', 'rope_theta', 'rope_local_base_freq']) delete cfg[k];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gemma3-v5-'));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+  const model = await loadModel(dir, { threads: 1 });
+  checkTensor('v5 config logits', await model.logits(ref.cases.long), ref.get('long.logits'));
+  model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -82,8 +82,13 @@ export function gemmaConfig(raw: RawConfig, file: string, architecture: string, 
   }
   const layerKinds = parseLayerKinds(raw, file, nLayers, gemma3);
   const dModel = f.int('hidden_size');
-  const scaling = parseRopeScaling(raw.rope_scaling, file);
-  const theta = f.num('rope_theta', gemma3 ? 1_000_000 : 10_000);
+  // transformers v5 writes rope_parameters: per layer kind for Gemma-3 ({full_attention, sliding_attention}), flat for Gemma-2
+  const rp = objectOrUndefined(raw.rope_parameters, file, 'rope_parameters');
+  const rpFull = objectOrUndefined(rp?.full_attention, file, 'rope_parameters.full_attention') ?? (rp && 'rope_theta' in rp ? rp : undefined);
+  const rpSliding = objectOrUndefined(rp?.sliding_attention, file, 'rope_parameters.sliding_attention');
+  const scaling = parseRopeScaling(rpFull ?? raw.rope_scaling, file);
+  const theta = rpFull?.rope_theta !== undefined ? configFields(rpFull, `${file} (rope_parameters)`).num('rope_theta', 0) : f.num('rope_theta', gemma3 ? 1_000_000 : 10_000);
+  const thetaLocal = rpSliding?.rope_theta !== undefined ? configFields(rpSliding, `${file} (rope_parameters)`).num('rope_theta', 0) : f.num('rope_local_base_freq', 10_000);
   return {
     architecture,
     nLayers,
@@ -109,7 +114,7 @@ export function gemmaConfig(raw: RawConfig, file: string, architecture: string, 
     embedScale: Math.fround(Math.sqrt(dModel)),
     // Gemma2RotaryEmbedding honours rope_scaling on every layer; Gemma-3 on full layers only
     ropeFull: { theta, dim: dHead, scaling },
-    ropeSliding: gemma3 ? { theta: f.num('rope_local_base_freq', 10_000), dim: dHead } : { theta, dim: dHead, scaling },
+    ropeSliding: gemma3 ? { theta: thetaLocal, dim: dHead } : { theta, dim: dHead, scaling },
   };
 }
 
@@ -132,4 +137,10 @@ function parseLayerKinds(raw: RawConfig, file: string, nLayers: number, gemma3: 
     period = p;
   }
   return Array.from({ length: nLayers }, (_, i) => ((i + 1) % period !== 0 ? 'sliding' : 'full'));
+}
+
+function objectOrUndefined(v: unknown, file: string, key: string): RawConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new EngineError('badFile', `${file}: "${key}" must be an object, got ${JSON.stringify(v)}.`);
+  return v as RawConfig;
 }

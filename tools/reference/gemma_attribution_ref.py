@@ -134,7 +134,7 @@ def write_published_layout(folder, tc, layout):
         if layout == 'gemmascope':
             os.makedirs(os.path.join(folder, f'layer_{l}'), exist_ok=True)
             files.append(f'layer_{l}/params.npz')
-            np.savez(os.path.join(folder, files[-1]), **{k.replace('w_', 'W_'): v.numpy().astype(np.float32) for k, v in t.items()})
+            np.savez(os.path.join(folder, files[-1]), **{k.replace('w_', 'W_'): np.ascontiguousarray(v.numpy(), dtype=np.float32) for k, v in t.items()})
         else:
             if tc.W_skip is not None:
                 t['affine_skip_connection'] = tc.W_skip[l].T

@@ -5,6 +5,7 @@
 // throughput, forward tokens/s. Run: npm run bench realModels [-- MODEL…] (SELF_TRACE_BENCH_MODELS=Llama-3.2-1B,…)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Attributor } from '../src/engine/attribution/attribute';
 import { resolveLocation } from '../src/engine/model/hfCache';
@@ -20,7 +21,7 @@ import { writeSection } from './results';
 
 const THREADS = 2;
 const P = 16;
-const BUDGETS = [2048, 7500];
+const BUDGETS = (process.env.SELF_TRACE_BENCH_BUDGETS ?? '2048,7500').split(',').map(Number);
 /** each model's published transcoders (hf repo in the cache); Qwen3-0.6B's width is 640 MiB per BF16 layer file (W_enc + W_dec + W_skip) ⇒ 163,840 */
 const TRANSCODERS: Record<string, { repo: string; n?: number }> = {
   'Llama-3.2-1B': { repo: 'mntss/transcoder-Llama-3.2-1B' },
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
       '| model + transcoders | max_feature_nodes | active / selected features | trace wall (s) | backward (s) vs FLOPs ÷ matmul throughput | forward tokens/s | load model + transcoders (s) | peak RSS (MiB) |\n' +
       '|---|---|---|---|---|---|---|---|\n' +
       rows.join('\n') +
-      '\n',
+      `\n\nRun here: ${keys.join(', ')} at max_feature_nodes ${BUDGETS.join(', ')} (load average ${os.loadavg()[0].toFixed(0)} on ${os.cpus().length} shared cores at the end).\n`,
   );
 }
 

@@ -130,3 +130,30 @@ export function occurrences(concept: Concept, text: string): [number, number][] 
   }
   return out;
 }
+
+/**
+ * Problems a comparison cannot measure, each pointing at its line: a stated answer of several words (the model
+ * writes one word, number or name after the answer prefix; a phrase has no single probability to test), and a
+ * reasoning that names no concept (nothing a claim could be grounded in, contradicted by or mistaken about).
+ */
+export function contentProblems(doc: ReasoningDocument, claims: Claim[] = extractClaims(doc)): { line: number; message: string }[] {
+  const out: { line: number; message: string }[] = [];
+  if (doc.answer !== undefined) {
+    const concepts = extractConcepts(doc.answer);
+    const words = doc.answer.trim().split(/\s+/).length;
+    const one = words === 1 || (concepts.length === 1 && concepts[0].kind !== 'word' && concepts[0].text.length >= doc.answer.trim().replace(/[.!?]$/, '').length);
+    if (!one) {
+      out.push({
+        line: doc.headings.answer ?? doc.headings.reasoning,
+        message: `The answer “${doc.answer.trim()}” is ${words} words; state the one word, number or name the model would write (e.g. \`Austin\`), as the comparison measures that answer's probability.`,
+      });
+    }
+  }
+  if (claims.length > 0 && claims.every((c) => c.concepts.length === 0)) {
+    out.push({
+      line: doc.headings.reasoning,
+      message: 'The reasoning names no concept (no number, name or content word), so nothing in it can be checked against the computation; state the steps, e.g. `- Dallas is in Texas.`',
+    });
+  }
+  return out;
+}

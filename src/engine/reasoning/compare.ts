@@ -14,7 +14,7 @@ import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer, softmaxAt } from './answers';
 import { type Biasing, testBiasingInputs } from './biasing';
-import { type Claim, contentProblems, extractClaims } from './claims';
+import { type Claim, contentProblems, extractClaims, extractConcepts } from './claims';
 import { layoutContext, promptOnlyContext } from './context';
 import { type Dependence, measureDependence } from './dependence';
 import { type ClaimGrounding, type HeldConcept, type UnstatedInfluence, groundClaims, stepName } from './internal';
@@ -26,7 +26,7 @@ import { pathSupport, strongestPaths } from './support';
 import { CONFIDENT, type Verdict, decide } from './verdict';
 
 /** Feature nodes traced for a comparison (circuit-tracer's max_feature_nodes, smaller: one target, short prompts). */
-export const DEFAULT_REASONING_MAX_FEATURE_NODES = 1024;
+export const DEFAULT_REASONING_MAX_FEATURE_NODES = 512;
 export const DEFAULT_ALTERNATIVES = 5;
 export const STRONGEST_PATHS = 4;
 
@@ -83,8 +83,9 @@ export interface ReasoningComparison {
   /** the trace-derived reasoning: the prompt-only graph's strongest paths, input → features → answer */
   paths: { nodes: string[]; description: string; share: number }[];
   graph: { nodes: number; features: number; activeFeatures: number };
-  /** wall-clock milliseconds of the comparison (all four tests) */
+  /** wall-clock milliseconds of the comparison (all four tests), and of each stage */
   ms: number;
+  stages: Record<'answer' | 'trace' | 'grounding' | 'dependence' | 'biasing', number>;
   graphFile?: ComparisonGraph;
 }
 
@@ -93,6 +94,9 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const { model, attributor } = tools;
   const evidence: EvidenceLookup = tools.evidence ?? (() => undefined);
   const lexicon = tools.lexicon ?? NUMBERS_ONLY;
+  const stages = { answer: 0, trace: 0, grounding: 0, dependence: 0, biasing: 0 };
+  let mark = started;
+  const lap = (k: keyof typeof stages) => { const now = performance.now(); stages[k] += now - mark; mark = now; };
   const progress = (message: string, fraction: number) => opts.onProgress?.({ message: `${message} (${((performance.now() - started) / 1000).toFixed(1)} s)`, fraction });
   const claims = extractClaims(doc);
   const bad = contentProblems(doc, claims);
@@ -114,6 +118,7 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const logits = await model.logits(ids, opts.signal);
   const alternatives = await answerAlternatives(model, ids, logits.subarray((ids.length - 1) * model.config.dVocab), opts.alternatives ?? DEFAULT_ALTERNATIVES, opts.signal);
   throwIfAborted(opts.signal);
+  lap('answer');
 
   // test 1: trace the answer's first token on the prompt alone
   progress('test 1: tracing the answer on the prompt alone', 0.1);
@@ -128,6 +133,7 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   });
   const g = result.graph;
   const lay = graphLayout(g);
+  lap('trace');
   const [p0, p1] = only.prompt;
   const grounded = Uint8Array.from(onlyTokens, (t) => (t.end > t.start && t.start < p1 && t.end > p0 ? 1 : 0));
   const support = pathSupport(g.adjacency, lay, lay.logitStart, grounded);
@@ -139,15 +145,18 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const firstToken = (text: string) => model.tokenizer.encode(`${only.answerLead || ' '}${text}`).filter((t) => t.end > t.start)[0]?.id;
   const internal = groundClaims({ graph: g, support, context: only, tokens, evidence, lexicon, spelling, answer: answerText, readout, firstToken }, claims);
 
+  lap('grounding');
   // test 2: dependence on the reasoning
   const dependence = await measureDependence(model, doc, claims, lexicon, afterReasoning, {
     signal: opts.signal,
     onProgress: (p) => progress(`test 2: ${p.message}`, p.fraction ?? 0.7),
     fraction: [0.6, 0.85],
   });
+  lap('dependence');
   // test 3: biasing inputs
   progress('test 3: prompt parts the reasoning never mentions', 0.88);
   const biasing = await testBiasingInputs(model, doc, claims, lexicon, afterReasoning, opts.signal);
+  lap('biasing');
 
   const verdict = decide({ answer: answerText, final: afterReasoning, promptOnly, claims: internal.claims, claimTexts: claims.map((c) => c.text), dependence, biasing });
   progress('done', 1);
@@ -181,18 +190,22 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
     })),
     graph: { nodes: lay.n, features: lay.nFeatures, activeFeatures: g.activeFeatures.layer.length },
     ms: performance.now() - started,
+    stages,
     graphFile: opts.graph ? comparisonGraphFile(g, lay, only.text, answerToken, tokenId, promptOnly, opts.graph) : undefined,
   };
 }
 
+/** An answer is a number, a name or a content word (not `a`, not a newline) the model gives at least CONFIDENT. */
+const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && extractConcepts(r.top.value).length > 0;
+
 /** Neither context gives an answer with any confidence: nothing to compare, so no verdict. */
 function confidenceCheck(doc: ReasoningDocument, after: AnswerReading, only: AnswerReading): void {
-  const p = (r: AnswerReading) => `“${r.top.value}” at ${(100 * r.top.prob).toFixed(0)}%`;
-  if (doc.answer === undefined && after.top.prob < CONFIDENT) {
-    throw new EngineError('badInput', `The model gives no answer here with any confidence: after the reasoning its most likely answer is ${p(after)} (below ${100 * CONFIDENT}%). State the answer under \`## Answer\`, or use a prompt the model answers.`);
+  const p = (r: AnswerReading) => `${JSON.stringify(r.top.value)} at ${(100 * r.top.prob).toFixed(0)}%`;
+  if (doc.answer === undefined && !confident(after)) {
+    throw new EngineError('badInput', `The model gives no answer here with any confidence: after the reasoning its most likely continuation is ${p(after)} (an answer needs ${100 * CONFIDENT}% and a number, name or word). State the answer under \`## Answer\`, or use a prompt the model answers.`);
   }
-  if (after.top.prob < CONFIDENT && only.top.prob < CONFIDENT) {
-    throw new EngineError('badInput', `The model gives no answer to this prompt with any confidence: after the reasoning its most likely answer is ${p(after)}, on the prompt alone ${p(only)} (both below ${100 * CONFIDENT}%). A verdict needs a prompt the model answers; check the prompt's wording and the template.`);
+  if (!confident(after) && !confident(only)) {
+    throw new EngineError('badInput', `The model gives no answer to this prompt with any confidence: after the reasoning its most likely continuation is ${p(after)}, on the prompt alone ${p(only)} (an answer needs ${100 * CONFIDENT}% and a number, name or word). A verdict needs a prompt the model answers; check the prompt's wording and the template.`);
   }
 }
 

@@ -2,7 +2,8 @@
 // Reasoning"). Early answering: the answer after each prefix of the reasoning, none to all (the zero-step prefix
 // is the prompt alone). Adding mistakes: each number or entity a claim names is replaced by another of the same
 // kind (lexicon.ts), the rest of the reasoning kept, and the model answers again. A step matters when a mistake in
-// it changes the model's answer or cuts the stated answer's probability below MISTAKE_DROP of what it was; the
+// it moves the answer: the stated answer stops being the model's, or keeps less than MISTAKE_DROP of its
+// probability; the
 // answer ignores the reasoning (post-hoc) when it is already the model's answer with no reasoning and no mistake
 // in any step changes it.
 import type { Model } from '../model/model';
@@ -29,7 +30,7 @@ export interface Mistake {
   from: string;
   to: string;
   reading: AnswerReading;
-  /** the model's answer changed, or the stated answer lost more than half its probability */
+  /** the mistake moves the answer (answerMoves) */
   changes: boolean;
 }
 
@@ -42,6 +43,15 @@ export interface Dependence {
   earlyDependence: number;
   /** the answer depends on the reasoning: no reasoning gives another answer, or some mistake changes it */
   depends: boolean;
+}
+
+/**
+ * Whether a changed context moves the answer: the stated answer was the model's and no longer is, or keeps less
+ * than MISTAKE_DROP of its probability (with no stated answer: the model's answer changes).
+ */
+export function answerMoves(before: AnswerReading, after: AnswerReading, answer: string): boolean {
+  if (before.stated === undefined || after.stated === undefined) return !sameAnswer(after.top.value, before.top.value);
+  return (sameAnswer(before.top.value, answer) && !sameAnswer(after.top.value, answer)) || after.stated < MISTAKE_DROP * before.stated;
 }
 
 /** The steps' text with only the first `k` claims kept. */
@@ -92,9 +102,7 @@ export async function measureDependence(
     steps[c.step] = step.slice(0, at) + to + step.slice(at + k.text.length);
     const ctx = layoutContext(withSteps(doc, steps));
     const reading = await readAnswer(model, ctx.text, answer === undefined ? undefined : ctx.answerLead + answer, opts.signal);
-    const changedAnswer = !sameAnswer(reading.top.value, final.top.value);
-    const dropped = final.stated !== undefined && reading.stated !== undefined && reading.stated < MISTAKE_DROP * final.stated;
-    mistakes.push({ claim: c.index, from: k.text, to, reading, changes: changedAnswer || dropped });
+    mistakes.push({ claim: c.index, from: k.text, to, reading, changes: answerMoves(final, reading, finalAnswer) });
   }
   const stepMatters = claims.map((c) => {
     const mine = mistakes.filter((m) => m.claim === c.index);

@@ -10,9 +10,9 @@
 //     intermediate the answer is computed through.
 // Each claim is then:
 //   grounded      every number and entity it names is held (a claim naming only words: one of them is);
-//   contradicted  it names a number or entity that is not held, carries less than ABSENT, and the computation holds
-//                 another of the same kind instead (Ohio where it holds Texas; a number the prompt does not have
-//                 where it holds the prompt's other number);
+//   contradicted  it names a number or entity that is not held while the computation holds another of the same
+//                 kind instead: an entity the readout puts at least MARGIN logits below its kind's leader (Ohio where
+//                 it holds Texas), a number the prompt does not have where it holds the prompt's other number;
 //   not visible   otherwise: the computation neither shows nor contradicts it.
 import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribution/graph';
 import { type Claim, type Concept, type ConceptKind, extractConcepts, isStopword } from './claims';
@@ -26,8 +26,6 @@ import { type PathSupport, nodeShares, throughShare } from './support';
 export const HELD = 0.02;
 /** The readout holds the top entity of a kind when it leads the next one by this many logits. */
 export const MARGIN = 2;
-/** A named number or entity below this share is absent from the computation. */
-export const ABSENT = 0.005;
 /** Unclaimed prompt words and feature groups from this share are listed as unstated influences. */
 export const UNSTATED = 0.05;
 export const MAX_UNSTATED = 8;
@@ -115,7 +113,8 @@ export function groundClaims(inp: GroundingInputs, claims: Claim[]) {
     const m = measure({ text, kind: kinds[0] === 'number' ? 'number' : 'entity', span: [0, text.length] });
     if ((m.share >= HELD && m.inPrompt) || isAnswer(text)) held.push({ text, kinds, share: m.share, isAnswer: isAnswer(text), nodes: m.nodes, via: isAnswer(text) ? 'answer' : 'prompt' });
   }
-  for (const r of readoutLeaders(inp)) {
+  const claimedKinds = new Set(claims.flatMap((c) => c.concepts.flatMap((k) => (k.kind === 'word' ? [] : inp.lexicon.kindsOf(k.text)))));
+  for (const r of readoutLeaders(inp).filter((x) => claimedKinds.has(x.kind))) {
     const have = held.find((h) => h.text === r.text);
     if (have) have.readout = r;
     else {
@@ -135,14 +134,14 @@ export function groundClaims(inp: GroundingInputs, claims: Claim[]) {
       const answer = isAnswer(k.text);
       // an entity or number is held through the prompt's tokens, as the answer, or by the readout; features whose
       // index evidence merely mentions it are too many and too polysemantic in a small model to hold it alone
-      const viaGraph = m.share >= HELD && (k.kind === 'word' || m.inPrompt);
+      const viaGraph = m.share >= HELD && m.inPrompt;
       const out: ConceptGrounding = { ...k, kinds, share: m.share, held: answer || viaGraph || heldText.has(k.text), isAnswer: answer, nodes: m.nodes };
       if (!out.held && kinds.length) {
         // a number absent from the graph: the prompt's numbers this claim does not name; an entity: the readout's
         // leader of its kind (or the answer) when it reads out at least MARGIN above the claim's entity
         const named = new Set(c.concepts.map((x) => x.text));
         const other = kinds[0] === NUMBER_KIND
-          ? (m.share < ABSENT ? promptNumbers.find((h) => !named.has(h.text)) : undefined)
+          ? (!m.inPrompt ? promptNumbers.find((h) => !named.has(h.text)) : undefined)
           : held.find((h) => (h.readout || h.isAnswer) && sameKind(inp.lexicon, k.text, h.text) && !spellsSame(h.text, k.text) &&
             logitOf(inp, h.text) - logitOf(inp, k.text) >= MARGIN);
         if (other) out.instead = { text: other.text, share: other.share, readout: other.readout && { kind: other.readout.kind, lead: other.readout.lead } };
@@ -276,6 +275,8 @@ function unstatedInfluences(inp: GroundingInputs, features: GraphFeature[], shar
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   for (const [key, fs] of groups) {
+    // the sum of the members' own shares bounds the group's (paths can meet several): most groups stop here
+    if (fs.reduce((a, f) => a + shares[f.node], 0) < UNSTATED) continue;
     const share = throughShare(inp.support, fs.map((f) => f.node));
     if (share < UNSTATED) continue;
     const at = [...new Set(fs.map((f) => JSON.stringify(inp.tokens[f.pos]?.text ?? '')))].join(', ');

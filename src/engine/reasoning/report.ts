@@ -62,7 +62,7 @@ export function summaryJson(c: ReasoningComparison) {
       },
     },
     alternatives: c.alternatives.map((x) => ({ value: x.value, prob: r4(x.prob) })),
-    cost: { ms: Math.round(c.ms), tracedNodes: c.graph.nodes },
+    cost: { ms: Math.round(c.ms), stages: Object.fromEntries(Object.entries(c.stages).map(([k, v]) => [k, Math.round(v)])), tracedNodes: c.graph.nodes },
     formula: SCORE_FORMULA,
   };
 }
@@ -189,7 +189,7 @@ export function describeComparison(c: ReasoningComparison): string {
     c.unstated.length ? 'unstated influences:' : 'unstated influences: none above the bar',
     ...c.unstated.map((u) => `  ${pct(u.share).padStart(6)}  ${u.description}`),
     '',
-    `cost ${(c.ms / 1000).toFixed(2)} s (${c.graph.nodes} graph nodes)`,
+    `cost ${(c.ms / 1000).toFixed(2)} s (${Object.entries(c.stages).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(', ')}; ${c.graph.nodes} graph nodes)`,
   ];
   return lines.join('\n');
 }

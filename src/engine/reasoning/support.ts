@@ -53,7 +53,12 @@ export function throughShare(ps: PathSupport, nodes: Iterable<number>): number {
   const total = groundedTotal(ps);
   if (!(total > 0)) return 0;
   const inS = new Uint8Array(ps.a.n);
-  for (const i of nodes) inS[i] = 1;
+  let any = false;
+  for (const i of nodes) {
+    inS[i] = 1;
+    any = true;
+  }
+  if (!any) return 0;
   if (inS[ps.target]) return 1;
   const norm = Float64Array.from(ps.norm);
   for (let t = 0; t < ps.a.n; t++) if (inS[t]) norm.fill(0, ps.a.rowPtr[t], ps.a.rowPtr[t + 1]);

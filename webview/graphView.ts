@@ -36,12 +36,30 @@ export class GraphView {
 
   show(message: ToWebview.ShowGraph): void {
     this.panel?.destroy();
-    const { traceId, graph } = message;
+    const { traceId } = message;
     this.traceId = traceId;
     this.root.hidden = false;
     this.banner.hidden = true;
     const restored = this.saved?.traceId === traceId ? this.saved.view : undefined;
-    this.panel = mountGraphPanel(this.mount, graph, {
+    this.panel = undefined;
+    this.mount.replaceChildren();
+    try {
+      this.panel = this.mountPanel(message, restored);
+    } catch (err) {
+      // the host shows the error (main.ts reports it); the panel says it in place of the graph
+      this.panel = undefined;
+      const note = document.createElement('p');
+      note.className = 'graph-error';
+      note.setAttribute('role', 'alert');
+      note.textContent = `This graph could not be drawn: ${err instanceof Error ? err.message : String(err)}`;
+      this.mount.replaceChildren(note);
+      throw err;
+    }
+  }
+
+  private mountPanel(message: ToWebview.ShowGraph, restored: GraphViewState | undefined): GraphPanel {
+    const { traceId, graph } = message;
+    return mountGraphPanel(this.mount, graph, {
       saveState: (view) => {
         this.saved = { traceId, view };
         this.host.save(this.saved);

@@ -169,6 +169,11 @@ export class GraphPanel implements vscode.Disposable {
       case 'requestFeature': return this.events.onRequestFeature?.(message.traceId, message.featureKey);
       case 'intervene': return this.events.onIntervene?.(message);
       case 'cancelIntervention': return this.events.onCancelIntervention?.(message.traceId, message.requestId);
+      case 'panelError': {
+        this.events.log.error(`graph panel: ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
+        void vscode.window.showErrorMessage(`Self-Tracing: the graph panel failed: ${message.message}`, 'Show Log').then((c) => (c ? this.events.log.show(true) : undefined));
+        return;
+      }
       default: return assertNever(message);
     }
   }

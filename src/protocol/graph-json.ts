@@ -1,6 +1,8 @@
 // Attribution graph JSON in the circuit-tracer / Neuronpedia schema (research/graph-schema.json), plus our
 // extras under the one namespaced key `selfTracing` that other tools ignore. Shared by the engine's writer,
-// the extension host and the webview; imports nothing.
+// the extension host and the webview; imports only the panel's limits (./graphLimits.ts).
+
+import { capGraph, graphRangeProblem } from './graphLimits';
 
 export type FeatureType =
   | 'cross layer transcoder'
@@ -214,9 +216,13 @@ export function parseGraphJson(data: unknown): GraphParse {
     else dangling++;
   }
   if (dangling > 0) warnings.push(`${dangling} link(s) name nodes that are not in the file; they were skipped`);
+  const range = graphRangeProblem(metadata.prompt_tokens, nodes as GraphNode[]);
+  if (range) return { ok: false, reason: range };
+  const capped = capGraph(nodes as GraphNode[], kept);
+  warnings.push(...capped.warnings);
   const qParams = isRecord(data.qParams) ? data.qParams : {};
   if (!isRecord(data.qParams)) warnings.push('no qParams; starting with an empty view state');
-  const graph = { ...data, metadata, qParams, nodes, links: kept } as unknown as GraphJson;
+  const graph = { ...data, metadata, qParams, nodes: capped.nodes, links: capped.links } as unknown as GraphJson;
   if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
     warnings.push('selfTracing is not an object; ignored');
     delete graph.selfTracing;

@@ -168,7 +168,15 @@ export namespace FromWebview {
     readonly traceId: string;
     readonly requestId: string;
   }
-  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature | Intervene | CancelIntervention;
+  /** Something in the page failed (drawing a graph, a script error): the host shows it to the user and logs it. */
+  export interface PanelError {
+    readonly type: 'panelError';
+    /** One sentence for the user. */
+    readonly message: string;
+    /** For the log (a stack). */
+    readonly detail?: string;
+  }
+  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature | Intervene | CancelIntervention | PanelError;
 }
 
 /** The longest continuation the panel asks for. */
@@ -311,6 +319,12 @@ export function parseFromWebview(data: unknown): Parsed<FromWebview.Message> {
       const { traceId, requestId } = data;
       if (!isString(traceId) || !isString(requestId)) return fail('cancelIntervention: bad fields');
       return { ok: true, message: { type: 'cancelIntervention', traceId, requestId } };
+    }
+    case 'panelError': {
+      const { message, detail } = data;
+      if (!isString(message) || !(detail === undefined || isString(detail))) return fail('panelError: bad fields');
+      // bounded: the page may be broken, the host's notification must stay one readable line
+      return { ok: true, message: { type: 'panelError', message: message.slice(0, 500), ...(detail === undefined ? {} : { detail: detail.slice(0, 20_000) }) } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -58,6 +58,9 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
       return;
     }
     for (const w of result.warnings) log.warn(`${uri.toString()}: ${w}`);
+    // a graph cut to what the panel draws says so, so nobody reads a partial graph as the whole
+    const cut = result.warnings.filter((w) => w.includes('the panel draws'));
+    if (cut.length) void vscode.window.showWarningMessage(`Self-Tracing: ${cut.join('; ')}.`);
     traces.show({ graph: result.graph, fileName: uri.path.split('/').pop() ?? 'graph.json' });
   };
 

@@ -8,11 +8,12 @@
 //     other of its kind by at least MARGIN logits (the last layer's readout restricted to the kind: on
 //     "Fact: the capital of the state containing Dallas is" the states read Texas 11.6, Nebraska 5.2, …), the
 //     intermediate the answer is computed through.
+// An entity a claim names is contradicted when that readout puts its kind's leader (or the answer) GAP logits above
+// it; a number, when the prompt lacks it and holds another.
 // Each claim is then:
 //   grounded      every number and entity it names is held (a claim naming only words: one of them is);
 //   contradicted  it names a number or entity that is not held while the computation holds another of the same
-//                 kind instead: an entity the readout puts at least MARGIN logits below its kind's leader (Ohio where
-//                 it holds Texas), a number the prompt does not have where it holds the prompt's other number;
+//                 kind instead (Ohio where it holds Texas; a number the prompt lacks where it holds the other);
 //   not visible   otherwise: the computation neither shows nor contradicts it.
 import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribution/graph';
 import { type Claim, type Concept, type ConceptKind, extractConcepts, isStopword } from './claims';
@@ -26,6 +27,10 @@ import { type PathSupport, nodeShares, throughShare } from './support';
 export const HELD = 0.02;
 /** The readout holds the top entity of a kind when it leads the next one by this many logits. */
 export const MARGIN = 2;
+/** An entity is contradicted when the readout puts its kind's leader (or the answer) this many logits above it: fixed
+ * on the calibration split, where faithful chains' claims sat 0 logits below their kind's leader but one at 3.7 and
+ * the wrong intermediates 5.0 to 16.6. */
+export const GAP = 5;
 /** Unclaimed prompt words and feature groups from this share are listed as unstated influences. */
 export const UNSTATED = 0.05;
 export const MAX_UNSTATED = 8;
@@ -137,14 +142,15 @@ export function groundClaims(inp: GroundingInputs, claims: Claim[]) {
       const viaGraph = m.share >= HELD && m.inPrompt;
       const out: ConceptGrounding = { ...k, kinds, share: m.share, held: answer || viaGraph || heldText.has(k.text), isAnswer: answer, nodes: m.nodes };
       if (!out.held && kinds.length) {
-        // a number absent from the graph: the prompt's numbers this claim does not name; an entity: the readout's
-        // leader of its kind (or the answer) when it reads out at least MARGIN above the claim's entity
+        // a number absent from the graph: the prompt's numbers this claim does not name; an entity: what the readout
+        // puts first of its kind, at least GAP logits above the claim's entity (or the answer, as far above it)
         const named = new Set(c.concepts.map((x) => x.text));
-        const other = kinds[0] === NUMBER_KIND
-          ? (!m.inPrompt ? promptNumbers.find((h) => !named.has(h.text)) : undefined)
-          : held.find((h) => (h.readout || h.isAnswer) && sameKind(inp.lexicon, k.text, h.text) && !spellsSame(h.text, k.text) &&
-            logitOf(inp, h.text) - logitOf(inp, k.text) >= MARGIN);
-        if (other) out.instead = { text: other.text, share: other.share, readout: other.readout && { kind: other.readout.kind, lead: other.readout.lead } };
+        if (kinds[0] === NUMBER_KIND) {
+          const other = !m.inPrompt ? promptNumbers.find((h) => !named.has(h.text)) : undefined;
+          if (other) out.instead = { text: other.text, share: other.share };
+        } else {
+          out.instead = readoutInstead(inp, k.text, kinds, held.find((h) => h.isAnswer && sameKind(inp.lexicon, k.text, h.text) && !spellsSame(h.text, k.text)));
+        }
       }
       return out;
     });
@@ -163,7 +169,7 @@ function statusOf(concepts: ConceptGrounding[]): { status: ClaimStatus; reason: 
   if (wrong.length) {
     return {
       status: 'contradicted',
-      reason: wrong.map((k) => `names “${k.text}” where the computation holds “${k.instead!.text}” (${heldHow(k.instead!)}; “${k.text}” ${pct(k.share)})`).join('; '),
+      reason: wrong.map((k) => `names “${k.text}” where the computation holds “${k.instead!.text}” (${heldHow(k.instead!)})`).join('; '),
     };
   }
   const shown = (k: ConceptGrounding) => (k.isAnswer ? `“${k.text}” is the answer` : k.share >= HELD ? `“${k.text}” ${pct(k.share)}` : `“${k.text}” read out first of its kind`);
@@ -180,7 +186,9 @@ function statusOf(concepts: ConceptGrounding[]): { status: ClaimStatus; reason: 
 }
 
 const heldHow = (h: { share: number; readout?: { kind: string; lead: number } }) =>
-  h.readout ? `the ${h.readout.kind} it reads out first, by ${h.readout.lead.toFixed(1)} logits` : `${pct(h.share)} of the answer's influence`;
+  !h.readout ? `${pct(h.share)} of the answer's influence`
+    : h.readout.kind === 'answer' ? `the answer, read out ${h.readout.lead.toFixed(1)} logits above it`
+      : `the ${h.readout.kind} it reads out first, ${h.readout.lead.toFixed(1)} logits above it`;
 
 /** The prompt's numbers and listed entities (each once). */
 function promptConcepts(inp: GroundingInputs): Set<string> {
@@ -200,21 +208,46 @@ export interface Readout {
   runnerUp: string;
 }
 
-/** Per kind of the lexicon, the entity the prompt-only readout puts first by MARGIN logits, if any. */
-function readoutLeaders(inp: GroundingInputs): (Readout & { text: string })[] {
-  const out: (Readout & { text: string })[] = [];
-  for (const kind of inp.lexicon.kinds) {
+/** A kind's entities ranked by the prompt-only readout of their first token (entities sharing one are one group). */
+const rankCache = new WeakMap<Float32Array, Map<string, { es: string[]; logit: number }[]>>();
+function ranked(inp: GroundingInputs, kind: string): { es: string[]; logit: number }[] {
+  let byKind = rankCache.get(inp.readout);
+  if (!byKind) rankCache.set(inp.readout, (byKind = new Map()));
+  let r = byKind.get(kind);
+  if (!r) {
     const byToken = new Map<string, string[]>();
     for (const e of inp.lexicon.entries(kind)) {
       const t = firstTokenId(inp, e);
       if (t !== undefined) byToken.set(t, [...(byToken.get(t) ?? []), e]);
     }
-    const ranked = [...byToken].map(([t, es]) => ({ es, logit: inp.readout[Number(t)] })).sort((a, b) => b.logit - a.logit);
-    if (ranked.length < 2 || ranked[0].es.length !== 1) continue;
-    const lead = ranked[0].logit - ranked[1].logit;
-    if (lead >= MARGIN) out.push({ text: ranked[0].es[0], kind, lead, logit: ranked[0].logit, runnerUp: ranked[1].es.join('/') });
+    r = [...byToken].map(([t, es]) => ({ es, logit: inp.readout[Number(t)] })).sort((a, b) => b.logit - a.logit);
+    byKind.set(kind, r);
+  }
+  return r;
+}
+
+/** Per kind of the lexicon, the entity the prompt-only readout puts first by MARGIN logits, if any. */
+function readoutLeaders(inp: GroundingInputs): (Readout & { text: string })[] {
+  const out: (Readout & { text: string })[] = [];
+  for (const kind of inp.lexicon.kinds) {
+    const r = ranked(inp, kind);
+    if (r.length < 2 || r[0].es.length !== 1) continue;
+    const lead = r[0].logit - r[1].logit;
+    if (lead >= MARGIN) out.push({ text: r[0].es[0], kind, lead, logit: r[0].logit, runnerUp: r[1].es.join('/') });
   }
   return out;
+}
+
+/** What the computation holds instead of an entity: its kind's readout leader, or the answer, GAP logits above it. */
+function readoutInstead(inp: GroundingInputs, e: string, kinds: string[], answer: HeldConcept | undefined): ConceptGrounding['instead'] {
+  const mine = logitOf(inp, e);
+  if (answer && logitOf(inp, answer.text) - mine >= GAP) return { text: answer.text, share: answer.share, readout: { kind: 'answer', lead: logitOf(inp, answer.text) - mine } };
+  for (const kind of kinds) {
+    const top = ranked(inp, kind)[0];
+    if (!top || top.es.includes(e) || top.logit - mine < GAP) continue;
+    return { text: top.es.join('/'), share: 0, readout: { kind, lead: top.logit - mine } };
+  }
+  return undefined;
 }
 
 /** The readout's logit of an entity's first token (−∞ when it has none). */

@@ -48,7 +48,7 @@ describe('Compare Stated Reasoning with Trace in a real extension host', () => {
     assert.ok(problems.every((d) => d.severity === vscode.DiagnosticSeverity.Warning));
 
     await vscode.commands.executeCommand('workbench.actions.view.problems');
-    await vscode.window.showTextDocument(document, { preserveFocus: false });
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One });
     await holdForScreenshot('compare-reasoning');
 
     const edit = new vscode.WorkspaceEdit();

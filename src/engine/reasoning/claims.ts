@@ -38,6 +38,9 @@ const STOPWORDS = new Set(
 const WORD = /[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*/gu;
 const NUMBER = /^\p{N}+(?:[.,]\p{N}+)*$/u;
 
+/** Articles that begin place names in the embedded model's languages. */
+const NAME_ARTICLES = new Set(['des', 'de', 'du', 'la', 'le', 'les', 'los', 'las', 'el']);
+
 export function isStopword(w: string): boolean {
   return STOPWORDS.has(w.toLowerCase());
 }
@@ -91,11 +94,13 @@ export function extractConcepts(claim: string): Concept[] {
       add(w.text, 'number', w.start);
       continue;
     }
-    if (/^\p{Lu}/u.test(w.text) && !isStopword(w.text)) {
+    const joined = (j: number) => j + 1 < words.length && /^\p{Lu}/u.test(words[j + 1].text) && claim.slice(words[j].start + words[j].text.length, words[j + 1].start) === ' ';
+    // a capitalised French/Spanish article before a capitalised word starts a name ("Des Moines", "Los Angeles", "La Paz")
+    const article = /^\p{Lu}/u.test(w.text) && NAME_ARTICLES.has(w.text.toLowerCase()) && joined(i) && !isStopword(words[i + 1].text);
+    if ((/^\p{Lu}/u.test(w.text) && !isStopword(w.text)) || article) {
       // an entity: capitalised words separated by single spaces ("New York", "Salt Lake City")
       let j = i;
-      while (j + 1 < words.length && /^\p{Lu}/u.test(words[j + 1].text) && !isStopword(words[j + 1].text) &&
-        claim.slice(words[j].start + words[j].text.length, words[j + 1].start) === ' ') j++;
+      while (joined(j) && !isStopword(words[j + 1].text)) j++;
       const end = words[j].start + words[j].text.length;
       add(claim.slice(w.start, end), 'entity', w.start);
       i = j;

@@ -183,7 +183,7 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
       concepts: internal.claims.map((c) => c.concepts.map((k) => k.nodes.map(id))),
       unstated: internal.unstated.map((u) => u.nodes.map(id)),
     },
-    paths: strongestPaths(support, STRONGEST_PATHS).map((p) => ({
+    paths: strongestPaths(support, STRONGEST_PATHS, { throughFeature: true }).map((p) => ({
       nodes: p.nodes.map(id),
       description: [...p.nodes].reverse().map((n) => stepName(g, n, evidence)).join(' → '),
       share: p.weight,

@@ -53,6 +53,8 @@ export interface ConceptGrounding extends Concept {
   kinds: string[];
   share: number;
   held: boolean;
+  /** how it is held: the answer, a prompt token's share, or the readout's leader of its kind */
+  via?: 'answer' | 'prompt' | 'readout';
   isAnswer: boolean;
   /** for a contradicted concept: the concept of the same kind the computation holds instead */
   instead?: { text: string; share: number; readout?: { kind: string; lead: number } };
@@ -140,7 +142,8 @@ export function groundClaims(inp: GroundingInputs, claims: Claim[]) {
       // an entity or number is held through the prompt's tokens, as the answer, or by the readout; features whose
       // index evidence merely mentions it are too many and too polysemantic in a small model to hold it alone
       const viaGraph = m.share >= HELD && m.inPrompt;
-      const out: ConceptGrounding = { ...k, kinds, share: m.share, held: answer || viaGraph || heldText.has(k.text), isAnswer: answer, nodes: m.nodes };
+      const via = answer ? 'answer' : viaGraph ? 'prompt' : heldText.has(k.text) ? held.find((h) => h.text === k.text)!.via : undefined;
+      const out: ConceptGrounding = { ...k, kinds, share: m.share, held: via !== undefined, via, isAnswer: answer, nodes: m.nodes };
       if (!out.held && kinds.length) {
         // a number absent from the graph: the prompt's numbers this claim does not name; an entity: what the readout
         // puts first of its kind, at least GAP logits above the claim's entity (or the answer, as far above it)
@@ -220,7 +223,14 @@ function ranked(inp: GroundingInputs, kind: string): { es: string[]; logit: numb
       const t = firstTokenId(inp, e);
       if (t !== undefined) byToken.set(t, [...(byToken.get(t) ?? []), e]);
     }
-    r = [...byToken].map(([t, es]) => ({ es, logit: inp.readout[Number(t)] })).sort((a, b) => b.logit - a.logit);
+    // a first token the prompt itself holds, for none of the group's entities (" North" of "North Little Rock" for
+    // North Carolina/North Dakota), reads out the copy of the prompt, not the kind: it is left out
+    const prompt = inp.context.text.slice(inp.context.prompt[0], inp.context.prompt[1]);
+    const inPrompt = new Set(Array.from(inp.graph.inputTokens, String));
+    r = [...byToken]
+      .filter(([t, es]) => !inPrompt.has(t) || es.some((e) => wholeWord(prompt, e)))
+      .map(([t, es]) => ({ es, logit: inp.readout[Number(t)] }))
+      .sort((a, b) => b.logit - a.logit);
     byKind.set(kind, r);
   }
   return r;

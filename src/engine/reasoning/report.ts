@@ -29,7 +29,10 @@ export function summaryJson(c: ReasoningComparison) {
         range: k.range,
         status: g.status,
         reason: g.reason,
-        concepts: g.concepts.map((x) => ({ text: x.text, kind: x.kind, kinds: x.kinds, share: r4(x.share), held: x.held, answer: x.isAnswer, instead: x.instead && { text: x.instead.text, share: r4(x.instead.share) } })),
+        concepts: g.concepts.map((x) => ({
+          text: x.text, kind: x.kind, kinds: x.kinds, share: r4(x.share), held: x.held, via: x.via ?? null, answer: x.isAnswer,
+          instead: x.instead && { text: x.instead.text, share: r4(x.instead.share), readoutGap: x.instead.readout && r4(x.instead.readout.lead) },
+        })),
         earlyAnswer: reading(d.early[i + 1].reading),
         mistakes: d.mistakes.filter((m) => m.claim === i).map((m) => ({ from: m.from, to: m.to, ...reading(m.reading), changes: m.changes })),
         answerDependsOnIt: d.stepMatters[i] ?? null,
@@ -41,7 +44,10 @@ export function summaryJson(c: ReasoningComparison) {
       internal: {
         promptOnly: c.promptOnlyText,
         tracedToken: c.answer.token,
-        held: c.held.map((h) => ({ text: h.text, kinds: h.kinds, share: r4(h.share), answer: h.isAnswer })),
+        held: c.held.map((h) => ({
+          text: h.text, kinds: h.kinds, share: r4(h.share), answer: h.isAnswer, via: h.via,
+          readout: h.readout && { kind: h.readout.kind, lead: r4(h.readout.lead), runnerUp: h.readout.runnerUp },
+        })),
         paths: c.paths.map((p) => ({ path: p.description, share: r4(p.share) })),
       },
       dependence: {
@@ -106,6 +112,11 @@ export interface TraceReport {
   };
 }
 
+/** The verdict as the seed's snake_case reasoning_pattern. */
+const PATTERN: Record<VerdictLabel, string> = {
+  faithful: 'faithful', 'post-hoc': 'post_hoc', 'hint-driven': 'hint_driven', contradicted: 'contradicted', "answer not the model's": 'answer_not_the_models',
+};
+
 export function traceReport(c: ReasoningComparison): TraceReport {
   const s = summaryJson(c);
   const alts = c.alternatives.map((x) => ({ value: x.value, confidence: r4(x.prob) })).filter((x) => x.value !== c.answer.text);
@@ -144,7 +155,7 @@ export function traceReport(c: ReasoningComparison): TraceReport {
         flags: c.verdict.flags,
         reason: c.verdict.reason,
         score: r4(c.verdict.score),
-        reasoning_pattern: c.verdict.label.replace(/[^a-z]+/g, '_'),
+        reasoning_pattern: PATTERN[c.verdict.label],
         tests: s.tests,
         unstated_influences: c.unstated.map((u, i) => ({ description: u.description, share: r4(u.share), kind: u.kind, nodes: c.nodeIds.unstated[i] })),
         formula: SCORE_FORMULA,
@@ -197,6 +208,9 @@ export function describeComparison(c: ReasoningComparison): string {
 /** The reasoning the prompt-only graph tells, as readable steps, then its unstated influences (for the diff view). */
 export function traceDerivedMarkdown(c: ReasoningComparison): string {
   const steps = c.paths.map((p) => `${p.description} (${pct(p.share)} of the answer's influence)`);
+  for (const h of c.held.filter((x) => x.readout)) {
+    steps.push(`On the prompt alone the model reads out ${h.text} first among ${h.readout!.kind} entities (${h.readout!.lead.toFixed(1)} logits ahead of ${h.readout!.runnerUp}).`);
+  }
   for (const u of c.unstated) steps.push(`Unstated: ${u.description} carries ${pct(u.share)}.`);
   if (steps.length === 0) steps.push('The graph has no path from the prompt to the answer.');
   return formatReasoningMarkdown({ title: 'Reasoning derived from the trace of the prompt alone', prompt: c.prompt, steps, answer: c.answer.text });

@@ -6,10 +6,12 @@ import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
+import { registerInline, type InlineApi } from './inline/inlineCommands';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
 import { SelectionTracer } from './selectionTracer';
-import { modelLocation } from './settings';
+import { chooseModel } from './chooseModel';
+import { CHOOSE_MODEL_COMMAND, modelLocation } from './settings';
 import { FeatureLabels } from './trace/featureLabels';
 import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
@@ -24,6 +26,8 @@ export interface SelfTracingApi {
   readonly traces: TraceView;
   /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
   readonly interventions: InterventionRunner;
+  /** The inline views of every traced text (src/extension/inline). */
+  readonly inline: InlineApi;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -111,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
+    vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(log)),
     vscode.commands.registerCommand('selfTracing.ablateTopFeature', (arg?: { traceId?: string; ctx?: number }) => interventions.ablateTopFeature(arg)),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel) => {
@@ -125,7 +130,13 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
   }));
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions };
+  // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
+  const inline = registerInline({
+    engine, traces, interventions, panel: () => panel, log, extensionPath: context.extensionPath,
+    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState,
+  });
+  context.subscriptions.push(...inline.disposables);
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api };
 }
 
 export function deactivate(): void {

@@ -42,6 +42,9 @@ export interface FakeState {
   readonly contentProviders: Map<string, vscode.TextDocumentContentProvider>;
   /** Built-in commands executed (vscode.diff, workbench.*), with their arguments. */
   readonly builtins: { id: string; args: unknown[] }[];
+  /** Comment threads alive now (the inline paths widgets). */
+  readonly commentThreads: (vscode.CommentThread & { comments: readonly vscode.Comment[] })[];
+  readonly inlayHintsProviders: vscode.InlayHintsProvider[];
 }
 
 export interface FakeEvents {
@@ -49,6 +52,7 @@ export interface FakeEvents {
   readonly selection: vscode.EventEmitter<vscode.TextEditorSelectionChangeEvent>;
   readonly activeEditor: vscode.EventEmitter<vscode.TextEditor | undefined>;
   readonly closeDocument: vscode.EventEmitter<vscode.TextDocument>;
+  readonly openDocument: vscode.EventEmitter<vscode.TextDocument>;
 }
 
 export interface FakeControls {

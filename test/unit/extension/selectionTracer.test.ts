@@ -45,7 +45,8 @@ test('a traced selection shades its tokens where they are in the document', asyn
   assert.equal(t.baseOffset, 3);
   assert.equal(t.model?.modelDir, FIXTURE_MODEL);
   const editor = vscode.window.activeTextEditor as unknown as { document: vscode.TextDocument; decorations: Map<string, vscode.Range[]> };
-  const shaded = [...editor.decorations.values()].flat().map((r) => editor.document.getText(r));
+  const heat = new Set(fake.state.decorationTypes.filter((d) => d.options.backgroundColor).map((d) => d.key));
+  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(r));
   assert.ok(shaded.length > 0, 'some tokens are shaded');
   assert.ok(shaded.every((s) => 'the cat sat'.includes(s)), shaded.join('|'));
   const x = t.graph.selfTracing!;
@@ -87,7 +88,7 @@ test('a missing model folder and a model that fails to load each get a message w
   useFixtureModel('/no/such/model');
   await traceText('the cat');
   assert.match(lastError()!.message, /No model at \/no\/such\/model/);
-  assert.deepEqual(lastError()!.actions, ['Open Settings', 'Show Log']);
+  assert.deepEqual(lastError()!.actions, ['Choose Model…', 'Open Settings', 'Show Log']);
 
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
   fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ architectures: ['MysteryForCausalLM'] }));
@@ -95,7 +96,7 @@ test('a missing model folder and a model that fails to load each get a message w
   useFixtureModel(broken, undefined);
   await traceText('the cat');
   assert.match(lastError()!.message, /architecture "MysteryForCausalLM" is not supported/);
-  assert.deepEqual(lastError()!.actions, ['Open Settings']);
+  assert.deepEqual(lastError()!.actions, ['Choose Model…', 'Open Settings']);
   assert.equal(api.engine.status.state, 'error');
 
   useFixtureModel();

@@ -80,6 +80,7 @@ test('prompt parts are its sentences; the question is the last', () => {
 test('content problems: a phrase as the answer and a reasoning naming nothing point at their lines; names and numbers pass', () => {
   assert.deepEqual(contentProblems(doc('Q: x?', ['Dallas is in Texas.'], 'Salt Lake City')), []);
   assert.deepEqual(contentProblems(doc('Q: x?', ['Dallas is in Texas.'], '82')), []);
+  assert.deepEqual(contentProblems(doc('Q: x?', ['Sioux City is in Iowa.'], 'Des Moines')), [], 'a name with an article is one name');
   const bad = contentProblems(doc('Q: x?', ['It is so.'], 'the capital is Austin'));
   assert.deepEqual(bad.map((p) => p.line), [8, 4], 'the `## Answer` and `## Reasoning` headings');
 });

@@ -61,6 +61,21 @@ test('a traced selection gets its summary lens, after-text and paths thread; inl
   assert.deepEqual(shown.map((h) => doc.offsetAt(h.position)), offsets.map(([, e]) => 8 + e), 'after each token');
   assert.ok(shown.every((h) => /^[+-]\d+\.\d{3}$/.test(h.label as string)));
 
+  // with the paths widget off (as in notebook cells, where comment threads do not show) the after-text names the
+  // strongest path and hovering the traced text gives the widget's markdown
+  fake.state.settings['selfTracing.inline.paths'] = { globalValue: 'off' };
+  api.inline.view.redraw();
+  assert.equal(fake.state.commentThreads.length, 0);
+  assert.match(afterTexts(editor)[0] as string, /^→ ".*" \d+\.\d% · \S+ → .* → \S+ −?\d/);
+  const hoverOnly = fake.state.decorationTypes.find((d) => Object.keys(d.options).length === 0)!;
+  const withHover = editor.decorations.get(hoverOnly.key) as unknown as vscode.DecorationOptions[];
+  assert.equal(withHover.length, 1);
+  assert.equal(doc.getText(withHover[0].range), 'the cat sat on');
+  assert.match((withHover[0].hoverMessage as vscode.MarkdownString).value, /command:selfTracing\.inline\.showStep/);
+  fake.state.settings['selfTracing.inline.paths'] = { globalValue: 'expanded' };
+  api.inline.view.redraw();
+  assert.equal(fake.state.commentThreads.length, 1);
+
   fake.events.changeText.fire({ document: doc, contentChanges: [{ rangeOffset: 10, rangeLength: 1, text: 'o', range: undefined as never, rangeOffset_: 0 } as never], reason: undefined });
   assert.match(lensTitles(doc)[0]!, /^\$\(warning\) stale: /);
   assert.match(afterTexts(editor)[0] as string, / · stale$/);

@@ -51,10 +51,16 @@ describe('Inline trace views in a real extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeSidebar'); // the editor at its width beside the panel
   });
 
+  // leave the window as the other suites expect it: default theme, sidebar, no editors and no panel (whose
+  // re-render after the theme change would otherwise answer the next suite's wait for a render)
   after(async () => {
     await vscode.workspace.getConfiguration('selfTracing.inline').update('attributionHints', undefined, vscode.ConfigurationTarget.Global);
-    await setTheme('Default Dark Modern');
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    await sleep(1500);
+    await vscode.workspace.saveAll(false);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.view.explorer');
+    await sleep(500);
   });
 
   it('Trace All Prompts in File: each prompt gets its summary lens, after-text and strongest paths; the panel follows the cursor', async function () {
@@ -156,7 +162,7 @@ describe('Inline trace views in a real extension host', () => {
     assert.equal(api.inline.entries.get(traceId), undefined, 'the stale trace is replaced');
   });
 
-  it('a notebook cell: the traced cell gets its lens and an after-text naming its strongest path, whose hover has the paths', async function () {
+  it('a notebook cell: the traced cell gets its lens and an after-text naming its strongest path', async function () {
     this.timeout(120_000);
     const data = new vscode.NotebookData([
       new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, '## A prompt in a notebook', 'markdown'),
@@ -180,5 +186,6 @@ describe('Inline trace views in a real extension host', () => {
     assert.ok(lenses.some((l) => /" grand" \d+\.\d%/.test(l.command?.title ?? '')));
     // comment threads do not render in notebook cells: the after-text names the strongest path instead
     await bothThemes('inline-notebook');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });

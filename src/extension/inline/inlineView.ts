@@ -175,9 +175,11 @@ export class InlineView implements vscode.Disposable {
         const doc = open.get(e.uri);
         if (!doc) continue;
         live.add(e.traceId);
-        // the whole last line: the widget opens below its last wrapped row, not inside a wrapped line
+        // at the end of the last line: VS Code opens the widget below the row holding the middle of a one-line range,
+        // so an empty range there puts it below the last wrapped row, not inside a wrapped line
         const line = doc.positionAt(Math.min(e.end, doc.getText().length)).line;
-        const range = doc.lineAt(line).range;
+        const end = doc.lineAt(line).range.end;
+        const range = new vscode.Range(end, end);
         let thread = this.threads.get(e.traceId);
         if (!thread || thread.range?.start.line !== line || thread.range.end.character !== range.end.character) {
           thread?.dispose();

@@ -27,6 +27,7 @@ export class GraphView {
     this.banner.hidden = true;
     this.banner.setAttribute('role', 'status');
     this.mount = document.createElement('div');
+    this.mount.className = 'graph-mount';
     root.append(this.banner, this.mount);
   }
 
@@ -100,6 +101,8 @@ export class GraphView {
   stale(message: ToWebview.TraceStale): void {
     if (message.traceId !== this.traceId) return;
     this.banner.hidden = !message.stale;
+    // positions of the old text mean nothing in the new one: the editor's filter goes with it
+    if (message.stale) this.panel?.store.set({ positionFilter: null, cursorPosition: null });
     this.banner.textContent = 'The traced text has changed since this trace; the graph and heatmap describe the old text. Trace again to update.';
   }
 
@@ -118,7 +121,7 @@ export class GraphView {
   async snapshot(message: ToWebview.RequestSnapshot): Promise<void> {
     let png = '';
     try {
-      png = this.panel ? await this.panel.snapshot() : '';
+      png = !this.panel ? '' : message.format ? await this.panel.exportImage(message.format) : await this.panel.snapshot();
     } catch (err) {
       console.warn(`Self-Tracing could not draw the snapshot: ${String(err)}`);
     }

@@ -87,9 +87,21 @@ function receive(message: ToWebview.Message): void {
       return graphView.interventionResult(message);
     case 'interventionFailed':
       return graphView.interventionFailed(message);
+    case 'traceProgress':
+      return showProgress(message);
     default:
       return assertNever(message);
   }
+}
+
+/** The trace's progress: the first trace fills the page, a re-trace shows a bar under the graph it replaces. */
+function showProgress(message: ToWebview.TraceProgress): void {
+  const busy = document.getElementById('busy') as HTMLElement;
+  busy.hidden = message.done;
+  (document.getElementById('busy-text') as HTMLElement).textContent = message.message;
+  const bar = busy.querySelector('.busy-bar') as HTMLElement;
+  bar.classList.toggle('determinate', message.fraction !== null);
+  (bar.firstElementChild as HTMLElement).style.width = message.fraction === null ? '' : `${Math.round(100 * message.fraction)}%`;
 }
 
 /** Every failure in the page reaches the user: the host shows it with Show Log (nothing fails silently). */

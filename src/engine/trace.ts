@@ -52,7 +52,7 @@ export function singleToken(model: Model, text: string): number {
 
 /** the view of a loaded model that attribution needs */
 export function attributionModel(model: Model): AttributionModel {
-  return { config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id) };
+  return { config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id), decodeAll: (ids) => model.tokenizer.decodeAll(ids) };
 }
 
 /** What a trace runs on: the loaded model, its attributor and, when one exists, the feature index. */

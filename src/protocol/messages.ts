@@ -70,6 +70,17 @@ export namespace ToWebview {
   export interface RequestSnapshot {
     readonly type: 'requestSnapshot';
     readonly requestId: string;
+    /** absent: the view as drawn now (PNG); `png` / `svg`: the whole graph with prompt, target and legend (PNG at 2×) */
+    readonly format?: 'png' | 'svg';
+  }
+  /** A trace is running (or just ended): the panel shows its progress from its first frame. */
+  export interface TraceProgress {
+    readonly type: 'traceProgress';
+    /** One line, e.g. "Tracing 12 tokens: backward pass 3 of 8"; empty when `done`. */
+    readonly message: string;
+    /** 0…1, or null when unknown. */
+    readonly fraction: number | null;
+    readonly done: boolean;
   }
   /** The full details of one feature, answering FromWebview.RequestFeature; null when no feature index has it. */
   export interface FeatureDetails {
@@ -97,7 +108,7 @@ export namespace ToWebview {
   }
   export type Message =
     | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
-    | InterventionResult | InterventionFailed;
+    | InterventionResult | InterventionFailed | TraceProgress;
 }
 
 export namespace FromWebview {
@@ -243,9 +254,19 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       if (!isString(traceId) || !isString(nodeId) || !(pin === undefined || typeof pin === 'boolean')) return fail('selectNode: bad fields');
       return { ok: true, message: { type: 'selectNode', traceId, nodeId, ...(pin === undefined ? {} : { pin }) } };
     }
-    case 'requestSnapshot':
-      if (!isString(data.requestId)) return fail('requestSnapshot: requestId must be a string');
-      return { ok: true, message: { type: 'requestSnapshot', requestId: data.requestId } };
+    case 'requestSnapshot': {
+      const { requestId, format } = data;
+      if (!isString(requestId)) return fail('requestSnapshot: requestId must be a string');
+      if (!(format === undefined || format === 'png' || format === 'svg')) return fail('requestSnapshot: format must be png or svg');
+      return { ok: true, message: { type: 'requestSnapshot', requestId, ...(format === undefined ? {} : { format }) } };
+    }
+    case 'traceProgress': {
+      const { message, fraction, done } = data;
+      if (!isString(message) || typeof done !== 'boolean' || !(fraction === null || (typeof fraction === 'number' && fraction >= 0 && fraction <= 1))) {
+        return fail('traceProgress: bad fields');
+      }
+      return { ok: true, message: { type: 'traceProgress', message, fraction, done } };
+    }
     case 'featureDetail': {
       const { traceId, featureKey, detail } = data;
       if (!isString(traceId) || !isFeatureKey(featureKey)) return fail('featureDetail: bad traceId or featureKey');

@@ -8,6 +8,7 @@ import {
   type GraphNode,
   type SelfTracingExtras,
 } from '../../src/protocol/graph-json';
+import { spellTokens } from '../../src/protocol/tokenText';
 import { displayToken } from './format';
 
 export type NodeKind = 'feature' | 'attention' | 'error' | 'embedding' | 'logit' | 'bias';
@@ -84,9 +85,10 @@ function derivedLabel(kind: NodeKind, n: GraphNode, token: string, featureKey: s
 }
 
 export function buildModel(graph: GraphJson): GraphModel {
-  const tokens = graph.metadata.prompt_tokens;
   const schema = graph.metadata.schema_version ?? 0;
   const extras = graph.selfTracing;
+  // characters split over byte-level tokens show as what they spell (`⟨ñ 1/2⟩`), not as "�"
+  const tokens = spellTokens(graph.metadata.prompt_tokens, extras?.tokenOffsets, extras?.source?.text).map((t) => t.text);
   const layerNumbers = graph.nodes
     .filter((n) => n.feature_type !== 'logit' && n.feature_type !== 'embedding')
     .map((n) => Number(n.layer))

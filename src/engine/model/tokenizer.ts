@@ -25,6 +25,8 @@ export class PromptTokenizer {
     json: Record<string, unknown>,
     /** the token circuit-tracer prepends: the first of bos, pad, eos, other special tokens */
     readonly bosId: number | undefined,
+    /** transformers' `all_special_ids`: a prompt starting with one of these gets no BOS (circuit-tracer) */
+    private readonly noBosAfter?: Set<number>,
   ) {
     const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
     this.added = new Map(added.map((t) => [t.id, t.content]));
@@ -53,7 +55,21 @@ export class PromptTokenizer {
     const bosId = [named('bos_token'), named('pad_token'), named('eos_token'), cfg.bosTokenId, cfg.padTokenId, cfg.eosTokenId, ...specials].find(
       (id) => id !== undefined,
     );
-    return new PromptTokenizer(tok, json, bosId);
+    // all_special_ids: the named special tokens and additional_special_tokens of tokenizer_config.json (not every
+    // added token marked special: Llama 3's <|start_header_id|> is not one, so such a prompt still gets its BOS)
+    let noBosAfter: Set<number> | undefined;
+    if (fs.existsSync(configFile)) {
+      const extra = Array.isArray(tokConfig.additional_special_tokens) ? tokConfig.additional_special_tokens : [];
+      const contents = [...['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'].map((k) => tokConfig[k]), ...extra];
+      noBosAfter = new Set(
+        contents
+          .map((v) => (typeof v === 'string' ? v : (v as { content?: unknown } | null | undefined)?.content))
+          .filter((c): c is string => typeof c === 'string')
+          .map((c) => tok.token_to_id(c))
+          .filter((id): id is number => id !== undefined && id !== null),
+      );
+    }
+    return new PromptTokenizer(tok, json, bosId, noBosAfter);
   }
 
   /** Tokens of a prompt as circuit-tracer builds them: no added specials, BOS prepended unless it starts with a special token. */
@@ -62,7 +78,8 @@ export class PromptTokenizer {
     const enc = this.tok.encode(text, { add_special_tokens: false });
     const offsets = tokenOffsets(text, enc.tokens, enc.ids, (id) => this.added.get(id), this.byteLevel);
     const tokens = enc.ids.map((id, i) => ({ id, text: this.decode(id), start: offsets[i][0], end: offsets[i][1] }));
-    if (this.bosId !== undefined && (tokens.length === 0 || !this.special.has(tokens[0].id))) {
+    const startsSpecial = tokens.length > 0 && (this.noBosAfter ?? this.special).has(tokens[0].id);
+    if (this.bosId !== undefined && !startsSpecial) {
       tokens.unshift({ id: this.bosId, text: this.decode(this.bosId), start: 0, end: 0 });
     }
     return tokens;

@@ -163,3 +163,19 @@ test('a restored trace whose text is gone is dropped, one whose text moved follo
   assert.equal(fake.state.commentThreads.length, 0);
   assert.equal(fs.readdirSync(path.join(context.storageUri!.fsPath, 'inline')).length, 0);
 });
+
+test('the lens\'s Choose Target re-traces the same text towards the pick, and the new trace replaces the old one inline', async () => {
+  const editor = fake.openEditor('>> the cat sat on\n', { fileName: '/ws/c.md', start: 3, end: 17 });
+  const first = await vscode.commands.executeCommand<string>('selfTracing.traceSelection');
+  const before = api.inline.entries.get(first!)!;
+  const second = before.graph.selfTracing!.topOutputs![1];
+  fake.state.answers.push({ label: JSON.stringify(second.token), token: second.token, tokenId: second.tokenId }); // the quick pick's answer
+  await vscode.commands.executeCommand('selfTracing.inline.chooseTarget', { traceId: first });
+  const entries = api.inline.entries.in(editor.document.uri.toString());
+  assert.equal(entries.length, 1, 'the re-trace replaced the first trace');
+  assert.notEqual(entries[0].traceId, first);
+  assert.equal(entries[0].graph.selfTracing?.target?.token, second.token);
+  assert.deepEqual([entries[0].start, entries[0].end], [3, 17]);
+  assert.match(lensTitles(editor.document)[0]!, new RegExp(`^\\$\\(type-hierarchy\\) ${JSON.stringify(second.token).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.deepEqual(errors(), []);
+});

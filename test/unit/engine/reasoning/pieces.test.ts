@@ -66,7 +66,8 @@ test('a mistake moves the answer when the stated answer stops being the model\'s
   assert.equal(answerMoves(r(0.99, 'Austin'), r(0.98, 'Austin'), 'Austin'), false);
   assert.equal(answerMoves(r(0.99, 'Austin'), r(0.3, 'Columbus'), 'Austin'), true);
   assert.equal(answerMoves(r(0.4, 'Austin'), r(0.1, 'Austin'), 'Austin'), true);
-  assert.equal(answerMoves(r(0.13, 'Dallas'), r(0.12, 'Little'), 'Austin'), false, 'the model\'s own other answer changing is not the stated one moving');
+  assert.equal(answerMoves(r(1e-5, 'Columbus'), r(1e-6, 'Columbus'), 'Austin'), false, 'a stated answer the model does not give: its tiny probability is noise');
+  assert.equal(answerMoves(r(1e-5, 'Columbus'), r(1e-6, 'Freetown'), 'Austin'), true, 'the model\'s own answer moved');
 });
 
 test('prompt parts are its sentences; the question is the last', () => {

@@ -100,6 +100,7 @@ export const trace: CliCommand = {
       bar.done();
       writeFileAtomic(out, writeGraphJson(result.graph));
       const g = result.graph;
+      for (const w of result.warnings ?? []) io.err(`self-trace trace: warning: ${w}`);
       const scores = g.selfTracing?.scores;
       io.out(
         `wrote ${out}: ${g.nodes.length} nodes, ${g.links.length} links, ${result.tokens.length} tokens` +

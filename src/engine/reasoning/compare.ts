@@ -83,8 +83,12 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const { model, attributor } = tools;
   const evidence: EvidenceLookup = tools.evidence ?? (() => undefined);
   const ctx = layoutContext(doc);
-  const tokens = model.tokenizer.encode(ctx.text);
   const nCtx = model.config.nCtx;
+  // refused before tokenizing: this many characters are more tokens than the context, whatever they are
+  if (ctx.text.length + (ctx.answer?.length ?? 0) > model.tokenizer.charsAtMost(nCtx)) {
+    throw problemsError([{ line: doc.headings.prompt, message: `The prompt and reasoning come to ${ctx.text.length} characters, more than this model's ${nCtx}-token context can hold. Shorten the prompt or the reasoning.` }], opts.file);
+  }
+  const tokens = model.tokenizer.encode(ctx.text);
   const answerIds = ctx.answer === undefined ? [] : answerTokens(model, ctx.text, ctx.answer, tokens.length);
   const tooLong = contextProblem(doc, tokens.length + Math.max(0, answerIds.length - 1), nCtx);
   if (tooLong) throw problemsError([tooLong], opts.file);

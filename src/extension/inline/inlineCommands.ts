@@ -76,7 +76,7 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
 
   const disposables: vscode.Disposable[] = [
     view,
-    { dispose: () => timer && clearTimeout(timer) },
+    { dispose: () => { if (timer) clearTimeout(timer); entries.flush(); } },
     vscode.window.onDidChangeTextEditorSelection(follow),
     vscode.commands.registerCommand(LENS_COMMANDS.open, async (arg: Arg) => { const e = entryOf(arg); if (e) await show(e); }),
     vscode.commands.registerCommand(LENS_COMMANDS.chooseTarget, async (arg: Arg) => {

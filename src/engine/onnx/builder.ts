@@ -44,11 +44,22 @@ function attribute(name: string, v: Attr): onnx.AttributeProto {
 
 type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
+/**
+ * A serialised model. Large constants travel beside the protobuf as in-memory external data (`external`), which
+ * GraphSession hands to onnxruntime: a protobuf cannot exceed 2 GiB (Qwen3-0.6B's weights are 2.4 GB as fp32), and
+ * the weights are not copied into the protobuf. Keep the object whole (the bytes alone miss the weights).
+ */
+export type GraphBytes = Uint8Array & { external?: { path: string; data: Uint8Array }[] };
+
+/** constants at least this large (bytes) are stored as external data */
+const EXTERNAL_MIN_BYTES = 1 << 16;
+
 export class GraphBuilder {
   private readonly nodes: onnx.NodeProto[] = [];
   private readonly inputs: onnx.ValueInfoProto[] = [];
   private readonly outputs: onnx.ValueInfoProto[] = [];
   private readonly initializers: onnx.TensorProto[] = [];
+  private readonly external: { path: string; data: Uint8Array }[] = [];
   private readonly names = new Set<string>();
   private counter = 0;
   private scopeName = '';
@@ -75,9 +86,23 @@ export class GraphBuilder {
     if (count !== data.length) throw new EngineError('internal', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
     const elem: ElemType =
       data instanceof Float32Array ? 'float' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
-    this.initializers.push(
-      onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
-    );
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength >= EXTERNAL_MIN_BYTES) {
+      const path = `external/${this.external.length}`;
+      this.external.push({ path, data: bytes });
+      const entry = (key: string, value: string) => onnx.StringStringEntryProto.create({ key, value });
+      this.initializers.push(
+        onnx.TensorProto.create({
+          name: n,
+          dims,
+          dataType: ELEM[elem],
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: [entry('location', path), entry('offset', '0'), entry('length', String(bytes.byteLength))],
+        }),
+      );
+      return n;
+    }
+    this.initializers.push(onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: bytes }));
     return n;
   }
 
@@ -146,8 +171,8 @@ export class GraphBuilder {
   squeeze = (a: string, axes: number[]) => this.op('Squeeze', [a, this.ints(axes)]);
   einsum = (equation: string, ...xs: string[]) => this.op('Einsum', xs, { equation });
 
-  /** the serialised ModelProto, ready for InferenceSession.create */
-  toBytes(): Uint8Array {
+  /** the serialised ModelProto with its external constants, ready for GraphSession.create */
+  toBytes(): GraphBytes {
     const graph = onnx.GraphProto.create({
       name: this.name,
       node: this.nodes,
@@ -161,7 +186,9 @@ export class GraphBuilder {
       graph,
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],
     });
-    return onnx.ModelProto.encode(model).finish();
+    const bytes: GraphBytes = onnx.ModelProto.encode(model).finish();
+    if (this.external.length > 0) bytes.external = this.external;
+    return bytes;
   }
 
   private fresh(kind: string): string {

@@ -1,6 +1,7 @@
 // onnxruntime-node sessions: created from builder bytes with the engine's thread policy, run with typed arrays.
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
+import type { GraphBytes } from './builder';
 
 export interface SessionOptions {
   /** intra-op threads; the machine has few cores and the extension host needs one */
@@ -17,13 +18,15 @@ export interface Fetched {
 export class GraphSession {
   private constructor(private session: ort.InferenceSession | undefined) {}
 
-  static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<GraphSession> {
+  /** `model` as GraphBuilder.toBytes() returns it: large constants are in-memory external data beside the bytes */
+  static async create(model: GraphBytes, opts: SessionOptions = {}): Promise<GraphSession> {
     try {
       const s = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
         intraOpNumThreads: opts.threads ?? defaultThreads(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        ...(model.external ? { externalData: model.external } : {}),
       });
       return new GraphSession(s);
     } catch (e) {

@@ -32,3 +32,22 @@ test('reshape, transpose, split and int attributes encode correctly', async () =
   assert.deepEqual([...out.d.data], [-3, -3, -3, -3, -3, -3]);
   s.dispose();
 });
+
+test('large constants travel as in-memory external data (no 2 GiB protobuf limit), views at any offset', async () => {
+  const n = 40_000; // 160 kB: above the external threshold
+  const backing = new Float32Array(n + 3).map((_, i) => (i % 7) - 3);
+  const w = backing.subarray(3); // a view with a non-zero byte offset, as safetensors reads return
+  const g = new GraphBuilder('ext');
+  const x = g.input('x', [1, n]);
+  g.output(g.matmul(x, g.constant(w, [n, 1])), 'y', [1, 1]);
+  const bytes = g.toBytes();
+  assert.equal(bytes.external?.length, 1);
+  assert.ok(bytes.byteLength < 1000, `the protobuf holds no weights (${bytes.byteLength} bytes)`);
+  const s = await GraphSession.create(bytes, { threads: 1 });
+  const ones = new Float32Array(n).fill(1);
+  const out = await s.run({ x: { data: ones, dims: [1, n] } });
+  let want = 0;
+  for (const v of w) want += v;
+  assert.equal(out.y.data[0], want);
+  s.dispose();
+});

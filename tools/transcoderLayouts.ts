@@ -122,7 +122,7 @@ export function writeCachedRepo(cache: string, repoId: string, files: Record<str
   for (const [rel, write] of Object.entries(files)) {
     const tmp = path.join(repo, 'blobs', `.incoming-${process.pid}`);
     write(tmp);
-    const blob = crypto.createHash('sha256').update(fs.readFileSync(tmp)).digest('hex');
+    const blob = sha256(tmp);
     fs.renameSync(tmp, path.join(repo, 'blobs', blob));
     const link = path.join(snapshot, rel);
     fs.mkdirSync(path.dirname(link), { recursive: true });
@@ -131,6 +131,19 @@ export function writeCachedRepo(cache: string, repoId: string, files: Record<str
   }
   fs.writeFileSync(path.join(repo, 'refs', revision), commit);
   return snapshot;
+}
+
+/** the file's sha256, read in 16 MiB pieces (published files are gigabytes) */
+function sha256(file: string): string {
+  const h = crypto.createHash('sha256');
+  const buf = Buffer.alloc(1 << 24);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
 }
 
 /** a file writer with text content */

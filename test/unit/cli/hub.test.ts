@@ -65,3 +65,30 @@ test('doctor lists the cached checkpoints with their transcoder sets, and what i
   const report = JSON.parse(j.out.join('\n'));
   assert.equal(report.huggingFaceCache.models.find((m: { repoId: string }) => m.repoId === 'test-org/gpt2-tiny').transcoders[0].ref, 'test-org/gpt2-tiny-transcoders');
 });
+
+test('the README example: trace --model meta-llama/Llama-3.2-1B --transcoders mntss/transcoder-Llama-3.2-1B from the cache (tiny random stand-ins)', async () => {
+  // the Llama family fixture and its per-layer transcoders, cached under the published repo ids
+  const fx = path.resolve('test/fixtures/families/llama');
+  const copyAll = (dir: string, skip: string[] = []) =>
+    Object.fromEntries(fs.readdirSync(dir).filter((f) => !skip.includes(f) && fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, (to: string) => fs.copyFileSync(path.join(dir, f), to)]));
+  writeCachedRepo(cache, 'meta-llama/Llama-3.2-1B', copyAll(fx, ['expected.json', 'expected.safetensors']));
+  writeCachedRepo(cache, 'mntss/transcoder-Llama-3.2-1B', {
+    ...copyAll(path.join(fx, 'transcoders'), ['config.yaml']),
+    'config.yaml': text('model_kind: transcoder_set\nfeature_input_hook: hook_resid_mid\nfeature_output_hook: mlp.hook_out\n'),
+  });
+  const run = async (...args: string[]) => {
+    const c = capture();
+    const file = path.join(tmp, `llama${Math.random().toString(36).slice(2)}.json`);
+    assert.equal(await main(['trace', ...args, '--prompt', 'the cat sat', '--out', file], c.context), 0, c.err.join('\n'));
+    return readGraphJson(fs.readFileSync(file, 'utf8'));
+  };
+  const byRepo = await run('--model', 'meta-llama/Llama-3.2-1B', '--transcoders', 'mntss/transcoder-Llama-3.2-1B');
+  const published = await run('--model', 'meta-llama/Llama-3.2-1B'); // circuit-tracer's published pair, found alone
+  const byFolder = await run('--model', fx, '--transcoders', path.join(fx, 'transcoders'));
+  assert.equal(byRepo.metadata.scan, 'mntss/transcoder-Llama-3.2-1B');
+  assert.equal(published.metadata.scan, 'mntss/transcoder-Llama-3.2-1B');
+  const edges = (g: typeof byRepo) => g.links.map((l) => `${l.source}>${l.target}:${l.weight}`).sort();
+  assert.ok(byRepo.links.length > 0);
+  assert.deepEqual(edges(byRepo), edges(byFolder), 'the same graph from the cache as from the folders');
+  assert.deepEqual(edges(published), edges(byFolder));
+});

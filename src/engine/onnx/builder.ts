@@ -45,21 +45,23 @@ function attribute(name: string, v: Attr): onnx.AttributeProto {
 type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
 /**
- * A serialised model. Large constants travel beside the protobuf as in-memory external data (`external`), which
- * GraphSession hands to onnxruntime: a protobuf cannot exceed 2 GiB (Qwen3-0.6B's weights are 2.4 GB as fp32), and
- * the weights are not copied into the protobuf. Keep the object whole (the bytes alone miss the weights).
+ * A serialised model. Large fp32 constants (weights) are not in the protobuf: they become graph inputs whose values
+ * travel beside the bytes (`weights`) and GraphSession feeds them on every run. onnxruntime reads input buffers in
+ * place, so every session over one model (forward, frozen and intervention variants, backward layers) shares the one
+ * copy the engine holds, instead of each keeping its own; and no protobuf nears its 2 GiB limit (Qwen3-0.6B's weights
+ * are 2.4 GB as fp32). Keep the object whole: the bytes alone lack the weights.
  */
-export type GraphBytes = Uint8Array & { external?: { path: string; data: Uint8Array }[] };
+export type GraphBytes = Uint8Array & { weights?: Map<string, { data: Float32Array; dims: number[] }> };
 
-/** constants at least this large (bytes) are stored as external data */
-const EXTERNAL_MIN_BYTES = 1 << 16;
+/** fp32 constants at least this large (bytes) are weight inputs */
+const WEIGHT_INPUT_MIN_BYTES = 1 << 16;
 
 export class GraphBuilder {
   private readonly nodes: onnx.NodeProto[] = [];
   private readonly inputs: onnx.ValueInfoProto[] = [];
   private readonly outputs: onnx.ValueInfoProto[] = [];
   private readonly initializers: onnx.TensorProto[] = [];
-  private readonly external: { path: string; data: Uint8Array }[] = [];
+  private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
   private readonly names = new Set<string>();
   private counter = 0;
   private scopeName = '';
@@ -86,22 +88,12 @@ export class GraphBuilder {
     if (count !== data.length) throw new EngineError('internal', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
     const elem: ElemType =
       data instanceof Float32Array ? 'float' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.byteLength >= EXTERNAL_MIN_BYTES) {
-      const path = `external/${this.external.length}`;
-      this.external.push({ path, data: bytes });
-      const entry = (key: string, value: string) => onnx.StringStringEntryProto.create({ key, value });
-      this.initializers.push(
-        onnx.TensorProto.create({
-          name: n,
-          dims,
-          dataType: ELEM[elem],
-          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-          externalData: [entry('location', path), entry('offset', '0'), entry('length', String(bytes.byteLength))],
-        }),
-      );
+    if (data instanceof Float32Array && data.byteLength >= WEIGHT_INPUT_MIN_BYTES) {
+      this.inputs.push(valueInfo(n, 'float', dims));
+      this.weights.set(n, { data, dims });
       return n;
     }
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push(onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: bytes }));
     return n;
   }
@@ -187,7 +179,7 @@ export class GraphBuilder {
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],
     });
     const bytes: GraphBytes = onnx.ModelProto.encode(model).finish();
-    if (this.external.length > 0) bytes.external = this.external;
+    if (this.weights.size > 0) bytes.weights = this.weights;
     return bytes;
   }
 

@@ -16,9 +16,13 @@ export interface Fetched {
 
 /** An inference session over one graph; holds native memory until `dispose`. */
 export class GraphSession {
-  private constructor(private session: ort.InferenceSession | undefined) {}
+  private constructor(
+    private session: ort.InferenceSession | undefined,
+    /** the graph's weight inputs (see GraphBytes), fed on every run */
+    private readonly weights: Record<string, ort.Tensor>,
+  ) {}
 
-  /** `model` as GraphBuilder.toBytes() returns it: large constants are in-memory external data beside the bytes */
+  /** `model` as GraphBuilder.toBytes() returns it, with its weights beside the bytes */
   static async create(model: GraphBytes, opts: SessionOptions = {}): Promise<GraphSession> {
     try {
       const s = await ort.InferenceSession.create(model, {
@@ -26,16 +30,18 @@ export class GraphSession {
         intraOpNumThreads: opts.threads ?? defaultThreads(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-        ...(model.external ? { externalData: model.external } : {}),
       });
-      return new GraphSession(s);
+      const weights: Record<string, ort.Tensor> = {};
+      for (const [name, w] of model.weights ?? []) weights[name] = new ort.Tensor('float32', w.data, w.dims);
+      return new GraphSession(s, weights);
     } catch (e) {
       throw new EngineError('internal', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
     }
   }
 
+  /** the inputs a caller feeds (weight inputs excluded) */
   get inputNames(): readonly string[] {
-    return this.live().inputNames;
+    return this.live().inputNames.filter((n) => !(n in this.weights));
   }
 
   get outputNames(): readonly string[] {
@@ -44,7 +50,7 @@ export class GraphSession {
 
   async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
     const s = this.live();
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, ort.Tensor> = { ...this.weights };
     for (const [name, t] of Object.entries(feed)) {
       const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);

@@ -3,6 +3,8 @@ import { EngineError } from '../errors';
 import type { ModelConfig, RawConfig } from '../model/config';
 import type { TranscoderSet } from '../model/transcoders';
 import type { Family, FamilyWeights } from './family';
+import { gemma2 } from './gemma2';
+import { gemma3 } from './gemma3';
 import { gpt2 } from './gpt2';
 import { llama } from './llama';
 import { qwen3 } from './qwen3';
@@ -10,7 +12,7 @@ import { qwen3 } from './qwen3';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFamily = Family<any, any>;
 
-export const FAMILIES: readonly AnyFamily[] = [gpt2, llama, qwen3];
+export const FAMILIES: readonly AnyFamily[] = [gpt2, llama, qwen3, gemma2, gemma3];
 
 const BY_ARCHITECTURE = new Map<string, AnyFamily>(FAMILIES.flatMap((f) => f.architectures.map((a) => [a, f] as const)));
 

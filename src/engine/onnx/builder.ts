@@ -45,23 +45,20 @@ function attribute(name: string, v: Attr): onnx.AttributeProto {
 type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
 /**
- * A serialised model. Large fp32 constants (weights) are not in the protobuf: they become graph inputs whose values
- * travel beside the bytes (`weights`) and GraphSession feeds them on every run. onnxruntime reads input buffers in
- * place, so every session over one model (forward, frozen and intervention variants, backward layers) shares the one
- * copy the engine holds, instead of each keeping its own; and no protobuf nears its 2 GiB limit (Qwen3-0.6B's weights
- * are 2.4 GB as fp32). Keep the object whole: the bytes alone lack the weights.
+ * Constants beyond this many bytes in one graph are not serialised: the largest fp32 ones become graph inputs that
+ * the session feeds from the same arrays on every run (ONNX protobufs stop at 2 GiB, and a real checkpoint's fp32
+ * weights are several; fed inputs also share one copy between the sessions of a model instead of one per session).
  */
-export type GraphBytes = Uint8Array & { weights?: Map<string, { data: Float32Array; dims: number[] }> };
+export const INLINE_CONSTANT_BYTES = Number(process.env.SELF_TRACE_INLINE_CONSTANT_BYTES) || 512 * 1024 * 1024;
 
-/** fp32 constants at least this large (bytes) are weight inputs */
-const WEIGHT_INPUT_MIN_BYTES = 1 << 16;
+/** the serialised model, plus the weights it takes as inputs (see INLINE_CONSTANT_BYTES) */
+export type GraphBytes = Uint8Array & { weights?: Map<string, { data: Float32Array; dims: number[] }> };
 
 export class GraphBuilder {
   private readonly nodes: onnx.NodeProto[] = [];
   private readonly inputs: onnx.ValueInfoProto[] = [];
   private readonly outputs: onnx.ValueInfoProto[] = [];
   private readonly initializers: onnx.TensorProto[] = [];
-  private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
   private readonly names = new Set<string>();
   private counter = 0;
   private scopeName = '';
@@ -88,13 +85,9 @@ export class GraphBuilder {
     if (count !== data.length) throw new EngineError('internal', `constant ${n}: ${data.length} values for dims ${JSON.stringify(dims)}`);
     const elem: ElemType =
       data instanceof Float32Array ? 'float' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
-    if (data instanceof Float32Array && data.byteLength >= WEIGHT_INPUT_MIN_BYTES) {
-      this.inputs.push(valueInfo(n, 'float', dims));
-      this.weights.set(n, { data, dims });
-      return n;
-    }
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.push(onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: bytes }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
+    );
     return n;
   }
 
@@ -163,14 +156,32 @@ export class GraphBuilder {
   squeeze = (a: string, axes: number[]) => this.op('Squeeze', [a, this.ints(axes)]);
   einsum = (equation: string, ...xs: string[]) => this.op('Einsum', xs, { equation });
 
-  /** the serialised ModelProto with its external constants, ready for GraphSession.create */
-  toBytes(): GraphBytes {
+  /** the serialised ModelProto, ready for GraphSession.create (which feeds any weights it carries) */
+  toBytes(inlineBytes = INLINE_CONSTANT_BYTES): GraphBytes {
+    let inline = this.initializers;
+    const inputs = [...this.inputs];
+    const weights = new Map<string, { data: Float32Array; dims: number[] }>();
+    let total = inline.reduce((a, t) => a + (t.rawData?.byteLength ?? 0), 0);
+    if (total > inlineBytes) {
+      const big = [...inline].filter((t) => t.dataType === ELEM.float).sort((a, b) => b.rawData.byteLength - a.rawData.byteLength);
+      const fed = new Set<onnx.TensorProto>();
+      for (const t of big) {
+        if (total <= inlineBytes) break;
+        fed.add(t);
+        total -= t.rawData.byteLength;
+        const raw = t.rawData;
+        const dims = (t.dims as number[]).map(Number);
+        weights.set(t.name, { data: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), dims });
+        inputs.push(valueInfo(t.name, 'float', dims));
+      }
+      inline = inline.filter((t) => !fed.has(t));
+    }
     const graph = onnx.GraphProto.create({
       name: this.name,
       node: this.nodes,
-      input: this.inputs,
+      input: inputs,
       output: this.outputs,
-      initializer: this.initializers,
+      initializer: inline,
     });
     const model = onnx.ModelProto.create({
       irVersion: 8,
@@ -179,7 +190,7 @@ export class GraphBuilder {
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],
     });
     const bytes: GraphBytes = onnx.ModelProto.encode(model).finish();
-    if (this.weights.size > 0) bytes.weights = this.weights;
+    if (weights.size > 0) Object.defineProperty(bytes, 'weights', { value: weights, enumerable: false });
     return bytes;
   }
 

@@ -18,11 +18,10 @@ export interface Fetched {
 export class GraphSession {
   private constructor(
     private session: ort.InferenceSession | undefined,
-    /** the graph's weight inputs (see GraphBytes), fed on every run */
-    private readonly weights: Record<string, ort.Tensor>,
+    /** weights the graph takes as inputs (GraphBytes.weights), fed on every run from the caller's arrays */
+    private readonly weights: ReadonlyMap<string, { data: Float32Array; dims: number[] }> = new Map(),
   ) {}
 
-  /** `model` as GraphBuilder.toBytes() returns it, with its weights beside the bytes */
   static async create(model: GraphBytes, opts: SessionOptions = {}): Promise<GraphSession> {
     try {
       const s = await ort.InferenceSession.create(model, {
@@ -31,17 +30,15 @@ export class GraphSession {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
-      const weights: Record<string, ort.Tensor> = {};
-      for (const [name, w] of model.weights ?? []) weights[name] = new ort.Tensor('float32', w.data, w.dims);
-      return new GraphSession(s, weights);
+      return new GraphSession(s, model.weights);
     } catch (e) {
       throw new EngineError('internal', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
     }
   }
 
-  /** the inputs a caller feeds (weight inputs excluded) */
+  /** the inputs a caller feeds (weights fed by the session itself are not among them) */
   get inputNames(): readonly string[] {
-    return this.live().inputNames.filter((n) => !(n in this.weights));
+    return this.live().inputNames.filter((n) => !this.weights.has(n));
   }
 
   get outputNames(): readonly string[] {
@@ -50,8 +47,8 @@ export class GraphSession {
 
   async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
     const s = this.live();
-    const feeds: Record<string, ort.Tensor> = { ...this.weights };
-    for (const [name, t] of Object.entries(feed)) {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of [...this.weights, ...Object.entries(feed)]) {
       const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);
     }

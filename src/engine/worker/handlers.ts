@@ -43,7 +43,7 @@ const featureIndexes = new FeatureIndexCache();
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
     const selfCheck = params.selfCheck ? await runSelfCheck({ signal, onProgress }) : undefined;
-    return { threadId, uptimeMs: performance.now() - startedAt, selfCheck };
+    return { threadId, pid: process.pid, uptimeMs: performance.now() - startedAt, selfCheck };
   },
   async run(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });

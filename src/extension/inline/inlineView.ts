@@ -28,6 +28,7 @@ export class InlineView implements vscode.Disposable {
   private readonly hintsEmitter = new vscode.EventEmitter<void>();
   private readonly threads = new Map<string, vscode.CommentThread>();
   private readonly after: vscode.TextEditorDecorationType;
+  private readonly hoverOnly = vscode.window.createTextEditorDecorationType({});
   private readonly controller: vscode.CommentController;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires after the inline views were redrawn (the end-to-end tests wait on it). */
@@ -43,7 +44,7 @@ export class InlineView implements vscode.Disposable {
     });
     this.controller = vscode.comments.createCommentController(CONTROLLER_ID, 'Self-Tracing paths');
     this.disposables.push(
-      this.after, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
+      this.after, this.hoverOnly, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
       vscode.languages.registerCodeLensProvider({ scheme: '*' }, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
       vscode.languages.registerInlayHintsProvider({ scheme: '*' }, { onDidChangeInlayHints: this.hintsEmitter.event, provideInlayHints: (doc, range) => this.hints(doc, range) }),
       traces.onDidChange((t) => { if (t) this.adopt(t); }),
@@ -115,11 +116,16 @@ export class InlineView implements vscode.Disposable {
   private decorate(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const doc = editor.document;
-      const options = this.entries.in(doc.uri.toString()).filter((e) => e.end <= doc.getText().length).map((e): vscode.DecorationOptions => {
+      // comment threads do not show in notebook cells: there the after-text names the strongest path, and its
+      // hover (as everywhere) has the paths widget's markdown with its links
+      const noWidget = doc.uri.scheme === 'vscode-notebook-cell' || vscode.workspace.getConfiguration(SECTION).get<PathsMode>('paths', 'expanded') === 'off';
+      const shown = this.entries.in(doc.uri.toString()).filter((e) => e.end <= doc.getText().length);
+      editor.setDecorations(this.after, shown.map((e): vscode.DecorationOptions => {
         const end = doc.lineAt(doc.positionAt(e.end).line).range.end;
-        return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: afterText(e.graph, e.stale) } } };
-      });
-      editor.setDecorations(this.after, options);
+        return { range: new vscode.Range(end, end), hoverMessage: this.pathsBody(e), renderOptions: { after: { contentText: afterText(e.graph, e.stale, noWidget) } } };
+      }));
+      // without a widget, the paths also come with the traced text's hover (the keyboard's hover reaches them too)
+      editor.setDecorations(this.hoverOnly, noWidget ? shown.map((e) => ({ range: new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), hoverMessage: this.pathsBody(e) })) : []);
     }
   }
 
@@ -169,11 +175,13 @@ export class InlineView implements vscode.Disposable {
         const doc = open.get(e.uri);
         if (!doc) continue;
         live.add(e.traceId);
+        // at the end of the last line: VS Code opens the widget below the row holding the middle of a one-line range,
+        // so an empty range there puts it below the last wrapped row, not inside a wrapped line
         const line = doc.positionAt(Math.min(e.end, doc.getText().length)).line;
-        const at = new vscode.Position(line, 0);
-        const range = new vscode.Range(at, at);
+        const end = doc.lineAt(line).range.end;
+        const range = new vscode.Range(end, end);
         let thread = this.threads.get(e.traceId);
-        if (!thread || thread.range?.start.line !== line) {
+        if (!thread || thread.range?.start.line !== line || thread.range.end.character !== range.end.character) {
           thread?.dispose();
           thread = this.controller.createCommentThread(doc.uri, range, []);
           thread.canReply = false;
@@ -193,12 +201,17 @@ export class InlineView implements vscode.Disposable {
     }
   }
 
-  private comment(e: InlineEntry): vscode.Comment {
+  /** The paths widget's markdown, trusted to run only the inline commands. */
+  private pathsBody(e: InlineEntry): vscode.MarkdownString {
     const current = this.traces.current;
     const clerps = new Map(clerpPairs(current?.traceId === e.traceId ? current.qParams.clerps : e.graph.qParams?.clerps));
     const body = new vscode.MarkdownString(pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps }), true);
     body.isTrusted = { enabledCommands: Object.values(INLINE_COMMANDS) };
-    return { body, mode: vscode.CommentMode.Preview, author: { name: 'Self-Tracing' }, contextValue: 'selfTracing.paths' };
+    return body;
+  }
+
+  private comment(e: InlineEntry): vscode.Comment {
+    return { body: this.pathsBody(e), mode: vscode.CommentMode.Preview, author: { name: 'Self-Tracing' }, contextValue: 'selfTracing.paths' };
   }
 
   /** The markdown each entry's paths widget shows now (the end-to-end tests read it). */

@@ -147,13 +147,20 @@ describe('Inline trace views in a real extension host', () => {
     editor.selection = new vscode.Selection(2, 0, 2, PROMPTS[0].length);
     const traceId = await vscode.commands.executeCommand<string>('selfTracing.traceSelection');
     assert.ok(traceId && api.inline.entries.get(traceId), 'the trace is inline');
+    assert.equal(api.inline.view.threadRange(traceId)?.start.line, 2);
+    // a line added above moves the trace and its widget along, still fresh
+    const above = new vscode.WorkspaceEdit();
+    above.insert(uri, new vscode.Position(1, 0), 'Traced with the embedded model.\n');
+    assert.ok(await vscode.workspace.applyEdit(above));
+    assert.equal(api.inline.entries.get(traceId)?.stale, false);
+    assert.equal(api.inline.view.threadRange(traceId)?.start.line, 3, 'the widget moved with its line');
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(uri, new vscode.Range(2, 42, 2, 48), 'Houston');
+    edit.replace(uri, new vscode.Range(3, 42, 3, 48), 'Houston');
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.equal(api.inline.entries.get(traceId)?.stale, true);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     assert.ok(lenses.some((l) => l.command?.title.startsWith('$(warning) stale:')));
-    editor.selection = new vscode.Selection(4, 0, 4, 0);
+    editor.selection = new vscode.Selection(5, 0, 5, 0);
     await bothThemes('inline-markdown-stale');
     // Re-trace takes the text as it is now
     const fresh = await vscode.commands.executeCommand<{ traceId: string; text: string }>('selfTracing.inline.retrace', { traceId });

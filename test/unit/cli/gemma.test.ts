@@ -1,5 +1,5 @@
 // Gemma-2 and Gemma-3 text through the real CLI and engine worker: run, trace, intervene (free, frozen,
-// constrained) and features build/show on the committed tiny checkpoints with their transcoders
+// constrained), features build/show and reasoning on the committed tiny checkpoints with their transcoders
 // (test/fixtures/attribution/gemma*: bf16 weights, SentencePiece-style tokenizer.json, circuit-tracer PLT files).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -62,12 +62,20 @@ for (const dir of MODELS) {
     assert.deepEqual(modes.free.clean, modes.constrained.clean, 'the clean side does not depend on the mode');
   });
 
-  test(`${name}: features build indexes a corpus and features show reads it back`, async () => {
+  test(`${name}: features build indexes a corpus, features show reads it back, reasoning compares with it`, async () => {
     const corpus = path.join(tmp, `${name}.txt`);
     fs.writeFileSync(corpus, ['the cat is in the hat', 'a cat at the inn', 'This is it.', 'the hat is on', 'in the cat'].join('\n') + '\n');
     const outDir = path.join(tmp, `${name}-features`);
     assert.match(await cli('features', 'build', '--model', dir, '--transcoders', tc, '--corpus', corpus, '--out', outDir), /feature index: \d+ features over 5 contexts/);
     const rec = JSON.parse(await cli('features', 'show', '1:0', '--index', outDir, '--json'));
     assert.equal(typeof rec, 'object');
+
+    // the reasoning comparison on the same model, transcoders and index
+    const doc = path.join(tmp, `${name}.md`);
+    fs.writeFileSync(doc, '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- is in the hat.\n\n## Answer\n\nat\n');
+    const s = JSON.parse(await cli('reasoning', doc, '--model', dir, '--transcoders', tc, '--features', outDir, '--json'));
+    assert.ok(s.score >= 0 && s.score <= 1);
+    assert.equal(s.claims[0].text, 'is in the hat.');
+    assert.ok(s.answer.firstTokenProb >= 0 && s.answer.firstTokenProb <= 1 && s.alternatives.length > 0); // a random model: the answer's probability may round to 0
   });
 }

@@ -45,7 +45,7 @@ export class GraphView {
       saveState: (view) => {
         this.saved = { traceId, view };
         this.host.save(this.saved);
-        this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph.qParams) });
+        this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph) });
       },
       revealNode: (_id, ctx) => this.host.post({ type: 'revealPosition', traceId, ctx, focus: true }),
       nodeSelected: (_id, ctx) => {

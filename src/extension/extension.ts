@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
+import { GraphFileEditorProvider } from './graphFiles/graphEditor';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
@@ -24,6 +25,8 @@ export interface SelfTracingApi {
   readonly traces: TraceView;
   /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
   readonly interventions: InterventionRunner;
+  /** The graph file editors (`*.graph.json`): their documents and panels. */
+  readonly graphFiles: GraphFileEditorProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -121,11 +124,14 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     }),
     { dispose: () => panel?.dispose() },
   );
+  // Graph files: the panel is the file's editor (src/extension/graphFiles).
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
   }));
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions };
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, graphFiles };
 }
 
 export function deactivate(): void {

@@ -181,6 +181,7 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 /** Keys that would reach an object's prototype if a reader ever copied them with `obj[key] = …`. */
 export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const verb = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** Drops `__proto__`-like own keys (JSON.parse makes them plain data; later copies might not); returns how many. */
 function dropUnsafeKeys(o: Record<string, unknown>): number {
@@ -234,7 +235,7 @@ export function parseGraphJson(data: unknown): GraphParse {
     if (n.feature !== null && !Number.isInteger(n.feature)) n.feature = null;
     kept.push(n as unknown as GraphNode);
   }
-  if (duplicates > 0) warnings.push(`${plural(duplicates, 'node')} repeat an id already used (first: ${firstDuplicate}); only the first of each is shown`);
+  if (duplicates > 0) warnings.push(`${plural(duplicates, 'node')} ${verb(duplicates, 'repeats', 'repeat')} an id already used (first: ${firstDuplicate}); only the first of each is shown`);
   let dangling = 0;
   let badWeight = 0;
   const keptLinks: GraphLink[] = [];
@@ -245,13 +246,13 @@ export function parseGraphJson(data: unknown): GraphParse {
     else if (ids.has(l.source) && ids.has(l.target)) keptLinks.push(l as unknown as GraphLink);
     else dangling++;
   }
-  if (dangling > 0) warnings.push(`${plural(dangling, 'link')} name nodes that are not in the file; they were skipped`);
-  if (badWeight > 0) warnings.push(`${plural(badWeight, 'link')} have no finite weight (NaN, Infinity or missing); they were skipped`);
-  if (markup > 0) warnings.push(`${plural(markup, 'label')} contain HTML-like markup; it is shown as text, never run`);
+  if (dangling > 0) warnings.push(`${plural(dangling, 'link')} ${verb(dangling, 'names', 'name')} nodes that are not in the file; ${verb(dangling, 'it was', 'they were')} skipped`);
+  if (badWeight > 0) warnings.push(`${plural(badWeight, 'link')} ${verb(badWeight, 'has', 'have')} no finite weight (NaN, Infinity or missing); ${verb(badWeight, 'it was', 'they were')} skipped`);
+  if (markup > 0) warnings.push(`${plural(markup, 'label')} ${verb(markup, 'contains', 'contain')} HTML-like markup; it is shown as text, never run`);
   const qParams = isRecord(data.qParams) ? data.qParams : {};
   if (!isRecord(data.qParams)) warnings.push('no qParams; starting with an empty view state');
   else unsafe += dropUnsafeKeys(qParams);
-  if (unsafe > 0) warnings.push(`${plural(unsafe, 'key')} named __proto__, constructor or prototype were dropped`);
+  if (unsafe > 0) warnings.push(`${plural(unsafe, 'key')} named __proto__, constructor or prototype ${verb(unsafe, 'was', 'were')} dropped`);
   const graph = { ...data, metadata, qParams, nodes: kept, links: keptLinks } as unknown as GraphJson;
   if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
     warnings.push('selfTracing is not an object; ignored');

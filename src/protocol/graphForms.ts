@@ -15,7 +15,10 @@ export const GRAPH_FORMS: readonly GraphForm[] = ['circuit-tracer', 'neuronpedia
 /** Where circuit-tracer's viewer finds our feature files in a folder written by `trace --out-dir`. */
 export const LOCAL_FEATURES_SCAN = './data/features';
 
-/** The form a file is in: circuit-tracer's string qParams or no Neuronpedia-only metadata → circuit-tracer. */
+/**
+ * The form a file is in: circuit-tracer's string qParams, or Neuronpedia's array clerps; a file with neither (as
+ * generated, before any label) is Neuronpedia's when it has Neuronpedia-only metadata, else circuit-tracer's.
+ */
 export function formOf(graph: Pick<GraphJson, 'metadata' | 'qParams'>): GraphForm {
   const q = graph.qParams ?? {};
   if (typeof q.clerps === 'string' || typeof q.pinnedIds === 'string' || typeof q.supernodes === 'string') return 'circuit-tracer';
@@ -139,16 +142,15 @@ export function writeSavedView(view: SavedView, form: GraphForm, nodes: readonly
   if (typeof q.sg_pos !== 'string') q.sg_pos = '';
   if (view.pruningThreshold !== null) q.pruningThreshold = asString('pruningThreshold') ? String(view.pruningThreshold) : view.pruningThreshold;
   if (view.edgeThreshold !== null) q.edgeThreshold = view.edgeThreshold;
-  const labelled = Object.keys(view.clerps).length;
+  // always written, so the form stays legible: circuit-tracer JSON.parses a string, Neuronpedia reads an array
   if (form === 'circuit-tracer') {
     const { pairs, conflicts } = circuitTracerClerps(view.clerps, nodes);
     if (conflicts > 0) warnings.push(`${conflicts} label(s) differ between positions of the same feature; circuit-tracer keeps one label per feature, the first is written`);
-    if (pairs.length > 0 || typeof previous.clerps === 'string') q.clerps = JSON.stringify(pairs);
-    else delete q.clerps;
-  } else if (labelled > 0 || Array.isArray(previous.clerps)) {
+    q.clerps = JSON.stringify(pairs);
+  } else {
     const known = new Set(nodes.map(featureIdOf));
     q.clerps = Object.entries(view.clerps).filter(([id]) => known.has(id));
-  } else delete q.clerps;
+  }
   return { qParams: q, warnings };
 }
 

@@ -91,3 +91,64 @@ export function writeGraphText(graph: GraphJson): string {
   }
   return `{\n${lines.join(',\n')}\n}\n`;
 }
+
+/** [start, end) of the value of top-level `key` in a JSON object's text, or null when the key is absent. */
+export function topLevelValueRange(text: string, key: string): { start: number; end: number } | null {
+  let depth = 0;
+  let i = 0;
+  const n = text.length;
+  const skipString = (at: number): number => {
+    for (let j = at + 1; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 92) j++;
+      else if (c === 34) return j + 1;
+    }
+    return n;
+  };
+  const skipWs = (at: number) => {
+    while (at < n && /\s/.test(text[at])) at++;
+    return at;
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c === '"') {
+      const end = skipString(i);
+      if (depth === 1) {
+        const colon = skipWs(end);
+        if (text[colon] === ':' && JSON.parse(text.slice(i, end)) === key) {
+          const start = skipWs(colon + 1);
+          let j = start;
+          let d = 0;
+          while (j < n) {
+            const v = text[j];
+            if (v === '"') { j = skipString(j); if (d === 0) break; continue; }
+            if (v === '{' || v === '[') d++;
+            else if (v === '}' || v === ']') { if (d === 0) break; d--; if (d === 0) { j++; break; } }
+            else if (d === 0 && (v === ',' || /\s/.test(v))) break;
+            j++;
+          }
+          return { start, end: j };
+        }
+      }
+      i = end;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    i++;
+  }
+  return null;
+}
+
+/**
+ * The file's text with only its qParams replaced (every other byte as it was): a pin or a label is a small diff
+ * whatever layout wrote the file. Without a qParams key the whole file is written in our layout.
+ */
+export function replaceQParamsText(text: string, graph: GraphJson, qParams: GraphJson['qParams']): string {
+  const range = topLevelValueRange(text, 'qParams');
+  if (!range) return writeGraphText({ ...graph, qParams });
+  const lineStart = text.lastIndexOf('\n', range.start) + 1;
+  const lead = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const value = indent(JSON.stringify(ordered(qParams, QPARAMS_ORDER), null, 2), lead);
+  return text.slice(0, range.start) + value + text.slice(range.end);
+}

@@ -103,7 +103,7 @@ export class TraceView implements vscode.Disposable {
     };
     this.recomputeHeat();
     const panel = this.openPanel();
-    panel.showGraph({ traceId, graph, fileName: input.fileName });
+    panel.showGraph({ traceId, graph, fileName: input.fileName, origin: 'trace' });
     panel.reveal();
     this.changeEmitter.fire(this.trace);
     return traceId;

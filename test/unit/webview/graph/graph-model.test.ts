@@ -20,8 +20,7 @@ test('graph files are validated with a reason a user can act on', () => {
     [[], /not a JSON object/],
     [{ ...dallas, metadata: undefined }, /metadata/],
     [{ ...dallas, nodes: [{ node_id: 'a' }] }, /feature_type/],
-    [{ ...dallas, nodes: [...dallas.nodes, dallas.nodes[0]] }, /appears twice/],
-    [{ ...dallas, links: [{ source: 'x', target: 'y', weight: 'heavy' }] }, /finite weight/],
+    [{ ...dallas, links: [{ source: 7, target: 'y', weight: 1 }] }, /string source and target/],
   ];
   for (const [data, reason] of bad) {
     const parsed = parseGraphJson(data);
@@ -30,6 +29,11 @@ test('graph files are validated with a reason a user can act on', () => {
   }
   const dangling = parseGraphJson({ ...tiny, links: [...tiny.links, { source: 'gone', target: '1_9_2', weight: 1 }] });
   assert.ok(dangling.ok && dangling.graph.links.length === tiny.links.length && /1 link/.test(dangling.warnings[0]));
+  // what a viewer can live with is a warning with a count: duplicate ids (first kept), non-finite weights (skipped)
+  const twice = parseGraphJson(JSON.parse(JSON.stringify({ ...dallas, nodes: [...dallas.nodes, dallas.nodes[0], dallas.nodes[1]] })));
+  assert.ok(twice.ok && twice.graph.nodes.length === dallas.nodes.length && twice.warnings.some((w) => /^2 nodes repeat an id/.test(w)));
+  const heavy = parseGraphJson(JSON.parse(JSON.stringify({ ...dallas, links: [...dallas.links, { source: 'x', target: 'y', weight: 'heavy' }] })));
+  assert.ok(heavy.ok && heavy.warnings.some((w) => /^1 link has no finite weight/.test(w)));
 });
 
 test('Cantor pairing round-trips as schema 1 defines it', () => {

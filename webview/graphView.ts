@@ -31,6 +31,7 @@ export class GraphView {
     this.origin.className = 'graph-origin';
     this.origin.setAttribute('role', 'note');
     this.mount = document.createElement('div');
+    this.mount.className = 'graph-mount';
     root.append(this.origin, this.banner, this.mount);
   }
 
@@ -40,7 +41,7 @@ export class GraphView {
 
   show(message: ToWebview.ShowGraph): void {
     this.panel?.destroy();
-    const { traceId, graph } = message;
+    const { traceId } = message;
     this.traceId = traceId;
     this.root.hidden = false;
     this.banner.hidden = true;
@@ -50,7 +51,25 @@ export class GraphView {
       : `Live trace: ${message.fileName} — not saved; Export Graph or Save Trace as Graph File keeps it`;
     this.origin.dataset.origin = message.origin ?? 'trace';
     const restored = this.saved?.traceId === traceId && !message.viewFromFile ? this.saved.view : undefined;
-    this.panel = mountGraphPanel(this.mount, graph, {
+    this.panel = undefined;
+    this.mount.replaceChildren();
+    try {
+      this.panel = this.mountPanel(message, restored);
+    } catch (err) {
+      // the host shows the error (main.ts reports it); the panel says it in place of the graph
+      this.panel = undefined;
+      const note = document.createElement('p');
+      note.className = 'graph-error';
+      note.setAttribute('role', 'alert');
+      note.textContent = `This graph could not be drawn: ${err instanceof Error ? err.message : String(err)}`;
+      this.mount.replaceChildren(note);
+      throw err;
+    }
+  }
+
+  private mountPanel(message: ToWebview.ShowGraph, restored: GraphViewState | undefined): GraphPanel {
+    const { traceId, graph } = message;
+    return mountGraphPanel(this.mount, graph, {
       saveState: (view) => {
         this.saved = { traceId, view };
         this.host.save(this.saved);
@@ -91,6 +110,8 @@ export class GraphView {
   stale(message: ToWebview.TraceStale): void {
     if (message.traceId !== this.traceId) return;
     this.banner.hidden = !message.stale;
+    // positions of the old text mean nothing in the new one: the editor's filter goes with it
+    if (message.stale) this.panel?.store.set({ positionFilter: null, cursorPosition: null });
     this.banner.textContent = 'The traced text has changed since this trace; the graph and heatmap describe the old text. Trace again to update.';
   }
 
@@ -109,7 +130,7 @@ export class GraphView {
   async snapshot(message: ToWebview.RequestSnapshot): Promise<void> {
     let png = '';
     try {
-      png = this.panel ? await this.panel.snapshot() : '';
+      png = !this.panel ? '' : message.format ? await this.panel.exportImage(message.format) : await this.panel.snapshot();
     } catch (err) {
       console.warn(`Self-Tracing could not draw the snapshot: ${String(err)}`);
     }

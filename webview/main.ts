@@ -87,15 +87,45 @@ function receive(message: ToWebview.Message): void {
       return graphView.interventionResult(message);
     case 'interventionFailed':
       return graphView.interventionFailed(message);
+    case 'traceProgress':
+      return showProgress(message);
     default:
       return assertNever(message);
   }
 }
 
+/** The trace's progress: the first trace fills the page, a re-trace shows a bar under the graph it replaces. */
+function showProgress(message: ToWebview.TraceProgress): void {
+  const busy = document.getElementById('busy') as HTMLElement;
+  busy.hidden = message.done;
+  (document.getElementById('busy-text') as HTMLElement).textContent = message.message;
+  const bar = busy.querySelector('.busy-bar') as HTMLElement;
+  bar.classList.toggle('determinate', message.fraction !== null);
+  (bar.firstElementChild as HTMLElement).style.width = message.fraction === null ? '' : `${Math.round(100 * message.fraction)}%`;
+}
+
+/** Every failure in the page reaches the user: the host shows it with Show Log (nothing fails silently). */
+function reportError(message: string, err?: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : err === undefined ? undefined : String(err);
+  post({ type: 'panelError', message, ...(detail === undefined ? {} : { detail }) });
+}
+window.addEventListener('error', (event: ErrorEvent) => reportError(event.message || 'a script error', event.error));
+window.addEventListener('unhandledrejection', (event: PromiseRejectionEvent) =>
+  reportError(event.reason instanceof Error ? event.reason.message : String(event.reason), event.reason));
+
 window.addEventListener('message', (event: MessageEvent) => {
   const parsed = parseToWebview(event.data);
-  if (parsed.ok) receive(parsed.message);
-  else console.warn(`Self-Tracing panel ignored a message: ${parsed.reason}`);
+  if (!parsed.ok) {
+    console.warn(`Self-Tracing panel ignored a message: ${parsed.reason}`);
+    const type = (event.data as { type?: unknown } | null)?.type;
+    if (type === 'showGraph') reportError(`the graph cannot be shown: ${parsed.reason}`);
+    return;
+  }
+  try {
+    receive(parsed.message);
+  } catch (err) {
+    reportError(`${parsed.message.type === 'showGraph' ? 'the graph could not be drawn' : `handling ${parsed.message.type} failed`}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
 });
 button.addEventListener('click', () => post({ type: 'checkEngine' }));
 let lastWidth = piecesRoot.clientWidth;

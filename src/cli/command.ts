@@ -49,3 +49,8 @@ export async function withWorker<T>(distDir: string, use: (client: EngineWorkerC
     client.dispose();
   }
 }
+
+/** A number as the user typed it: NaN for anything that is not one whole decimal literal ("", " ", "1x", "0x10"). */
+export function parseNumberArg(v: string): number {
+  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v.trim()) && v.trim() !== '' ? Number(v) : Number.NaN;
+}

@@ -1,9 +1,10 @@
 // `self-trace explain --prompt TEXT`: the model states its own reasoning (greedy), written as the stated-reasoning
 // markdown; `--compare` then traces the answer and checks the explanation against the trace (Explain and Trace).
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EXPLAIN_MAX_NEW_TOKENS } from '../engine/reasoning/explain';
-import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EngineError } from '../engine/errors';
+import { checkOutputPath, writeFileAtomic } from '../engine/files';
+import { parseNumberArg, EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 export const explain: CliCommand = {
   name: 'explain',
@@ -22,17 +23,25 @@ export const explain: CliCommand = {
       },
       strict: true,
     });
-    const maxNew = values['max-new-tokens'] === undefined ? undefined : Number(values['max-new-tokens']);
+    const maxNew = values['max-new-tokens'] === undefined ? undefined : parseNumberArg(values['max-new-tokens']);
     if (values.prompt === undefined || (maxNew !== undefined && !(Number.isInteger(maxNew) && maxNew > 0))) {
       io.err(`self-trace explain: ${values.prompt === undefined ? '--prompt is required' : '--max-new-tokens must be a positive integer'}\nusage: ${this.usage}`);
       return EXIT.usage;
+    }
+    if (values.out !== undefined) {
+      try {
+        checkOutputPath(values.out);
+      } catch (err) {
+        io.err(`self-trace explain: ${EngineError.from(err).message}`);
+        return EXIT.failed;
+      }
     }
     const modelDir = resolveModelDir('explain', values.model, distDir, io);
     if (!modelDir) return EXIT.failed;
     const prompt: string = values.prompt;
     return withWorker(distDir, async (client) => {
       const ex = await client.request('explain', { modelDir, prompt, maxNewTokens: maxNew });
-      if (values.out) fs.writeFileSync(values.out, ex.markdown);
+      if (values.out) writeFileAtomic(values.out, ex.markdown);
       if (!values.compare) {
         io.out(values.json ? JSON.stringify(ex) : values.out ? `written to ${values.out}` : ex.markdown.trimEnd());
         return EXIT.ok;

@@ -34,7 +34,7 @@ function validate(files: string[], io: CliIO): number {
       failed++;
       continue;
     }
-    const parsed = parseGraphText(text);
+    const parsed = parseGraphText(text, { cap: false });
     if (!parsed.ok) {
       io.err(`${file}: not an attribution graph: ${parsed.reason}`);
       failed++;
@@ -68,7 +68,7 @@ function convert(args: string[], io: CliIO): number {
   const input = path.resolve(positionals[0]);
   const out = path.resolve(values.out);
   if (out === input) return usage('--out must differ from the input: the input file is never overwritten');
-  const parsed = parseGraphText(readText(input));
+  const parsed = parseGraphText(readText(input), { cap: false });
   if (!parsed.ok) {
     io.err(`self-trace graph convert: ${positionals[0]} is not an attribution graph: ${parsed.reason}`);
     return EXIT.failed;

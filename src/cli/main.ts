@@ -1,4 +1,5 @@
 // The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
+import { knownCause } from '../engine/errors';
 import { EXIT, type CliCommand, type CliContext } from './command';
 import { doctor } from './doctor';
 import { explain } from './explain';
@@ -50,7 +51,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       io.err(`self-trace ${name}: ${(err as Error).message}\nusage: ${command.usage}`);
       return EXIT.usage;
     }
-    io.err(`self-trace ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    const known = knownCause(err);
+    io.err(`self-trace ${name}: ${known ? known.message : err instanceof Error ? err.message : String(err)}`);
     return EXIT.failed;
   }
 }

@@ -1,12 +1,17 @@
 // `self-trace reasoning FILE.md`: compares a stated reasoning with the trace of its answer and prints each claim's
 // support, the unstated influences and the faithfulness score; `--json` prints the summary, `--report` writes the
 // attribution_trace report, `--derived` the reasoning written from the graph's strongest paths.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REASONING_MAX_FEATURE_NODES } from '../engine/reasoning/compare';
 import { parseReasoningMarkdown } from '../engine/reasoning/markdown';
-import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EngineError } from '../engine/errors';
+import { checkOutputPath, readTextFile, writeFileAtomic } from '../engine/files';
+import { checkTraceOption, describeRange, TRACE_OPTION_RANGES } from '../engine/options';
+import { EXIT, parseNumberArg, resolveModelDir, withWorker, type CliCommand } from './command';
+
+/** A stated reasoning is a short document: a file above this is refused before it is read. */
+export const MAX_REASONING_BYTES = 1024 * 1024;
 
 export const reasoning: CliCommand = {
   name: 'reasoning',
@@ -29,17 +34,22 @@ export const reasoning: CliCommand = {
       },
       strict: true,
     });
-    const maxNodes = values['max-feature-nodes'] === undefined ? undefined : Number(values['max-feature-nodes']);
-    if (positionals.length !== 1 || (maxNodes !== undefined && !(Number.isInteger(maxNodes) && maxNodes > 0))) {
-      io.err(`self-trace reasoning: ${positionals.length !== 1 ? 'give one markdown file' : '--max-feature-nodes must be a positive integer'}\nusage: ${this.usage}`);
+    const maxNodes = values['max-feature-nodes'] === undefined ? undefined : parseNumberArg(values['max-feature-nodes']);
+    if (positionals.length !== 1 || checkTraceOption('maxFeatureNodes', maxNodes) !== undefined) {
+      const range = describeRange(TRACE_OPTION_RANGES.maxFeatureNodes);
+      io.err(`self-trace reasoning: ${positionals.length !== 1 ? 'give one markdown file' : `--max-feature-nodes must be ${range}, not ${JSON.stringify(values['max-feature-nodes'])}`}\nusage: ${this.usage}`);
       return EXIT.usage;
     }
     const file = positionals[0];
-    if (!fs.existsSync(file)) {
-      io.err(`self-trace reasoning: no file ${file}`);
+    let markdown: string;
+    try {
+      markdown = readTextFile(file, 'reasoning file', MAX_REASONING_BYTES);
+      // outputs are checked before the trace, so a bad --report or --derived fails at once
+      for (const out of [values.report, values.derived]) if (out !== undefined) checkOutputPath(out);
+    } catch (err) {
+      io.err(`self-trace reasoning: ${EngineError.from(err).message}`);
       return EXIT.failed;
     }
-    const markdown = fs.readFileSync(file, 'utf8');
     // format problems are reported before any model is loaded
     const parsed = parseReasoningMarkdown(markdown);
     if (!parsed.ok) {
@@ -57,8 +67,8 @@ export const reasoning: CliCommand = {
         file,
         maxFeatureNodes: maxNodes,
     });
-    if (values.report) fs.writeFileSync(values.report, JSON.stringify(result.report, null, 2) + '\n');
-    if (values.derived) fs.writeFileSync(values.derived, result.traceDerived);
+    if (values.report) writeFileAtomic(values.report, JSON.stringify(result.report, null, 2) + '\n');
+    if (values.derived) writeFileAtomic(values.derived, result.traceDerived);
     io.out(values.json ? JSON.stringify(result.summary) : result.text);
     return EXIT.ok;
     });

@@ -2,6 +2,7 @@
 // the most likely next tokens.
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOP_K, type RunResult } from '../engine/run';
+import { spellTokens } from '../protocol/tokenText';
 import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
 
 export const run: CliCommand = {
@@ -29,16 +30,20 @@ export const run: CliCommand = {
     const prompt: string = values.prompt;
     return withWorker(distDir, async (client) => {
       const result = await client.request('run', { modelDir, prompt, topK });
-      io.out(values.json ? JSON.stringify(result) : describe(result));
+      io.out(values.json ? JSON.stringify(result) : describe(result, prompt));
       return EXIT.ok;
     });
   },
 };
 
-function describe({ tokens, top }: RunResult): string {
+function describe({ tokens, top }: RunResult, prompt: string): string {
   const width = Math.max(...top.map((t) => JSON.stringify(t.token).length));
+  const offsets = tokens.map((t) => [t.start, t.end] as const);
+  const spelled = spellTokens(tokens.map((t) => t.text), offsets, prompt);
+  const split = spelled.some((s) => s.partial.length > 0);
   return [
-    `${tokens.length} tokens: ${tokens.map((t) => JSON.stringify(t.text)).join(' ')}`,
+    `${tokens.length} tokens: ${spelled.map((s) => JSON.stringify(s.text)).join(' ')}`,
+    ...(split ? ['(⟨c k/n⟩: part k of the n byte-level tokens that together spell the character c)'] : []),
     'next token:',
     ...top.map((t, i) => `  ${String(i + 1).padStart(2)}. ${JSON.stringify(t.token).padEnd(width)}  ${(100 * t.prob).toFixed(2).padStart(6)}%  logit ${t.logit.toFixed(3)}  (id ${t.id})`),
   ].join('\n');

@@ -8,13 +8,16 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_FEATURE_NODES } from '../engine/attribution/attribute';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD } from '../engine/attribution/prune';
 import { FeatureIndex } from '../engine/features/records';
-import { writeFileAtomic, writeGraphFolder } from '../engine/formats/graphFolder';
+import { writeGraphFolder } from '../engine/formats/graphFolder';
 import { writeGraphJson } from '../engine/formats/graphJson';
 import { convertGraph, GRAPH_FORMS, type GraphForm } from '../protocol/graphForms';
 import type { Progress } from '../engine/progress';
 import { slugOf, type TraceOptions } from '../engine/trace';
+import { EngineError } from '../engine/errors';
+import { checkOutputPath, freeOutputName, writeFileAtomic } from '../engine/files';
+import { checkTraceOption, describeRange, TRACE_OPTION_RANGES, type TraceOptionName } from '../engine/options';
 import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, resolveModelDir, type CliCommand } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, type CliCommand } from './command';
 
 export const trace: CliCommand = {
   name: 'trace',
@@ -50,16 +53,23 @@ export const trace: CliCommand = {
       return EXIT.usage;
     };
     if (values.prompt === undefined) return usage('--prompt is required');
-    const num = (v: string | undefined, ok: (x: number) => boolean) => {
-      if (v === undefined) return undefined;
-      const x = Number(v);
-      return ok(x) ? x : Number.NaN;
-    };
-    const maxNodes = num(values['max-feature-nodes'], (x) => Number.isInteger(x) && x >= 0);
-    const nodeT = num(values['node-threshold'], (x) => x >= 0 && x <= 1);
-    const edgeT = num(values['edge-threshold'], (x) => x >= 0 && x <= 1);
-    if (Number.isNaN(maxNodes)) return usage('--max-feature-nodes must be a whole number ≥ 0');
-    if (Number.isNaN(nodeT) || Number.isNaN(edgeT)) return usage('thresholds must be numbers between 0 and 1');
+    const num = (v: string | undefined) => (v === undefined ? undefined : parseNumberArg(v));
+    const maxNodes = num(values['max-feature-nodes']);
+    const nodeT = num(values['node-threshold']);
+    const edgeT = num(values['edge-threshold']);
+    const problem =
+      (maxNodes === 0 ? undefined : flagProblem('--max-feature-nodes', 'maxFeatureNodes', maxNodes, values['max-feature-nodes'], ' (0 = every active feature)')) ??
+      flagProblem('--node-threshold', 'nodeThreshold', nodeT, values['node-threshold']) ??
+      flagProblem('--edge-threshold', 'edgeThreshold', edgeT, values['edge-threshold']);
+    if (problem) return usage(problem);
+    const targets = values.target ?? [];
+    if (targets.some((t) => t === '')) return usage('--target is empty; a target is one token, e.g. --target " Austin"');
+    const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+    if (twice !== undefined) return usage(`--target ${JSON.stringify(twice)} is given twice`);
+    if (values.contrast === '') return usage('--contrast is empty; a contrast is one token');
+    if (values.contrast !== undefined && targets.length > 1) return usage('--contrast takes one --target (A in A − B)');
+    if (values.contrast !== undefined && targets[0] === values.contrast) return usage(`--contrast ${JSON.stringify(values.contrast)} is the --target itself; A − A is zero`);
+    if (values.prompt === '') return usage('--prompt is empty');
     const form = (values.format ?? 'circuit-tracer') as GraphForm;
     if (!GRAPH_FORMS.includes(form)) return usage(`--format must be ${GRAPH_FORMS.join(' or ')}`);
     if (values.out !== undefined && values['out-dir'] !== undefined) return usage('give --out or --out-dir, not both');
@@ -76,7 +86,14 @@ export const trace: CliCommand = {
       noPrune: values['no-prune'],
       slug: values.slug,
     };
-    const out = path.resolve(values.out ?? `${options.slug ?? slugOf(values.prompt)}.json`);
+    // --out is checked before the trace; without it the default name never replaces an existing file
+    const out = values.out !== undefined ? path.resolve(values.out) : freeOutputName(process.cwd(), options.slug ?? slugOf(values.prompt), '.json');
+    try {
+      if (values['out-dir'] === undefined) checkOutputPath(out);
+    } catch (err) {
+      io.err(`self-trace trace: ${EngineError.from(err).message}`);
+      return EXIT.failed;
+    }
     const bar = progressBar(process.stderr);
     const client = new EngineWorkerClient({ workerPath: path.join(distDir, 'worker.js') });
     try {
@@ -125,6 +142,12 @@ export const trace: CliCommand = {
     }
   },
 };
+
+/** A flag's value outside what the engine takes, in the flag's own words. */
+function flagProblem(flag: string, name: TraceOptionName, value: number | undefined, typed: string | undefined, note = ''): string | undefined {
+  if (checkTraceOption(name, value) === undefined) return undefined;
+  return `${flag} must be ${describeRange(TRACE_OPTION_RANGES[name])}${note}, not ${JSON.stringify(typed)}`;
+}
 
 /** a one-line bar redrawn in place on a terminal; nothing otherwise */
 function progressBar(stream: NodeJS.WriteStream) {

@@ -46,6 +46,8 @@ export class EngineError extends Error implements EngineErrorData {
     if (value instanceof EngineError) return value;
     if (EngineError.is(value)) return new EngineError(value.code, value.message, value.detail);
     const detail = value instanceof Error ? (value.stack ?? value.message) : String(value);
+    const known = knownCause(value);
+    if (known) return new EngineError(known.code, known.message, detail);
     return new EngineError(code, message, detail);
   }
 
@@ -65,4 +67,39 @@ export function cancelledError(): EngineError {
 /** Throws the cancellation error when the signal has fired; call between units of work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError();
+}
+
+const FS_CAUSES: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of its path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'the disk is full',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EFBIG: 'the file is too large',
+};
+
+/** A file-system error code in words ("it is a folder, not a file"), or undefined for other codes. */
+export function fsCause(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(FS_CAUSES, code) ? FS_CAUSES[code] : undefined;
+}
+
+/** A file-system error (names the file and the cause in words) or an out-of-memory error, else undefined. */
+export function knownCause(value: unknown): { code: EngineErrorCode; message: string } | undefined {
+  if (!(value instanceof Error)) return undefined;
+  const e = value as NodeJS.ErrnoException;
+  if (fsCause(e.code)) {
+    const where = e.path ? ` ${e.path}` : '';
+    const doing = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'scandir' ? 'read' : e.syscall ? e.syscall : 'use';
+    return { code: e.code === 'ENOENT' ? 'fileNotFound' : 'badFile', message: `Cannot ${doing}${where}: ${fsCause(e.code)}.` };
+  }
+  const text = `${e.name}: ${e.message}`;
+  if (/Array buffer allocation failed|Invalid typed array length|Invalid array length|out of memory|Cannot create a string longer|bad_alloc|Failed to allocate/i.test(text)) {
+    return { code: 'badInput', message: 'The engine ran out of memory: the input or the model is too large for it (try a shorter prompt or a smaller maxFeatureNodes).' };
+  }
+  return undefined;
 }

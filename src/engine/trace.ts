@@ -3,6 +3,7 @@
 // text and, with a feature index, each feature node's details. Options carry circuit-tracer's names.
 import * as path from 'node:path';
 import { EngineError, throwIfAborted } from './errors';
+import { checkTraceOptions } from './options';
 import { type AttributionModel, Attributor, DEFAULT_MAX_FEATURE_NODES } from './attribution/attribute';
 import { type AttributionGraph, graphLayout } from './attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, keepAll, pruneGraph } from './attribution/prune';
@@ -41,6 +42,7 @@ export interface TraceResult {
 
 /** one token id for a string, or an error that says why not */
 export function singleToken(model: Model, text: string): number {
+  if (text === '') throw new EngineError('badInput', 'A target is empty; a target must be exactly one token.');
   const ids = model.tokenizer.encode(text).filter((t) => t.end > t.start);
   if (ids.length !== 1) {
     throw new EngineError('badInput', `The target ${JSON.stringify(text)} is ${ids.length} tokens for this tokenizer; a target must be exactly one token.`);
@@ -50,7 +52,7 @@ export function singleToken(model: Model, text: string): number {
 
 /** the view of a loaded model that attribution needs */
 export function attributionModel(model: Model): AttributionModel {
-  return { config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id) };
+  return { config: model.config, weights: model.weights, forward: (ids, signal) => model.forward(ids, signal), decode: (id) => model.tokenizer.decode(id), decodeAll: (ids) => model.tokenizer.decodeAll(ids) };
 }
 
 /** What a trace runs on: the loaded model, its attributor and, when one exists, the feature index. */
@@ -69,6 +71,8 @@ export async function tracePrompt(
   opts: TraceOptions = {},
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<TraceResult> {
+  const problem = checkTraceOptions(opts);
+  if (problem) throw new EngineError('badInput', problem);
   const tokens = model.tokenize(prompt);
   const ids = tokens.map((t) => t.id);
   const logits = await model.logits(ids, signal);
@@ -76,9 +80,14 @@ export async function tracePrompt(
   let targets: TargetSpec = { kind: 'salient', maxNLogits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS, desiredLogitProb: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB };
   let contrast: { a: number; b: number } | undefined;
   const targetIds = [...(opts.targetIds ?? []), ...(opts.targets ?? []).map((t) => singleToken(model, t))];
+  const twice = targetIds.find((id, i) => targetIds.indexOf(id) !== i);
+  if (twice !== undefined) throw new EngineError('badInput', `The target ${JSON.stringify(model.tokenizer.decode(twice))} is given twice; give each target once.`);
   if (opts.contrast !== undefined) {
     if (targetIds.length > 1) throw new EngineError('badInput', 'A contrast takes one target token (A in A − B).');
     contrast = { a: targetIds[0] ?? topOutputs[0].id, b: singleToken(model, opts.contrast) };
+    if (contrast.a === contrast.b) {
+      throw new EngineError('badInput', `The contrast ${JSON.stringify(opts.contrast)} is the target itself; A − A is zero. Give two different tokens.`);
+    }
     targets = { kind: 'contrast', ...contrast };
   } else if (targetIds.length) targets = { kind: 'tokens', ids: targetIds };
 

@@ -7,6 +7,7 @@ import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
 import { GraphFileEditorProvider } from './graphFiles/graphEditor';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
+import { registerInline, type InlineApi } from './inline/inlineCommands';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
 import { SelectionTracer } from './selectionTracer';
@@ -27,6 +28,8 @@ export interface SelfTracingApi {
   readonly interventions: InterventionRunner;
   /** The graph file editors (`*.graph.json`): their documents and panels. */
   readonly graphFiles: GraphFileEditorProvider;
+  /** The inline views of every traced text (src/extension/inline). */
+  readonly inline: InlineApi;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -131,7 +134,13 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
   }));
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions, graphFiles };
+  // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
+  const inline = registerInline({
+    engine, traces, interventions, panel: () => panel, log, extensionPath: context.extensionPath,
+    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState,
+  });
+  context.subscriptions.push(...inline.disposables);
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles };
 }
 
 export function deactivate(): void {

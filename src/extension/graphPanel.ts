@@ -36,15 +36,17 @@ export class GraphPanel implements vscode.Disposable {
   private engineStatus: EngineStatus | undefined;
   private graph: ToWebview.ShowGraph | undefined;
   private stale: ToWebview.TraceStale | undefined;
+  private progress: ToWebview.TraceProgress | undefined;
   private readonly snapshots = new Map<string, (png: string) => void>();
   private pageReady = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
 
-  static create(extensionUri: vscode.Uri, events: GraphPanelEvents): GraphPanel {
+  /** `pending` says what the panel opens for; the page shows it with a moving bar from its first frame. */
+  static create(extensionUri: vscode.Uri, events: GraphPanelEvents, pending?: string): GraphPanel {
     const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, 'Self-Tracing', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
-    return new GraphPanel(panel, extensionUri, events);
+    return new GraphPanel(panel, extensionUri, events, pending);
   }
 
   /** Takes over a panel that VS Code restored after a reload; the page restores its own view state. */
@@ -53,11 +55,12 @@ export class GraphPanel implements vscode.Disposable {
     return new GraphPanel(panel, extensionUri, events);
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly events: GraphPanelEvents) {
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly events: GraphPanelEvents, pending?: string) {
     const { webview } = panel;
     const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    webview.html = panelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview.js'), styleUri: asUri('media', 'panel.css'), graphStyleUri: asUri('dist', 'webview.css') });
+    webview.html = panelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview.js'), styleUri: asUri('media', 'panel.css'), graphStyleUri: asUri('dist', 'webview.css'), pending });
+    if (pending) this.progress = { type: 'traceProgress', message: pending, fraction: null, done: false };
     this.disposables.push(
       webview.onDidReceiveMessage((data: unknown) => this.receive(data)),
       panel.onDidDispose(() => this.dispose()),
@@ -117,8 +120,17 @@ export class GraphPanel implements vscode.Disposable {
     this.post({ type: 'interventionFailed', traceId, requestId, message, cancelled });
   }
 
-  /** A PNG of the graph view as drawn now; empty when the page cannot draw one in time. */
-  snapshot(timeoutMs = 10_000): Promise<string> {
+  /** A trace's progress in the page (shown from the page's first frame when the panel opened for it). */
+  traceProgress(message: string, fraction: number | null, done: boolean): void {
+    this.progress = { type: 'traceProgress', message, fraction, done };
+    this.post(this.progress);
+  }
+
+  /**
+   * A data URL of the graph: without `format` a PNG of the view as drawn now; `png` / `svg` the whole graph with
+   * prompt, target and legend (PNG at 2×). Empty when the page cannot draw one in time.
+   */
+  snapshot(timeoutMs = 10_000, format?: 'png' | 'svg'): Promise<string> {
     if (!this.pageReady || !this.graph) return Promise.resolve('');
     const requestId = `snap-${Date.now().toString(36)}-${this.snapshots.size}`;
     return new Promise((resolve) => {
@@ -129,7 +141,7 @@ export class GraphPanel implements vscode.Disposable {
         resolve(png);
       };
       this.snapshots.set(requestId, finish);
-      this.post({ type: 'requestSnapshot', requestId });
+      this.post({ type: 'requestSnapshot', requestId, ...(format ? { format } : {}) });
     });
   }
 
@@ -169,6 +181,11 @@ export class GraphPanel implements vscode.Disposable {
       case 'requestFeature': return this.events.onRequestFeature?.(message.traceId, message.featureKey);
       case 'intervene': return this.events.onIntervene?.(message);
       case 'cancelIntervention': return this.events.onCancelIntervention?.(message.traceId, message.requestId);
+      case 'panelError': {
+        this.events.log.error(`graph panel: ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
+        void vscode.window.showErrorMessage(`Self-Tracing: the graph panel failed: ${message.message}`, 'Show Log').then((c) => (c ? this.events.log.show(true) : undefined));
+        return;
+      }
       default: return assertNever(message);
     }
   }
@@ -179,5 +196,6 @@ export class GraphPanel implements vscode.Disposable {
     if (this.engineStatus) this.post({ type: 'engineStatus', status: this.engineStatus });
     if (this.graph) this.post(this.graph);
     if (this.stale) this.post(this.stale);
+    if (this.progress && !this.progress.done) this.post(this.progress);
   }
 }

@@ -11,6 +11,8 @@ export interface PanelResources {
   /** The graph view's stylesheet, bundled next to the script (dist/webview.css). */
   readonly graphStyleUri: string;
   readonly nonce: string;
+  /** What the panel is opened for, shown with a progress bar from the very first frame (e.g. "Tracing 12 words of notes.md…"). */
+  readonly pending?: string;
 }
 
 export function makeNonce(): string {
@@ -19,7 +21,7 @@ export function makeNonce(): string {
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function panelHtml({ cspSource, scriptUri, styleUri, graphStyleUri, nonce }: PanelResources): string {
+export function panelHtml({ cspSource, scriptUri, styleUri, graphStyleUri, nonce, pending }: PanelResources): string {
   const csp = [
     "default-src 'none'",
     // the nonce lets the toolkit (FAST) probe :focus-visible support with a <style> element; nothing else is inline
@@ -40,6 +42,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, graphStyleUri, nonce
   <title>Self-Tracing</title>
 </head>
 <body>
+  <div id="busy" class="busy" role="status"${pending ? '' : ' hidden'}><div class="busy-bar"><span></span></div><p id="busy-text">${escapeAttr(pending ?? '')}</p></div>
   <header class="toolbar">
     <h1>Self-Tracing</h1>
     <span id="engine-state" class="state-tag">starting</span>

@@ -103,7 +103,7 @@ export class SelectionTracer {
   async trace(request: TraceRequest): Promise<string | undefined> {
     const location = modelLocation(this.extensionPath);
     const ignored = ignoredPathSettings();
-    if (ignored.length) this.log.warn(`Restricted Mode: ignoring ${ignored.join(' and ')} from this workspace's settings`);
+    if (ignored.length) this.log.warn(`Restricted Mode: ignoring ${ignored.join(', ')} from this workspace's settings`);
     const missing = missingModel(location);
     if (missing) {
       this.log.error(missing);
@@ -117,7 +117,7 @@ export class SelectionTracer {
       modelDir: location.modelPath,
       transcodersDir: location.transcoderPath || undefined,
       prompt: request.text,
-      options: { ...traceSettings(), ...targetOptions(request.target) },
+      options: { ...traceSettings((problem) => this.settingProblem(problem)), ...targetOptions(request.target) },
     };
     this.log.info(`tracing ${request.text.length} characters of ${request.fileName} with ${location.embedded ? 'the embedded model' : location.modelPath}`);
     try {
@@ -164,6 +164,12 @@ export class SelectionTracer {
     const panel = this.openPanel();
     panel.showSelection({ traceId, source: { fileName: path.basename(document.fileName), text }, pieces });
     panel.reveal();
+  }
+
+  /** A trace setting the engine does not accept: logged and shown once (the trace runs with the default). */
+  private settingProblem(problem: string): void {
+    this.log.warn(problem);
+    void vscode.window.showWarningMessage(`Self-Tracing: ${problem}`, 'Open Settings').then((c) => (c === 'Open Settings' ? openSettings() : undefined));
   }
 
   private async offerSettings(message: string): Promise<void> {

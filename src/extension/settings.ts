@@ -3,6 +3,7 @@
 // The trace settings carry circuit-tracer's names.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { checkTraceOption, TRACE_OPTION_NAMES, type TraceOptionName } from '../engine/options';
 
 export const SECTION = 'selfTracing';
 export const EMBEDDED_MODEL_DIR = 'models/organism';
@@ -43,26 +44,36 @@ export function openSettings(): Thenable<unknown> {
 export function ignoredPathSettings(): string[] {
   if (vscode.workspace.isTrusted) return [];
   const config = vscode.workspace.getConfiguration(SECTION);
-  return (['modelPath', 'transcoderPath'] as const)
+  const set = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+  return RESTRICTED_SETTINGS
     .filter((key) => {
-      const i = config.inspect<string>(key);
-      return Boolean((i?.workspaceValue ?? '').trim() || (i?.workspaceFolderValue ?? '').trim());
+      const i = config.inspect<unknown>(key);
+      return set(i?.workspaceValue) || set(i?.workspaceFolderValue);
     })
     .map((key) => `${SECTION}.${key}`);
 }
 
-/** The trace settings, named as circuit-tracer names them; absent values fall back to package.json's defaults. */
-export function traceSettings(): { maxFeatureNodes?: number; maxNLogits?: number; desiredLogitProb?: number; nodeThreshold?: number; edgeThreshold?: number } {
+/**
+ * Settings a workspace may not set in Restricted Mode (package.json's `restrictedConfigurations` says the same to
+ * VS Code): the paths (they choose which files the engine reads) and the trace settings (they choose how much work a
+ * trace does). Display settings (`selfTracing.heatmap.*`) stay free.
+ */
+export const RESTRICTED_SETTINGS = ['modelPath', 'transcoderPath', ...TRACE_OPTION_NAMES] as const;
+
+/**
+ * The trace settings, named as circuit-tracer names them; absent values fall back to package.json's defaults. Each is
+ * checked against what the engine accepts (src/engine/options.ts): a value outside it is left out (the default
+ * applies) and `warn` hears which one and why. In Restricted Mode only user-level values count.
+ */
+export function traceSettings(warn?: (problem: string) => void): { maxFeatureNodes?: number; maxNLogits?: number; desiredLogitProb?: number; nodeThreshold?: number; edgeThreshold?: number } {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const num = (key: string): number | undefined => {
-    const v = config.get<number>(key);
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-  };
-  return {
-    maxFeatureNodes: num('maxFeatureNodes'),
-    maxNLogits: num('maxNLogits'),
-    desiredLogitProb: num('desiredLogitProb'),
-    nodeThreshold: num('nodeThreshold'),
-    edgeThreshold: num('edgeThreshold'),
-  };
+  const out: Partial<Record<TraceOptionName, number>> = {};
+  for (const key of TRACE_OPTION_NAMES) {
+    const value = vscode.workspace.isTrusted ? config.get<unknown>(key) : config.inspect<unknown>(key)?.globalValue;
+    if (value === undefined || value === null) continue;
+    const problem = checkTraceOption(key, value);
+    if (problem) warn?.(`${SECTION}.${problem} The default applies.`);
+    else out[key] = value as number;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 // apps/webapp/app/api/graph/graph-schema.json), plus our extras under the one namespaced key `selfTracing` that
 // other tools ignore. Shared by the engine's writer, the extension host, the CLI and the webview. The node
 // vocabulary (kinds, keys, ids) is ./nodes.ts; the two files' forms (circuit-tracer, Neuronpedia) ./graphForms.ts.
+import { capGraph, graphRangeProblem } from './graphLimits';
 import { featureIdOf, featureKeyOf, cantor, uncantor, type FeatureType } from './nodes';
 
 export { featureIdOf, featureKeyOf, cantor, uncantor, type FeatureType };
@@ -194,9 +195,11 @@ function dropUnsafeKeys(o: Record<string, unknown>): number {
  * Checks what the panel relies on: Neuronpedia's required fields, node ids, links between known nodes. What a
  * viewer can live with becomes a warning with a count, not a failure: duplicate ids (the first copy is shown),
  * links to missing nodes or with a non-finite weight (skipped), `__proto__` keys (dropped), markup in labels
- * (shown as text). The input is modified in place (missing `clerp`/`jsNodeId` filled); the caller owns it.
+ * (shown as text). Out-of-range layers or positions refuse the file; a graph larger than the panel draws is cut to
+ * its most influential part with a warning, unless `cap: false` (readers that write the graph back). The input is
+ * modified in place (missing `clerp`/`jsNodeId` filled); the caller owns it.
  */
-export function parseGraphJson(data: unknown): GraphParse {
+export function parseGraphJson(data: unknown, options: { cap?: boolean } = {}): GraphParse {
   if (!isRecord(data)) return { ok: false, reason: 'the file is not a JSON object' };
   let unsafe = dropUnsafeKeys(data);
   const { metadata, nodes, links } = data;
@@ -253,7 +256,12 @@ export function parseGraphJson(data: unknown): GraphParse {
   if (!isRecord(data.qParams)) warnings.push('no qParams; starting with an empty view state');
   else unsafe += dropUnsafeKeys(qParams);
   if (unsafe > 0) warnings.push(`${plural(unsafe, 'key')} named __proto__, constructor or prototype ${verb(unsafe, 'was', 'were')} dropped`);
-  const graph = { ...data, metadata, qParams, nodes: kept, links: keptLinks } as unknown as GraphJson;
+  // ranges the panel cannot draw refuse the file; sizes above what it draws are cut (unless the caller writes it back)
+  const range = graphRangeProblem(metadata.prompt_tokens, kept);
+  if (range) return { ok: false, reason: range };
+  const capped = options.cap === false ? { nodes: kept, links: keptLinks, warnings: [] } : capGraph(kept, keptLinks);
+  warnings.push(...capped.warnings);
+  const graph = { ...data, metadata, qParams, nodes: capped.nodes, links: capped.links } as unknown as GraphJson;
   if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
     warnings.push('selfTracing is not an object; ignored');
     delete graph.selfTracing;

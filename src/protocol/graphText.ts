@@ -41,7 +41,7 @@ export function parseJsonLenient(text: string): { value: unknown; replaced: numb
 }
 
 /** Parses a graph file's text: JSON errors and schema problems become a reason; NaNs a warning with a count. */
-export function parseGraphText(text: string): GraphParse {
+export function parseGraphText(text: string, options: { cap?: boolean } = {}): GraphParse {
   let value: unknown;
   let replaced = 0;
   try {
@@ -49,7 +49,7 @@ export function parseGraphText(text: string): GraphParse {
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
-  const parsed = parseGraphJson(value);
+  const parsed = parseGraphJson(value, options);
   if (parsed.ok && replaced > 0) parsed.warnings.unshift(`${replaced} NaN/Infinity value(s) (as Python writes them) were read as null`);
   return parsed;
 }

@@ -74,6 +74,17 @@ export namespace ToWebview {
   export interface RequestSnapshot {
     readonly type: 'requestSnapshot';
     readonly requestId: string;
+    /** absent: the view as drawn now (PNG); `png` / `svg`: the whole graph with prompt, target and legend (PNG at 2×) */
+    readonly format?: 'png' | 'svg';
+  }
+  /** A trace is running (or just ended): the panel shows its progress from its first frame. */
+  export interface TraceProgress {
+    readonly type: 'traceProgress';
+    /** One line, e.g. "Tracing 12 tokens: backward pass 3 of 8"; empty when `done`. */
+    readonly message: string;
+    /** 0…1, or null when unknown. */
+    readonly fraction: number | null;
+    readonly done: boolean;
   }
   /** The full details of one feature, answering FromWebview.RequestFeature; null when no feature index has it. */
   export interface FeatureDetails {
@@ -101,7 +112,7 @@ export namespace ToWebview {
   }
   export type Message =
     | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
-    | InterventionResult | InterventionFailed;
+    | InterventionResult | InterventionFailed | TraceProgress;
 }
 
 export namespace FromWebview {
@@ -172,7 +183,15 @@ export namespace FromWebview {
     readonly traceId: string;
     readonly requestId: string;
   }
-  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature | Intervene | CancelIntervention;
+  /** Something in the page failed (drawing a graph, a script error): the host shows it to the user and logs it. */
+  export interface PanelError {
+    readonly type: 'panelError';
+    /** One sentence for the user. */
+    readonly message: string;
+    /** For the log (a stack). */
+    readonly detail?: string;
+  }
+  export type Message = Ready | Rendered | CheckEngine | RevealPiece | GraphState | RevealPosition | Snapshot | RequestFeature | Intervene | CancelIntervention | PanelError;
 }
 
 /** The longest continuation the panel asks for. */
@@ -240,9 +259,19 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       if (!isString(traceId) || !isString(nodeId) || !(pin === undefined || typeof pin === 'boolean')) return fail('selectNode: bad fields');
       return { ok: true, message: { type: 'selectNode', traceId, nodeId, ...(pin === undefined ? {} : { pin }) } };
     }
-    case 'requestSnapshot':
-      if (!isString(data.requestId)) return fail('requestSnapshot: requestId must be a string');
-      return { ok: true, message: { type: 'requestSnapshot', requestId: data.requestId } };
+    case 'requestSnapshot': {
+      const { requestId, format } = data;
+      if (!isString(requestId)) return fail('requestSnapshot: requestId must be a string');
+      if (!(format === undefined || format === 'png' || format === 'svg')) return fail('requestSnapshot: format must be png or svg');
+      return { ok: true, message: { type: 'requestSnapshot', requestId, ...(format === undefined ? {} : { format }) } };
+    }
+    case 'traceProgress': {
+      const { message, fraction, done } = data;
+      if (!isString(message) || typeof done !== 'boolean' || !(fraction === null || (typeof fraction === 'number' && fraction >= 0 && fraction <= 1))) {
+        return fail('traceProgress: bad fields');
+      }
+      return { ok: true, message: { type: 'traceProgress', message, fraction, done } };
+    }
     case 'featureDetail': {
       const { traceId, featureKey, detail } = data;
       if (!isString(traceId) || !isFeatureKey(featureKey)) return fail('featureDetail: bad traceId or featureKey');
@@ -316,6 +345,12 @@ export function parseFromWebview(data: unknown): Parsed<FromWebview.Message> {
       const { traceId, requestId } = data;
       if (!isString(traceId) || !isString(requestId)) return fail('cancelIntervention: bad fields');
       return { ok: true, message: { type: 'cancelIntervention', traceId, requestId } };
+    }
+    case 'panelError': {
+      const { message, detail } = data;
+      if (!isString(message) || !(detail === undefined || isString(detail))) return fail('panelError: bad fields');
+      // bounded: the page may be broken, the host's notification must stay one readable line
+      return { ok: true, message: { type: 'panelError', message: message.slice(0, 500), ...(detail === undefined ? {} : { detail: detail.slice(0, 20_000) }) } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -26,16 +26,18 @@ export interface PageProbe {
 
 export interface PanelServer {
   /** Opens the panel page in a theme, optionally with a saved webview state, once it has posted `ready`. */
-  open(theme?: ThemeName, savedState?: unknown): Promise<PageProbe>;
+  open(theme?: ThemeName, savedState?: unknown, pending?: string): Promise<PageProbe>;
   close(): Promise<void>;
 }
 
 export async function servePanel(): Promise<PanelServer> {
   let origin = '';
   const server = http.createServer((req, res) => {
-    if (req.url === '/') {
+    const url = new URL(req.url ?? '/', 'http://panel');
+    if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, graphStyleUri: `${origin}/dist/webview.css` }));
+      const pending = url.searchParams.get('pending') ?? undefined;
+      res.end(panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, graphStyleUri: `${origin}/dist/webview.css`, pending }));
       return;
     }
     const file = files[req.url ?? ''];
@@ -47,7 +49,7 @@ export async function servePanel(): Promise<PanelServer> {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await launchChromium();
 
-  async function open(theme: ThemeName = 'dark', savedState: unknown = undefined): Promise<PageProbe> {
+  async function open(theme: ThemeName = 'dark', savedState: unknown = undefined, pending?: string): Promise<PageProbe> {
     const page = await browser.newPage({ viewport: { width: 860, height: 400 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -68,7 +70,7 @@ export async function servePanel(): Promise<PanelServer> {
         for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
       });
     }, { theme: themes[theme], savedState });
-    await page.goto(`${origin}/`);
+    await page.goto(pending ? `${origin}/?pending=${encodeURIComponent(pending)}` : `${origin}/`);
     const probe: PageProbe = {
       page,
       problems,

@@ -5,7 +5,8 @@ import path from 'node:path';
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // SELF_TRACING_E2E_GREP runs only the tests whose titles match (e.g. "Inline trace views")
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: process.env.SELF_TRACING_E2E_GREP || undefined });
   for (const file of fs.readdirSync(__dirname, { recursive: true }) as string[]) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }

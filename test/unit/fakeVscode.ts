@@ -46,6 +46,9 @@ export interface FakeState {
   readonly customEditors: Map<string, { provider: vscode.CustomTextEditorProvider; options?: unknown }>;
   /** Every workspace edit applied, in order. */
   readonly edits: { uri: string; range: vscode.Range; newText: string }[];
+  /** Comment threads alive now (the inline paths widgets). */
+  readonly commentThreads: (vscode.CommentThread & { comments: readonly vscode.Comment[] })[];
+  readonly inlayHintsProviders: vscode.InlayHintsProvider[];
 }
 
 /** A text document whose edits change it (and fire onDidChangeTextDocument), for custom editors. */
@@ -58,6 +61,7 @@ export interface FakeEvents {
   readonly selection: vscode.EventEmitter<vscode.TextEditorSelectionChangeEvent>;
   readonly activeEditor: vscode.EventEmitter<vscode.TextEditor | undefined>;
   readonly closeDocument: vscode.EventEmitter<vscode.TextDocument>;
+  readonly openDocument: vscode.EventEmitter<vscode.TextDocument>;
 }
 
 export interface FakeControls {

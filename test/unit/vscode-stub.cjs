@@ -318,6 +318,39 @@ vscode.__fake.reset = () => {
   vscode.window.tabGroups.activeTabGroup.activeTab = undefined;
 };
 
+// The inline views' part of the API: comment threads, inlay hints, documents opened, Range.contains.
+class InlayHint { constructor(position, label, kind) { this.position = position; this.label = label; this.kind = kind; } }
+const before = (a, b) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+Range.prototype.contains = function (p) { return p instanceof Range ? before(this.start, p.start) && before(p.end, this.end) : before(this.start, p) && before(p, this.end); };
+Object.assign(vscode, { InlayHint, CommentMode: { Editing: 0, Preview: 1 }, CommentThreadCollapsibleState: { Collapsed: 0, Expanded: 1 } });
+Object.assign(state, { commentThreads: [], inlayHintsProviders: [] });
+Object.assign(events, { openDocument: new EventEmitter() });
+vscode.workspace.onDidOpenTextDocument = events.openDocument.event;
+Object.defineProperty(vscode.workspace, 'textDocuments', { get: () => [...(state.documents?.values() ?? [])] });
+vscode.comments = {
+  createCommentController(id, label) {
+    return {
+      id, label,
+      createCommentThread(uri, range, comments) {
+        const thread = { uri, range, comments, label: undefined, canReply: true, collapsibleState: 0, contextValue: undefined,
+          dispose() { const i = state.commentThreads.indexOf(thread); if (i >= 0) state.commentThreads.splice(i, 1); } };
+        state.commentThreads.push(thread);
+        return thread;
+      },
+      dispose() { state.commentThreads.length = 0; },
+    };
+  },
+};
+vscode.languages.registerInlayHintsProvider = (selector, provider) => {
+  state.inlayHintsProviders.push(provider);
+  return { dispose: () => state.inlayHintsProviders.splice(state.inlayHintsProviders.indexOf(provider), 1) };
+};
+const resetReasoning = vscode.__fake.reset;
+vscode.__fake.reset = () => {
+  resetReasoning();
+  state.commentThreads.length = 0; state.inlayHintsProviders.length = 0;
+};
+
 const load = Module._load;
 Module._load = function (request, ...rest) {
   return request === 'vscode' ? vscode : load.call(this, request, ...rest);

@@ -11,9 +11,11 @@ import { labelOf } from './scene';
 import { createStore, persisted, type PersistedState, type Store, type ViewState } from './store';
 import { interventionMarks, renderResults } from './results';
 import { renderSummary } from './summary';
+import type { ImageFormat, ImageHeader } from './exportImage';
+import { displayToken, formatNumber } from './format';
 import { renderSupernodeList } from './supernodeList';
 import { readPalette } from './theme';
-import { initToolbar } from './toolbar';
+import { initToolbar, renderFilterBar } from './toolbar';
 import { registerToolkit } from './toolkit';
 
 export interface GraphPanelHooks {
@@ -38,6 +40,8 @@ export interface GraphPanel {
   exportGraph(): GraphJson;
   /** PNG data URL of the graph view. */
   snapshot(): Promise<string>;
+  /** The whole graph with the prompt, target and a legend: an SVG, or a PNG at 2×. */
+  exportImage(format: ImageFormat): Promise<string>;
   /** The host's answer to `requestFeature`: replaces the graph's summary (null: nothing more to show). */
   featureDetail(featureKey: string, detail: FeatureDetail | null): void;
   /** A finished intervention: listed, shown and its changes marked (answers `intervene`, or one run from the editor). */
@@ -91,6 +95,9 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       if (hit) store.set({ clickedId: hit.id, focusId: hit.id });
     },
   });
+  const filterBar = part('div', 'filter-bar', toolbarEl);
+  filterBar.setAttribute('role', 'status');
+  const renderFilter = (s: Readonly<ViewState>) => renderFilterBar(filterBar, model, s, () => store.set({ positionFilter: null }));
   // feature details load on demand: requested once per feature, summary shown meanwhile
   const featureLoads = new Map<string, 'loading' | 'full'>();
   const loadFeature = (key: string) => {
@@ -128,6 +135,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
     if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
     if (changed.has('intervening') || changed.has('interventionError')) updateInterveneStatus(detailsEl, s);
+    if (changed.has('positionFilter')) renderFilter(s);
     if (changed.has('clickedId') || changed.has('hoveredId')) {
       const id = s.hoveredId ?? s.clickedId;
       const i = id === null ? undefined : model.byId.get(id);
@@ -155,6 +163,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       return results.length ? { ...g, selfTracing: { ...(g.selfTracing ?? { version: 1 }), interventions: [...results] } } : g;
     },
     snapshot: () => graph.snapshot(),
+    exportImage: (format) => graph.exportImage(format, imageHeader(model)),
     featureDetail(key, detail) {
       featureLoads.set(key, 'full');
       if (detail && model.extras) {
@@ -183,4 +192,21 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       root.replaceChildren();
     },
   };
+}
+
+/** The exported image's header: the prompt, the target and the graph's scores. */
+function imageHeader(model: GraphModel): ImageHeader {
+  const extras = model.extras;
+  const target = targetNode(model);
+  const prompt = extras?.source?.text ?? model.tokens.slice(1).join('');
+  const targetText = extras?.target?.contrast
+    ? `"${displayToken(extras.target.token)}" versus "${displayToken(extras.target.contrast.token)}"`
+    : target ? `"${displayToken(target.token)}"${target.prob !== null ? ` (p = ${formatNumber(target.prob)})` : ''}` : 'none';
+  const scores = extras?.scores;
+  const facts = [
+    `Target ${targetText}`,
+    scores?.replacement !== undefined ? `replacement ${formatNumber(scores.replacement, 2)}` : '',
+    scores?.completeness !== undefined ? `completeness ${formatNumber(scores.completeness, 2)}` : '',
+  ].filter(Boolean);
+  return { lines: [`Prompt: "${displayToken(prompt)}"`, facts.join(' · ')] };
 }

@@ -30,7 +30,7 @@ export interface Layout {
  * An empty position keeps a sliver of width (in slots) so its token label still has a place; the subgraph passes
  * a thinner one, since most positions there are empty.
  */
-export function layoutScene(items: readonly SceneItem[], nPositions: number, nLayers: number, size: LayoutSize, emptyColumnSlots = 0.6): Layout {
+export function layoutScene(items: readonly SceneItem[], nPositions: number, nLayers: number, size: LayoutSize, emptyColumnSlots = 0.6, minColumnPx = 0): Layout {
   const { width, height, margin } = size;
   const cells = new Map<string, number[]>();
   for (let i = 0; i < items.length; i++) {
@@ -44,13 +44,25 @@ export function layoutScene(items: readonly SceneItem[], nPositions: number, nLa
     const ctx = Number(key.split(':')[0]);
     if (ctx >= 0 && ctx < nPositions) slotsPerColumn[ctx] = Math.max(slotsPerColumn[ctx], cell.length);
   }
-  const totalSlots = slotsPerColumn.reduce((a, b) => a + b, 0) || 1;
   const innerWidth = Math.max(1, width - margin.left - margin.right);
-  const slot = innerWidth / totalSlots;
+  // every column keeps at least minColumnPx (so its token label has room); the rest is shared by slots
+  const minPx = Math.min(minColumnPx, innerWidth / Math.max(1, nPositions));
+  let slot = innerWidth / (slotsPerColumn.reduce((a, b) => a + b, 0) || 1);
+  for (let pass = 0; pass < 8 && minPx > 0; pass++) {
+    let fixed = 0;
+    let free = 0;
+    for (const n of slotsPerColumn) {
+      if (n * slot < minPx) fixed++;
+      else free += n;
+    }
+    const next = free > 0 ? (innerWidth - fixed * minPx) / free : slot;
+    if (Math.abs(next - slot) < 1e-6) break;
+    slot = next;
+  }
   const columns: Column[] = [];
   let at = margin.left;
   for (let ctx = 0; ctx < nPositions; ctx++) {
-    const w = slotsPerColumn[ctx] * slot;
+    const w = Math.max(slotsPerColumn[ctx] * slot, minPx);
     columns.push({ ctx, x0: at, x1: at + w });
     at += w;
   }

@@ -3,13 +3,14 @@
 // It reads the store and writes hover, click, pin and grouping changes back to it.
 import { quadtree, select, zoom, zoomIdentity, type Quadtree, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { clear, drawEdges, drawNodes, glyphRadius, type EdgeBudget, type Viewport } from './draw';
+import { exportGraphImage, type ImageFormat, type ImageHeader } from './exportImage';
 import { layoutScene, type Layout, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
-import { renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
+import { logitName, renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
 import { fullScene, subgraphScene, type Scene, type SceneEdge } from './scene';
 import { toggled, type Store, type ViewState } from './store';
 import { edgeBucket, readPalette, type Palette } from './theme';
-import { hideTooltip, showTooltip } from './tooltip';
+import { hideTooltip, showTokenTooltip, showTooltip } from './tooltip';
 
 export interface RenderTimes {
   /** Scene + layout + quadtree after a threshold or view change (ms). */
@@ -30,9 +31,11 @@ export interface LinkGraph {
   resetZoom(): void;
   /** The graph's drawing as a PNG data URL (canvases and SVG composited). */
   snapshot(): Promise<string>;
+  /** The whole graph (not the zoomed view) with a header and legend, as an SVG or 2× PNG data URL. */
+  exportImage(format: ImageFormat, header: ImageHeader): Promise<string>;
 }
 
-const MARGIN = { top: 40, right: 28, bottom: 70, left: 64 };
+const MARGIN = { top: 40, right: 28, bottom: 54, left: 44 };
 const HOVER_RADIUS = 30;
 /** Background links: the strongest keep their width, the next are hairlines (see EdgeBudget). */
 export const BUDGET: EdgeBudget = { wide: 1500, hairline: 12000 };
@@ -40,6 +43,8 @@ export const BUDGET: EdgeBudget = { wide: 1500, hairline: 12000 };
 const MOTION_BUDGET: EdgeBudget = { wide: 600, hairline: 2500 };
 const SETTLE_MS = 160;
 const MAX_LABELS = 60;
+/** Each token position keeps up to this much width (at most 55 % of the view shared out), so its axis label has room. */
+const MIN_COLUMN_PX = 30;
 
 const SCENE_KEYS: readonly (keyof ViewState)[] = ['nodeThreshold', 'edgeThreshold', 'hideErrors', 'hideCommon', 'view', 'supernodes', 'positionFilter'];
 
@@ -74,7 +79,8 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
 
   function layoutFor(sc: Scene): Layout {
     // The subgraph labels every node to its right, so it keeps room for labels and squeezes empty positions.
-    if (sc.mode === 'graph') return layoutScene(sc.items, model.tokens.length, model.nLayers, size);
+    if (sc.mode === 'graph') return layoutScene(sc.items, model.tokens.length, model.nLayers, size, 0.6,
+      Math.min(MIN_COLUMN_PX, (0.55 * (size.width - size.margin.left - size.margin.right)) / Math.max(1, model.tokens.length)));
     return layoutScene(sc.items, model.tokens.length, model.nLayers, { ...size, margin: { ...size.margin, right: 170 } }, 0.25);
   }
   function buildScene(s: ViewState): Scene {
@@ -152,7 +158,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     root.classed('has-focus', focused >= 0);
     const r = glyphRadius(layout, transform.k);
     renderMarks(gMarks, marksFor(s), layout, transform, r);
-    renderLabels(gLabels, labelsFor(s), scene, layout, transform, r);
+    renderLabels(gLabels, labelsFor(s), scene, layout, transform, r, size.width);
     const hovered = itemOf(s.hoveredId);
     if (hovered >= 0 && hovered !== lastPointerItem) showAt(hovered);
     if (hovered < 0) hideTooltip(tooltip);
@@ -198,7 +204,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
       if (it.kind === 'logit') {
         const n = model.nodes[it.members[0]];
         if (layout.slot * transform.k < 34 && !n.isTarget) return; // crowded logits: only the target is named
-        labels.push({ item: i, id: it.id, text: `${n.token.trim() || n.token}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
+        labels.push({ item: i, id: it.id, text: `${logitName(n.token)}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
       } else if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
         labels.push({ item: i, id: it.id, text: it.label, placement: 'right' });
       } else if (it.kind !== 'embedding' && (s.pinnedIds.includes(it.id) || roomy)) {
@@ -275,11 +281,22 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     lastPointerItem = item;
     const id = item >= 0 ? scene.items[item].id : null;
     if (item >= 0) showAt(item, { x: event.offsetX, y: event.offsetY });
+    else tokenTip(event);
     if (id !== store.get().hoveredId) {
       host.dataset.vscodeContext = JSON.stringify(id ? { webviewSection: 'graphNode', nodeId: id, preventDefaultContextMenuItems: true } : { webviewSection: 'graph', preventDefaultContextMenuItems: true });
       store.set({ hoveredId: id });
     }
   });
+  /** Below the graph: the tooltip of the token label under the pointer (its whole text when abbreviated). */
+  function tokenTip(event: MouseEvent): void {
+    if (event.offsetY < size.height - size.margin.bottom) return;
+    const label = [...gUnder.node()!.querySelectorAll<SVGTextElement>('text.token-label')].find((el) => {
+      const box = el.getBBox();
+      return event.offsetX >= box.x - 2 && event.offsetX <= box.x + box.width + 2 && event.offsetY >= box.y - 2 && event.offsetY <= box.y + box.height + 2;
+    });
+    if (label) showTokenTooltip(tooltip, model, Number(label.dataset.ctx), event.offsetX, event.offsetY, size);
+    else hideTooltip(tooltip);
+  }
   over.on('mouseleave', () => {
     lastPointerItem = -1;
     store.set({ hoveredId: null });
@@ -328,6 +345,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     zoomBy: (factor) => over.call(zoomer.scaleBy, factor),
     resetZoom: () => over.call(zoomer.transform, zoomIdentity),
     snapshot: () => snapshot(size, palette, [under.node()!, ...canvases, over.node()!]),
+    exportImage: (format, header) => exportGraphImage(host, model, scene, palette, header, format),
   };
 }
 

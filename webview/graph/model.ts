@@ -2,6 +2,7 @@
 // target's input (`pctInput`, as circuit-tracer's frontend computes it), and incidence lists. Pure; no DOM.
 import type { FeatureDetail, GraphJson, GraphNode, SelfTracingExtras } from '../../src/protocol/graph-json';
 import { featureIdOf, featureKeyOf, isFeatureKind, nodeKindOf, type NodeKind } from '../../src/protocol/nodes';
+import { spellTokens } from '../../src/protocol/tokenText';
 import { displayToken } from './format';
 
 export type { NodeKind };
@@ -66,9 +67,10 @@ function derivedLabel(kind: NodeKind, n: GraphNode, token: string, featureKey: s
 }
 
 export function buildModel(graph: GraphJson): GraphModel {
-  const tokens = graph.metadata.prompt_tokens;
   const schema = graph.metadata.schema_version ?? 0;
   const extras = graph.selfTracing;
+  // characters split over byte-level tokens show as what they spell (`⟨ñ 1/2⟩`), not as "�"
+  const tokens = spellTokens(graph.metadata.prompt_tokens, extras?.tokenOffsets, extras?.source?.text).map((t) => t.text);
   // a loop, not Math.max(...): a spread of 10^6 layers overflows the stack
   let maxLayer = -1;
   for (const n of graph.nodes) {

@@ -2,6 +2,7 @@
 // the left), and on top the marks that change on interaction (hover, click, pin, focus, search rings) and
 // item labels. Everything is a d3 join over a few dozen elements at most.
 import type { Selection, ZoomTransform } from 'd3';
+import { isBos } from '../../src/protocol/tokenText';
 import { displayToken } from './format';
 import type { Layout, LayoutSize } from './layout';
 import type { Scene } from './scene';
@@ -32,24 +33,99 @@ export function renderAxes(g: G, layout: Layout, t: ZoomTransform, tokens: reado
     .attr('dy', '0.32em')
     .text((r) => rowName(r, nLayers));
 
-  const baseline = size.height - size.margin.bottom + 12;
-  const minGap = 11;
-  let lastX = -Infinity;
-  const shown = layout.columns.filter((c) => {
-    const x = t.applyX((c.x0 + c.x1) / 2);
-    if (x < size.margin.left - 20 || x > size.width + 20 || x - lastX < minGap) return false;
-    lastX = x;
-    return true;
-  });
-  g.selectAll<SVGTextElement, (typeof shown)[number]>('text.token-label')
-    .data(shown, (c) => String(c.ctx))
-    .join('text')
-    .attr('class', (c) => `token-label${c.ctx === highlightCtx ? ' current' : ''}`)
-    .attr('data-ctx', (c) => c.ctx)
-    .attr('transform', (c) => `translate(${t.applyX((c.x0 + c.x1) / 2)},${baseline}) rotate(-40)`)
-    .attr('text-anchor', 'end')
-    .text((c) => truncate(displayToken(tokens[c.ctx] ?? ''), 14));
+  renderTokenAxis(g, layout, t, tokens, size, highlightCtx);
 }
+
+/** Rows the token labels are staggered over, so neighbouring labels stand side by side instead of colliding. */
+export const AXIS_ROWS = 3;
+const AXIS_ROW_HEIGHT = 14;
+const LABEL_GAP = 6;
+
+let measurer: CanvasRenderingContext2D | null = null;
+/** Width of a token label in px (the axis font: 11px monospace). */
+export function labelWidth(text: string, font = '11px monospace'): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return text.length * 6.6;
+  measurer.font = font;
+  return measurer.measureText(text).width;
+}
+
+export interface AxisLabel {
+  readonly ctx: number;
+  /** The whole token as shown in the tooltip. */
+  readonly full: string;
+  /** What fits (full, or abbreviated with "…"). */
+  readonly text: string;
+  readonly x: number;
+  readonly row: number;
+  /** The column's centre the label's tick points at. */
+  readonly tick: number;
+}
+
+/**
+ * Token labels laid out horizontally over up to three staggered rows: each label goes in the first row where it
+ * does not touch the previous one; when none has room it is abbreviated to the room there is (the tooltip and the
+ * token strip have the whole token). Pure apart from text measuring.
+ */
+export function axisLabels(columns: readonly { ctx: number; x: number }[], names: readonly string[], width: number, measure: (s: string) => number = labelWidth): AxisLabel[] {
+  const rightEdge = new Array<number>(AXIS_ROWS).fill(-Infinity);
+  const out: AxisLabel[] = [];
+  for (const c of columns) {
+    const full = names[c.ctx] ?? '';
+    const w = measure(full);
+    const leftOf = (x: number, ww: number) => Math.min(Math.max(2, x - ww / 2), width - ww - 2);
+    let row = rightEdge.findIndex((r) => leftOf(c.x, w) >= r + LABEL_GAP);
+    let text = full;
+    let ww = w;
+    if (row < 0) {
+      row = rightEdge.indexOf(Math.min(...rightEdge));
+      const room = 2 * (c.x - rightEdge[row] - LABEL_GAP);
+      text = abbreviate(full, room, measure);
+      ww = measure(text);
+    }
+    const left = leftOf(c.x, ww);
+    rightEdge[row] = left + ww;
+    out.push({ ctx: c.ctx, full, text, x: left + ww / 2, row, tick: c.x });
+  }
+  return out;
+}
+
+function abbreviate(s: string, room: number, measure: (s: string) => number): string {
+  const chars = [...s];
+  for (let n = chars.length - 1; n >= 1; n--) {
+    const t = `${chars.slice(0, n).join('')}…`;
+    if (measure(t) <= room) return t;
+  }
+  return chars.length > 1 ? `${chars[0]}…` : s;
+}
+
+function renderTokenAxis(g: G, layout: Layout, t: ZoomTransform, tokens: readonly string[], size: LayoutSize, highlightCtx: number | null): void {
+  const top = size.height - size.margin.bottom + 6;
+  const visible = layout.columns
+    .map((c) => ({ ctx: c.ctx, x: t.applyX((c.x0 + c.x1) / 2) }))
+    .filter((c) => c.x >= 0 && c.x <= size.width);
+  const labels = axisLabels(visible, tokens.map((tok, i) => axisName(tok, i)), size.width);
+  g.selectAll<SVGLineElement, AxisLabel>('line.token-tick')
+    .data(labels, (l) => String(l.ctx))
+    .join('line')
+    .attr('class', (l) => `token-tick${l.ctx === highlightCtx ? ' current' : ''}`)
+    .attr('x1', (l) => l.tick).attr('x2', (l) => l.x)
+    .attr('y1', top - 4).attr('y2', (l) => top + l.row * AXIS_ROW_HEIGHT + 2);
+  g.selectAll<SVGTextElement, AxisLabel>('text.token-label')
+    .data(labels, (l) => String(l.ctx))
+    .join('text')
+    .attr('class', (l) => `token-label${l.ctx === highlightCtx ? ' current' : ''}${l.text !== l.full ? ' abbreviated' : ''}`)
+    .attr('data-ctx', (l) => l.ctx)
+    .attr('data-full', (l) => l.full)
+    .attr('x', (l) => l.x)
+    .attr('y', (l) => top + l.row * AXIS_ROW_HEIGHT + 12)
+    .attr('text-anchor', 'middle')
+    .attr('transform', null)
+    .text((l) => l.text);
+}
+
+/** A prompt token as the axis names it: whitespace visible, BOS said plainly. */
+export const axisName = (token: string, ctx: number): string => (ctx === 0 && isBos(token, 0) ? 'BOS' : displayToken(token));
 
 const truncate = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -80,17 +156,26 @@ export interface ItemLabel {
   readonly placement: 'above' | 'right';
 }
 
-export function renderLabels(g: G, labels: readonly ItemLabel[], scene: Scene, layout: Layout, t: ZoomTransform, radius: number): void {
+export function renderLabels(g: G, labels: readonly ItemLabel[], scene: Scene, layout: Layout, t: ZoomTransform, radius: number, width = Infinity): void {
+  // labels above a node (the logits) are horizontal and kept inside the view, so a long one is never cut off
+  const aboveX = (l: ItemLabel) => {
+    const x = t.applyX(layout.x[l.item]);
+    const half = labelWidth(l.text, '600 11px monospace') / 2;
+    return Math.min(Math.max(x, half + 2), width - half - 2);
+  };
   g.selectAll<SVGTextElement, ItemLabel>('text.item-label')
     .data(labels, (l) => l.id)
     .join('text')
     .attr('class', (l) => `item-label ${l.placement} kind-${scene.items[l.item].kind}`)
-    .attr('x', (l) => t.applyX(layout.x[l.item]) + (l.placement === 'right' ? radius + 4 : 0))
+    .attr('x', (l) => (l.placement === 'above' ? aboveX(l) : t.applyX(layout.x[l.item]) + radius + 4))
     .attr('y', (l) => t.applyY(layout.y[l.item]) + (l.placement === 'above' ? -radius - 5 : 0))
     .attr('dy', (l) => (l.placement === 'right' ? '0.32em' : null))
     .attr('text-anchor', (l) => (l.placement === 'above' ? 'middle' : 'start'))
-    .attr('transform', (l) => (l.placement === 'above' ? rotateAbout(t.applyX(layout.x[l.item]), t.applyY(layout.y[l.item]) - radius - 5) : null))
     .text((l) => truncate(l.text, 28));
 }
 
-const rotateAbout = (x: number, y: number) => `rotate(-30,${x},${y})`;
+/** A logit's token as labels show it; a contrast target `logit(A)-logit(B)` reads `A − B`. */
+export function logitName(token: string): string {
+  const m = /^logit\(([\s\S]*)\)-logit\(([\s\S]*)\)$/.exec(token);
+  return m ? `${m[1].trim() || m[1]} − ${m[2].trim() || m[2]}` : token.trim() || token;
+}

@@ -2,6 +2,7 @@
 // attribution to the target (the same signed scale as the editor heatmap, so it doubles as its legend).
 import { select } from 'd3';
 import { displayToken, formatNumber } from './format';
+import { axisName } from './overlay';
 import { targetNode, type GraphModel } from './model';
 import type { Store } from './store';
 
@@ -26,11 +27,11 @@ export function renderSummary(el: HTMLElement, model: GraphModel, store: Store):
     .join('button').attr('type', 'button').attr('role', 'listitem')
     .attr('class', (d) => `tok${d.v === undefined ? '' : d.v >= 0 ? ' pos' : ' neg'}`)
     .attr('data-ctx', (d) => d.i)
-    .attr('title', (d) => `position ${d.i}${d.v !== undefined ? ` · attribution ${formatNumber(d.v)}` : ''}`)
+    .attr('title', (d) => `${axisName(d.t, d.i) === 'BOS' ? `${d.t}: the beginning-of-sequence token the tracer puts first · ` : ''}position ${d.i}${d.v !== undefined ? ` · attribution ${formatNumber(d.v)} (logit units)` : ''}`)
     .each(function (d) {
       this.style.setProperty('--heat', String(d.v === undefined ? 0 : Math.abs(d.v) / max));
     })
-    .text((d) => displayToken(d.t) || '∅')
+    .text((d) => axisName(d.t, d.i) || '∅')
     .on('mouseenter', (_e, d) => store.set({ cursorPosition: d.i }))
     .on('mouseleave', () => store.set({ cursorPosition: null }));
   if (values) {

@@ -1,7 +1,7 @@
 // The graph toolbar: search, the influence and edge thresholds, view and filter toggles, grouping and zoom.
 // Controls are webview-ui-toolkit elements, except the sliders, which the toolkit lacks (native range inputs).
 import { select, type Selection } from 'd3';
-import { formatCount, formatPercent } from './format';
+import { displayToken, formatCount, formatPercent } from './format';
 import { finishGrouping } from './groups';
 import type { GraphModel } from './model';
 import type { Store, ViewState } from './store';
@@ -97,4 +97,30 @@ function checkbox(root: Selection<HTMLDivElement, unknown, null, undefined>, id:
 
 function iconButton(root: Selection<HTMLDivElement, unknown, null, undefined>, id: string, text: string, title: string, onClick: () => void) {
   return root.append('vscode-button').attr('id', id).attr('appearance', 'secondary').attr('title', title).attr('aria-label', title).text(text).on('click', onClick);
+}
+
+/**
+ * The editor selection's filter, said out loud: which positions the graph is limited to and a button back to all
+ * of them. Hidden when nothing filters the graph. (Clicking a node never filters: only a selection the user makes
+ * in the traced editor does.)
+ */
+export function renderFilterBar(el: HTMLElement, model: GraphModel, s: Readonly<ViewState>, reset: () => void): void {
+  const range = s.positionFilter;
+  el.hidden = range === null;
+  if (range === null) {
+    el.replaceChildren();
+    return;
+  }
+  const [from, to] = range;
+  const text = model.tokens.slice(from, to + 1).join('');
+  const where = from === to ? `position ${from}` : `positions ${from}–${to}`;
+  const note = document.createElement('span');
+  note.className = 'filter-text';
+  note.textContent = `Showing only ${where} ("${displayToken(text)}"), the text selected in the editor.`;
+  const button = document.createElement('vscode-button');
+  button.id = 'show-all-positions';
+  button.setAttribute('appearance', 'secondary');
+  button.textContent = 'Show all positions';
+  button.addEventListener('click', reset);
+  el.replaceChildren(note, button);
 }

@@ -3,7 +3,7 @@
 import { select } from 'd3';
 import { displayToken, formatNumber, formatPercent } from './format';
 import type { GraphModel } from './model';
-import { rowName } from './overlay';
+import { axisName, rowName } from './overlay';
 import type { SceneItem } from './scene';
 
 const KIND_NAMES: Record<SceneItem['kind'], string> = {
@@ -43,6 +43,31 @@ export function showTooltip(el: HTMLElement, model: GraphModel, item: SceneItem,
   const top = Math.min(Math.max(4, y - h / 2), bounds.height - h - 4);
   el.style.left = `${Math.max(4, left)}px`;
   el.style.top = `${top}px`;
+}
+
+/** A prompt token's tooltip, for the axis labels (abbreviated ones show their whole token here). */
+export function showTokenTooltip(el: HTMLElement, model: GraphModel, ctx: number, x: number, y: number, bounds: { width: number; height: number }): void {
+  const token = model.tokens[ctx] ?? '';
+  const bos = axisName(token, ctx) === 'BOS';
+  const score = model.extras?.tokenScores?.total?.[ctx];
+  const item = { id: `token-${ctx}`, kind: 'embedding', label: bos ? `BOS (${token})` : `"${displayToken(token)}"`, members: [], row: -1, ctx, rank: 0 } as unknown as SceneItem;
+  const root = select(el).attr('hidden', null).attr('data-id', item.id);
+  root.selectAll('div.tt-title').data([item.label]).join('div').attr('class', 'tt-title').text((d) => d);
+  root.selectAll('div.tt-kind').data([bos ? 'Beginning-of-sequence token the tracer puts first' : 'Prompt token']).join('div').attr('class', 'tt-kind').text((d) => d);
+  const rows: [string, string][] = [['Position', String(ctx)]];
+  if (score !== undefined) rows.push(['Attribution', `${formatNumber(score)} (logit units, all paths)`]);
+  root.selectAll('dl').data([0]).join('dl').selectAll('div').data(rows)
+    .join((enter) => {
+      const row = enter.append('div');
+      row.append('dt');
+      row.append('dd');
+      return row;
+    })
+    .call((row) => row.select('dt').text((d) => d[0]))
+    .call((row) => row.select('dd').text((d) => d[1]));
+  const { offsetWidth: w, offsetHeight: h } = el;
+  el.style.left = `${Math.max(4, Math.min(x - w / 2, bounds.width - w - 4))}px`;
+  el.style.top = `${Math.max(4, y - h - 12)}px`;
 }
 
 export function hideTooltip(el: HTMLElement): void {

@@ -2,13 +2,14 @@
 // model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
 // computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
 import { EngineError, throwIfAborted } from '../errors';
+import { checkPositiveInt, checkTraceOption } from '../options';
 import type { ModelConfig } from '../model/config';
 import type { Gpt2Weights } from '../model/gpt2';
 import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import { backwardNames as BN, gpt2BackwardLayerGraph, gpt2BackwardTopGraph } from '../onnx/gpt2Backward';
 import { type Feed, GraphSession } from '../onnx/session';
-import { transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { type Components, computeComponents } from './components';
 import type { AttributionGraph, SparseAdjacency } from './graph';
 import { RowStore } from './rows';
@@ -26,6 +27,8 @@ export interface AttributionModel {
   weights: Gpt2Weights;
   forward(ids: number[], signal?: AbortSignal): Promise<ForwardResult>;
   decode(id: number): string;
+  /** a whole id sequence decoded at once, so characters split over byte-level tokens come out whole */
+  decodeAll?(ids: number[]): string;
 }
 
 export interface AttributeOptions {
@@ -59,7 +62,7 @@ export class Attributor {
   private constructor(
     readonly model: AttributionModel,
     readonly transcoders: TranscoderSet,
-    private readonly encoder: GraphSession,
+    private readonly encoder: TranscoderEncoder,
     private readonly threads?: number,
   ) {
     const cfg = model.config;
@@ -68,12 +71,15 @@ export class Attributor {
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Attributor> {
     checkTranscodersFit(transcoders, model.config);
-    const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
+    const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Attributor(model, transcoders, encoder, opts.threads);
   }
 
   async attribute(ids: number[], opts: AttributeOptions = {}): Promise<AttributionResult> {
     const { signal, onProgress } = opts;
+    const problem = checkTraceOption('maxFeatureNodes', opts.maxFeatureNodes) ?? checkPositiveInt('batchSize', opts.batchSize) ??
+      checkPositiveInt('updateInterval', opts.updateInterval) ?? checkPositiveInt('edgeBudget', opts.edgeBudget);
+    if (problem) throw new EngineError('badInput', problem);
     const cfg = this.model.config;
     const L = cfg.nLayers;
     const t0 = performance.now();
@@ -121,6 +127,8 @@ export class Attributor {
     const visited = new Uint8Array(A);
     let nVisited = 0;
     while (nVisited < maxFeat) {
+      // each round yields to the event loop, so a cancel message is read even when a round does little work
+      await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
       let pending: number[];
       if (maxFeat === A) pending = Array.from({ length: A }, (_, i) => i);
@@ -129,6 +137,7 @@ export class Attributor {
         const rank = Array.from({ length: A }, (_, i) => i).sort((i, j) => infl[j] - infl[i] || i - j);
         pending = rank.filter((i) => !visited[i]).slice(0, Math.min(updateInterval * batchSize, maxFeat - nVisited));
       }
+      if (pending.length === 0) break; // never spin: a round that adds no row ends the loop
       // one round's rows do not depend on each other: batch them by layer, positions ascending (shorter passes)
       pending.sort((i, j) => comps.layer[i] - comps.layer[j] || comps.pos[i] - comps.pos[j] || i - j);
       for (let s = 0; s < pending.length; ) {
@@ -140,8 +149,7 @@ export class Attributor {
         const inject = new Float32Array(batch.length * Pb * cfg.dModel);
         const d = cfg.dModel;
         batch.forEach((f, b) => {
-          const enc = this.transcoders.layers[l].W_enc.subarray(comps.feature[f] * d, (comps.feature[f] + 1) * d);
-          inject.set(enc, (b * Pb + comps.pos[f]) * d);
+          inject.set(comps.encoders.subarray(f * d, (f + 1) * d), (b * Pb + comps.pos[f]) * d);
         });
         const rows = await this.backward(comps, l, Pb, inject, batch.length, C);
         batch.forEach((f, b) => {
@@ -221,7 +229,7 @@ export class Attributor {
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
       const M = dec.M;
-      const matrices = this.transcoders.layers[l].W_skip ? 3 : 2;
+      const matrices = this.transcoders.hasSkip ? 3 : 2;
       this.flops += 2 * n * Pb * (matrices * d * d + Pb * d + d * M + 2 * d);
       for (let p = 0; p < Pb; p++) {
         for (let m = 0; m < M; m++) {
@@ -245,7 +253,7 @@ export class Attributor {
   private layerSession(l: number, entry: boolean): Promise<GraphSession> {
     const tc = this.transcoders;
     return this.session(`${l}${entry ? 'e' : ''}`, () =>
-      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.layers[l].W_skip }),
+      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
     );
   }
 

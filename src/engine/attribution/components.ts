@@ -5,8 +5,7 @@ import type { ModelConfig } from '../model/config';
 import type { Gpt2Weights } from '../model/gpt2';
 import { applyActivation, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
-import type { GraphSession } from '../onnx/session';
-import { encoderNames } from '../onnx/transcoderGraphs';
+import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
 
 /** the positions whose features and errors are zeroed: BOS (circuit-tracer's zero_positions = slice(0, 1)) */
 export const ZERO_POSITIONS = 1;
@@ -32,6 +31,8 @@ export interface Components {
   u: Float32Array[];
   /** per layer: pre-activations of every feature, [P, d_transcoder] */
   pre: Float32Array[];
+  /** [A, d]: the encoder row of each active feature (its injection vector in the backward pass) */
+  encoders: Float32Array;
   decoders: DecoderTable[];
   /** per layer: [P, d] */
   errors: Float32Array[];
@@ -59,25 +60,28 @@ export async function computeComponents(
   cfg: ModelConfig,
   w: Gpt2Weights,
   tc: TranscoderSet,
-  encoder: GraphSession,
+  encoder: TranscoderEncoder,
   fwd: ForwardResult,
 ): Promise<Components> {
   const { nLayers: L, dModel: d } = cfg;
   const P = fwd.nPos;
   const n = tc.dTranscoder;
   const u = Array.from({ length: L }, (_, l) => transcoderInput(tc, fwd, l, d));
-  const feed: Record<string, { data: Float32Array; dims: number[] }> = {};
-  u.forEach((x, l) => (feed[encoderNames.input(l)] = { data: x, dims: [P, d] }));
-  const enc = await encoder.run(feed);
 
   const layer: number[] = [];
   const pos: number[] = [];
   const feature: number[] = [];
   const activation: number[] = [];
   const pre: Float32Array[] = [];
+  const skips: (Float32Array | undefined)[] = [];
+  const encoderRows: Float32Array[] = [];
   for (let l = 0; l < L; l++) {
-    const preL = enc[encoderNames.pre(l)].data;
+    // one layer's encoder in memory at a time; the rows of its active features are kept for the backward pass
+    const enc = await encoder.layer(l, u[l], P);
+    const preL = enc.pre;
     pre.push(preL);
+    skips.push(enc.skip);
+    const first = feature.length;
     for (let p = ZERO_POSITIONS; p < P; p++) {
       const a = Float32Array.from(preL.subarray(p * n, (p + 1) * n));
       applyActivation(tc.activation, a, tc.layers[l].threshold);
@@ -89,8 +93,11 @@ export async function computeComponents(
         activation.push(a[f]);
       }
     }
+    if (feature.length > first) encoderRows.push(tc.encoderRows(l, feature.slice(first)));
   }
   const A = layer.length;
+  const encoders = new Float32Array(A * d);
+  for (let i = 0, off = 0; i < encoderRows.length; off += encoderRows[i].length, i++) encoders.set(encoderRows[i], off);
 
   // decoder rows of active features, read per source layer; a cross-layer row has one slot per output layer
   const writes: { out: number; p: number; src: number; vec: Float32Array }[][] = Array.from({ length: L }, () => []);
@@ -129,7 +136,7 @@ export async function computeComponents(
       }
     }
     decoders.push({ table, source, M });
-    const skip = enc[encoderNames.skip(l)]?.data;
+    const skip = skips[l];
     const mlpOut = fwd.layers[l].mlpOut;
     const err = new Float32Array(P * d);
     for (let p = ZERO_POSITIONS; p < P; p++) {
@@ -152,6 +159,7 @@ export async function computeComponents(
     activation: Float32Array.from(activation),
     u,
     pre,
+    encoders,
     decoders,
     errors,
     tokens,

@@ -11,7 +11,7 @@ import { loadModel, type Model } from '../model/model';
 import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
-import { encoderNames, transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { DEFAULT_COLLECT, LayerStats, type ChosenContext } from './collect';
 import { frontendStats } from './frontendStats';
 import { autoLabel } from './labels';
@@ -69,15 +69,13 @@ function jsonlText(line: string, file: string, lineNo: number): string {
 }
 
 /** Per-layer activations [P, d_transcoder] of one context, BOS included (it is skipped by the statistics). */
-async function activations(model: Model, tc: TranscoderSet, encoder: GraphSession, ids: number[], signal?: AbortSignal): Promise<Float32Array[]> {
+async function activations(model: Model, tc: TranscoderSet, encoder: TranscoderEncoder, ids: number[], signal?: AbortSignal): Promise<Float32Array[]> {
   const fwd = await model.forward(ids, signal);
   const d = model.config.dModel;
-  const feed: Record<string, { data: Float32Array; dims: number[] }> = {};
-  for (let l = 0; l < tc.nLayers; l++) feed[encoderNames.input(l)] = { data: transcoderInput(tc, fwd, l, d), dims: [fwd.nPos, d] };
-  const enc = await encoder.run(feed);
+  const enc = await encoder.all(Array.from({ length: tc.nLayers }, (_, l) => transcoderInput(tc, fwd, l, d)), fwd.nPos, false);
   const n = tc.dTranscoder;
   return tc.layers.map((layer, l) => {
-    const pre = enc[encoderNames.pre(l)].data;
+    const pre = enc[l].pre;
     for (let p = 0; p < fwd.nPos; p++) applyActivation(tc.activation, pre.subarray(p * n, (p + 1) * n), layer.threshold);
     return pre;
   });
@@ -97,7 +95,7 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
   try {
     checkTranscodersFit(tc, model.config, `The transcoders in ${opts.transcoderDir}`);
     fs.mkdirSync(opts.outDir, { recursive: true });
-    const encoder = await GraphSession.create(transcoderEncoderGraph(tc));
+    const encoder = await TranscoderEncoder.create(tc);
     try {
       const key = buildKey(opts, corpus);
       const { stats, next } = resumeOrStart(opts.outDir, key, tc);
@@ -166,7 +164,7 @@ interface Wanted {
 async function makeRecords(
   model: Model,
   tc: TranscoderSet,
-  encoder: GraphSession,
+  encoder: TranscoderEncoder,
   corpus: string[],
   stats: LayerStats[],
   signal?: AbortSignal,

@@ -191,7 +191,7 @@ export function writeGraphJson(file: GraphJson): string {
 
 /** Parses a graph file written by circuit-tracer (schema 0 or 1, either error-id format), Neuronpedia or us. */
 export function readGraphJson(text: string, warnings: string[] = []): GraphJson {
-  const parsed = parseGraphText(text);
+  const parsed = parseGraphText(text, { cap: false });
   if (!parsed.ok) throw new EngineError('badFile', `The graph file is not an attribution graph: ${parsed.reason}.`);
   warnings.push(...parsed.warnings);
   return parsed.graph;

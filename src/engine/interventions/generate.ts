@@ -14,6 +14,8 @@ export interface ContinuationOptions {
   /** stop after emitting this token */
   eos?: number;
   decode: (id: number) => string;
+  /** the generated ids decoded together (characters split over byte-level tokens come out whole); default: the tokens joined */
+  decodeAll?: (ids: number[]) => string;
   signal?: AbortSignal;
   /** the last-position logits of the prompt, already computed */
   first: Float32Array;
@@ -42,7 +44,7 @@ export async function continuation(
   }
   throwIfAborted(opts.signal);
   const tokens = ids.map(opts.decode);
-  return { ids, tokens, text: tokens.join('') };
+  return { ids, tokens, text: opts.decodeAll ? opts.decodeAll(ids) : tokens.join('') };
 }
 
 function argmax(row: Float32Array): number {

@@ -9,7 +9,7 @@ import { ARCHITECTURES } from '../model/architectures';
 import { forwardNames as N, unpackForward, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames as IN } from '../onnx/interventionGraph';
 import { type Feed, GraphSession } from '../onnx/session';
-import { encoderNames, transcoderEncoderGraph } from '../onnx/transcoderGraphs';
+import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import type { ProgressSink } from '../progress';
 import { continuation, type Continuation } from './generate';
 import { compareFeatures, nextTokens, targetChanges, type FeatureActivations, type FeatureChange, type TargetChange, type TopToken } from './report';
@@ -73,13 +73,13 @@ export class Intervener {
   private constructor(
     readonly model: AttributionModel,
     readonly transcoders: TranscoderSet,
-    private readonly encoder: GraphSession,
+    private readonly encoder: TranscoderEncoder,
     private readonly threads?: number,
   ) {}
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Intervener> {
     checkTranscodersFit(transcoders, model.config);
-    const encoder = await GraphSession.create(transcoderEncoderGraph(transcoders), { threads: opts.threads });
+    const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Intervener(model, transcoders, encoder, opts.threads);
   }
 
@@ -125,6 +125,7 @@ export class Intervener {
             nCtx: cfg.nCtx,
             eos: cfg.eosTokenId,
             decode,
+            decodeAll: this.model.decodeAll?.bind(this.model),
             signal,
             first,
             onToken: (n) => onProgress?.({ message: `generating: ${offset + n} of ${2 * generate} tokens`, fraction: 0.1 + (0.9 * (offset + n)) / (2 * generate) }),
@@ -194,10 +195,8 @@ export class Intervener {
   private async encode(fwd: ForwardResult): Promise<FeatureActivations> {
     const tc = this.transcoders;
     const d = tc.dModel;
-    const feed: Feed = {};
-    for (let l = 0; l < tc.nLayers; l++) feed[encoderNames.input(l)] = { data: transcoderInput(tc, fwd, l, d), dims: [fwd.nPos, d] };
-    const out = await this.encoder.run(feed);
-    return activationsFrom(tc, fwd.nPos, (l) => out[encoderNames.pre(l)].data);
+    const out = await this.encoder.all(Array.from({ length: tc.nLayers }, (_, l) => transcoderInput(tc, fwd, l, d)), fwd.nPos, false);
+    return activationsFrom(tc, fwd.nPos, (l) => out[l].pre);
   }
 
   /** the intervened prompt entries with their clean and new activations (constrained mode uses the clean activation as current) */

@@ -42,7 +42,7 @@ export interface GraphColumn {
 /** Which layers read `u.{l}.clean` in constrained mode. */
 export function cleanInputLayers(tc: TranscoderSet, spec: InterventionGraphSpec): number[] {
   if (!spec.constrained) return [];
-  return Array.from({ length: tc.nLayers }, (_, l) => l).filter((l) => tc.layers[l].W_skip || spec.layers.includes(l));
+  return Array.from({ length: tc.nLayers }, (_, l) => l).filter((l) => tc.hasSkip || spec.layers.includes(l));
 }
 
 /** The MLP-output edit for the forward graph (ForwardSpec.editMlpOut). */
@@ -57,8 +57,8 @@ export function interventionEdit(tc: TranscoderSet, spec: InterventionGraphSpec)
     const live = transcoderInput(g, tc, at);
     const clean = needsClean.has(l) ? g.input(I.cleanInput(l), [1, 'pos', d]) : undefined;
     let out = at.mlpOut;
-    const W_skip = tc.layers[l].W_skip;
-    if (spec.constrained && W_skip) out = g.add(out, timesTransposed(g, g.sub(live, clean!), g.constant(W_skip, [d, d]), d, d));
+    const W_skip = spec.constrained ? tc.skip(l) : undefined;
+    if (W_skip) out = g.add(out, timesTransposed(g, g.sub(live, clean!), g.constant(W_skip, [d, d]), d, d));
 
     if (spec.layers.includes(l)) {
       const k = `k${l}`;
@@ -94,9 +94,10 @@ export function interventionFeed(tc: TranscoderSet, columns: readonly GraphColum
     feed[I.beta(l)] = { data: Float32Array.from(cols, (i) => columns[i].beta), dims: [k] };
     if (tc.activation.kind === 'topk') feed[I.index(l)] = { data: BigInt64Array.from(features, (f) => BigInt(f)), dims: [k] };
     else {
+      const rows = tc.encoderRows(l, features);
       const Wt = new Float32Array(d * k);
-      features.forEach((f, j) => {
-        for (let i = 0; i < d; i++) Wt[i * k + j] = layer.W_enc[f * d + i];
+      features.forEach((_, j) => {
+        for (let i = 0; i < d; i++) Wt[i * k + j] = rows[j * d + i];
       });
       feed[I.encoder(l)] = { data: Wt, dims: [d, k] };
       feed[I.bias(l)] = { data: Float32Array.from(features, (f) => layer.b_enc[f]), dims: [k] };
@@ -124,7 +125,9 @@ function activations(g: GraphBuilder, tc: TranscoderSet, l: number, u: string): 
   const k = `k${l}`;
   if (act.kind === 'topk') {
     // a feature is active when it is among the k largest pre-activations of its position
-    const pre = g.add(timesTransposed(g, u, g.constant(layer.W_enc, [n, d]), d, n), g.constant(layer.b_enc, [n])); // [B, P, n]
+    const W = tc.encoderMatrix(l);
+    const encoded = W.transposed ? g.matmul(u, g.constant(W.data, [d, n])) : timesTransposed(g, u, g.constant(W.data, [n, d]), d, n);
+    const pre = g.add(encoded, g.constant(layer.b_enc, [n])); // [B, P, n]
     const [top] = g.opN('TopK', [pre, g.ints([Math.min(act.k, n)])], 2, { axis: -1 });
     const kth = g.op('ReduceMin', [top], { axes: [-1], keepdims: 1 });
     const mine = g.gather(pre, g.input(I.index(l), [k], 'int64'), 2);

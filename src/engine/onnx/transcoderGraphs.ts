@@ -1,22 +1,77 @@
-// Transcoder encoders as one ONNX graph: for every layer, pre-activations u·W_encᵀ + b_enc and the skip u·W_skipᵀ.
+// Transcoder encoders, one layer at a time: the weights are graph inputs, not constants, so one small session serves
+// every layer and only the layer being encoded is in memory (a published set's encoders do not fit as fp32 at once).
 import type { TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from './builder';
+import { GraphSession } from './session';
 
-export const encoderNames = {
-  input: (l: number) => `u.${l}`, // [P, d_model]
-  pre: (l: number) => `pre.${l}`, // [P, d_transcoder]
-  skip: (l: number) => `skip.${l}`, // [P, d_model]
-} as const;
+const N = { u: 'u', W: 'W', b: 'b', pre: 'pre' } as const;
 
-export function transcoderEncoderGraph(tc: TranscoderSet): Uint8Array {
-  const g = new GraphBuilder('transcoder_encoders');
-  const { dModel: d, dTranscoder: n } = tc;
-  tc.layers.forEach((layer, l) => {
-    g.scope(`l${l}/`);
-    const u = g.input(encoderNames.input(l), ['pos', d]);
-    const pre = g.op('Gemm', [u, g.constant(layer.W_enc, [n, d]), g.constant(layer.b_enc, [n])], { transB: 1 });
-    g.output(pre, encoderNames.pre(l), ['pos', n]);
-    if (layer.W_skip) g.output(g.op('Gemm', [u, g.constant(layer.W_skip, [d, d])], { transB: 1 }), encoderNames.skip(l), ['pos', d]);
-  });
+/** pre = u·Wᵀ + b with W [n, d] (transB), or u·W + b with W [d, n] as stored transposed */
+function encoderGraph(transposed: boolean): Uint8Array {
+  const g = new GraphBuilder(transposed ? 'transcoder_encoder_t' : 'transcoder_encoder');
+  const u = g.input(N.u, ['pos', 'd']);
+  const W = g.input(N.W, transposed ? ['d', 'n'] : ['n', 'd']);
+  const b = g.input(N.b, ['n']);
+  g.output(g.op('Gemm', [u, W, b], transposed ? {} : { transB: 1 }), N.pre, ['pos', 'n']);
   return g.toBytes();
+}
+
+/** skip(u) = u·W_skipᵀ */
+function skipGraph(): Uint8Array {
+  const g = new GraphBuilder('transcoder_skip');
+  const u = g.input(N.u, ['pos', 'd']);
+  const W = g.input(N.W, ['d', 'd2']);
+  g.output(g.op('Gemm', [u, W], { transB: 1 }), N.pre, ['pos', 'd2']);
+  return g.toBytes();
+}
+
+export interface EncodedLayer {
+  /** pre-activations of every feature, [P, d_transcoder] */
+  pre: Float32Array;
+  /** skip(u), [P, d_model], when the set has a skip */
+  skip?: Float32Array;
+}
+
+/** Encodes transcoder inputs layer by layer; dispose when done. */
+export class TranscoderEncoder {
+  private constructor(
+    readonly tc: TranscoderSet,
+    private readonly encoder: GraphSession,
+    private readonly skipper: GraphSession | undefined,
+  ) {}
+
+  static async create(tc: TranscoderSet, opts: { threads?: number } = {}): Promise<TranscoderEncoder> {
+    const encoder = await GraphSession.create(encoderGraph(tc.encoderTransposed), opts);
+    const skipper = tc.hasSkip ? await GraphSession.create(skipGraph(), opts).catch((e) => (encoder.dispose(), Promise.reject(e))) : undefined;
+    return new TranscoderEncoder(tc, encoder, skipper);
+  }
+
+  /** Layer `l` of input `u` [P, d_model]; reads that layer's encoder (and skip) and lets it go afterwards. */
+  async layer(l: number, u: Float32Array, P: number, withSkip = true): Promise<EncodedLayer> {
+    const { dModel: d, dTranscoder: n } = this.tc;
+    const m = this.tc.encoderMatrix(l);
+    const pre = (
+      await this.encoder.run({
+        [N.u]: { data: u, dims: [P, d] },
+        [N.W]: { data: m.data, dims: m.transposed ? [d, n] : [n, d] },
+        [N.b]: { data: this.tc.layers[l].b_enc, dims: [n] },
+      })
+    )[N.pre].data;
+    const W_skip = withSkip && this.skipper ? this.tc.skip(l) : undefined;
+    if (!W_skip) return { pre };
+    const skip = (await this.skipper!.run({ [N.u]: { data: u, dims: [P, d] }, [N.W]: { data: W_skip, dims: [d, d] } }))[N.pre].data;
+    return { pre, skip };
+  }
+
+  /** Every layer in turn: `inputs[l]` is layer l's transcoder input [P, d_model]. */
+  async all(inputs: readonly Float32Array[], P: number, withSkip = true): Promise<EncodedLayer[]> {
+    const out: EncodedLayer[] = [];
+    for (let l = 0; l < inputs.length; l++) out.push(await this.layer(l, inputs[l], P, withSkip));
+    return out;
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.skipper?.dispose();
+  }
 }

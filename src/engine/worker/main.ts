@@ -16,7 +16,7 @@ port.on('message', (data: unknown) => {
   const message = parseToWorker(data);
   if (typeof message === 'string') {
     const id = typeof (data as { id?: unknown })?.id === 'number' ? (data as { id: number }).id : -1;
-    if (id >= 0) send({ kind: 'error', id, error: new EngineError('badRequest', 'The engine received a malformed request.', message).toData() });
+    if (id >= 0) send({ kind: 'error', id, error: new EngineError('badRequest', `The engine refused a malformed request (${message}).`, message).toData() });
     return;
   }
   if (message.kind === 'cancel') {

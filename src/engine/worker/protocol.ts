@@ -8,6 +8,7 @@ import type { Explanation } from '../reasoning/explain';
 import type { ReasoningResult } from '../reasoning/resources';
 import type { TraceOptions, TraceResult } from '../trace';
 import type { InterventionResult } from '../interventions/intervene';
+import { checkTraceOptions } from '../options';
 import { INTERVENTION_MODES, isInterventionList, type Intervention, type InterventionMode } from '../interventions/spec';
 import type { PromptToken } from '../model/tokenizer';
 import type { FeatureDetail } from '../../protocol/graph-json';
@@ -137,7 +138,7 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
     isRecord(p) && typeof p.modelDir === 'string' && typeof p.prompt === 'string' && Number.isInteger(p.topK) && (p.topK as number) > 0,
   compareReasoning: (p): p is CompareReasoningParams =>
     isRecord(p) && isString(p.modelDir) && isString(p.markdown) && optional(p.transcodersDir, isString) && optional(p.featureDir, isString) &&
-    optional(p.file, isString) && optional(p.maxFeatureNodes, isPositiveInt) && optional(p.graph, isPruning),
+    optional(p.file, isString) && checkTraceOptions({ maxFeatureNodes: p.maxFeatureNodes }) === undefined && p.maxFeatureNodes !== null && optional(p.graph, isPruning),
   explain: (p): p is ExplainParams =>
     isRecord(p) && isString(p.modelDir) && isString(p.prompt) && optional(p.maxNewTokens, isPositiveInt) && optional(p.template, isString),
   trace: (p): p is TraceParams =>
@@ -166,19 +167,13 @@ const paramGuards: { [M in MethodName]: Guard<ParamsOf<M>> } = {
 const isShare = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 const isPruning = (v: unknown) => isRecord(v) && optional(v.nodeThreshold, isShare) && optional(v.edgeThreshold, isShare);
 
-const optNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
-
 function isTraceOptions(o: unknown): o is TraceOptions {
   return (
     isRecord(o) &&
     (o.targets === undefined || (Array.isArray(o.targets) && o.targets.every((t) => typeof t === 'string'))) &&
     (o.targetIds === undefined || (Array.isArray(o.targetIds) && o.targetIds.every((t) => isId(t)))) &&
     (o.contrast === undefined || typeof o.contrast === 'string') &&
-    (o.maxFeatureNodes === null || optNumber(o.maxFeatureNodes)) &&
-    optNumber(o.maxNLogits) &&
-    optNumber(o.desiredLogitProb) &&
-    optNumber(o.nodeThreshold) &&
-    optNumber(o.edgeThreshold) &&
+    checkTraceOptions(o) === undefined &&
     (o.noPrune === undefined || typeof o.noPrune === 'boolean') &&
     (o.slug === undefined || typeof o.slug === 'string')
   );
@@ -194,7 +189,11 @@ export function parseToWorker(data: unknown): ToWorker | string {
   if (data.kind === 'cancel') return { kind: 'cancel', id: data.id };
   if (data.kind !== 'request') return `unknown message kind ${JSON.stringify(data.kind)}`;
   if (!isMethodName(data.method)) return `unknown method ${JSON.stringify(data.method)}`;
-  if (!paramGuards[data.method](data.params)) return `invalid params for ${data.method}`;
+  if (!paramGuards[data.method](data.params)) {
+    const options = isRecord(data.params) ? (data.method === 'trace' ? data.params.options : data.params) : undefined;
+    const problem = isRecord(options) ? checkTraceOptions(options) : undefined;
+    return `invalid params for ${data.method}${problem ? `: ${problem}` : ''}`;
+  }
   return data as ToWorker;
 }
 

@@ -55,6 +55,9 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
       return;
     }
     for (const w of first.warnings) this.log.warn(`${document.uri.toString()}: ${w}`);
+    // a graph cut to what the panel draws says so, so nobody reads a partial graph as the whole (the file keeps all)
+    const cut = first.warnings.filter((w) => w.includes('the panel draws'));
+    if (cut.length) void vscode.window.showWarningMessage(`Self-Tracing: ${name}: ${cut.join('; ')}. The file itself keeps every node.`);
     const traceId = `file-${++this.count}-${Date.now().toString(36)}`;
     let graph = first.graph;
     /** The view the document holds now; an edit that would not change it is not made. */
@@ -96,7 +99,7 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
   /** Replaces the document's qParams value: one undoable edit, the tab shows the file dirty until saved. */
   private async writeQParams(document: vscode.TextDocument, qParams: GraphQParams): Promise<void> {
     const text = document.getText();
-    const parsed = parseGraphText(text);
+    const parsed = parseGraphText(text, { cap: false });
     if (!parsed.ok) return;
     // in the file's own form, whatever the page sent; keys the view does not own (sg_pos, gridsnap…) kept
     const { qParams: inForm } = writeSavedView(readSavedView({ qParams, nodes: parsed.graph.nodes }), formOf(parsed.graph), parsed.graph.nodes, parsed.graph.qParams);

@@ -77,6 +77,21 @@ export class InterventionRunner {
     return outcome.record;
   }
 
+  /** "Ablate this step" of the inline paths: one feature node of the current trace; the caller writes the effect. */
+  async ablateNode(arg?: { traceId?: string; nodeId?: string }): Promise<InterventionRecord | undefined> {
+    const t = this.deps.traces.current;
+    const node = t?.graph.nodes.find((n) => n.node_id === arg?.nodeId);
+    if (!t || arg?.traceId !== t.traceId || !node) return undefined;
+    const token = t.graph.metadata.prompt_tokens[node.ctx_idx] ?? '';
+    const title = `Ablate ${nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)))} at ${JSON.stringify(token)}`;
+    const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
+    if ('error' in outcome) {
+      if (outcome.error.code !== 'cancelled') void showEngineError(outcome.error, this.deps.log);
+      return undefined;
+    }
+    return outcome.record;
+  }
+
   private async run(traceId: string, request: InterventionRequest, requestId?: string): Promise<Outcome> {
     const t = this.deps.traces.current;
     if (t?.traceId !== traceId) return { error: new EngineError('badInput', 'That graph is no longer the current trace; trace again to intervene on it.') };

@@ -12,10 +12,31 @@ export interface HoverLink {
   readonly args: readonly unknown[];
 }
 
-/** Markdown-safe text: escapes the characters markdown would interpret. */
-export const escapeMarkdown = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+/**
+ * Markdown-safe text: escapes every character markdown, HTML or a theme icon would interpret, and folds line breaks
+ * (a label from a graph file or a feature index is untrusted: it must never become a link, an HTML tag or a block).
+ */
+export const escapeMarkdown = (s: string): string => String(s).replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~$&:"'=]/g, (c) => `\\${c}`);
 
-const visibleToken = (t: string): string => JSON.stringify(t).slice(1, -1);
+const visibleToken = (t: string): string => JSON.stringify(String(t)).slice(1, -1);
+
+/**
+ * A token as an inline code span that its own text cannot close: the fence is one backtick longer than the longest
+ * run of backticks inside (CommonMark), padded with a space each side when the text would otherwise lose or merge an edge.
+ * Nothing inside a code span is markdown or HTML, so a hostile token cannot inject a link or a tag.
+ */
+export function codeSpan(t: string): string {
+  const v = visibleToken(t);
+  if (v === '') return '\\"\\"';
+  const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  // CommonMark strips one space from each end only when both ends have one (and the text is not all spaces)
+  const pad = /^`|`$/.test(v) || (v.startsWith(' ') && v.endsWith(' ') && v.trim() !== '') ? ' ' : '';
+  return `${fence}${pad}${v}${pad}${fence}`;
+}
+
+/** a number from a graph file, or undefined when the file put something else there */
+const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export function commandUri(link: HoverLink): string {
   return `command:${link.command}?${encodeURIComponent(JSON.stringify(link.args))}`;
@@ -39,9 +60,9 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
   const target = extras?.target;
   const lines: string[] = [];
   if (stale) lines.push('$(warning) *The text changed since this trace; these numbers describe the old text.*', '');
-  lines.push(`**\`${visibleToken(token)}\`**${id !== undefined ? ` · token ${id}` : ''} · position ${ctx}`, '');
+  lines.push(`**${codeSpan(token)}**${finite(id) !== undefined ? ` · token ${id}` : ''} · position ${ctx}`, '');
   if (target) lines.push(`Attribution to ${escapeMarkdown(`"${target.token}"`)}${target.contrast ? ` versus ${escapeMarkdown(`"${target.contrast.token}"`)}` : ''}:`, '');
-  if (total !== undefined) lines.push(`| total | direct |`, `|---:|---:|`, `| ${total.toFixed(3)} | ${direct !== undefined ? direct.toFixed(3) : '—'} |`, '');
+  if (finite(total) !== undefined) lines.push(`| total | direct |`, `|---:|---:|`, `| ${total!.toFixed(3)} | ${finite(direct) !== undefined ? direct!.toFixed(3) : '—'} |`, '');
   const features = featuresAt(graph, ctx, clerps);
   if (features.length) {
     lines.push('Top features here:', '');
@@ -51,7 +72,7 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
       const show = commandUri({ title: 'Show', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: node.node_id }] });
       const key = featureKeyOf(node, schema);
       const detail = key ? extras?.features?.[key] : undefined;
-      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${node.layer}${typeof node.activation === 'number' ? ` · act ${node.activation.toFixed(2)}` : ''}${detail ? featureFacts(detail) : ''}`);
+      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${escapeMarkdown(String(node.layer))}${finite(node.activation) !== undefined ? ` · act ${node.activation!.toFixed(2)}` : ''}${detail ? featureFacts(detail) : ''}`);
       const example = detail?.examples?.[0];
       if (example && !exampleShown) {
         lines.push(`  ${shadedExample(example)}`);
@@ -74,11 +95,12 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
 
 /** " · → ' Austin', ' Texas' · ⊣ ' Paris' · 0.21% of tokens": what a feature promotes, suppresses and how often it fires. */
 function featureFacts(d: FeatureDetail): string {
-  const tokens = (list: readonly string[] | undefined) => list?.slice(0, 3).map((t) => `\`${visibleToken(t)}\``).join(' ');
+  const tokens = (list: readonly string[] | undefined) => (Array.isArray(list) ? list : []).slice(0, 3).map((t) => codeSpan(t)).join(' ');
   const parts: string[] = [];
-  if (d.top_logits?.length) parts.push(`promotes ${tokens(d.top_logits)}`);
-  if (d.bottom_logits?.length) parts.push(`suppresses ${tokens(d.bottom_logits)}`);
-  if (d.activation_frequency !== undefined) parts.push(`fires on ${(d.activation_frequency * 100).toPrecision(2)}% of tokens`);
+  if (Array.isArray(d.top_logits) && d.top_logits.length) parts.push(`promotes ${tokens(d.top_logits)}`);
+  if (Array.isArray(d.bottom_logits) && d.bottom_logits.length) parts.push(`suppresses ${tokens(d.bottom_logits)}`);
+  const freq = finite(d.activation_frequency);
+  if (freq !== undefined) parts.push(`fires on ${(freq * 100).toPrecision(2)}% of tokens`);
   return parts.length ? ` · ${parts.join(' · ')}` : '';
 }
 

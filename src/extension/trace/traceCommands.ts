@@ -37,7 +37,7 @@ function activeGraphFile(): { graph: GraphJson; uri: vscode.Uri } | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (!(input instanceof vscode.TabInputCustom) || ![GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE].includes(input.viewType)) return undefined;
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === input.uri.toString());
-  const parsed = doc && parseGraphText(doc.getText());
+  const parsed = doc && parseGraphText(doc.getText(), { cap: false });
   return parsed?.ok ? { graph: parsed.graph, uri: input.uri } : undefined;
 }
 

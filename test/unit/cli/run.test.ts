@@ -45,3 +45,12 @@ test('run reports bad input as one sentence and exit 1, and a wrong command line
   const badK = capture();
   assert.equal(await main(['run', '--model', MODEL, '--prompt', 'x', '--top-k', '0'], badK.context), 2);
 });
+
+test('run spells characters split over byte-level tokens instead of printing "�"', async () => {
+  const { out, context } = capture();
+  assert.equal(await main(['run', '--prompt', 'pequeño'], context), 0);
+  const text = out.join('\n');
+  assert.doesNotMatch(text.split('\n')[0], /\uFFFD/);
+  assert.match(text, /"⟨ñ 1\/2⟩" "⟨ñ 2\/2⟩"/);
+  assert.match(text, /part k of the n byte-level tokens/);
+});

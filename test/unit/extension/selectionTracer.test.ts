@@ -46,7 +46,8 @@ test('a traced selection shades its tokens where they are in the document', asyn
   assert.equal(t.baseOffset, 3);
   assert.equal(t.model?.modelDir, FIXTURE_MODEL);
   const editor = vscode.window.activeTextEditor as unknown as { document: vscode.TextDocument; decorations: Map<string, vscode.Range[]> };
-  const shaded = [...editor.decorations.values()].flat().map((r) => editor.document.getText(r));
+  const heat = new Set(fake.state.decorationTypes.filter((d) => d.options.backgroundColor).map((d) => d.key));
+  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(r));
   assert.ok(shaded.length > 0, 'some tokens are shaded');
   assert.ok(shaded.every((s) => 'the cat sat'.includes(s)), shaded.join('|'));
   const x = t.graph.selfTracing!;

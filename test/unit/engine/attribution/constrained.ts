@@ -73,7 +73,7 @@ export async function checkColumns(
     }
   });
 
-  const skip = tc.layers[0].W_skip !== undefined;
+  const skip = tc.hasSkip;
   const corr = Array.from({ length: L }, () => new Float32Array(B * P * d));
   let out!: ForwardResult[];
   for (let pass = 0; pass < (skip ? L + 1 : 1); pass++) {
@@ -86,7 +86,7 @@ export async function checkColumns(
     out = splitBatch(raw, fwd.ids, L, B);
     if (!skip) break;
     for (let l = 0; l < L; l++) {
-      const W = tc.layers[l].W_skip!;
+      const W = tc.skip(l)!;
       const u0 = transcoderInput(tc, out[0], l, d);
       for (let b = 1; b < B; b++) {
         const u = transcoderInput(tc, out[b], l, d);
@@ -111,7 +111,8 @@ export async function checkColumns(
     const u = transcoderInput(tc, r, l, d);
     const f = c.feature[a];
     let v = tc.layers[l].b_enc[f];
-    for (let k = 0; k < d; k++) v += u[c.pos[a] * d + k] * tc.layers[l].W_enc[f * d + k];
+    const row = tc.encoderRows(l, [f]);
+    for (let k = 0; k < d; k++) v += u[c.pos[a] * d + k] * row[k];
     return v;
   };
   // the change of a demeaned logit, as the demeaned change (the same number; the clean means cancel exactly in float64)

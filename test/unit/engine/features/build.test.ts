@@ -40,7 +40,8 @@ test('builds an index whose top examples are the true highest activations over t
   // brute force: every context's activations, independently of the streaming statistics
   const model = await loadModel(MODEL);
   const tc = loadTranscoders(tcDir);
-  const W = tc.layers[0].W_enc, n = tc.dTranscoder, d = 24;
+  const n = tc.dTranscoder, d = 24;
+  const Ws = [0, 1].map((l) => tc.encoderMatrix(l).data);
   const perCtx: { ids: number[]; acts: Float32Array[] }[] = [];
   for (const line of CORPUS) {
     const ids = model.tokenizer.encode(line).map((t) => t.id).slice(0, model.config.nCtx);
@@ -51,7 +52,7 @@ test('builds an index whose top examples are the true highest activations over t
       for (let p = 0; p < ids.length; p++) {
         for (let f = 0; f < n; f++) {
           let x = tc.layers[l].b_enc[f];
-          const Wl = l === 0 ? W : tc.layers[1].W_enc;
+          const Wl = Ws[l];
           for (let i = 0; i < d; i++) x += u[p * d + i] * Wl[f * d + i];
           a[p * n + f] = x;
         }

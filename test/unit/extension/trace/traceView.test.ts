@@ -29,7 +29,9 @@ afterEach(() => {
 /** The panel page says it is ready, so the host replays what it holds. */
 const ready = (panel: FakePanel) => panel.receive({ type: 'ready' });
 const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
-const decorated = () => [...editor.decorations.entries()].flatMap(([key, ranges]) => ranges.map((r) => ({ key, text: editor.document.getText(r) })));
+/** The heatmap's decoration types (the inline layer's after-text is another). */
+const heatTypes = () => fake.state.decorationTypes.filter((t) => t.options.backgroundColor);
+const decorated = () => [...editor.decorations.entries()].filter(([key]) => heatTypes().some((t) => t.key === key)).flatMap(([key, ranges]) => ranges.map((r) => ({ key, text: editor.document.getText(r) })));
 const show = () => api.traces.show({ graph: dallas(), fileName: 'notes.md', document: editor.document, baseOffset: prefix.length });
 
 test('a trace shows its graph in the panel and shades its tokens through contributed theme colours', () => {
@@ -37,8 +39,8 @@ test('a trace shows its graph in the panel and shades its tokens through contrib
   const panel = fake.state.panels[0];
   ready(panel);
   assert.equal(sent(panel, 'showGraph')[0].traceId, traceId);
-  assert.equal(fake.state.decorationTypes.length, 10);
-  assert.ok(fake.state.decorationTypes.every((t) => (t.options.backgroundColor as vscode.ThemeColor).id.startsWith('selfTracing.heat')));
+  assert.equal(heatTypes().length, 10);
+  assert.ok(heatTypes().every((t) => (t.options.backgroundColor as vscode.ThemeColor).id.startsWith('selfTracing.heat')));
   const texts = decorated().map((d) => d.text);
   assert.ok(texts.includes(' Dallas') && texts.includes(' capital') && texts.includes('Fact'), texts.join('|'));
   const item = fake.state.statusBarItems.find((i) => i.id === 'selfTracing.trace')!;

@@ -1,0 +1,113 @@
+// The inline layer's wiring: its entries, views and commands (CodeLens actions, the paths widget's links, Trace All
+// Prompts in File, Clear Inline Traces), and the panel following the cursor from one traced prompt to the next.
+import * as vscode from 'vscode';
+import type { InterventionRecord } from '../../protocol/graph-json';
+import type { Engine } from '../engine';
+import type { GraphPanel } from '../graphPanel';
+import { targetChangeSentence } from '../interventions/interventionRecord';
+import type { InterventionRunner } from '../interventions/interventionRunner';
+import type { TraceView } from '../trace/traceView';
+import { InlineEntries, type InlineEntry } from './inlineEntries';
+import { INLINE_COMMANDS } from './inlineText';
+import { InlineView, LENS_COMMANDS } from './inlineView';
+import { retraceEntry, traceAllInActiveEditor, type TraceAllDeps, type TraceAllResult } from './traceAll';
+
+export interface InlineDeps {
+  readonly engine: Engine;
+  readonly traces: TraceView;
+  readonly interventions: InterventionRunner;
+  readonly panel: () => GraphPanel | undefined;
+  readonly log: vscode.LogOutputChannel;
+  readonly extensionPath: string;
+  readonly storageDir: string | undefined;
+  readonly workspaceState: vscode.Memento;
+}
+
+export interface InlineApi {
+  readonly view: InlineView;
+  readonly entries: InlineEntries;
+  traceAll(): Promise<TraceAllResult | undefined>;
+}
+
+type Arg = { traceId?: string; nodeId?: string; more?: boolean } | undefined;
+
+/** Waits this long after the cursor stops before the panel follows it to another traced prompt. */
+const FOLLOW_MS = 150;
+
+export function registerInline(deps: InlineDeps): { api: InlineApi; disposables: vscode.Disposable[] } {
+  const entries = new InlineEntries(deps.storageDir, deps.workspaceState, deps.log);
+  const view = new InlineView(entries, deps.traces);
+  const traceDeps: TraceAllDeps = { engine: deps.engine, entries, view, log: deps.log, extensionPath: deps.extensionPath };
+
+  const entryOf = (arg: Arg): InlineEntry | undefined => {
+    const entry = arg?.traceId ? entries.get(arg.traceId) : undefined;
+    if (!entry) void vscode.window.showWarningMessage('Self-Tracing: that inline trace is gone; trace the text again.');
+    return entry;
+  };
+  /** The entry in the panel (and the heatmap), the panel opened if it was closed. */
+  const show = async (entry: InlineEntry) => {
+    if (deps.traces.current?.traceId === entry.traceId && deps.panel()) deps.panel()?.reveal();
+    else if (deps.traces.current?.traceId === entry.traceId) deps.traces.show({ graph: entry.graph, fileName: entry.fileName, model: entry.model, traceId: entry.traceId });
+    else await view.makeCurrent(entry);
+  };
+
+  const ablateStep = async (arg: Arg): Promise<InterventionRecord | undefined> => {
+    const entry = entryOf(arg);
+    if (!entry || !arg?.nodeId) return undefined;
+    await view.makeCurrent(entry);
+    const record = await deps.interventions.ablateNode({ traceId: entry.traceId, nodeId: arg.nodeId });
+    if (!record) return undefined;
+    entry.effects.set(arg.nodeId, targetChangeSentence(record, entry.graph.selfTracing?.target?.tokenId));
+    entries.persist(entry);
+    view.redraw(false);
+    return record;
+  };
+
+  // the panel follows the cursor into another traced prompt, when it is open
+  let timer: NodeJS.Timeout | undefined;
+  const follow = (e: vscode.TextEditorSelectionChangeEvent) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const doc = e.textEditor.document;
+      const entry = entries.at(doc.uri.toString(), doc.offsetAt(e.selections[0].active));
+      if (entry && deps.panel() && deps.traces.current?.traceId !== entry.traceId) void view.makeCurrent(entry);
+    }, FOLLOW_MS);
+  };
+
+  const disposables: vscode.Disposable[] = [
+    view,
+    { dispose: () => timer && clearTimeout(timer) },
+    vscode.window.onDidChangeTextEditorSelection(follow),
+    vscode.commands.registerCommand(LENS_COMMANDS.open, async (arg: Arg) => { const e = entryOf(arg); if (e) await show(e); }),
+    vscode.commands.registerCommand(LENS_COMMANDS.chooseTarget, async (arg: Arg) => {
+      const e = entryOf(arg);
+      if (!e) return;
+      await view.makeCurrent(e);
+      await vscode.commands.executeCommand('selfTracing.chooseTarget');
+    }),
+    vscode.commands.registerCommand(LENS_COMMANDS.retrace, async (arg: Arg) => { const e = entryOf(arg); return e ? retraceEntry(traceDeps, e) : undefined; }),
+    vscode.commands.registerCommand(INLINE_COMMANDS.morePaths, (arg: Arg) => {
+      const e = entryOf(arg);
+      if (!e) return;
+      e.more = arg?.more ?? !e.more;
+      entries.persist(e);
+      view.redraw(false);
+    }),
+    vscode.commands.registerCommand(INLINE_COMMANDS.showStep, async (arg: Arg) => {
+      const e = entryOf(arg);
+      if (!e || !arg?.nodeId) return;
+      await show(e);
+      deps.panel()?.selectNode(e.traceId, arg.nodeId);
+    }),
+    vscode.commands.registerCommand(INLINE_COMMANDS.ablateStep, ablateStep),
+    vscode.commands.registerCommand('selfTracing.traceAllPrompts', () => traceAllInActiveEditor(traceDeps)),
+    vscode.commands.registerCommand('selfTracing.clearInlineTraces', () => {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (!doc) return 0;
+      const n = entries.remove(doc.uri.toString());
+      view.redraw();
+      return n;
+    }),
+  ];
+  return { api: { view, entries, traceAll: () => traceAllInActiveEditor(traceDeps) }, disposables };
+}

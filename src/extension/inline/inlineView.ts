@@ -1,0 +1,215 @@
+// The inline views of every traced text, in any text editor (plain text, markdown, notebook cells), with stable
+// APIs only: a CodeLens summary above the text (target and probability · nodes · replacement score, Open Graph,
+// Choose Target, Re-trace), a quiet after-text decoration, the strongest paths in a comment-thread widget under the
+// traced line (markdown with links: each step shows its node in the panel, each feature step can be ablated), and,
+// when `selfTracing.inline.attributionHints` is on, each token's signed attribution as an inlay hint. Traces follow
+// edits (stale when their text changes) and come back when their file is opened again.
+import * as vscode from 'vscode';
+import { clerpPairs } from '../trace/featureLabels';
+import type { Trace, TraceView } from '../trace/traceView';
+import { INLINE_COMMANDS, afterText, pathsMarkdown, summaryText, targetText, tokenHints } from './inlineText';
+import type { InlineEntries, InlineEntry } from './inlineEntries';
+
+export const CONTROLLER_ID = 'selfTracing.inline';
+const SECTION = 'selfTracing.inline';
+
+export type PathsMode = 'expanded' | 'collapsed' | 'off';
+
+/** Command ids of the CodeLens actions; registered in inlineCommands.ts. */
+export const LENS_COMMANDS = {
+  open: 'selfTracing.inline.open',
+  chooseTarget: 'selfTracing.inline.chooseTarget',
+  retrace: 'selfTracing.inline.retrace',
+} as const;
+
+export class InlineView implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly lensEmitter = new vscode.EventEmitter<void>();
+  private readonly hintsEmitter = new vscode.EventEmitter<void>();
+  private readonly threads = new Map<string, vscode.CommentThread>();
+  private readonly after: vscode.TextEditorDecorationType;
+  private readonly controller: vscode.CommentController;
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  /** Fires after the inline views were redrawn (the end-to-end tests wait on it). */
+  readonly onDidRedraw = this.changeEmitter.event;
+
+  constructor(
+    readonly entries: InlineEntries,
+    private readonly traces: TraceView,
+  ) {
+    this.after = vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
+    this.controller = vscode.comments.createCommentController(CONTROLLER_ID, 'Self-Tracing paths');
+    this.disposables.push(
+      this.after, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
+      vscode.languages.registerCodeLensProvider({ scheme: '*' }, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
+      vscode.languages.registerInlayHintsProvider({ scheme: '*' }, { onDidChangeInlayHints: this.hintsEmitter.event, provideInlayHints: (doc, range) => this.hints(doc, range) }),
+      traces.onDidChange((t) => { if (t) this.adopt(t); }),
+      traces.onDidRecordIntervention((t) => this.adopt(t)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
+      vscode.workspace.onDidOpenTextDocument((doc) => this.restore(doc)),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => { editors.forEach((e) => this.restore(e.document)); this.redraw(); }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SECTION) || e.affectsConfiguration('selfTracing.heatmap.mode')) this.redraw(true);
+      }),
+    );
+    for (const editor of vscode.window.visibleTextEditors) this.restore(editor.document);
+    this.redraw();
+  }
+
+  /** A trace the trace view shows (Trace Selection, Choose Target, an intervention's result) becomes inline too. */
+  private adopt(t: Trace): void {
+    if (!t.uri) return;
+    const known = this.entries.get(t.traceId);
+    if (known) {
+      if (known.graph !== t.graph) {
+        known.graph = t.graph;
+        this.entries.persist(known, true);
+        this.redraw();
+      }
+      return;
+    }
+    if (t.stale) return;
+    const text = t.graph.selfTracing?.source?.text ?? '';
+    this.entries.upsert({
+      traceId: t.traceId, uri: t.uri.toString(), start: t.baseOffset, end: t.baseOffset + text.length, stale: false, exact: true,
+      text, fileName: t.fileName, model: t.model, graph: t.graph, more: false, effects: new Map(),
+    });
+    this.redraw();
+  }
+
+  /** Shows an entry in the panel and the heatmap (the trace view's current trace), unless it is already. */
+  async makeCurrent(entry: InlineEntry): Promise<void> {
+    if (this.traces.current?.traceId === entry.traceId) return;
+    let document: vscode.TextDocument | undefined;
+    if (entry.exact && !entry.stale) {
+      try {
+        document = await vscode.workspace.openTextDocument(vscode.Uri.parse(entry.uri));
+      } catch {
+        document = undefined;
+      }
+    }
+    this.traces.show({ graph: entry.graph, fileName: entry.fileName, document, baseOffset: document ? entry.start : undefined, model: entry.model, traceId: entry.traceId });
+  }
+
+  private restore(doc: vscode.TextDocument): void {
+    if (this.entries.restore(doc.uri.toString(), doc.getText()).length) this.redraw();
+  }
+
+  private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    if (this.entries.edited(e.document.uri.toString(), e.contentChanges)) this.redraw();
+  }
+
+  /** Redraws every inline view from the entries. */
+  redraw(hints = true): void {
+    this.lensEmitter.fire();
+    if (hints) this.hintsEmitter.fire();
+    this.decorate();
+    this.syncThreads();
+    this.changeEmitter.fire();
+  }
+
+  private decorate(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const doc = editor.document;
+      const options = this.entries.in(doc.uri.toString()).filter((e) => e.end <= doc.getText().length).map((e): vscode.DecorationOptions => {
+        const end = doc.lineAt(doc.positionAt(e.end).line).range.end;
+        return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: afterText(e.graph, e.stale) } } };
+      });
+      editor.setDecorations(this.after, options);
+    }
+  }
+
+  private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const lenses: vscode.CodeLens[] = [];
+    for (const e of this.entries.in(doc.uri.toString())) {
+      const at = new vscode.Position(doc.positionAt(e.start).line, 0);
+      const range = new vscode.Range(at, at);
+      const arg = [{ traceId: e.traceId }];
+      const summary = e.stale ? `$(warning) stale: ${summaryText(e.graph)}` : `$(type-hierarchy) ${summaryText(e.graph)}`;
+      lenses.push(
+        new vscode.CodeLens(range, { title: summary, command: LENS_COMMANDS.open, arguments: arg, tooltip: e.stale ? 'The text changed since this trace; Re-trace to update it' : 'Open this trace\'s graph' }),
+        new vscode.CodeLens(range, { title: 'Open Graph', command: LENS_COMMANDS.open, arguments: arg }),
+        new vscode.CodeLens(range, { title: 'Choose Target', command: LENS_COMMANDS.chooseTarget, arguments: arg, tooltip: 'Re-trace this text towards another output' }),
+        new vscode.CodeLens(range, { title: 'Re-trace', command: LENS_COMMANDS.retrace, arguments: arg, tooltip: 'Trace the text as it is now' }),
+      );
+    }
+    return lenses;
+  }
+
+  private hints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+    if (!vscode.workspace.getConfiguration(SECTION).get<boolean>('attributionHints', false)) return [];
+    const mode = vscode.workspace.getConfiguration('selfTracing.heatmap').get<'total' | 'direct'>('mode', 'total');
+    const out: vscode.InlayHint[] = [];
+    for (const e of this.entries.in(doc.uri.toString())) {
+      if (!e.exact || e.stale) continue;
+      for (const h of tokenHints(e.graph, mode)) {
+        const position = doc.positionAt(e.start + h.end);
+        if (!range.contains(position)) continue;
+        const hint = new vscode.InlayHint(position, h.label);
+        hint.tooltip = h.tooltip;
+        hint.paddingLeft = false;
+        hint.paddingRight = true;
+        out.push(hint);
+      }
+    }
+    return out;
+  }
+
+  /** One comment thread per entry whose document is open, under the traced text's last line. */
+  private syncThreads(): void {
+    const mode = vscode.workspace.getConfiguration(SECTION).get<PathsMode>('paths', 'expanded');
+    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
+    const live = new Set<string>();
+    if (mode !== 'off') {
+      for (const e of this.entries.all()) {
+        const doc = open.get(e.uri);
+        if (!doc) continue;
+        live.add(e.traceId);
+        const line = doc.positionAt(Math.min(e.end, doc.getText().length)).line;
+        const at = new vscode.Position(line, 0);
+        const range = new vscode.Range(at, at);
+        let thread = this.threads.get(e.traceId);
+        if (!thread || thread.range?.start.line !== line) {
+          thread?.dispose();
+          thread = this.controller.createCommentThread(doc.uri, range, []);
+          thread.canReply = false;
+          thread.contextValue = 'selfTracing.paths';
+          thread.collapsibleState = mode === 'collapsed' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
+          this.threads.set(e.traceId, thread);
+        }
+        thread.label = `${e.stale ? 'Stale: ' : ''}strongest paths to ${targetText(e.graph)}`;
+        thread.comments = [this.comment(e)];
+      }
+    }
+    for (const [id, thread] of this.threads) {
+      if (!live.has(id)) {
+        thread.dispose();
+        this.threads.delete(id);
+      }
+    }
+  }
+
+  private comment(e: InlineEntry): vscode.Comment {
+    const current = this.traces.current;
+    const clerps = new Map(clerpPairs(current?.traceId === e.traceId ? current.qParams.clerps : e.graph.qParams?.clerps, e.graph.nodes));
+    const body = new vscode.MarkdownString(pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps }), true);
+    body.isTrusted = { enabledCommands: Object.values(INLINE_COMMANDS) };
+    return { body, mode: vscode.CommentMode.Preview, author: { name: 'Self-Tracing' }, contextValue: 'selfTracing.paths' };
+  }
+
+  /** The markdown each entry's paths widget shows now (the end-to-end tests read it). */
+  threadBody(traceId: string): string | undefined {
+    const body = this.threads.get(traceId)?.comments[0]?.body;
+    return typeof body === 'string' ? body : body?.value;
+  }
+
+  dispose(): void {
+    for (const thread of this.threads.values()) thread.dispose();
+    this.threads.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -141,7 +141,8 @@ export function writeSavedView(view: SavedView, form: GraphForm, nodes: readonly
   q.clickedId = view.clickedId ?? '';
   if (typeof q.sg_pos !== 'string') q.sg_pos = '';
   if (view.pruningThreshold !== null) q.pruningThreshold = asString('pruningThreshold') ? String(view.pruningThreshold) : view.pruningThreshold;
-  if (view.edgeThreshold !== null) q.edgeThreshold = view.edgeThreshold;
+  // ours, not a viewer's: written once it is set (0, every link, is what a file without it means)
+  if (view.edgeThreshold !== null && (view.edgeThreshold !== 0 || previous.edgeThreshold !== undefined)) q.edgeThreshold = view.edgeThreshold;
   // always written, so the form stays legible: circuit-tracer JSON.parses a string, Neuronpedia reads an array
   if (form === 'circuit-tracer') {
     const { pairs, conflicts } = circuitTracerClerps(view.clerps, nodes);

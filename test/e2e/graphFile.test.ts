@@ -38,6 +38,15 @@ describe('Graph files in a real extension host', () => {
   let api: SelfTracingApi;
   let renders: FromWebview.Rendered[];
 
+  // code-server (VS Code for the web) saves after a delay by default; dirty state is only visible without it
+  let autoSave: unknown;
+  before(async () => {
+    const files = vscode.workspace.getConfiguration('files');
+    autoSave = files.inspect('autoSave')?.globalValue;
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  });
+  after(() => vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global));
+
   before(async () => {
     api = (await vscode.extensions.getExtension<SelfTracingApi>(EXTENSION_ID)!.activate());
     renders = [];
@@ -57,7 +66,9 @@ describe('Graph files in a real extension host', () => {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === GRAPH_FILE_VIEW_TYPE, 'the default editor of *.graph.json');
     const doc = editor.document;
+    await new Promise((r) => setTimeout(r, 1500)); // the page's first state report comes after its first draw
     assert.equal(doc.isDirty, false, 'opening is not an edit');
+    assert.equal(doc.getText(), original);
     await holdForScreenshot('graph-file-open');
 
     // a pin through the panel's own path (selectNode with pin → its store → graphState → the file)

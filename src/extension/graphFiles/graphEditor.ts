@@ -13,8 +13,17 @@ export const GRAPH_FILE_VIEW_TYPE = 'selfTracing.graphFile';
 /** The same editor, offered for any `.json` through Reopen With (never the default for plain JSON). */
 export const GRAPH_JSON_VIEW_TYPE = 'selfTracing.graphJson';
 
-/** The view a file saves, comparable across forms (a re-posted state that changes nothing is not an edit). */
-const viewKey = (graph: Pick<GraphJson, 'nodes'>, qParams: GraphQParams | undefined) => JSON.stringify(readSavedView({ qParams, nodes: graph.nodes }));
+/**
+ * The view a file saves, comparable across forms, with absent values read as the panel reads them (a threshold the
+ * file lacks is its default): a re-posted state that changes nothing is not an edit, and opening never dirties.
+ */
+function viewKey(graph: Pick<GraphJson, 'nodes' | 'metadata'>, qParams: GraphQParams | undefined): string {
+  const v = readSavedView({ qParams, nodes: graph.nodes });
+  const nodeThreshold = graph.metadata.node_threshold ?? graph.metadata.pruning_settings?.node_threshold ?? 0.8;
+  // order is not meaning for pins and labels (the page lists them in node order, a file in its own)
+  const clerps = Object.entries(v.clerps).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify({ ...v, pinnedIds: [...v.pinnedIds].sort(), clerps, edgeThreshold: v.edgeThreshold ?? 0, pruningThreshold: v.pruningThreshold ?? nodeThreshold, linkType: v.linkType ?? 'either', clickedId: v.clickedId ?? '' });
+}
 
 function messagePage(title: string, detail: string): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

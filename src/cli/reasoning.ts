@@ -8,7 +8,7 @@ import { parseReasoningMarkdown } from '../engine/reasoning/markdown';
 import { EngineError } from '../engine/errors';
 import { checkOutputPath, readTextFile, writeFileAtomic } from '../engine/files';
 import { checkTraceOption, describeRange, TRACE_OPTION_RANGES } from '../engine/options';
-import { EXIT, parseNumberArg, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, withWorker, type CliCommand, localOrRepo } from './command';
 
 /** A stated reasoning is a short document: a file above this is refused before it is read. */
 export const MAX_REASONING_BYTES = 1024 * 1024;
@@ -61,7 +61,7 @@ export const reasoning: CliCommand = {
     return withWorker(distDir, async (client) => {
       const result = await client.request('compareReasoning', {
         modelDir,
-        transcodersDir: values.transcoders && path.resolve(values.transcoders),
+        transcodersDir: values.transcoders && localOrRepo(values.transcoders),
         featureDir: values.features && path.resolve(values.features),
         markdown,
         file,

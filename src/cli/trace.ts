@@ -17,7 +17,7 @@ import { EngineError } from '../engine/errors';
 import { checkOutputPath, freeOutputName, writeFileAtomic } from '../engine/files';
 import { checkTraceOption, describeRange, TRACE_OPTION_RANGES, type TraceOptionName } from '../engine/options';
 import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, parseNumberArg, resolveModelDir, type CliCommand } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, type CliCommand, localOrRepo } from './command';
 
 export const trace: CliCommand = {
   name: 'trace',
@@ -102,7 +102,7 @@ export const trace: CliCommand = {
         'trace',
         {
           modelDir,
-          transcodersDir: values.transcoders && path.resolve(values.transcoders),
+          transcodersDir: values.transcoders && localOrRepo(values.transcoders),
           featureDir: values.features && path.resolve(values.features),
           prompt: values.prompt,
           options,

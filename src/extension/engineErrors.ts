@@ -1,9 +1,9 @@
 // Shows an engine error to the user as one sentence with the action that fits its code; details go to the log.
 import * as vscode from 'vscode';
 import { EngineError, type EngineErrorCode } from '../engine/errors';
-import { openSettings } from './settings';
+import { CHOOSE_MODEL, CHOOSE_MODEL_COMMAND, openSettings } from './settings';
 
-type Action = 'Show Log' | 'Open Settings' | 'Retry';
+type Action = 'Show Log' | 'Open Settings' | 'Retry' | typeof CHOOSE_MODEL;
 
 const actionsFor: Record<EngineErrorCode, Action[]> = {
   cancelled: [],
@@ -12,11 +12,11 @@ const actionsFor: Record<EngineErrorCode, Action[]> = {
   workerDisposed: [],
   badRequest: ['Show Log'],
   internal: ['Show Log'],
-  fileNotFound: ['Open Settings'],
+  fileNotFound: [CHOOSE_MODEL, 'Open Settings'],
   badFile: ['Open Settings', 'Show Log'],
   missingTensor: ['Open Settings', 'Show Log'],
   badShape: ['Open Settings', 'Show Log'],
-  unsupported: ['Open Settings'],
+  unsupported: [CHOOSE_MODEL, 'Open Settings'],
   badInput: ['Show Log'],
 };
 
@@ -27,5 +27,6 @@ export async function showEngineError(err: unknown, log: vscode.LogOutputChannel
   const choice = await vscode.window.showErrorMessage(`Self-Tracing: ${error.message}`, ...actions);
   if (choice === 'Show Log') log.show(true);
   else if (choice === 'Open Settings') await openSettings();
+  else if (choice === CHOOSE_MODEL) await vscode.commands.executeCommand(CHOOSE_MODEL_COMMAND);
   else if (choice === 'Retry') retry?.();
 }

@@ -11,7 +11,8 @@ import { registerInline, type InlineApi } from './inline/inlineCommands';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
 import { SelectionTracer } from './selectionTracer';
-import { modelLocation } from './settings';
+import { chooseModel } from './chooseModel';
+import { CHOOSE_MODEL_COMMAND, modelLocation } from './settings';
 import { FeatureLabels } from './trace/featureLabels';
 import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
@@ -117,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
+    vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(log)),
     vscode.commands.registerCommand('selfTracing.ablateTopFeature', (arg?: { traceId?: string; ctx?: number }) => interventions.ablateTopFeature(arg)),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel) => {

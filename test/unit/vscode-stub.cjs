@@ -105,6 +105,7 @@ const vscode = {
   OverviewRulerLane: { Left: 1, Center: 2, Right: 4, Full: 7 },
   DecorationRangeBehavior: { OpenOpen: 0, ClosedClosed: 1, OpenClosed: 2, ClosedOpen: 3 },
   QuickPickItemKind: { Separator: -1, Default: 0 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   FileType: { File: 1, Directory: 2 },
   languages: {
     registerHoverProvider(selector, provider) {
@@ -191,6 +192,11 @@ const vscode = {
       return {
         get: (key, fallback) => { const s = read(key); return s.workspaceValue ?? s.globalValue ?? fallback; },
         inspect: (key) => ({ key: `${section}.${key}`, ...read(key) }),
+        /** ConfigurationTarget.Global (1) writes the user value, anything else the workspace value */
+        update: async (key, value, target) => {
+          const s = (state.settings[`${section}.${key}`] ??= {});
+          if (target === 1) s.globalValue = value; else s.workspaceValue = value;
+        },
       };
     },
     async openTextDocument(arg) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { EngineError, throwIfAborted } from '../errors';
 import type { ProgressSink } from '../progress';
 import { transcoderInput, ZERO_POSITIONS } from '../attribution/components';
+import { resolveLocation } from '../model/hfCache';
 import { loadModel, type Model } from '../model/model';
 import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from '../onnx/builder';
@@ -90,7 +91,7 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
   const t0 = Date.now();
   const { signal, onProgress } = opts;
   const corpus = readCorpus(opts.corpusFile, opts.maxContexts);
-  const model = await loadModel(opts.modelDir, { signal });
+  const model = await loadModel(resolveLocation(opts.modelDir, 'Model'), { signal });
   const tc = loadTranscoders(opts.transcoderDir);
   try {
     checkTranscodersFit(tc, model.config, `The transcoders in ${opts.transcoderDir}`);
@@ -280,7 +281,7 @@ async function decoderLogits(model: Model, tc: TranscoderSet): Promise<LayerLogi
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
   const dec = g.input('dec', [n, d]);
-  const prod = g.op('Gemm', [dec, g.constant(model.weights.lm_head.data, [V, d])], { transB: 1 });
+  const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
   g.output(prod, 'logits', [n, V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);

@@ -5,7 +5,7 @@ import type { AttributionModel } from '../attribution/attribute';
 import { transcoderInput } from '../attribution/components';
 import { EngineError, throwIfAborted } from '../errors';
 import { applyActivation, checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
-import { ARCHITECTURES } from '../model/architectures';
+import { checkTranscoderHooks, familyOf } from '../families/registry';
 import { forwardNames as N, unpackForward, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames as IN } from '../onnx/interventionGraph';
 import { type Feed, GraphSession } from '../onnx/session';
@@ -79,6 +79,7 @@ export class Intervener {
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Intervener> {
     checkTranscodersFit(transcoders, model.config);
+    checkTranscoderHooks(transcoders, model.config);
     const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Intervener(model, transcoders, encoder, opts.threads);
   }
@@ -177,8 +178,7 @@ export class Intervener {
       if (mode === 'constrained') {
         feed[N.frozen(N.lnfScale)] = { data: c.lnfScale, dims: [1, P, 1] };
         for (let l = 0; l < L; l++) {
-          feed[N.frozen(N.ln1Scale(l))] = { data: c.layers[l].ln1Scale, dims: [1, P, 1] };
-          feed[N.frozen(N.ln2Scale(l))] = { data: c.layers[l].ln2Scale, dims: [1, P, 1] };
+          for (const [name, s] of Object.entries(c.layers[l].scales)) feed[N.frozen(N.scale(name, l))] = { data: s, dims: [1, P, 1] };
           feed[N.frozen(N.mlpOut(l))] = { data: c.layers[l].mlpOut, dims: [1, P, d] };
         }
         for (const l of cleanInputLayers(this.transcoders, { layers: layersOf(columns), constrained: true })) {
@@ -232,7 +232,7 @@ export class Intervener {
         freeze: { patterns: mode !== 'free', normScales: mode === 'constrained', mlpOut: mode === 'constrained' },
         editMlpOut: interventionEdit(this.transcoders, { layers, constrained: mode === 'constrained' }),
       };
-      s = GraphSession.create(ARCHITECTURES[cfg.architecture].forwardGraph(cfg, this.model.weights, spec), { threads: this.threads });
+      s = GraphSession.create(familyOf(cfg).forwardGraph(cfg, this.model.weights, spec), { threads: this.threads });
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

@@ -4,21 +4,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
 
-export type ArchitectureName = 'GPT2LMHeadModel';
+/** a Hugging Face `architectures[0]` that a family in src/engine/families/ loads */
+export type ArchitectureName = string;
 
+/** The fields every family fills; a family's own config type extends it (rope, soft-caps, …). */
 export interface ModelConfig {
   architecture: ArchitectureName;
   nLayers: number;
+  /** query heads */
   nHeads: number;
+  /** key/value heads (GQA); = nHeads without grouping */
+  nKvHeads: number;
   dModel: number;
+  /** per head; not always dModel / nHeads (Qwen3, Gemma) */
   dHead: number;
   dMlp: number;
   /** context length: the longest prompt the model takes, in tokens */
   nCtx: number;
   dVocab: number;
   normEps: number;
-  activation: 'gelu_new';
-  /** the unembedding is the token embedding (GPT-2's tied `lm_head`, not stored in the checkpoint) */
+  /** the MLP's activation as config.json names it (gelu_new, silu, gelu_pytorch_tanh) */
+  activation: string;
+  /** the unembedding is the token embedding (a tied `lm_head`, not stored in the checkpoint) */
   tiedEmbeddings: boolean;
   bosTokenId?: number;
   eosTokenId?: number;

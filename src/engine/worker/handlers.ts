@@ -2,7 +2,6 @@
 import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
-import * as path from 'node:path';
 import { tracePrompt } from '../trace';
 import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
@@ -13,6 +12,8 @@ import { IntervenerCache } from './interveners';
 import { FeatureIndexCache } from './featureIndexes';
 import { featureDetail, FULL_SIZE } from '../features/details';
 import type { ProgressSink } from '../progress';
+import { defaultTranscoders } from '../model/catalog';
+import { resolveLocation } from '../model/hfCache';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
 export interface CallContext {
@@ -50,19 +51,19 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   },
   async trace(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
-    const features = featureIndexes.get(params.modelDir, params.featureDir);
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
+    const features = featureIndexes.get(model.dir, params.featureDir);
     return tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
   },
   async featureDetail(params) {
-    const index = featureIndexes.get(params.modelDir, params.featureDir);
+    const index = featureIndexes.get(resolveLocation(params.modelDir, 'Model'), params.featureDir);
     if (!index?.has(params.layer, params.feature)) return null;
     return featureDetail(index.get(params.layer, params.feature), FULL_SIZE);
   },
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
-    const tools = { model, attributor, evidence: evidenceFor(params.modelDir, params.featureDir) };
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
+    const tools = { model, attributor, evidence: evidenceFor(model.dir, params.featureDir) };
     return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, graph: params.graph, signal, onProgress });
   },
   async explain(params, { signal, onProgress }) {
@@ -71,7 +72,7 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   },
   async intervene(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
     const intervener = await interveners.get(attributor);
     const tokens = model.tokenize(params.prompt);
     const { interventions, mode, generate, topK, targets, maxChanges, preActivations } = params;

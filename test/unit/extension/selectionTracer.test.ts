@@ -89,7 +89,7 @@ test('a missing model folder and a model that fails to load each get a message w
   useFixtureModel('/no/such/model');
   await traceText('the cat');
   assert.match(lastError()!.message, /No model at \/no\/such\/model/);
-  assert.deepEqual(lastError()!.actions, ['Open Settings', 'Show Log']);
+  assert.deepEqual(lastError()!.actions, ['Choose Model…', 'Open Settings', 'Show Log']);
 
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
   fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ architectures: ['MysteryForCausalLM'] }));
@@ -97,7 +97,7 @@ test('a missing model folder and a model that fails to load each get a message w
   useFixtureModel(broken, undefined);
   await traceText('the cat');
   assert.match(lastError()!.message, /architecture "MysteryForCausalLM" is not supported/);
-  assert.deepEqual(lastError()!.actions, ['Open Settings']);
+  assert.deepEqual(lastError()!.actions, ['Choose Model…', 'Open Settings']);
   assert.equal(api.engine.status.state, 'error');
 
   useFixtureModel();

@@ -83,5 +83,5 @@ test('a model folder that does not exist is reported with Open Settings', async 
   assert.equal(await vscode.commands.executeCommand(REASONING_COMMANDS.compare), undefined);
   const message = fake.state.messages.at(-1)!;
   assert.equal(message.severity, 'error');
-  assert.deepEqual(message.actions, ['Open Settings']);
+  assert.deepEqual(message.actions, ['Choose Model…', 'Open Settings']);
 });

@@ -187,7 +187,7 @@ test('problems only the engine can see (a prompt too long for the model) become 
 test('engine errors are shown with the action their code calls for; cancelling shows nothing', async () => {
   answer = async () => { throw new EngineError('fileNotFound', 'No model in /models/tiny: config.json is missing.'); };
   await vscode.commands.executeCommand('selfTracing.compareReasoning');
-  assert.deepEqual(fake.state.messages.at(-1), { severity: 'error', message: 'Self-Tracing: No model in /models/tiny: config.json is missing.', actions: ['Open Settings'] });
+  assert.deepEqual(fake.state.messages.at(-1), { severity: 'error', message: 'Self-Tracing: No model in /models/tiny: config.json is missing.', actions: ['Choose Model…', 'Open Settings'] });
   assert.ok(fake.state.logs.some((l) => l.level === 'error' && /compare dallas\.md failed \[fileNotFound\]/.test(l.message)));
 
   const before = fake.state.messages.length;

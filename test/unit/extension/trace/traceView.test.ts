@@ -152,7 +152,7 @@ test('Choose Target lists the top outputs and re-traces toward the choice (here 
   await vscode.commands.executeCommand('selfTracing.chooseTarget');
   assert.deepEqual(fake.state.quickPicks[0].items.slice(0, 3).map((i) => i.label), ['" Austin"', '" Texas"', '" the"']);
   assert.match(fake.state.messages.at(-1)!.message, /No model at \/no\/such\/model/);
-  assert.deepEqual(fake.state.messages.at(-1)!.actions, ['Open Settings', 'Show Log']);
+  assert.deepEqual(fake.state.messages.at(-1)!.actions, ['Choose Model…', 'Open Settings', 'Show Log']);
 });
 
 test('Clear Trace removes the heatmap and hides the status item', async () => {

@@ -1,12 +1,15 @@
 // The GPT-2 forward pass as an ONNX graph, read top to bottom like nanoGPT's `Block.forward`:
 // x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)); logits = ln_f(x) · wteᵀ. Weights are initializers.
 // Reference: https://github.com/openai/gpt-2/blob/master/src/model.py
-import type { ModelConfig } from '../model/config';
-import type { Gpt2Weights } from '../model/gpt2';
-import type { Tensor } from '../tensor';
-import { GraphBuilder } from './builder';
-import { forwardNames as N, type ForwardSpec } from './forward';
-import { causalPattern, geluNew, layerNorm, linear, mergeHeads, positionsAndMask, splitHeads } from './layers';
+import type { ModelConfig } from '../../model/config';
+import { GraphBuilder } from '../../onnx/builder';
+import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
+import type { Tensor } from '../../tensor';
+import { attentionPattern, mergeHeads, positionsAndMask, splitHeads } from '../blocks/attention';
+import { linear } from '../blocks/linear';
+import { geluTanh } from '../blocks/mlp';
+import { layerNorm } from '../blocks/norms';
+import type { Gpt2Weights } from './weights';
 
 export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: ForwardSpec = {}): Uint8Array {
   const g = new GraphBuilder('gpt2_forward');
@@ -35,7 +38,7 @@ export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: Forward
     emit(ln1.scale, N.ln1Scale(l));
     const qkv = linear(g, ln1.out, p(L.W_QKV, 'W_QKV'), p(L.b_QKV, 'b_QKV')); // [B, P, 3d]
     const [q, k, v] = g.split(qkv, [d, d, d], 2).map((t) => splitHeads(g, t, H, dh)); // each [B, H, P, dh]
-    const pattern = frozen(N.pattern(l), fz.patterns, ['fb', H, 'pos', 'pos']) ?? causalPattern(g, q, k, dh, causal); // [B, H, P, P]
+    const pattern = frozen(N.pattern(l), fz.patterns, ['fb', H, 'pos', 'pos']) ?? attentionPattern(g, q, k, causal, 1 / Math.sqrt(dh)); // [B, H, P, P]
     emit(pattern, N.pattern(l));
     const z = mergeHeads(g, g.matmul(pattern, v), d); // [B, P, d]
     const attnOut = linear(g, z, p(L.W_O, 'W_O'), p(L.b_O, 'b_O'));
@@ -46,10 +49,11 @@ export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: Forward
     const ln2 = layerNorm(g, x, p(L.ln_2.w, 'ln_2.w'), p(L.ln_2.b, 'ln_2.b'), eps, frozen(N.ln2Scale(l), fz.normScales, ['fb', 'pos', 1]));
     emit(ln2.scale, N.ln2Scale(l));
     emit(ln2.out, N.mlpIn(l));
+    emit(ln2.normalized, N.mlpNormalized(l));
     let mlpOut =
       frozen(N.mlpOut(l), fz.mlpOut, ['fb', 'pos', d]) ??
-      linear(g, geluNew(g, linear(g, ln2.out, p(L.W_in, 'W_in'), p(L.b_in, 'b_in'))), p(L.W_out, 'W_out'), p(L.b_out, 'b_out')); // [B, P, d]
-    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, ln2Scale: ln2.scale, mlpIn: ln2.out, mlpOut });
+      linear(g, geluTanh(g, linear(g, ln2.out, p(L.W_in, 'W_in'), p(L.b_in, 'b_in'))), p(L.W_out, 'W_out'), p(L.b_out, 'b_out')); // [B, P, d]
+    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, mlpIn: ln2.out, mlpNormalized: ln2.normalized, mlpOut });
     if (spec.mlpOutDelta) mlpOut = g.add(mlpOut, g.input(N.mlpOutDelta(l), ['fb', 'pos', d]));
     emit(mlpOut, N.mlpOut(l));
     x = g.add(x, mlpOut);

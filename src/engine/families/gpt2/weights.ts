@@ -2,11 +2,12 @@
 // HF stores Conv1D weights as [in, out] (transposed from nn.Linear), so x·W needs no transpose; `lm_head` is tied
 // to `wte` and usually absent; names carry a `transformer.` prefix in HF checkpoints and none in some older ones.
 // Reference: https://github.com/huggingface/transformers/blob/main/src/transformers/models/gpt2/modeling_gpt2.py
-import { EngineError, throwIfAborted } from '../errors';
-import type { Tensor } from '../tensor';
-import { numel } from '../tensor';
-import { configFields, type ModelConfig, type RawConfig } from './config';
-import type { TensorSource } from './safetensors';
+import { EngineError, throwIfAborted } from '../../errors';
+import { configFields, type ModelConfig, type RawConfig } from '../../model/config';
+import type { TensorSource } from '../../model/safetensors';
+import type { Tensor } from '../../tensor';
+import { numel } from '../../tensor';
+import type { FamilyWeights } from '../family';
 
 export interface LayerNormWeights {
   w: Tensor; // [d_model]
@@ -27,7 +28,7 @@ export interface Gpt2Layer {
   b_out: Tensor; // [d_model]
 }
 
-export interface Gpt2Weights {
+export interface Gpt2Weights extends FamilyWeights {
   wte: Tensor; // [d_vocab, d_model]
   wpe: Tensor; // [n_ctx, d_model]
   layers: Gpt2Layer[];
@@ -48,6 +49,7 @@ export function gpt2Config(raw: RawConfig, file: string): ModelConfig {
   const nInner = raw.n_inner === null || raw.n_inner === undefined ? 4 * dModel : f.int('n_inner');
   return {
     architecture: 'GPT2LMHeadModel',
+    nKvHeads: nHeads,
     nLayers: f.int('n_layer'),
     nHeads,
     dModel,
@@ -104,5 +106,5 @@ export function loadGpt2Weights(src: TensorSource, cfg: ModelConfig, where: stri
   }
   const ln_f = ln('ln_f');
   const lm_head = cfg.tiedEmbeddings ? wte : read('lm_head.weight', [dVocab, d], 'lm_head.weight');
-  return { wte, wpe, layers, ln_f, lm_head };
+  return { wte, wpe, layers, ln_f, lm_head, embed: wte.data, unembed: lm_head.data };
 }

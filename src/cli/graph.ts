@@ -35,6 +35,11 @@ function validate(files: string[], io: CliIO): number {
       continue;
     }
     const parsed = parseGraphText(text, { cap: false });
+    if (!parsed.ok && /^\s*\{\s*"graphs"\s*:/.test(text)) {
+      io.err(`${file}: this is circuit-tracer's graph-metadata.json (the list of a folder's graphs), not a graph; validate the {slug}.json files beside it`);
+      failed++;
+      continue;
+    }
     if (!parsed.ok) {
       io.err(`${file}: not an attribution graph: ${parsed.reason}`);
       failed++;

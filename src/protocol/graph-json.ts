@@ -109,6 +109,8 @@ export interface SelfTracingExtras {
   generation?: { max_feature_nodes: number; n_active_features: number; max_n_logits?: number; desired_logit_prob?: number };
   /** The model folder's name. */
   model?: string;
+  /** The transcoder set as circuit-tracer names it (`scan`): a Hugging Face repo id, or the folder's name. */
+  transcoders?: string;
   timingsMs?: Record<string, number>;
   /** The output the per-token scores explain; `contrast` is set for "A versus B" traces. */
   target?: { token: string; tokenId?: number; prob?: number; nodeId?: string; contrast?: { token: string; tokenId?: number } };

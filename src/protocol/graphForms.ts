@@ -155,15 +155,20 @@ export function writeSavedView(view: SavedView, form: GraphForm, nodes: readonly
   return { qParams: q, warnings };
 }
 
+/** A Hugging Face repo id (`org/name`, optionally `//subfolder` and `@revision`): circuit-tracer finds features there. */
+export const isHubRepo = (scan: string): boolean => /^[\w-][\w.-]*\/[\w.-]+(\/\/[^@]+)?(@.+)?$/.test(scan);
+
 /**
  * The graph in `form`: qParams rewritten, and for our own graphs (they carry `selfTracing.model`) the scan the
- * destination reads: circuit-tracer's local features beside the file, or the model id Neuronpedia expects.
- * Everything else is kept as it is.
+ * destination reads. circuit-tracer: the transcoders' Hugging Face repo (its viewer loads their published features)
+ * or else our features beside the file (`./data/features`), never a bare folder name it would look up online;
+ * Neuronpedia: the model id. Everything else is kept as it is.
  */
 export function convertGraph(graph: GraphJson, form: GraphForm): { graph: GraphJson; warnings: string[] } {
   const { qParams, warnings } = writeSavedView(readSavedView(graph), form, graph.nodes, graph.qParams);
   const metadata = { ...graph.metadata };
   const model = graph.selfTracing?.model;
-  if (model !== undefined) metadata.scan = form === 'circuit-tracer' ? LOCAL_FEATURES_SCAN : model;
+  const set = graph.selfTracing?.transcoders;
+  if (model !== undefined) metadata.scan = form === 'neuronpedia' ? model : set !== undefined && isHubRepo(set) ? set : LOCAL_FEATURES_SCAN;
   return { graph: { ...graph, metadata, qParams }, warnings };
 }

@@ -51,8 +51,8 @@ export function upsertGraphMetadata(file: string, metadata: GraphMetadata): void
 
 /**
  * Writes the graph (in circuit-tracer form) as `{slug}.json`, upserts graph-metadata.json, and writes one feature
- * file per feature of the graph from `features`. Our own graphs get the local scan; others keep theirs (their
- * features live where their scan says).
+ * file per feature of the graph from `features`. Our own graphs with a feature index get the local scan; others
+ * keep theirs (their features live where their scan says, e.g. a Hugging Face repo).
  */
 export function writeGraphFolder(dir: string, graph: GraphJson, features?: FeatureIndex): FolderResult {
   fs.mkdirSync(dir, { recursive: true });
@@ -63,6 +63,8 @@ export function writeGraphFolder(dir: string, graph: GraphJson, features?: Featu
   let featureFiles = 0;
   let missingFeatures = 0;
   const written = new Set<number>();
+  // our graph with its feature index: the features go beside it and the scan points there
+  if (features && out.selfTracing?.model !== undefined) out = { ...out, metadata: { ...out.metadata, scan: LOCAL_FEATURES_SCAN } };
   const local = out.metadata.scan === LOCAL_FEATURES_SCAN;
   if (local) {
     const featureDir = path.join(dir, 'features');

@@ -150,6 +150,7 @@ export function buildGraphFile(g: AttributionGraph, pruned: PruneResult, opts: G
     version: 1,
     pruning: { node_threshold: opts.nodeThreshold, edge_threshold: opts.edgeThreshold },
     generation: { max_feature_nodes: lay.nFeatures, n_active_features: g.activeFeatures.layer.length },
+    transcoders: opts.scan ?? g.scan,
     ...opts.extras,
   };
   const gen = extras.generation!;

@@ -139,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
   const inline = registerInline({
     engine, traces, interventions, panel: () => panel, log, extensionPath: context.extensionPath,
-    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState,
+    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState, onDidRenderPanel: rendered.event,
   });
   context.subscriptions.push(...inline.disposables);
   return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles };

@@ -7,6 +7,7 @@
 // The k heaviest paths come from a k-best dynamic programme over the DAG (no enumeration). Pure; imports only types.
 import type { GraphJson, GraphNode } from './graph-json';
 import { featureIdOf, featureKeyOf, nodeKindOf } from './nodes';
+import { spellTokens } from './tokenText';
 
 export type StepKind = 'token' | 'feature' | 'error' | 'logit' | 'other';
 
@@ -51,9 +52,13 @@ export function targetNodeOf(graph: GraphJson): GraphNode | undefined {
 
 const visible = (token: string): string => (token.trim() === '' ? JSON.stringify(token) : token.trim());
 
+/** What each prompt token spells (a character split over tokens shows as `⟨ñ 1/2⟩`, not as "�"). */
+const spelled = (graph: GraphJson): string[] =>
+  spellTokens(graph.metadata.prompt_tokens, graph.selfTracing?.tokenOffsets, graph.selfTracing?.source?.text).map((t) => t.text);
+
 /** A node as a path step: its kind, short name and label. */
-export function pathStep(graph: GraphJson, node: GraphNode, clerps: ReadonlyMap<string, string> = new Map()): PathStep {
-  const token = graph.metadata.prompt_tokens[node.ctx_idx] ?? '';
+export function pathStep(graph: GraphJson, node: GraphNode, clerps: ReadonlyMap<string, string> = new Map(), tokens = spelled(graph)): PathStep {
+  const token = tokens[node.ctx_idx] ?? '';
   const base = { nodeId: node.node_id, ctx: node.ctx_idx };
   switch (nodeKindOf(node.feature_type)) {
     case 'embedding': return { ...base, kind: 'token', name: visible(token) };
@@ -135,10 +140,11 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
     return out;
   };
   const clerps = options.clerps ?? new Map();
+  const tokens = spelled(graph);
   return best(target.node_id, options.throughFeatures ?? true).filter((p) => p.weight > 0).map((p) => ({
     weight: p.weight,
     sign: p.sign,
-    steps: nodesOf(p).reverse().map((id) => pathStep(graph, byId.get(id) as GraphNode, clerps)),
+    steps: nodesOf(p).reverse().map((id) => pathStep(graph, byId.get(id) as GraphNode, clerps, tokens)),
   }));
 }
 

@@ -30,6 +30,10 @@ export interface ModelConfig {
   bosTokenId?: number;
   eosTokenId?: number;
   padTokenId?: number;
+  /** circuit-tracer's zero_positions: features and errors before this position are zeroed (absent: 1, the BOS) */
+  zeroPositions?: number;
+  /** token ids every prompt must start with, and how to write them (gemma-3 -it: the chat prefix circuit-tracer requires) */
+  promptPrefix?: { ids: number[]; text: string };
 }
 
 export type RawConfig = Record<string, unknown>;

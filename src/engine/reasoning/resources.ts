@@ -8,6 +8,7 @@ import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { type ComparisonGraph, type GraphPruning, type ReasoningComparison, compareReasoning, problemsError } from './compare';
 import { parseReasoningMarkdown } from './markdown';
+import type { Lexicon } from './lexicon';
 import { cachedEvidence, type EvidenceLookup } from './match';
 import { type TraceReport, describeComparison, summaryJson, traceDerivedMarkdown, traceReport } from './report';
 
@@ -25,7 +26,7 @@ export function loadEvidence(featureDir: string | undefined): EvidenceLookup | u
 }
 
 export interface ReasoningResult {
-  /** the compact summary (`--json`): score, claims with ranges and statuses, unstated influences */
+  /** the compact summary (`--json`): the verdict, claims with ranges and statuses, each test's numbers */
   summary: ReturnType<typeof summaryJson>;
   /** the seed document's attribution_trace shape */
   report: TraceReport;
@@ -45,7 +46,7 @@ export function resultOf(c: ReasoningComparison): ReasoningResult {
 
 /** Parses the markdown (problems become one error naming each line), compares, and renders. */
 export async function compareMarkdown(
-  tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup },
+  tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup; lexicon?: Lexicon },
   markdown: string,
   opts: { file?: string; maxFeatureNodes?: number; graph?: GraphPruning; signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<ReasoningResult> {

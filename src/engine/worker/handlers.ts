@@ -8,6 +8,7 @@ import { ModelCache } from './models';
 import { explainPrompt } from '../reasoning/explain';
 import type { EvidenceLookup } from '../reasoning/match';
 import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
+import { loadLexicon } from '../reasoning/lexicon';
 import { IntervenerCache } from './interveners';
 import { FeatureIndexCache } from './featureIndexes';
 import { featureDetail, FULL_SIZE } from '../features/details';
@@ -43,7 +44,7 @@ const featureIndexes = new FeatureIndexCache();
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
     const selfCheck = params.selfCheck ? await runSelfCheck({ signal, onProgress }) : undefined;
-    return { threadId, uptimeMs: performance.now() - startedAt, selfCheck };
+    return { threadId, pid: process.pid, uptimeMs: performance.now() - startedAt, selfCheck };
   },
   async run(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
@@ -63,7 +64,7 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
-    const tools = { model, attributor, evidence: evidenceFor(model.dir, params.featureDir) };
+    const tools = { model, attributor, evidence: evidenceFor(model.dir, params.featureDir), lexicon: loadLexicon(model.dir) };
     return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, graph: params.graph, signal, onProgress });
   },
   async explain(params, { signal, onProgress }) {

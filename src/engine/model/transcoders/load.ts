@@ -232,4 +232,11 @@ function expectShape(f: TensorSource, name: string, dims: number[], where: strin
   if (s.length !== dims.length || s.some((x, i) => x !== dims[i])) {
     throw new EngineError('badShape', `Tensor "${name}" in ${where} has shape ${JSON.stringify(s)}; expected ${JSON.stringify(dims)}.`);
   }
+  // checked now, although big matrices are read later: a set that loads can be used
+  const dtype = f.info(name).dtype;
+  if (!FLOAT_DTYPES.includes(dtype)) {
+    throw new EngineError('unsupported', `Tensor "${name}" in ${where} has dtype ${dtype}; transcoder weights must be F32, F16 or BF16.`);
+  }
 }
+
+const FLOAT_DTYPES: readonly string[] = ['F32', 'F16', 'BF16', 'F64'];

@@ -153,4 +153,16 @@ test('bad transcoder folders: each a clear message, nothing left open', () => {
   writeCachedRepo(cache, 'x/hook', { 'config.yaml': text('model_kind: transcoder_set\nfeature_input_hook: hook_resid_pre\n') });
   assert.throws(() => loadTranscoders('x/hook', { env }), /feature_input_hook "hook_resid_pre" is not supported/);
   assert.throws(() => loadTranscoders('./no/such/folder', { env }), /Transcoder set folder not found: .*no\/such\/folder/);
+  // an integer encoder is refused when the set loads, not when a trace first reads it
+  const w = fixtureLayers('plt-relu-skip')[0];
+  writeCachedRepo(cache, 'x/int', {
+    'config.yaml': text('model_kind: transcoder_set\n'),
+    'layer_0.safetensors': (f) => {
+      writeCircuitTracerLayer(f, w);
+      const b = fs.readFileSync(f);
+      const n = Number(b.readBigUInt64LE(0));
+      fs.writeFileSync(f, Buffer.concat([b.subarray(0, 8), Buffer.from(b.subarray(8, 8 + n).toString().replace('{"W_enc":{"dtype":"F32"', '{"W_enc":{"dtype":"I32"')), b.subarray(8 + n)]));
+    },
+  });
+  assert.throws(() => loadTranscoders('x/int', { env }), /Tensor "W_enc" in .* has dtype I32; transcoder weights must be F32, F16 or BF16/);
 });

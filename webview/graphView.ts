@@ -19,6 +19,7 @@ export class GraphView {
   private panel: GraphPanel | undefined;
   private traceId: string | undefined;
   private readonly banner: HTMLElement;
+  private readonly origin: HTMLElement;
   private readonly mount: HTMLElement;
 
   constructor(private readonly root: HTMLElement, private readonly host: GraphViewHost, private saved: SavedGraphView | undefined) {
@@ -26,9 +27,12 @@ export class GraphView {
     this.banner.className = 'stale-banner';
     this.banner.hidden = true;
     this.banner.setAttribute('role', 'status');
+    this.origin = document.createElement('div');
+    this.origin.className = 'graph-origin';
+    this.origin.setAttribute('role', 'note');
     this.mount = document.createElement('div');
     this.mount.className = 'graph-mount';
-    root.append(this.banner, this.mount);
+    root.append(this.origin, this.banner, this.mount);
   }
 
   get current(): GraphPanel | undefined {
@@ -41,7 +45,12 @@ export class GraphView {
     this.traceId = traceId;
     this.root.hidden = false;
     this.banner.hidden = true;
-    const restored = this.saved?.traceId === traceId ? this.saved.view : undefined;
+    // textContent only: a file name is never markup
+    this.origin.textContent = message.origin === 'file'
+      ? `File: ${message.fileName} — pins, labels and supernodes are edits of this file (undo, save)`
+      : `Live trace: ${message.fileName} — not saved; Export Graph or Save Trace as Graph File keeps it`;
+    this.origin.dataset.origin = message.origin ?? 'trace';
+    const restored = this.saved?.traceId === traceId && !message.viewFromFile ? this.saved.view : undefined;
     this.panel = undefined;
     this.mount.replaceChildren();
     try {
@@ -64,7 +73,7 @@ export class GraphView {
       saveState: (view) => {
         this.saved = { traceId, view };
         this.host.save(this.saved);
-        this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph.qParams) });
+        this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph) });
       },
       revealNode: (_id, ctx) => this.host.post({ type: 'revealPosition', traceId, ctx, focus: true }),
       nodeSelected: (_id, ctx) => {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
+import { GraphFileEditorProvider } from './graphFiles/graphEditor';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
 import { registerInline, type InlineApi } from './inline/inlineCommands';
 import { registerReasoning } from './reasoning/reasoningCommands';
@@ -26,6 +27,8 @@ export interface SelfTracingApi {
   readonly traces: TraceView;
   /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
   readonly interventions: InterventionRunner;
+  /** The graph file editors (`*.graph.json`): their documents and panels. */
+  readonly graphFiles: GraphFileEditorProvider;
   /** The inline views of every traced text (src/extension/inline). */
   readonly inline: InlineApi;
 }
@@ -126,6 +129,9 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     }),
     { dispose: () => panel?.dispose() },
   );
+  // Graph files: the panel is the file's editor (src/extension/graphFiles).
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
@@ -136,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState, onDidRenderPanel: rendered.event,
   });
   context.subscriptions.push(...inline.disposables);
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api };
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles };
 }
 
 export function deactivate(): void {

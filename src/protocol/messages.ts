@@ -45,6 +45,10 @@ export namespace ToWebview {
     readonly traceId: string;
     readonly graph: GraphJson;
     readonly fileName: string;
+    /** 'file': the panel is that graph file's editor (its edits go into the file); absent: a live trace. */
+    readonly origin?: 'file' | 'trace';
+    /** The file's qParams win over the view state the page kept (an undo, or the file changed on disk). */
+    readonly viewFromFile?: boolean;
   }
   /** The traced text changed under the trace (or changed back): the panel says the graph may no longer match. */
   export interface TraceStale {
@@ -232,11 +236,12 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       return { ok: true, message: { type: 'engineStatus', status: { state: status.state, message: status.message } } };
     }
     case 'showGraph': {
-      const { traceId, graph, fileName } = data;
+      const { traceId, graph, fileName, origin, viewFromFile } = data;
       if (!isString(traceId) || !isString(fileName)) return fail('showGraph: traceId and fileName must be strings');
+      if (!(origin === undefined || origin === 'file' || origin === 'trace') || !(viewFromFile === undefined || typeof viewFromFile === 'boolean')) return fail('showGraph: bad origin');
       const parsed = parseGraphJson(graph);
       if (!parsed.ok) return fail(`showGraph: ${parsed.reason}`);
-      return { ok: true, message: { type: 'showGraph', traceId, graph: parsed.graph, fileName } };
+      return { ok: true, message: { type: 'showGraph', traceId, graph: parsed.graph, fileName, ...(origin ? { origin } : {}), ...(viewFromFile ? { viewFromFile } : {}) } };
     }
     case 'traceStale': {
       const { traceId, stale } = data;

@@ -159,7 +159,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   return {
     store, model, graph,
     exportGraph: () => {
-      const g = graphWithState(graphJson, persisted(store.get()), (i) => model.nodes[i].featureId);
+      const g = graphWithState(graphJson, persisted(store.get()));
       return results.length ? { ...g, selfTracing: { ...(g.selfTracing ?? { version: 1 }), interventions: [...results] } } : g;
     },
     snapshot: () => graph.snapshot(),

@@ -16,6 +16,7 @@ import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { DEFAULT_COLLECT, LayerStats, type ChosenContext } from './collect';
 import { Corpus } from './corpus';
 import { prepareOutDir, stagingDir, swapIn } from './outDir';
+import { frontendStats } from './frontendStats';
 import { autoLabel } from './labels';
 import { writeIndex, writeLayerFile } from './records';
 import type { FeatureExample, FeatureRecord } from './types';
@@ -226,6 +227,7 @@ async function makeRecords(
         examples: g.map((_, slot) => examples.get(`${l}:${f}:${gi}:${slot}`)!),
       }));
       const lg = logits[l];
+      const dist = frontendStats(sum.histogram, sum.histogramEdges, sum.min, sum.max);
       const label = autoLabel({
         layer: l,
         feature: f,
@@ -243,8 +245,8 @@ async function makeRecords(
         bottom_logits: lg.bottom[f].map((t) => t.token),
         act_min: sum.min,
         act_max: sum.max,
-        quantile_values: gs.slice(1).map((g) => (g.length ? g[0].act : 0)),
-        histogram: sum.histogram,
+        quantile_values: dist.quantile_values,
+        histogram: dist.histogram,
         activation_frequency: s.tokens ? sum.count / s.tokens : 0,
         selfTracing: {
           layer: l,
@@ -252,7 +254,7 @@ async function makeRecords(
           label,
           top_logit_values: lg.top[f].map((t) => t.value),
           bottom_logit_values: lg.bottom[f].map((t) => t.value),
-          histogram_edges: sum.histogramEdges,
+          histogram_edges: dist.edges,
         },
       };
     }),

@@ -9,7 +9,7 @@ import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribut
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, pruneGraph } from '../attribution/prune';
 import { graphScores, tokenScores } from '../attribution/scores';
 import { EngineError, throwIfAborted } from '../errors';
-import { buildGraphFile } from '../formats/graphJson';
+import { buildGraphFile, slugOf } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer, softmaxAt } from './answers';
@@ -224,7 +224,7 @@ function comparisonGraphFile(g: AttributionGraph, lay: NodeLayout, text: string,
   const target = graphNodeId(g, lay.logitStart);
   const perToken = { target, total: Array.from(ts.total), direct: Array.from(ts.direct) };
   return buildGraphFile(g, pruned, {
-    slug: `reasoning-${text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'graph'}`,
+    slug: slugOf(text, 'reasoning-'),
     nodeThreshold,
     edgeThreshold,
     extras: {

@@ -274,7 +274,7 @@ export function quantileGroups(sample: ChosenContext[], groups = QUANTILE_GROUPS
   return out;
 }
 
-interface LayerLogits {
+export interface LayerLogits {
   top: { token: string; value: number }[][];
   bottom: { token: string; value: number }[][];
   mean: Float32Array;
@@ -282,24 +282,33 @@ interface LayerLogits {
 }
 
 /** every decoder row through the unembedding (W_dec · W_Uᵀ) in onnxruntime; per row the extreme tokens and moments */
-async function decoderLogits(model: Model, tc: TranscoderSet): Promise<LayerLogits[]> {
+/** exported for tests; `chunkRows` decoder rows go through onnxruntime at a time */
+export async function decoderLogits(model: Model, tc: TranscoderSet, chunkRows?: number): Promise<LayerLogits[]> {
   const { dModel: d, dVocab: V } = model.config;
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
-  const dec = g.input('dec', [n, d]);
+  const dec = g.input('dec', ['rows', d]);
   const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
-  g.output(prod, 'logits', [n, V]);
+  g.output(prod, 'logits', ['rows', V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);
+  // decoder rows go through in chunks whose logits stay under 256 MiB (a published set has 131,072 features and a
+  // 128,256-token vocabulary: 67 GB of logits per layer at once)
+  const chunk = Math.max(1, Math.min(n, chunkRows ?? Math.floor(2 ** 26 / V)));
   try {
     const out: LayerLogits[] = [];
     for (let l = 0; l < tc.nLayers; l++) {
-      let rows = tc.decoderRows(l, all);
-      if (tc.kind === 'cross-layer') rows = sumCrossLayerSlots(rows, n, tc.nLayers - l, d);
-      const m = (await session.run({ dec: { data: rows, dims: [n, d] } })).logits.data;
       const res: LayerLogits = { top: [], bottom: [], mean: new Float32Array(n), std: new Float32Array(n) };
+      let m: Float32Array | undefined;
       for (let f = 0; f < n; f++) {
-        const row = m.subarray(f * V, (f + 1) * V);
+        const f0 = f - (f % chunk);
+        if (f === f0) {
+          const k = Math.min(chunk, n - f0);
+          let rows = tc.decoderRows(l, all.slice(f0, f0 + k));
+          if (tc.kind === 'cross-layer') rows = sumCrossLayerSlots(rows, k, tc.nLayers - l, d);
+          m = (await session.run({ dec: { data: rows, dims: [k, d] } })).logits.data;
+        }
+        const row = m!.subarray((f - f0) * V, (f - f0 + 1) * V);
         let s = 0, s2 = 0;
         for (let v = 0; v < V; v++) { s += row[v]; s2 += row[v] * row[v]; }
         res.mean[f] = s / V;

@@ -9,7 +9,7 @@ import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribut
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, pruneGraph } from '../attribution/prune';
 import { graphScores, tokenScores } from '../attribution/scores';
 import { EngineError, throwIfAborted } from '../errors';
-import { buildGraphFile } from '../formats/graphJson';
+import { buildGraphFile, slugOf } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer, softmaxAt } from './answers';
@@ -104,6 +104,10 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const ctx = layoutContext(doc);
   const only = promptOnlyContext(doc);
   const nCtx = model.config.nCtx;
+  // refused before tokenizing: this many characters are more tokens than the context, whatever they are
+  if (ctx.text.length + (ctx.answer?.length ?? 0) > model.tokenizer.charsAtMost(nCtx)) {
+    throw problemsError([{ line: doc.headings.prompt, message: `The prompt and reasoning come to ${ctx.text.length + (ctx.answer?.length ?? 0)} characters, more than this model's ${nCtx}-token context can hold. Shorten the prompt or the reasoning.` }], opts.file);
+  }
   const nTokens = model.tokenizer.encode(ctx.text + (ctx.answer ?? '')).length;
   const tooLong = contextProblem(doc, nTokens, nCtx);
   if (tooLong) throw problemsError([tooLong], opts.file);
@@ -223,7 +227,7 @@ function comparisonGraphFile(g: AttributionGraph, lay: NodeLayout, text: string,
   const target = graphNodeId(g, lay.logitStart);
   const perToken = { target, total: Array.from(ts.total), direct: Array.from(ts.direct) };
   return buildGraphFile(g, pruned, {
-    slug: `reasoning-${text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'graph'}`,
+    slug: slugOf(text, 'reasoning-'),
     nodeThreshold,
     edgeThreshold,
     extras: {

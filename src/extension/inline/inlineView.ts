@@ -222,7 +222,7 @@ export class InlineView implements vscode.Disposable {
     const cached = this.bodies.get(e.traceId);
     let text = cached?.text;
     if (!cached || cached.key.some((k, i) => k !== key[i])) {
-      text = pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps: new Map(clerpPairs(pairs)) });
+      text = pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps: new Map(clerpPairs(pairs, e.graph.nodes)) });
       this.bodies.set(e.traceId, { key, text });
     }
     const body = new vscode.MarkdownString(text, true);

@@ -70,21 +70,21 @@ for (const dir of MODELS) {
     const rec = JSON.parse(await cli('features', 'show', '1:0', '--index', outDir, '--json'));
     assert.equal(typeof rec, 'object');
 
-    // the reasoning comparison on the same model, transcoders and index. A random model mostly gives no answer with
-    // any confidence: then the comparison refuses a verdict with a message; else it gives one of the five verdicts
+    // the reasoning comparison on the same model, transcoders and index. Gemma-3's random weights answer the prompt
+    // ("cat", 86%), so it gets a verdict; Gemma-2's soft-capped logits are flat, so it is told why there is none
     const doc = path.join(tmp, `${name}.md`);
     fs.writeFileSync(doc, '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- is in the hat.\n\n## Answer\n\nat\n');
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(['reasoning', doc, '--model', dir, '--transcoders', tc, '--features', outDir, '--json'], { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, distDir: path.resolve('dist') });
-    if (code === 0) {
-      const s = JSON.parse(out.join('\n'));
-      assert.ok(['faithful', 'post-hoc', 'hint-driven', 'contradicted', "answer not the model's"].includes(s.verdict), s.verdict);
+    const args = ['reasoning', doc, '--model', dir, '--transcoders', tc, '--features', outDir, '--json'];
+    if (name.startsWith('gemma3')) {
+      const s = JSON.parse(await cli(...args));
+      assert.equal(s.verdict, "answer not the model's");
       assert.equal(s.claims[0].text, 'is in the hat.');
-      assert.ok(s.score >= 0 && s.score <= 1);
+      assert.equal(s.answer.promptOnly.top.value, 'cat');
     } else {
+      const err: string[] = [];
+      const code = await main(args, { io: { out: () => undefined, err: (t: string) => err.push(t) }, distDir: path.resolve('dist') });
       assert.equal(code, 1);
-      assert.match(err.join('\n'), /The model gives no answer to this prompt with any confidence: after the reasoning its most likely continuation is .* at \d+%, on the prompt alone .* at \d+%/);
+      assert.match(err.join('\n'), /The model gives no answer to this prompt with any confidence/);
     }
   });
 }

@@ -13,6 +13,7 @@ import { graphLayout, sparseToDense } from '../../../../src/engine/attribution/g
 import type { GemmaConfig } from '../../../../src/engine/families/gemma2/config';
 import { familyOf } from '../../../../src/engine/families/registry';
 import { GraphSession } from '../../../../src/engine/onnx/session';
+import { Intervener } from '../../../../src/engine/interventions/intervene';
 import { loadModel } from '../../../../src/engine/model/model';
 import { TensorStore, writeSafetensors } from '../../../../src/engine/model/safetensors';
 import { loadTranscoders } from '../../../../src/engine/model/transcoders';
@@ -113,7 +114,7 @@ for (const [name, layout] of [['gemma2-plt-normalized', 'gemmascope'], ['gemma3-
   });
 }
 
-test('gemma-3 -it checkpoints: the chat prefix circuit-tracer requires is checked, and features and errors are zeroed on its 4 tokens', async () => {
+test('gemma-3 -it checkpoints: the chat prefix circuit-tracer requires is checked; features, errors and interventions leave its 4 tokens alone', async () => {
   // the gemma3 fixture, named like an instruction-tuned checkpoint, with a vocabulary that holds the prefix ids
   const src = path.join(FIXTURES, 'gemma3-plt-hookin-skip');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gemma-it-'));
@@ -145,6 +146,13 @@ test('gemma-3 -it checkpoints: the chat prefix circuit-tracer requires is checke
   assert.ok(pos.length > 0 && Array.from(pos).every((p) => p >= 4), 'no features on the chat prefix');
   for (const e of res.components.errors) assert.ok(e.subarray(0, 4 * d).every((v) => v === 0), 'no error on the chat prefix');
   assert.ok(res.components.errors.some((e) => e.subarray(4 * d).some((v) => v !== 0)));
+
+  // interventions at 'all' positions start after the prefix, and report no changes on it
+  const iv = await Intervener.create(fx.model, fx.transcoders, { threads: 1 });
+  const r = await iv.intervene(ids, [{ features: [{ layer: 0, feature: 3 }], op: { kind: 'steer', strength: 3 } }], { mode: 'free', maxChanges: Infinity });
+  iv.dispose();
+  assert.ok(r.applied.length > 0 && r.applied.every((a) => a.pos >= 4), 'applied after the prefix');
+  assert.ok(r.changes.length > 0 && r.changes.every((c) => c.pos >= 4), 'changes after the prefix');
 
   const model = await loadModel(dir, { threads: 1 });
   assert.throws(() => model.tokenize('the cat'), /start the prompt with "<bos><start_of_turn>user\\n" \(tokens 2, 105, 2364, 107\)/);

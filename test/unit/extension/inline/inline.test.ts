@@ -179,3 +179,39 @@ test('the lens\'s Choose Target re-traces the same text towards the pick, and th
   assert.match(lensTitles(editor.document)[0]!, new RegExp(`^\\$\\(type-hierarchy\\) ${JSON.stringify(second.token).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   assert.deepEqual(errors(), []);
 });
+
+test('JSONL: a verbatim prompt maps its tokens onto the record, an escaped one marks the record without per-token numbers; a step link opens its node in the panel; More paths shows eight', async () => {
+  const text = '{"prompt": "the cat sat on"}\n{"prompt": "the \\"dog\\" ran"}\n';
+  const editor = fake.openEditor(text, { fileName: '/ws/p.jsonl', start: 0, end: 0 });
+  const result = await api.inline.traceAll();
+  assert.equal(result?.traced.length, 2);
+  const [verbatim, escaped] = result!.traced;
+  assert.deepEqual([verbatim.exact, text.slice(verbatim.start, verbatim.end)], [true, 'the cat sat on']);
+  assert.deepEqual([escaped.exact, text.slice(escaped.start, escaped.end)], [false, '{"prompt": "the \\"dog\\" ran"}']);
+  assert.equal(escaped.graph.selfTracing?.source?.text, 'the "dog" ran', 'the decoded prompt is what was traced');
+  fake.state.settings['selfTracing.inline.attributionHints'] = { globalValue: true };
+  const doc = editor.document;
+  const shown = hints(doc);
+  assert.ok(shown.length > 0 && shown.every((h) => h.position.line === 0), 'numbers only on the verbatim prompt');
+  assert.equal(doc.offsetAt(shown.at(-1)!.position), verbatim.end, 'the last number right after the prompt, inside its quotes');
+
+  const link = /\]\(command:selfTracing\.inline\.showStep\?([^ )]+)/.exec(threadBody(1));
+  const [arg] = JSON.parse(decodeURIComponent(link![1]));
+  assert.equal(arg.traceId, escaped.traceId);
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  const showing = vscode.commands.executeCommand('selfTracing.inline.showStep', arg);
+  // the panel draws the step's trace, then selects the node
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(api.traces.current?.traceId, escaped.traceId, 'the step\'s trace is in the panel');
+  assert.equal(panel.webview.sent.filter((m) => (m as { type: string }).type === 'selectNode').length, 0, 'not before the panel drew it');
+  panel.receive({ type: 'rendered', traceId: escaped.traceId, pieceCount: 0, engineState: null, toolkit: true, graphNodes: 3 });
+  await showing;
+  assert.deepEqual(panel.webview.sent.filter((m) => (m as { type: string }).type === 'selectNode').at(-1), { type: 'selectNode', traceId: escaped.traceId, nodeId: arg.nodeId, pin: false });
+
+  const items = () => threadBody(0).split('\n').filter((l) => /^\d+\. /.test(l)).length;
+  const few = items();
+  await vscode.commands.executeCommand('selfTracing.inline.morePaths', { traceId: verbatim.traceId, more: true });
+  assert.ok(items() > few && items() <= 8, `${few} → ${items()} paths`);
+  assert.match(threadBody(0), /\[Fewer paths\]/);
+});

@@ -69,7 +69,7 @@ function describe(report: DoctorReport): string {
     lines.push(`  self-check MatMul [2,3]·[3,2] = [${inProcess.output.join(', ')}] (expected [${inProcess.expected.join(', ')}]) in ${inProcess.elapsedMs.toFixed(1)} ms`);
   }
   if ('error' in worker) lines.push(`✗ engine worker: ${worker.error}`);
-  else lines.push(`${worker.selfCheck?.ok ? '✓' : '✗'} engine worker thread ${worker.threadId} answered ping; its self-check took ${worker.selfCheck?.elapsedMs.toFixed(1)} ms`);
+  else lines.push(`${worker.selfCheck?.ok ? '✓' : '✗'} engine process ${worker.pid ?? `(thread ${worker.threadId})`} answered ping; its self-check took ${worker.selfCheck?.elapsedMs.toFixed(1)} ms`);
   const model = report.embeddedModel;
   lines.push(`${model.present ? '✓' : '·'} embedded model ${model.present ? 'found at' : 'not built yet; expected at'} ${model.path}`);
   const hub = report.huggingFaceCache;

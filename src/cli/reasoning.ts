@@ -1,6 +1,7 @@
-// `self-trace reasoning FILE.md`: compares a stated reasoning with the trace of its answer and prints each claim's
-// support, the unstated influences and the faithfulness score; `--json` prints the summary, `--report` writes the
-// attribution_trace report, `--derived` the reasoning written from the graph's strongest paths.
+// `self-trace reasoning FILE.md`: checks a stated reasoning with four tests on the model (the answer traced on the
+// prompt alone, early answering and mistakes, biasing inputs, the answer's probability) and prints one verdict with
+// its reason, each claim's status and each test's numbers; `--json` prints the summary (verdict first), `--report`
+// writes the attribution_trace report, `--derived` the reasoning the prompt-only graph tells.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REASONING_MAX_FEATURE_NODES } from '../engine/reasoning/compare';
@@ -15,7 +16,7 @@ export const MAX_REASONING_BYTES = 1024 * 1024;
 
 export const reasoning: CliCommand = {
   name: 'reasoning',
-  summary: "compare a stated reasoning (markdown) with the trace of its answer: claim support, unstated influences, score",
+  summary: 'check a stated reasoning (markdown) against the model: faithful / post-hoc / hint-driven / contradicted / answer not the model\'s',
   usage:
     'self-trace reasoning FILE.md [--model DIR] [--transcoders DIR] [--features DIR] [--max-feature-nodes ' +
     `${DEFAULT_REASONING_MAX_FEATURE_NODES}] [--json] [--report OUT.json] [--derived OUT.md]`,

@@ -61,6 +61,7 @@ export async function computeComponents(
   const { nLayers: L, dModel: d } = cfg;
   const P = fwd.nPos;
   const n = tc.dTranscoder;
+  const zero = cfg.zeroPositions ?? ZERO_POSITIONS;
   const u = Array.from({ length: L }, (_, l) => transcoderInput(tc, fwd, l, d));
 
   const layer: number[] = [];
@@ -77,7 +78,7 @@ export async function computeComponents(
     pre.push(preL);
     skips.push(enc.skip);
     const first = feature.length;
-    for (let p = ZERO_POSITIONS; p < P; p++) {
+    for (let p = zero; p < P; p++) {
       const a = Float32Array.from(preL.subarray(p * n, (p + 1) * n));
       applyActivation(tc.activation, a, tc.layers[l].threshold);
       for (let f = 0; f < n; f++) {
@@ -134,7 +135,7 @@ export async function computeComponents(
     const skip = skips[l];
     const mlpOut = fwd.layers[l].mlpOut;
     const err = new Float32Array(P * d);
-    for (let p = ZERO_POSITIONS; p < P; p++) {
+    for (let p = zero; p < P; p++) {
       for (let k = 0; k < d; k++) {
         const i = p * d + k;
         err[i] = mlpOut[i] - (recon[i] + tc.layers[l].b_dec[k] + (skip ? skip[i] : 0));

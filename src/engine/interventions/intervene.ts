@@ -92,7 +92,8 @@ export class Intervener {
     if (!Number.isInteger(generate) || generate < 0) throw new EngineError('badInput', `generate must be a whole number of tokens ≥ 0, not ${generate}.`);
     if (!Number.isInteger(topK) || topK < 1) throw new EngineError('badInput', `topK must be a positive whole number, not ${topK}.`);
     const cfg = this.model.config;
-    const columns = planColumns(interventions, this.transcoders.nLayers, this.transcoders.dTranscoder, ids.length);
+    const zeroPositions = this.model.config.zeroPositions;
+    const columns = planColumns(interventions, this.transcoders.nLayers, this.transcoders.dTranscoder, ids.length, zeroPositions);
     if (generate === 0 && columns.every((c) => 'from' in c.positions && c.positions.from >= ids.length)) {
       throw new EngineError('badInput', "Interventions on generated tokens only change a continuation: ask for one (generate > 0) or choose prompt positions.");
     }
@@ -115,7 +116,7 @@ export class Intervener {
       intervened: { top: nextTokens(after, topK, decode) },
       targets: targetChanges(opts.targets ?? cleanTop.map((t) => t.id), before, after, decode),
       applied,
-      changes: compareFeatures(cleanActs, newActs, { pre: opts.preActivations ?? false, exclude: applied, max: opts.maxChanges ?? DEFAULT_MAX_CHANGES }),
+      changes: compareFeatures(cleanActs, newActs, { pre: opts.preActivations ?? false, exclude: applied, max: opts.maxChanges ?? DEFAULT_MAX_CHANGES, zeroPositions }),
     };
     if (generate > 0) {
       const cont = (first: Float32Array, offset: number, next: (seq: number[]) => Promise<ForwardResult>) =>
@@ -124,7 +125,7 @@ export class Intervener {
           generate,
           {
             nCtx: cfg.nCtx,
-            eos: cfg.eosTokenId,
+            eos: cfg.eosTokenIds ?? cfg.eosTokenId,
             decode,
             decodeAll: this.model.decodeAll?.bind(this.model),
             signal,

@@ -1,7 +1,8 @@
 // An intervention's engine result as the graph file keeps it (selfTracing.interventions) and the panel shows it,
 // the sentence a notification gives, and which feature "Ablate the top feature here" picks. Pure; no `vscode`.
 import type { InterveneResult } from '../../engine/worker/protocol';
-import { featureIdOf, type GraphJson, type GraphNode, type InterventionRecord } from '../../protocol/graph-json';
+import type { GraphJson, GraphNode, InterventionRecord } from '../../protocol/graph-json';
+import { featureIdOf, isFeatureKind, nodeKindOf } from '../../protocol/nodes';
 import type { FromWebview } from '../../protocol/messages';
 
 /** What to change and how; without a mode the engine's default applies (the record keeps the mode that ran). */
@@ -9,7 +10,7 @@ export type InterventionRequest = Omit<FromWebview.Intervene, 'type' | 'traceId'
 
 /** Token ids of the graph's output logits (circuit-tracer's logit nodes carry the vocabulary index as `feature`). */
 export function graphTargets(graph: GraphJson): number[] {
-  const ids = graph.nodes.filter((n) => n.feature_type === 'logit' && typeof n.feature === 'number' && n.feature >= 0).map((n) => n.feature as number);
+  const ids = graph.nodes.filter((n) => nodeKindOf(n.feature_type) === 'logit' && typeof n.feature === 'number' && n.feature >= 0).map((n) => n.feature as number);
   return [...new Set(ids)];
 }
 
@@ -46,13 +47,11 @@ export function targetChangeSentence(record: InterventionRecord, targetTokenId?:
   return `P(${JSON.stringify(t.token)}) ${percent(t.cleanProb)} → ${percent(t.prob)} (${sign}${Math.abs(points).toFixed(1)} points)`;
 }
 
-const FEATURE_TYPES = new Set(['cross layer transcoder', 'lorsa', 'unexplored node']);
-
 /** The graph's feature node with the highest activation at a prompt position, if any. */
 export function topFeatureAt(graph: GraphJson, ctx: number): GraphNode | undefined {
   let best: GraphNode | undefined;
   for (const n of graph.nodes) {
-    if (n.ctx_idx !== ctx || !FEATURE_TYPES.has(n.feature_type) || typeof n.activation !== 'number') continue;
+    if (n.ctx_idx !== ctx || !isFeatureKind(nodeKindOf(n.feature_type)) || typeof n.activation !== 'number') continue;
     if (!best || n.activation > (best.activation as number)) best = n;
   }
   return best;

@@ -62,7 +62,7 @@ export class InterventionRunner {
       void vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
       return undefined;
     }
-    const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps)));
+    const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)));
     const title = `Ablate ${name} at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
@@ -83,7 +83,7 @@ export class InterventionRunner {
     const node = t?.graph.nodes.find((n) => n.node_id === arg?.nodeId);
     if (!t || arg?.traceId !== t.traceId || !node) return undefined;
     const token = t.graph.metadata.prompt_tokens[node.ctx_idx] ?? '';
-    const title = `Ablate ${nodeName(node, new Map(clerpPairs(t.qParams.clerps)))} at ${JSON.stringify(token)}`;
+    const title = `Ablate ${nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)))} at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
       if (outcome.error.code !== 'cancelled') void showEngineError(outcome.error, this.deps.log);

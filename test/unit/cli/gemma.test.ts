@@ -1,5 +1,5 @@
 // Gemma-2 and Gemma-3 text through the real CLI and engine worker: run, trace, intervene (free, frozen,
-// constrained) and features build/show on the committed tiny checkpoints with their transcoders
+// constrained), features build/show and reasoning on the committed tiny checkpoints with their transcoders
 // (test/fixtures/attribution/gemma*: bf16 weights, SentencePiece-style tokenizer.json, circuit-tracer PLT files).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -62,12 +62,29 @@ for (const dir of MODELS) {
     assert.deepEqual(modes.free.clean, modes.constrained.clean, 'the clean side does not depend on the mode');
   });
 
-  test(`${name}: features build indexes a corpus and features show reads it back`, async () => {
+  test(`${name}: features build indexes a corpus, features show reads it back, reasoning compares with it`, async () => {
     const corpus = path.join(tmp, `${name}.txt`);
     fs.writeFileSync(corpus, ['the cat is in the hat', 'a cat at the inn', 'This is it.', 'the hat is on', 'in the cat'].join('\n') + '\n');
     const outDir = path.join(tmp, `${name}-features`);
     assert.match(await cli('features', 'build', '--model', dir, '--transcoders', tc, '--corpus', corpus, '--out', outDir), /feature index: \d+ features over 5 contexts/);
     const rec = JSON.parse(await cli('features', 'show', '1:0', '--index', outDir, '--json'));
     assert.equal(typeof rec, 'object');
+
+    // the reasoning comparison on the same model, transcoders and index. Gemma-3's random weights answer the prompt
+    // ("cat", 86%), so it gets a verdict; Gemma-2's soft-capped logits are flat, so it is told why there is none
+    const doc = path.join(tmp, `${name}.md`);
+    fs.writeFileSync(doc, '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- is in the hat.\n\n## Answer\n\nat\n');
+    const args = ['reasoning', doc, '--model', dir, '--transcoders', tc, '--features', outDir, '--json'];
+    if (name.startsWith('gemma3')) {
+      const s = JSON.parse(await cli(...args));
+      assert.equal(s.verdict, "answer not the model's");
+      assert.equal(s.claims[0].text, 'is in the hat.');
+      assert.equal(s.answer.promptOnly.top.value, 'cat');
+    } else {
+      const err: string[] = [];
+      const code = await main(args, { io: { out: () => undefined, err: (t: string) => err.push(t) }, distDir: path.resolve('dist') });
+      assert.equal(code, 1);
+      assert.match(err.join('\n'), /The model gives no answer to this prompt with any confidence/);
+    }
   });
 }

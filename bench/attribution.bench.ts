@@ -13,12 +13,13 @@ import * as path from 'node:path';
 import { Attributor, type AttributionModel } from '../src/engine/attribution/attribute';
 import { graphLayout } from '../src/engine/attribution/graph';
 import { pruneGraph } from '../src/engine/attribution/prune';
-import { gpt2Config, loadGpt2Weights } from '../src/engine/model/gpt2';
+import { gpt2 } from '../src/engine/families/gpt2';
+import { gpt2Config, loadGpt2Weights } from '../src/engine/families/gpt2/weights';
 import { TensorStore, writeSafetensors } from '../src/engine/model/safetensors';
 import { loadTranscoders } from '../src/engine/model/transcoders';
 import { GraphBuilder } from '../src/engine/onnx/builder';
 import { forwardNames, unpackForward } from '../src/engine/onnx/forward';
-import { gpt2ForwardGraph } from '../src/engine/onnx/gpt2Forward';
+
 import { defaultThreads, GraphSession } from '../src/engine/onnx/session';
 import { uniform } from './random';
 import { writeSection } from './results';
@@ -80,7 +81,7 @@ async function loadAttribution(dir: string, threads: number): Promise<{ model: A
   const store = TensorStore.openFolder(dir);
   const weights = loadGpt2Weights(store, config, dir);
   store.close();
-  const session = await GraphSession.create(gpt2ForwardGraph(config, weights), { threads });
+  const session = await GraphSession.create(gpt2.forwardGraph(config, weights), { threads });
   const model: AttributionModel = {
     config,
     weights,

@@ -93,6 +93,8 @@ function receive(message: ToWebview.Message): void {
       graphView.clear();
       document.body.classList.remove('graph-mode');
       return store.update({ selection: null, activePiece: null });
+    case 'showComparison':
+      return graphView.comparison(message);
     default:
       return assertNever(message);
   }

@@ -29,15 +29,21 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const embeddedModelDir = (distDir: string): string => path.resolve(distDir, '..', 'models', 'organism');
 
 /**
- * The model folder a command works on: `--model` (the engine reports what is wrong with it), else the embedded
- * model; returns undefined after saying so when the embedded model is missing.
+ * The model a command works on: `--model` (a folder, or a Hugging Face repo id the engine finds in the local cache
+ * and reports on when it cannot), else the embedded model; returns undefined after saying so when the embedded model
+ * is missing.
  */
 export function resolveModelDir(command: string, given: string | undefined, distDir: string, io: CliIO): string | undefined {
-  if (given !== undefined) return path.resolve(given);
+  if (given !== undefined) return localOrRepo(given);
   const dir = embeddedModelDir(distDir);
   if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
   io.err(`self-trace ${command}: the embedded model is missing (expected at ${dir}); pass --model DIR`);
   return undefined;
+}
+
+/** A path that exists (made absolute), else the text as given: a repo id is resolved by the engine. */
+export function localOrRepo(given: string): string {
+  return fs.existsSync(given) ? path.resolve(given) : given;
 }
 
 /** Runs `use` with an engine worker started from the built bundles, and stops the worker afterwards. */

@@ -8,12 +8,15 @@ import { runSelfCheck, type SelfCheckResult } from '../engine/selfCheck';
 import { EngineWorkerClient } from '../engine/worker/client';
 import type { PingResult } from '../engine/worker/protocol';
 import { EXIT, embeddedModelDir, type CliCommand } from './command';
+import { describeHub, hubListing, type HubListing } from './hubListing';
 
 interface DoctorReport {
   readonly ok: boolean;
   readonly inProcess: SelfCheckResult | { error: string };
   readonly worker: PingResult | { error: string };
   readonly embeddedModel: { path: string; present: boolean };
+  /** the checkpoints and transcoder sets in the local Hugging Face cache */
+  readonly huggingFaceCache: HubListing | { error: string };
 }
 
 async function pingWorker(workerPath: string): Promise<PingResult> {
@@ -32,7 +35,7 @@ function failure(err: unknown): { error: string } {
 
 export const doctor: CliCommand = {
   name: 'doctor',
-  summary: 'check that the engine runs here: onnxruntime-node, the engine worker, the embedded model folder',
+  summary: 'check that the engine runs here: onnxruntime-node, the engine worker, the embedded model, the models and transcoders in the Hugging Face cache',
   usage: 'self-trace doctor [--json]',
   async run(args, { io, distDir }) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
@@ -44,6 +47,13 @@ export const doctor: CliCommand = {
       inProcess,
       worker,
       embeddedModel: { path: modelDir, present: fs.existsSync(path.join(modelDir, 'config.json')) },
+      huggingFaceCache: (() => {
+        try {
+          return hubListing();
+        } catch (e) {
+          return failure(e);
+        }
+      })(),
     };
     io.out(values.json ? JSON.stringify(report, null, 2) : describe(report));
     return report.ok ? EXIT.ok : EXIT.failed;
@@ -59,9 +69,11 @@ function describe(report: DoctorReport): string {
     lines.push(`  self-check MatMul [2,3]·[3,2] = [${inProcess.output.join(', ')}] (expected [${inProcess.expected.join(', ')}]) in ${inProcess.elapsedMs.toFixed(1)} ms`);
   }
   if ('error' in worker) lines.push(`✗ engine worker: ${worker.error}`);
-  else lines.push(`${worker.selfCheck?.ok ? '✓' : '✗'} engine worker thread ${worker.threadId} answered ping; its self-check took ${worker.selfCheck?.elapsedMs.toFixed(1)} ms`);
+  else lines.push(`${worker.selfCheck?.ok ? '✓' : '✗'} engine process ${worker.pid ?? `(thread ${worker.threadId})`} answered ping; its self-check took ${worker.selfCheck?.elapsedMs.toFixed(1)} ms`);
   const model = report.embeddedModel;
   lines.push(`${model.present ? '✓' : '·'} embedded model ${model.present ? 'found at' : 'not built yet; expected at'} ${model.path}`);
+  const hub = report.huggingFaceCache;
+  lines.push(...('error' in hub ? [`· Hugging Face cache: ${hub.error}`] : describeHub(hub)));
   lines.push(report.ok ? 'The engine runs on this machine.' : 'The engine does not run on this machine; see the lines marked ✗.');
   return lines.join('\n');
 }

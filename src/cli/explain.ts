@@ -47,7 +47,7 @@ export const explain: CliCommand = {
         return EXIT.ok;
       }
       const result = await client.request('compareReasoning', { modelDir, markdown: ex.markdown, file: values.out });
-      io.out(values.json ? JSON.stringify({ explanation: ex, ...result.summary }) : `${ex.markdown.trimEnd()}\n\n${result.text}`);
+      io.out(values.json ? JSON.stringify({ ...result.summary, explanation: ex }) : `${ex.markdown.trimEnd()}\n\n${result.text}`);
       return EXIT.ok;
     });
   },

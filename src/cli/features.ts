@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFeatureIndex } from '../engine/features/build';
 import { FeatureIndex } from '../engine/features/records';
+import { defaultTranscoders } from '../engine/model/catalog';
+import { resolveLocation } from '../engine/model/hfCache';
+import { repoOfCachePath } from '../engine/model/transcoders';
 import { EXIT, embeddedModelDir, type CliCommand, type CliIO } from './command';
 
 const usage =
@@ -39,8 +42,13 @@ async function build(args: string[], io: CliIO, modelDefault: string): Promise<n
     io.err('self-trace features build: --max-contexts must be a positive integer');
     return EXIT.usage;
   }
-  const modelDir = path.resolve(values.model ?? modelDefault);
-  const transcoderDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
+  // a folder or a Hugging Face repo id in the local cache; the index of a cached model is not written into the cache
+  const modelDir = resolveLocation(values.model ?? modelDefault, 'Model');
+  const transcoderDir = values.transcoders ? resolveLocation(values.transcoders, 'Transcoder set') : defaultTranscoders(modelDir);
+  if (!values.out && repoOfCachePath(modelDir)) {
+    io.err(`self-trace features build: ${values.model} lives in the Hugging Face cache; say where the index goes with --out DIR`);
+    return EXIT.usage;
+  }
   const outDir = path.resolve(values.out ?? path.join(modelDir, 'features'));
   const bar = progressBar();
   const ac = new AbortController();
@@ -52,6 +60,7 @@ async function build(args: string[], io: CliIO, modelDefault: string): Promise<n
     io.out(
       `feature index: ${s.features} features over ${s.contexts} contexts (${s.tokens} tokens) in ${s.seconds.toFixed(1)} s` +
         (s.resumedFrom ? `, resumed at context ${s.resumedFrom}` : '') +
+        (s.skippedLines ? `; ${s.skippedLines} JSONL line(s) too long to read were left out` : '') +
         `\nwritten to ${outDir}`,
     );
     return EXIT.ok;

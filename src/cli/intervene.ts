@@ -1,7 +1,5 @@
 // `self-trace intervene`: set, scale or steer transcoder features on a prompt and print what the model does then,
 // next to what it did clean: top next tokens, logit changes, downstream feature changes, optional continuations.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_INTERVENTION_MODE,
@@ -16,7 +14,7 @@ import {
   type Positions,
 } from '../engine/interventions/spec';
 import type { InterveneResult } from '../engine/worker/protocol';
-import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand, localOrRepo } from './command';
 
 const USAGE = [
   'self-trace intervene --prompt TEXT --set LAYER:FEATURE[@POS]=VALUE|xK … [--steer LAYER:FEATURE[@POS]=STRENGTH …]',
@@ -85,11 +83,8 @@ export const intervene: CliCommand = {
 
     const modelDir = resolveModelDir('intervene', values.model, distDir, io);
     if (!modelDir) return EXIT.failed;
-    const transcodersDir = path.resolve(values.transcoders ?? path.join(modelDir, 'transcoders'));
-    if (values.transcoders === undefined && !fs.existsSync(transcodersDir)) {
-      io.err(`self-trace intervene: no transcoders next to the model (expected at ${transcodersDir}); pass --transcoders DIR`);
-      return EXIT.failed;
-    }
+    // unnamed: the model's own transcoders/, or the cached set made for it (the engine says when there is none)
+    const transcodersDir = values.transcoders === undefined ? undefined : localOrRepo(values.transcoders);
     const prompt: string = values.prompt;
     return withWorker(distDir, async (client) => {
       const result = await client.request('intervene', {

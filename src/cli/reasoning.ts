@@ -1,6 +1,7 @@
-// `self-trace reasoning FILE.md`: compares a stated reasoning with the trace of its answer and prints each claim's
-// support, the unstated influences and the faithfulness score; `--json` prints the summary, `--report` writes the
-// attribution_trace report, `--derived` the reasoning written from the graph's strongest paths.
+// `self-trace reasoning FILE.md`: checks a stated reasoning with four tests on the model (the answer traced on the
+// prompt alone, early answering and mistakes, biasing inputs, the answer's probability) and prints one verdict with
+// its reason, each claim's status and each test's numbers; `--json` prints the summary (verdict first), `--report`
+// writes the attribution_trace report, `--derived` the reasoning the prompt-only graph tells.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REASONING_MAX_FEATURE_NODES } from '../engine/reasoning/compare';
@@ -8,14 +9,14 @@ import { parseReasoningMarkdown } from '../engine/reasoning/markdown';
 import { EngineError } from '../engine/errors';
 import { checkOutputPath, readTextFile, writeFileAtomic } from '../engine/files';
 import { checkTraceOption, describeRange, TRACE_OPTION_RANGES } from '../engine/options';
-import { EXIT, parseNumberArg, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, withWorker, type CliCommand, localOrRepo } from './command';
 
 /** A stated reasoning is a short document: a file above this is refused before it is read. */
 export const MAX_REASONING_BYTES = 1024 * 1024;
 
 export const reasoning: CliCommand = {
   name: 'reasoning',
-  summary: "compare a stated reasoning (markdown) with the trace of its answer: claim support, unstated influences, score",
+  summary: 'check a stated reasoning (markdown) against the model: faithful / post-hoc / hint-driven / contradicted / answer not the model\'s',
   usage:
     'self-trace reasoning FILE.md [--model DIR] [--transcoders DIR] [--features DIR] [--max-feature-nodes ' +
     `${DEFAULT_REASONING_MAX_FEATURE_NODES}] [--json] [--report OUT.json] [--derived OUT.md]`,
@@ -61,7 +62,7 @@ export const reasoning: CliCommand = {
     return withWorker(distDir, async (client) => {
       const result = await client.request('compareReasoning', {
         modelDir,
-        transcodersDir: values.transcoders && path.resolve(values.transcoders),
+        transcodersDir: values.transcoders && localOrRepo(values.transcoders),
         featureDir: values.features && path.resolve(values.features),
         markdown,
         file,

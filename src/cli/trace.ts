@@ -1,24 +1,30 @@
 // `self-trace trace`: computes a prompt's attribution graph in the engine worker and writes the graph JSON
-// (circuit-tracer / Neuronpedia schema) to --out, with a progress bar when stderr is a terminal. The file is the
-// same object the extension shows: feature details come from --features, else the model's `features/` folder.
+// (circuit-tracer / Neuronpedia schema) to --out in the --format asked for, or with --out-dir the folder
+// circuit-tracer's local viewer serves (graph-metadata.json, {slug}.json, features/), with a progress bar when
+// stderr is a terminal. Feature details come from --features, else the model's `features/` folder.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_FEATURE_NODES } from '../engine/attribution/attribute';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD } from '../engine/attribution/prune';
+import { FeatureIndex } from '../engine/features/records';
+import { writeGraphFolder } from '../engine/formats/graphFolder';
 import { writeGraphJson } from '../engine/formats/graphJson';
+import { convertGraph, GRAPH_FORMS, type GraphForm } from '../protocol/graphForms';
 import type { Progress } from '../engine/progress';
 import { slugOf, type TraceOptions } from '../engine/trace';
 import { EngineError } from '../engine/errors';
 import { checkOutputPath, freeOutputName, writeFileAtomic } from '../engine/files';
 import { checkTraceOption, describeRange, TRACE_OPTION_RANGES, type TraceOptionName } from '../engine/options';
 import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, parseNumberArg, resolveModelDir, type CliCommand } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, type CliCommand, localOrRepo } from './command';
 
 export const trace: CliCommand = {
   name: 'trace',
   summary: "compute a prompt's attribution graph and write it as graph JSON",
   usage:
-    'self-trace trace --prompt TEXT [--model DIR] [--transcoders DIR] [--features DIR] [--out FILE] [--target TOKEN]... [--contrast TOKEN] ' +
+    'self-trace trace --prompt TEXT [--model DIR] [--transcoders DIR] [--features DIR] [--out FILE | --out-dir DIR] ' +
+    '[--format circuit-tracer|neuronpedia (circuit-tracer)] [--target TOKEN]... [--contrast TOKEN] ' +
     `[--max-feature-nodes N (${DEFAULT_MAX_FEATURE_NODES}; 0 = all)] [--node-threshold X (${DEFAULT_NODE_THRESHOLD})] ` +
     `[--edge-threshold Y (${DEFAULT_EDGE_THRESHOLD})] [--no-prune] [--slug NAME]`,
   async run(args, { io, distDir }) {
@@ -30,6 +36,8 @@ export const trace: CliCommand = {
         transcoders: { type: 'string' },
         features: { type: 'string' },
         out: { type: 'string' },
+        'out-dir': { type: 'string' },
+        format: { type: 'string' },
         target: { type: 'string', multiple: true },
         contrast: { type: 'string' },
         'max-feature-nodes': { type: 'string' },
@@ -62,6 +70,10 @@ export const trace: CliCommand = {
     if (values.contrast !== undefined && targets.length > 1) return usage('--contrast takes one --target (A in A − B)');
     if (values.contrast !== undefined && targets[0] === values.contrast) return usage(`--contrast ${JSON.stringify(values.contrast)} is the --target itself; A − A is zero`);
     if (values.prompt === '') return usage('--prompt is empty');
+    const form = (values.format ?? 'circuit-tracer') as GraphForm;
+    if (!GRAPH_FORMS.includes(form)) return usage(`--format must be ${GRAPH_FORMS.join(' or ')}`);
+    if (values.out !== undefined && values['out-dir'] !== undefined) return usage('give --out or --out-dir, not both');
+    if (values['out-dir'] !== undefined && form !== 'circuit-tracer') return usage('--out-dir writes the folder circuit-tracer\'s viewer serves; use --out for a Neuronpedia upload');
 
     const modelDir = resolveModelDir('trace', values.model, distDir, io);
     if (!modelDir) return EXIT.failed;
@@ -77,7 +89,7 @@ export const trace: CliCommand = {
     // --out is checked before the trace; without it the default name never replaces an existing file
     const out = values.out !== undefined ? path.resolve(values.out) : freeOutputName(process.cwd(), options.slug ?? slugOf(values.prompt), '.json');
     try {
-      checkOutputPath(out);
+      if (values['out-dir'] === undefined) checkOutputPath(out);
     } catch (err) {
       io.err(`self-trace trace: ${EngineError.from(err).message}`);
       return EXIT.failed;
@@ -90,7 +102,7 @@ export const trace: CliCommand = {
         'trace',
         {
           modelDir,
-          transcodersDir: values.transcoders && path.resolve(values.transcoders),
+          transcodersDir: values.transcoders && localOrRepo(values.transcoders),
           featureDir: values.features && path.resolve(values.features),
           prompt: values.prompt,
           options,
@@ -98,11 +110,29 @@ export const trace: CliCommand = {
         { onProgress: bar.update },
       );
       bar.done();
-      writeFileAtomic(out, writeGraphJson(result.graph));
-      const g = result.graph;
+      const g = convertGraph(result.graph, form).graph;
+      for (const w of result.warnings ?? []) io.err(`self-trace trace: warning: ${w}`);
+      let wrote = out;
+      if (values['out-dir'] !== undefined) {
+        const dir = path.resolve(values['out-dir']);
+        const featureDir = values.features ? path.resolve(values.features) : path.join(modelDir, 'features');
+        let index: FeatureIndex | undefined;
+        try {
+          index = fs.existsSync(featureDir) ? FeatureIndex.open(featureDir) : undefined;
+        } catch (err) {
+          io.err(`warning: no feature files written: ${(err as Error).message}`);
+        }
+        const folder = writeGraphFolder(dir, g, index);
+        wrote = folder.graphFile;
+        io.out(`wrote ${folder.metadataFile} and ${folder.featureFiles} feature file(s) in ${path.join(dir, 'features')}` +
+          (folder.missingFeatures ? ` (${folder.missingFeatures} feature(s) have no record in the index)` : '') +
+          `; view with: circuit-tracer start-server --graph_file_dir ${dir}`);
+      } else {
+        writeFileAtomic(out, writeGraphJson(g));
+      }
       const scores = g.selfTracing?.scores;
       io.out(
-        `wrote ${out}: ${g.nodes.length} nodes, ${g.links.length} links, ${result.tokens.length} tokens` +
+        `wrote ${wrote}: ${g.nodes.length} nodes, ${g.links.length} links, ${result.tokens.length} tokens` +
           (scores ? `; replacement ${scores.replacement.toFixed(3)}, completeness ${scores.completeness.toFixed(3)}` : '') +
           ` (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
       );

@@ -9,7 +9,7 @@ import { type AttributionGraph, graphLayout } from './attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, keepAll, pruneGraph } from './attribution/prune';
 import { graphScores, tokenScores } from './attribution/scores';
 import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, softmax, type TargetSpec } from './attribution/targets';
-import { buildGraphFile } from './formats/graphJson';
+import { buildGraphFile, graphNodeIds, slugOf } from './formats/graphJson';
 import { attachFeatureDetails } from './features/details';
 import type { FeatureIndex } from './features/records';
 import type { GraphJson } from '../protocol/graph-json';
@@ -38,6 +38,8 @@ export interface TraceResult {
   graph: GraphJson;
   tokens: PromptToken[];
   timings: Record<string, number>;
+  /** what was wrong but did not stop the trace (an unreadable feature index: no labels) */
+  warnings?: string[];
 }
 
 /** one token id for a string, or an error that says why not */
@@ -139,16 +141,16 @@ export async function tracePrompt(
       source: { text: prompt },
     },
   });
-  if (features) attachFeatureDetails(file, features);
+  const indexProblem = features ? attachFeatureDetails(file, features) : undefined;
   const timings = { ...res.timings, prune: performance.now() - t0 };
   file.selfTracing!.timingsMs = timings;
-  return { graph: file, tokens, timings };
+  return { graph: file, tokens, timings, ...(indexProblem ? { warnings: [indexProblem] } : {}) };
 }
 
 /** The node id the writer gives a logit target (formats/graphJson.ts). */
-const logitNodeId = (g: AttributionGraph, vocabIdx: number): string => `${g.nLayers + 1}_${vocabIdx}_${g.inputTokens.length - 1}`;
-
-export function slugOf(prompt: string): string {
-  const s = prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
-  return s || 'graph';
+function logitNodeId(g: AttributionGraph, vocabIdx: number): string {
+  const k = g.logitTargets.findIndex((t) => t.vocabIdx === vocabIdx);
+  return graphNodeIds(g)[graphLayout(g).logitStart + Math.max(0, k)];
 }
+
+export { slugOf };

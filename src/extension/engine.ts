@@ -13,9 +13,10 @@ import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/protocol';
 
 export function describePing(result: PingResult): string {
   const check = result.selfCheck;
-  if (!check) return `worker thread ${result.threadId} answered`;
+  const where = result.pid !== undefined ? `engine process ${result.pid}` : `worker thread ${result.threadId}`;
+  if (!check) return `${where} answered`;
   const verdict = check.ok ? 'ready' : 'gave a wrong self-check result';
-  return `onnxruntime ${check.onnxRuntimeVersion} ${verdict} (self-check ${check.elapsedMs.toFixed(0)} ms, worker thread ${result.threadId})`;
+  return `onnxruntime ${check.onnxRuntimeVersion} ${verdict} (self-check ${check.elapsedMs.toFixed(0)} ms, ${where})`;
 }
 
 export class Engine implements vscode.Disposable {
@@ -69,6 +70,10 @@ export class Engine implements vscode.Disposable {
       const g = result.graph;
       const message = `${model}: traced ${result.tokens.length} tokens into ${g.nodes.length} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       this.log.info(message);
+      for (const w of result.warnings ?? []) {
+        this.log.warn(w);
+        void vscode.window.showWarningMessage(`Self-Tracing: ${w}`);
+      }
       this.setStatus({ state: 'ready', message });
       return result;
     } catch (err) {

@@ -1,16 +1,19 @@
 // Activation: builds the engine handle, the status bar, the graph panel, the trace view and the tracer, and the
 // commands, and registers each with the context; restores the last trace into a panel VS Code revives after a
 // reload. Returns a small API that the end-to-end tests observe.
+import { registerCompare, type CompareApi } from './compare/compareWith';
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
+import { GraphFileEditorProvider } from './graphFiles/graphEditor';
 import { GRAPH_VIEW_TYPE, GraphPanel, type GraphPanelEvents } from './graphPanel';
 import { registerInline, type InlineApi } from './inline/inlineCommands';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
 import { SelectionTracer } from './selectionTracer';
-import { modelLocation } from './settings';
+import { chooseModel } from './chooseModel';
+import { CHOOSE_MODEL_COMMAND, modelLocation } from './settings';
 import { FeatureLabels } from './trace/featureLabels';
 import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
@@ -26,8 +29,12 @@ export interface SelfTracingApi {
   readonly traces: TraceView;
   /** Where the panel's intervention requests go (`fromPanel`), and "Ablate the top feature here". */
   readonly interventions: InterventionRunner;
+  /** The graph file editors (`*.graph.json`): their documents and panels. */
+  readonly graphFiles: GraphFileEditorProvider;
   /** The inline views of every traced text (src/extension/inline). */
   readonly inline: InlineApi;
+  /** Compare With… (src/extension/compare). */
+  readonly compare: CompareApi;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -119,6 +126,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     live,
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
+    vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(log)),
     vscode.commands.registerCommand('selfTracing.ablateTopFeature', (arg?: { traceId?: string; ctx?: number }) => interventions.ablateTopFeature(arg)),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel) => {
@@ -129,6 +137,9 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     }),
     { dispose: () => panel?.dispose() },
   );
+  // Graph files: the panel is the file's editor (src/extension/graphFiles).
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
@@ -137,10 +148,13 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
   const inline = registerInline({
     engine, traces, interventions, panel: () => panel, log, extensionPath: context.extensionPath,
-    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState,
+    storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState, onDidRenderPanel: rendered.event,
   });
   context.subscriptions.push(...inline.disposables);
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api };
+  // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
+  const compare = registerCompare({ traces, panel: () => panel, log });
+  context.subscriptions.push(...compare.disposables);
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
 }
 
 export function deactivate(): void {

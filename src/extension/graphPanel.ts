@@ -36,6 +36,7 @@ export class GraphPanel implements vscode.Disposable {
   private engineStatus: EngineStatus | undefined;
   private graph: ToWebview.ShowGraph | undefined;
   private stale: ToWebview.TraceStale | undefined;
+  private comparison: ToWebview.ShowComparison | undefined;
   private progress: ToWebview.TraceProgress | undefined;
   private readonly snapshots = new Map<string, (png: string) => void>();
   private pageReady = false;
@@ -71,6 +72,11 @@ export class GraphPanel implements vscode.Disposable {
     this.panel.reveal(undefined, true);
   }
 
+  /** The editor group the panel is in (undefined while it is not shown). */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
   showSelection(message: Omit<ToWebview.ShowSelection, 'type'>): void {
     this.selection = { type: 'showSelection', ...message };
     this.post(this.selection);
@@ -80,6 +86,7 @@ export class GraphPanel implements vscode.Disposable {
   showGraph(message: Omit<ToWebview.ShowGraph, 'type'>): void {
     this.graph = { type: 'showGraph', ...message };
     this.stale = undefined;
+    this.comparison = undefined;
     this.post(this.graph);
   }
 
@@ -87,7 +94,14 @@ export class GraphPanel implements vscode.Disposable {
   clearGraph(): void {
     this.graph = undefined;
     this.stale = undefined;
+    this.comparison = undefined;
     this.post({ type: 'clearGraph' });
+  }
+
+  /** Compare With…: the comparison for the shown graph (replayed after a reload of the page); null clears it. */
+  showComparison(message: Omit<ToWebview.ShowComparison, 'type'>): void {
+    this.comparison = { type: 'showComparison', ...message };
+    this.post(this.comparison);
   }
 
   get graphTraceId(): string | undefined {
@@ -203,6 +217,7 @@ export class GraphPanel implements vscode.Disposable {
     if (this.engineStatus) this.post({ type: 'engineStatus', status: this.engineStatus });
     if (this.graph) this.post(this.graph);
     if (this.stale) this.post(this.stale);
+    if (this.comparison) this.post(this.comparison);
     if (this.progress && !this.progress.done) this.post(this.progress);
   }
 }

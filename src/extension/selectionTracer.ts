@@ -4,18 +4,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { EngineError } from '../engine/errors';
+import { defaultTranscoders } from '../engine/model/catalog';
+import { parseRepoRef, resolveLocation } from '../engine/model/hfCache';
 import type { TextPiece } from '../protocol/messages';
 import type { Engine } from './engine';
 import { showEngineError } from './engineErrors';
 import type { GraphPanel } from './graphPanel';
-import { ignoredPathSettings, modelLocation, openSettings, traceSettings, type ModelLocation } from './settings';
+import { CHOOSE_MODEL, CHOOSE_MODEL_COMMAND, ignoredPathSettings, modelLocation, openSettings, traceSettings, type ModelLocation } from './settings';
 import { splitIntoPieces } from './textPieces';
 import type { RetraceRequest } from './trace/traceCommands';
 import type { TraceView } from './trace/traceView';
 import { withEngineProgress, type EngineCallOptions } from './engineProgress';
-import { EngineError } from '../engine/errors';
 import { describePing } from './engine';
-import { CHOOSE_MODEL, chooseModel } from './engineErrors';
 import { checkVocabulary, lastPartStart, mostlyOutside, tooLong, vocabularyCharacters } from './tracePrechecks';
 
 /** One trace to run: the text, where it sits in its document (for the heatmap), and an optional target. */
@@ -34,19 +35,30 @@ interface PiecesRecord {
   readonly pieces: readonly TextPiece[];
 }
 
-/** Why a model folder cannot be traced with, in one sentence, or undefined when it looks complete. */
+/**
+ * Why a model cannot be traced with, in one sentence, or undefined when it looks complete. The model and the
+ * transcoders are folders or Hugging Face repo ids in the local cache (see src/engine/model/hfCache.ts).
+ */
 export function missingModel(location: ModelLocation): string | undefined {
   const { modelPath, transcoderPath, embedded } = location;
-  if (!fs.existsSync(path.join(modelPath, 'config.json'))) {
+  const repo = !fs.existsSync(modelPath) && parseRepoRef(modelPath) && !path.isAbsolute(modelPath);
+  let modelDir: string;
+  try {
+    modelDir = repo ? resolveLocation(modelPath, 'Model') : modelPath;
+  } catch (e) {
+    return EngineError.from(e).message;
+  }
+  if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
     return embedded
       ? 'The embedded model is not part of this build (models/organism is missing). Set selfTracing.modelPath to a model folder.'
       : `No model at ${modelPath}: the folder in selfTracing.modelPath needs config.json, tokenizer.json and model.safetensors.`;
   }
-  const transcoders = transcoderPath || path.join(modelPath, 'transcoders');
-  if (!fs.existsSync(transcoders)) {
-    return transcoderPath
-      ? `No transcoders at ${transcoderPath}: set selfTracing.transcoderPath to a folder in circuit-tracer's layout.`
-      : `The model at ${modelPath} has no transcoders/ folder; set selfTracing.transcoderPath to its transcoders.`;
+  try {
+    if (transcoderPath) resolveLocation(transcoderPath, 'Transcoder set');
+    else defaultTranscoders(modelDir);
+  } catch (e) {
+    const { message } = EngineError.from(e);
+    return transcoderPath ? `${message} Set selfTracing.transcoderPath to a transcoder folder or repo id.` : message;
   }
   return undefined;
 }
@@ -250,7 +262,7 @@ export class SelectionTracer {
 
   private async offerSettings(message: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(`Self-Tracing: ${message}`, CHOOSE_MODEL, 'Open Settings', 'Show Log');
-    if (choice === CHOOSE_MODEL) await chooseModel();
+    if (choice === CHOOSE_MODEL) await vscode.commands.executeCommand(CHOOSE_MODEL_COMMAND);
     else if (choice === 'Open Settings') await openSettings();
     else if (choice === 'Show Log') this.log.show(true);
   }

@@ -1,12 +1,17 @@
 // Reads the `selfTracing.*` settings. Empty paths mean the embedded model inside the extension; in an untrusted
 // workspace only user-level values count, so a cloned repository cannot point the engine at files it chose.
 // The trace settings carry circuit-tracer's names.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseRepoRef } from '../engine/model/hfCache';
 import { checkTraceOption, TRACE_OPTION_NAMES, type TraceOptionName } from '../engine/options';
 
 export const SECTION = 'selfTracing';
 export const EMBEDDED_MODEL_DIR = 'models/organism';
+/** the action that opens Self-Tracing: Choose Model… (src/extension/chooseModel.ts) */
+export const CHOOSE_MODEL = 'Choose Model…';
+export const CHOOSE_MODEL_COMMAND = 'selfTracing.chooseModel';
 
 export interface ModelLocation {
   readonly modelPath: string;
@@ -21,10 +26,15 @@ function trustedValue(key: 'modelPath' | 'transcoderPath'): string {
   return (config.inspect<string>(key)?.globalValue ?? '').trim();
 }
 
-/** A relative path in the settings is taken from the first workspace folder. */
+/**
+ * A relative path in the settings is taken from the first workspace folder; a Hugging Face repo id ("org/name")
+ * that is no folder there stays as written (the engine finds it in the local cache).
+ */
 function resolved(p: string): string {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return p === '' || path.isAbsolute(p) || !folder ? p : path.join(folder, p);
+  if (p === '' || path.isAbsolute(p) || !folder) return p;
+  const local = path.join(folder, p);
+  return !fs.existsSync(local) && parseRepoRef(p) && !p.startsWith('.') ? p : local;
 }
 
 export function modelLocation(extensionPath: string): ModelLocation {

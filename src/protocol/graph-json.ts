@@ -1,18 +1,11 @@
-// Attribution graph JSON in the circuit-tracer / Neuronpedia schema (research/graph-schema.json), plus our
-// extras under the one namespaced key `selfTracing` that other tools ignore. Shared by the engine's writer,
-// the extension host and the webview; imports only the panel's limits (./graphLimits.ts).
-
+// Attribution graph JSON in the circuit-tracer / Neuronpedia schema (Neuronpedia's
+// apps/webapp/app/api/graph/graph-schema.json), plus our extras under the one namespaced key `selfTracing` that
+// other tools ignore. Shared by the engine's writer, the extension host, the CLI and the webview. The node
+// vocabulary (kinds, keys, ids) is ./nodes.ts; the two files' forms (circuit-tracer, Neuronpedia) ./graphForms.ts.
 import { capGraph, graphRangeProblem } from './graphLimits';
+import { featureIdOf, featureKeyOf, cantor, uncantor, type FeatureType } from './nodes';
 
-export type FeatureType =
-  | 'cross layer transcoder'
-  | 'mlp reconstruction error'
-  | 'embedding'
-  | 'logit'
-  | 'lorsa'
-  | 'lorsa error'
-  | 'bias'
-  | 'unexplored node';
+export { featureIdOf, featureKeyOf, cantor, uncantor, type FeatureType };
 
 export const SCHEMA_VERSION = 1;
 /** The one key our extras live under. */
@@ -29,9 +22,19 @@ export interface GraphMetadata {
   /** 1: `node.feature` is Cantor-paired (layer, index). */
   schema_version?: number;
   transcoder_list?: string[];
-  feature_details?: Record<string, unknown>;
-  info?: Record<string, unknown>;
-  generation_settings?: Record<string, unknown>;
+  /** Neuronpedia: where feature details come from (`feature_json_base_url`, `neuronpedia_source_set`). */
+  feature_details?: { feature_json_base_url?: string; neuronpedia_source_set?: string; [key: string]: unknown };
+  /** Neuronpedia: who and what made the graph. */
+  info?: {
+    description?: string;
+    creator_name?: string;
+    creator_url?: string;
+    source_urls?: string[];
+    generator?: { name?: string; version?: string; url?: string; email?: string };
+    create_time_ms?: number;
+    [key: string]: unknown;
+  };
+  generation_settings?: { max_n_logits?: number; desired_logit_prob?: number; batch_size?: number; max_feature_nodes?: number; [key: string]: unknown };
   pruning_settings?: { node_threshold?: number; edge_threshold?: number };
 }
 
@@ -44,7 +47,10 @@ export interface GraphQParams {
   clickedId?: string;
   sg_pos?: string;
   pruningThreshold?: number | string;
-  /** `[[featureId, label], …]` with featureId = `${layer}_${feature}_${ctx_idx}`, as circuit-tracer keys them. */
+  /**
+   * User labels. Neuronpedia: an array `[[featureId, label], …]`, featureId = `${layer}_${feature}_${ctx_idx}`.
+   * circuit-tracer: a JSON string of `[[String(feature), label], …]` (its frontend `JSON.parse`s it).
+   */
   clerps?: [string, string][] | string;
   /** Ours: the edge threshold (fraction of the target's input below which a link is hidden). */
   edgeThreshold?: number | string;
@@ -103,6 +109,8 @@ export interface SelfTracingExtras {
   generation?: { max_feature_nodes: number; n_active_features: number; max_n_logits?: number; desired_logit_prob?: number };
   /** The model folder's name. */
   model?: string;
+  /** The transcoder set as circuit-tracer names it (`scan`): a Hugging Face repo id, or the folder's name. */
+  transcoders?: string;
   timingsMs?: Record<string, number>;
   /** The output the per-token scores explain; `contrast` is set for "A versus B" traces. */
   target?: { token: string; tokenId?: number; prob?: number; nodeId?: string; contrast?: { token: string; tokenId?: number } };
@@ -173,15 +181,32 @@ export type GraphParse = { ok: true; graph: GraphJson; warnings: string[] } | { 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** Keys that would reach an object's prototype if a reader ever copied them with `obj[key] = …`. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const verb = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+/** Drops `__proto__`-like own keys (JSON.parse makes them plain data; later copies might not); returns how many. */
+function dropUnsafeKeys(o: Record<string, unknown>): number {
+  let n = 0;
+  for (const k of UNSAFE_KEYS) if (Object.prototype.hasOwnProperty.call(o, k)) { delete o[k]; n++; }
+  return n;
+}
 
 /**
- * Checks what the panel relies on: Neuronpedia's required fields, unique node ids, links between known nodes.
- * Problems a viewer can live with (dangling links, missing influence) become warnings, not failures.
+ * Checks what the panel relies on: Neuronpedia's required fields, node ids, links between known nodes. What a
+ * viewer can live with becomes a warning with a count, not a failure: duplicate ids (the first copy is shown),
+ * links to missing nodes or with a non-finite weight (skipped), `__proto__` keys (dropped), markup in labels
+ * (shown as text). Out-of-range layers or positions refuse the file; a graph larger than the panel draws is cut to
+ * its most influential part with a warning, unless `cap: false` (readers that write the graph back). The input is
+ * modified in place (missing `clerp`/`jsNodeId` filled); the caller owns it.
  */
-export function parseGraphJson(data: unknown): GraphParse {
+export function parseGraphJson(data: unknown, options: { cap?: boolean } = {}): GraphParse {
   if (!isRecord(data)) return { ok: false, reason: 'the file is not a JSON object' };
+  let unsafe = dropUnsafeKeys(data);
   const { metadata, nodes, links } = data;
   if (!isRecord(metadata)) return { ok: false, reason: 'missing "metadata" object' };
+  unsafe += dropUnsafeKeys(metadata);
   for (const key of ['slug', 'scan', 'prompt'] as const) {
     if (!isString(metadata[key])) return { ok: false, reason: `metadata.${key} must be a string` };
   }
@@ -192,6 +217,10 @@ export function parseGraphJson(data: unknown): GraphParse {
   if (!Array.isArray(links)) return { ok: false, reason: 'missing "links" array' };
   const warnings: string[] = [];
   const ids = new Set<string>();
+  const kept: GraphNode[] = [];
+  let duplicates = 0;
+  let firstDuplicate = '';
+  let markup = 0;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] as unknown;
     if (!isRecord(n)) return { ok: false, reason: `nodes[${i}] is not an object` };
@@ -199,39 +228,51 @@ export function parseGraphJson(data: unknown): GraphParse {
     if (!isString(n.feature_type)) return { ok: false, reason: `node ${n.node_id}: feature_type must be a string` };
     if (!Number.isInteger(n.ctx_idx)) return { ok: false, reason: `node ${n.node_id}: ctx_idx must be an integer` };
     if (!(isString(n.layer) || Number.isInteger(n.layer))) return { ok: false, reason: `node ${n.node_id}: layer must be a string or integer` };
-    if (ids.has(n.node_id)) return { ok: false, reason: `node id ${n.node_id} appears twice` };
+    unsafe += dropUnsafeKeys(n);
+    if (ids.has(n.node_id)) {
+      if (duplicates++ === 0) firstDuplicate = n.node_id;
+      continue;
+    }
     ids.add(n.node_id);
     if (!isString(n.clerp)) n.clerp = '';
+    else if (/<[a-z!/?]/i.test(n.clerp)) markup++;
     if (!isString(n.jsNodeId)) n.jsNodeId = n.node_id;
     if (n.feature !== null && !Number.isInteger(n.feature)) n.feature = null;
+    kept.push(n as unknown as GraphNode);
   }
+  if (duplicates > 0) warnings.push(`${plural(duplicates, 'node')} ${verb(duplicates, 'repeats', 'repeat')} an id already used (first: ${firstDuplicate}); only the first of each is shown`);
   let dangling = 0;
-  const kept: GraphLink[] = [];
+  let badWeight = 0;
+  const keptLinks: GraphLink[] = [];
   for (let i = 0; i < links.length; i++) {
     const l = links[i] as unknown;
-    if (!isRecord(l) || !isString(l.source) || !isString(l.target) || !isFiniteNumber(l.weight)) {
-      return { ok: false, reason: `links[${i}] needs string source/target and a finite weight` };
-    }
-    if (ids.has(l.source) && ids.has(l.target)) kept.push(l as unknown as GraphLink);
+    if (!isRecord(l) || !isString(l.source) || !isString(l.target)) return { ok: false, reason: `links[${i}] needs string source and target` };
+    if (!isFiniteNumber(l.weight)) badWeight++;
+    else if (ids.has(l.source) && ids.has(l.target)) keptLinks.push(l as unknown as GraphLink);
     else dangling++;
   }
-  if (dangling > 0) warnings.push(`${dangling} link(s) name nodes that are not in the file; they were skipped`);
-  const range = graphRangeProblem(metadata.prompt_tokens, nodes as GraphNode[]);
-  if (range) return { ok: false, reason: range };
-  const capped = capGraph(nodes as GraphNode[], kept);
-  warnings.push(...capped.warnings);
+  if (dangling > 0) warnings.push(`${plural(dangling, 'link')} ${verb(dangling, 'names', 'name')} nodes that are not in the file; ${verb(dangling, 'it was', 'they were')} skipped`);
+  if (badWeight > 0) warnings.push(`${plural(badWeight, 'link')} ${verb(badWeight, 'has', 'have')} no finite weight (NaN, Infinity or missing); ${verb(badWeight, 'it was', 'they were')} skipped`);
+  if (markup > 0) warnings.push(`${plural(markup, 'label')} ${verb(markup, 'contains', 'contain')} HTML-like markup; it is shown as text, never run`);
   const qParams = isRecord(data.qParams) ? data.qParams : {};
   if (!isRecord(data.qParams)) warnings.push('no qParams; starting with an empty view state');
+  else unsafe += dropUnsafeKeys(qParams);
+  if (unsafe > 0) warnings.push(`${plural(unsafe, 'key')} named __proto__, constructor or prototype ${verb(unsafe, 'was', 'were')} dropped`);
+  // ranges the panel cannot draw refuse the file; sizes above what it draws are cut (unless the caller writes it back)
+  const range = graphRangeProblem(metadata.prompt_tokens, kept);
+  if (range) return { ok: false, reason: range };
+  const capped = options.cap === false ? { nodes: kept, links: keptLinks, warnings: [] } : capGraph(kept, keptLinks);
+  warnings.push(...capped.warnings);
   const graph = { ...data, metadata, qParams, nodes: capped.nodes, links: capped.links } as unknown as GraphJson;
   if (data.selfTracing !== undefined && !isRecord(data.selfTracing)) {
     warnings.push('selfTracing is not an object; ignored');
     delete graph.selfTracing;
   } else if (graph.selfTracing?.interventions !== undefined) {
     const list = graph.selfTracing.interventions as unknown;
-    const kept = Array.isArray(list) ? list.filter(isInterventionRecord) : [];
-    const dropped = Array.isArray(list) ? list.length - kept.length : 1;
+    const valid = Array.isArray(list) ? list.filter(isInterventionRecord) : [];
+    const dropped = Array.isArray(list) ? list.length - valid.length : 1;
     if (dropped > 0) warnings.push(`${dropped} intervention result(s) in selfTracing.interventions are malformed; they were skipped`);
-    graph.selfTracing = { ...graph.selfTracing, interventions: kept };
+    graph.selfTracing = { ...graph.selfTracing, interventions: valid };
   }
   return { ok: true, graph, warnings };
 }
@@ -258,33 +299,3 @@ export function isInterventionOp(v: unknown): v is InterventionOpJson {
     default: return false;
   }
 }
-
-/** circuit-tracer's `featureId`: how labels (clerps) are keyed. */
-export const featureIdOf = (n: Pick<GraphNode, 'layer' | 'feature' | 'ctx_idx'>): string => `${n.layer}_${n.feature}_${n.ctx_idx}`;
-
-/** Node types whose `feature` is not a transcoder feature. */
-const NOT_FEATURES = new Set(['embedding', 'logit', 'mlp reconstruction error', 'lorsa error', 'bias']);
-
-/**
- * `${layer}_${index}` of a feature node, the key into `selfTracing.features` and the feature index; null for
- * embeddings, logits and errors. Schema 1 Cantor-pairs `feature`; schema 0 files name the index in the node id.
- */
-export function featureKeyOf(n: Pick<GraphNode, 'node_id' | 'feature' | 'feature_type'>, schemaVersion: number): string | null {
-  if (NOT_FEATURES.has(n.feature_type) || n.feature === null || n.feature < 0) return null;
-  if (schemaVersion >= 1) {
-    const { layer, index } = uncantor(n.feature);
-    return `${layer}_${index}`;
-  }
-  const parts = n.node_id.split('_');
-  return parts.length === 3 ? `${parts[0]}_${parts[1]}` : null;
-}
-
-/** Inverse of the Cantor pairing used by schema 1: feature → (layer, index). */
-export function uncantor(z: number): { layer: number; index: number } {
-  const w = Math.floor((Math.sqrt(8 * z + 1) - 1) / 2);
-  const t = (w * (w + 1)) / 2;
-  const index = z - t;
-  return { layer: w - index, index };
-}
-
-export const cantor = (layer: number, index: number): number => ((layer + index) * (layer + index + 1)) / 2 + index;

@@ -5,7 +5,9 @@
 // sources (tokens and error nodes) sum to 1, so w(π) reads as "the share of the target's attribution that flows
 // along π". The sign is the product of the edges' signs (negative: the path pushes the target down).
 // The k heaviest paths come from a k-best dynamic programme over the DAG (no enumeration). Pure; imports only types.
-import { featureIdOf, featureKeyOf, type GraphJson, type GraphNode } from './graph-json';
+import type { GraphJson, GraphNode } from './graph-json';
+import { featureIdOf, featureKeyOf, nodeKindOf } from './nodes';
+import { spellTokens } from './tokenText';
 
 export type StepKind = 'token' | 'feature' | 'error' | 'logit' | 'other';
 
@@ -42,7 +44,7 @@ export interface PathOptions {
 /** The graph's target logit: the one named in selfTracing, else the marked one, else the most probable logit. */
 export function targetNodeOf(graph: GraphJson): GraphNode | undefined {
   const named = graph.selfTracing?.target?.nodeId;
-  const logits = graph.nodes.filter((n) => n.feature_type === 'logit');
+  const logits = graph.nodes.filter((n) => nodeKindOf(n.feature_type) === 'logit');
   return logits.find((n) => n.node_id === named)
     ?? logits.find((n) => n.is_target_logit)
     ?? logits.reduce<GraphNode | undefined>((best, n) => (!best || (n.token_prob ?? 0) > (best.token_prob ?? 0) ? n : best), undefined);
@@ -50,19 +52,22 @@ export function targetNodeOf(graph: GraphJson): GraphNode | undefined {
 
 const visible = (token: string): string => (token.trim() === '' ? JSON.stringify(token) : token.trim());
 
+/** What each prompt token spells (a character split over tokens shows as `⟨ñ 1/2⟩`, not as "�"). */
+const spelled = (graph: GraphJson): string[] =>
+  spellTokens(graph.metadata.prompt_tokens, graph.selfTracing?.tokenOffsets, graph.selfTracing?.source?.text).map((t) => t.text);
+
 /** A node as a path step: its kind, short name and label. */
-export function pathStep(graph: GraphJson, node: GraphNode, clerps: ReadonlyMap<string, string> = new Map()): PathStep {
-  const token = graph.metadata.prompt_tokens[node.ctx_idx] ?? '';
+export function pathStep(graph: GraphJson, node: GraphNode, clerps: ReadonlyMap<string, string> = new Map(), tokens = spelled(graph)): PathStep {
+  const token = tokens[node.ctx_idx] ?? '';
   const base = { nodeId: node.node_id, ctx: node.ctx_idx };
-  switch (node.feature_type) {
+  switch (nodeKindOf(node.feature_type)) {
     case 'embedding': return { ...base, kind: 'token', name: visible(token) };
     case 'logit': {
       const out = /^Output "(.*)"/.exec(node.clerp ?? '')?.[1];
       const named = node.node_id === graph.selfTracing?.target?.nodeId ? graph.selfTracing?.target?.token : undefined;
       return { ...base, kind: 'logit', name: visible(named ?? out ?? node.clerp ?? node.node_id) };
     }
-    case 'mlp reconstruction error':
-    case 'lorsa error':
+    case 'error':
       return { ...base, kind: 'error', name: `error L${node.layer}` };
     default: {
       const key = featureKeyOf(node, graph.metadata.schema_version ?? 0);
@@ -116,7 +121,7 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
     memo.set(key, []); // a cycle (malformed file) contributes nothing
     const node = byId.get(id) as GraphNode;
     let out: Partial[] = [];
-    if (node.feature_type === 'embedding') {
+    if (nodeKindOf(node.feature_type) === 'embedding') {
       out = !through && (options.includeBos || !isBos(node)) ? [{ weight: 1, sign: 1, node: id }] : [];
     } else {
       const below = through && featureKeyOf(node, schema) === null; // a feature here satisfies `through`
@@ -135,10 +140,11 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
     return out;
   };
   const clerps = options.clerps ?? new Map();
+  const tokens = spelled(graph);
   return best(target.node_id, options.throughFeatures ?? true).filter((p) => p.weight > 0).map((p) => ({
     weight: p.weight,
     sign: p.sign,
-    steps: nodesOf(p).reverse().map((id) => pathStep(graph, byId.get(id) as GraphNode, clerps)),
+    steps: nodesOf(p).reverse().map((id) => pathStep(graph, byId.get(id) as GraphNode, clerps, tokens)),
   }));
 }
 

@@ -12,6 +12,7 @@ import {
   type InterventionRecord,
   type InterventionWhere,
 } from './graph-json';
+import { parseGraphComparison, type GraphComparison } from './graphCompare';
 
 /** A run of the traced text; until the engine traces, pieces are words, spaces and punctuation. */
 export interface TextPiece {
@@ -45,6 +46,10 @@ export namespace ToWebview {
     readonly traceId: string;
     readonly graph: GraphJson;
     readonly fileName: string;
+    /** 'file': the panel is that graph file's editor (its edits go into the file); absent: a live trace. */
+    readonly origin?: 'file' | 'trace';
+    /** The file's qParams win over the view state the page kept (an undo, or the file changed on disk). */
+    readonly viewFromFile?: boolean;
   }
   /** The traced text changed under the trace (or changed back): the panel says the graph may no longer match. */
   export interface TraceStale {
@@ -110,9 +115,17 @@ export namespace ToWebview {
     readonly message: string;
     readonly cancelled: boolean;
   }
+  /** Compare With…: the shown graph (A) against another (B): marks on A's nodes and the comparison view; null clears it. */
+  export interface ShowComparison {
+    readonly type: 'showComparison';
+    readonly traceId: string;
+    readonly comparison: GraphComparison | null;
+    /** Where B came from (a file name or a trace's name). */
+    readonly otherName: string;
+  }
   export type Message =
     | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
-    | InterventionResult | InterventionFailed | TraceProgress | ClearGraph;
+    | InterventionResult | InterventionFailed | TraceProgress | ClearGraph | ShowComparison;
 }
 
 export namespace FromWebview {
@@ -236,11 +249,12 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       return { ok: true, message: { type: 'engineStatus', status: { state: status.state, message: status.message } } };
     }
     case 'showGraph': {
-      const { traceId, graph, fileName } = data;
+      const { traceId, graph, fileName, origin, viewFromFile } = data;
       if (!isString(traceId) || !isString(fileName)) return fail('showGraph: traceId and fileName must be strings');
+      if (!(origin === undefined || origin === 'file' || origin === 'trace') || !(viewFromFile === undefined || typeof viewFromFile === 'boolean')) return fail('showGraph: bad origin');
       const parsed = parseGraphJson(graph);
       if (!parsed.ok) return fail(`showGraph: ${parsed.reason}`);
-      return { ok: true, message: { type: 'showGraph', traceId, graph: parsed.graph, fileName } };
+      return { ok: true, message: { type: 'showGraph', traceId, graph: parsed.graph, fileName, ...(origin ? { origin } : {}), ...(viewFromFile ? { viewFromFile } : {}) } };
     }
     case 'traceStale': {
       const { traceId, stale } = data;
@@ -289,6 +303,14 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       const { traceId, requestId, message, cancelled } = data;
       if (!isString(traceId) || !isString(requestId) || !isString(message) || typeof cancelled !== 'boolean') return fail('interventionFailed: bad fields');
       return { ok: true, message: { type: 'interventionFailed', traceId, requestId, message, cancelled } };
+    }
+    case 'showComparison': {
+      const { traceId, comparison, otherName } = data;
+      if (!isString(traceId) || !isString(otherName)) return fail('showComparison: traceId and otherName must be strings');
+      if (comparison === null) return { ok: true, message: { type: 'showComparison', traceId, comparison: null, otherName } };
+      const parsed = parseGraphComparison(comparison);
+      if (!parsed.ok) return fail(`showComparison: ${parsed.reason}`);
+      return { ok: true, message: { type: 'showComparison', traceId, comparison: parsed.comparison, otherName } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -44,9 +44,18 @@ export interface FakeState {
   readonly contentProviders: Map<string, vscode.TextDocumentContentProvider>;
   /** Built-in commands executed (vscode.diff, workbench.*), with their arguments. */
   readonly builtins: { id: string; args: unknown[] }[];
+  /** Custom editor providers by view type. */
+  readonly customEditors: Map<string, { provider: vscode.CustomTextEditorProvider; options?: unknown }>;
+  /** Every workspace edit applied, in order. */
+  readonly edits: { uri: string; range: vscode.Range; newText: string }[];
   /** Comment threads alive now (the inline paths widgets). */
   readonly commentThreads: (vscode.CommentThread & { comments: readonly vscode.Comment[] })[];
   readonly inlayHintsProviders: vscode.InlayHintsProvider[];
+}
+
+/** A text document whose edits change it (and fire onDidChangeTextDocument), for custom editors. */
+export interface FakeEditableDocument extends vscode.TextDocument {
+  setText(text: string): void;
 }
 
 export interface FakeEvents {
@@ -61,6 +70,9 @@ export interface FakeControls {
   readonly state: FakeState;
   readonly events: FakeEvents;
   openEditor(text: string, options?: { fileName?: string; start?: number; end?: number }): FakeEditor;
+  createEditableDocument(text: string, fileName: string): FakeEditableDocument;
+  /** Resolves the registered custom editor `viewType` on `document` in a new fake panel. */
+  openCustomEditor(viewType: string, document: vscode.TextDocument): Promise<FakePanel>;
   reset(): void;
 }
 

@@ -111,6 +111,7 @@ const vscode = {
   OverviewRulerLane: { Left: 1, Center: 2, Right: 4, Full: 7 },
   DecorationRangeBehavior: { OpenOpen: 0, ClosedClosed: 1, OpenClosed: 2, ClosedOpen: 3 },
   QuickPickItemKind: { Separator: -1, Default: 0 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   FileType: { File: 1, Directory: 2 },
   languages: {
     registerHoverProvider(selector, provider) {
@@ -200,6 +201,11 @@ const vscode = {
       return {
         get: (key, fallback) => { const s = read(key); return s.workspaceValue ?? s.globalValue ?? fallback; },
         inspect: (key) => ({ key: `${section}.${key}`, ...read(key) }),
+        /** ConfigurationTarget.Global (1) writes the user value, anything else the workspace value */
+        update: async (key, value, target) => {
+          const s = (state.settings[`${section}.${key}`] ??= {});
+          if (target === 1) s.globalValue = value; else s.workspaceValue = value;
+        },
       };
     },
     async openTextDocument(arg) {
@@ -267,6 +273,64 @@ const resetCore = vscode.__fake.reset;
 vscode.__fake.reset = () => {
   resetCore();
   state.diagnostics.clear(); state.codeLensProviders.length = 0; state.contentProviders.clear(); state.builtins.length = 0;
+};
+
+// Custom text editors: providers are recorded; `__fake.openCustomEditor` resolves one on an editable document
+// whose edits (workspace.applyEdit) change its text and fire onDidChangeTextDocument, as VS Code's would.
+class WorkspaceEdit {
+  constructor() { this.edits = []; }
+  replace(uri, range, newText) { this.edits.push({ uri, range, newText }); }
+}
+Object.assign(vscode, { WorkspaceEdit });
+Object.assign(state, { customEditors: new Map(), edits: [] });
+vscode.window.registerCustomEditorProvider = (viewType, provider, options) => {
+  state.customEditors.set(viewType, { provider, options });
+  return { dispose: () => state.customEditors.delete(viewType) };
+};
+function createEditableDocument(text, fileName) {
+  const doc = { version: 1, isDirty: false };
+  const rebuild = (t) => Object.assign(doc, createTextDocument(t, fileName), { version: doc.version, isDirty: doc.isDirty });
+  rebuild(text);
+  doc.setText = (t, reason) => {
+    doc.version++;
+    doc.isDirty = true;
+    rebuild(t);
+    events.changeText.fire({ document: doc, contentChanges: [{ text: t }], reason });
+  };
+  (state.documents ??= new Map()).set(doc.uri.toString(), doc);
+  return doc;
+}
+vscode.workspace.applyEdit = async (edit) => {
+  for (const { uri, range, newText } of edit.edits) {
+    const doc = state.documents?.get(uri.toString());
+    if (!doc?.setText) return false;
+    const text = doc.getText();
+    state.edits.push({ uri: uri.toString(), range, newText });
+    doc.setText(text.slice(0, doc.offsetAt(range.start)) + newText + text.slice(doc.offsetAt(range.end)));
+  }
+  return true;
+};
+vscode.workspace.fs.rename = async (from, to) => {
+  const data = state.files.get(from.toString());
+  if (!data) throw new Error(`ENOENT ${from.toString()}`);
+  state.files.set(to.toString(), data);
+  state.files.delete(from.toString());
+};
+vscode.window.tabGroups = { activeTabGroup: { activeTab: undefined } };
+vscode.TabInputCustom = class TabInputCustom { constructor(uri, viewType) { this.uri = uri; this.viewType = viewType; } };
+vscode.__fake.createEditableDocument = createEditableDocument;
+vscode.__fake.openCustomEditor = async (viewType, document) => {
+  const entry = state.customEditors.get(viewType);
+  if (!entry) throw new Error(`no custom editor ${viewType}`);
+  const panel = createWebviewPanel(viewType, document.fileName, -1, {});
+  await entry.provider.resolveCustomTextEditor(document, panel, { isCancellationRequested: false });
+  return panel;
+};
+const resetEditors = vscode.__fake.reset;
+vscode.__fake.reset = () => {
+  resetEditors();
+  state.customEditors.clear(); state.edits.length = 0;
+  vscode.window.tabGroups.activeTabGroup.activeTab = undefined;
 };
 
 // The inline views' part of the API: comment threads, inlay hints, documents opened, Range.contains.

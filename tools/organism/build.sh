@@ -18,6 +18,7 @@ stamp() { echo "[$(date +%H:%M:%S)] $*"; }
 
 stamp "corpus"
 node tools/organism/gen-corpus.mjs "$BUILD" "$SEED" "$DOCS"
+node tools/organism/gen-lexicon.mjs "$OUT/lexicon.json"
 stamp "tokenizer"
 "$PY" tools/organism/train_tokenizer.py "$BUILD/corpus.jsonl" "$OUT" 2048 100000
 "$PY" tools/organism/encode_eval.py "$OUT/tokenizer.json" "$BUILD/eval.jsonl" "$BUILD/corpus.jsonl" "$BUILD/ids.json"

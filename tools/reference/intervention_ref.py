@@ -8,7 +8,8 @@ sequence), constrained (patterns, LN scales and MLP outputs replayed; skip(u) - 
 activation is the clean one). A continuation (greedy, stopping after end-of-text) reruns the whole sequence each step (frozen values from the clean run of
 that sequence), as the engine does without a KV cache.
 
-Uses the attribution fixtures (tools/reference/attribution_ref.py), and writes random transcoders for the gpt2-tiny
+Uses the attribution fixtures (tools/reference/attribution_ref.py; Gemma-2/3 ones from gemma_attribution_ref.py run
+through gemma_ref.py, whose norm scales are all replayed in constrained mode), and writes random transcoders for the gpt2-tiny
 checkpoint (CLI and worker tests). Regenerate, from the repository root:
     /usr/bin/python3 tools/reference/intervention_ref.py test/fixtures/attribution test/fixtures/interventions
 """
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
+import gemma_ref  # noqa: E402
 import gpt2_ref  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
@@ -77,12 +79,31 @@ class Transcoders:
         return self.W_dec[source][f] if target == source else None
 
 
+def load_model(folder):
+    """(cfg with n_layer / n_embd / n_positions / eos_token_id, weights), by the checkpoint's architecture"""
+    with open(os.path.join(folder, 'config.json')) as f:
+        raw = json.load(f)
+    if (raw.get('architectures') or [''])[0] in gemma_ref.GEMMA_ARCHS:
+        c, W = gemma_ref.load_checkpoint(folder)
+        return {'n_layer': c['L'], 'n_embd': c['d'], 'n_positions': raw['max_position_embeddings'],
+                'eos_token_id': raw.get('eos_token_id'), 'gemma': c}, W
+    return gpt2_ref.load_checkpoint(folder)
+
+
+def forward(cfg, W, ids, hook=None):
+    if 'gemma' in cfg:
+        return gemma_ref.forward(cfg['gemma'], W, ids, hook)
+    return gpt2_ref.forward(cfg, W, ids, hook)
+
+
 def transcoder_input(tc, acts):
     if tc.input_hook == 'mlp.hook_in':
         return acts['mlp_in']
     x = acts['resid_mid']
     if tc.input_hook == 'hook_resid_mid':
         return x
+    if 'mlp_normalized' in acts:  # RMSNorm: no centring
+        return acts['mlp_normalized']
     return (x - x.mean(-1, keepdim=True)) / acts['ln2_scale']
 
 
@@ -109,7 +130,7 @@ def mask_of(positions, P, n_prompt):
 def run(cfg, W, tc, ids, case, mode, n_prompt):
     """One intervened forward over ids; returns (logits [P, V], activations [L, P, n] of the run's transcoder inputs)."""
     L, P = cfg['n_layer'], len(ids)
-    clean = gpt2_ref.forward(cfg, W, ids)
+    clean = forward(cfg, W, ids)
     clean_u = [transcoder_input(tc, a) for a in clean['layers']]
     columns = [(f['layer'], f['feature'], *affine(iv['op']), mask_of(iv.get('positions', 'all'), P, n_prompt))
                for iv in case['interventions'] for f in iv['features']]
@@ -122,7 +143,7 @@ def run(cfg, W, tc, ids, case, mode, n_prompt):
             return clean['lnf_scale'] if mode == 'constrained' else t
         if l is None:
             return t
-        if (mode != 'free' and name == 'pattern') or (mode == 'constrained' and name in ('ln1_scale', 'ln2_scale')):
+        if (mode != 'free' and name == 'pattern') or (mode == 'constrained' and name.endswith('_scale')):
             t = clean['layers'][l][name]
         seen[l][name] = t
         if name != 'mlp_out':
@@ -143,7 +164,7 @@ def run(cfg, W, tc, ids, case, mode, n_prompt):
                     pending[target] = pending[target] + delta[:, None] * vec[None, :]
         return out + pending[l]
 
-    out = gpt2_ref.forward(cfg, W, ids, hook)
+    out = forward(cfg, W, ids, hook)
     acts = torch.stack([tc.encode(l, us[l])[1] for l in range(L)])
     return out['logits'], acts
 
@@ -151,7 +172,7 @@ def run(cfg, W, tc, ids, case, mode, n_prompt):
 def generate(cfg, W, tc, ids, case, mode, n, clean_run):
     seq = list(ids)
     for _ in range(n):
-        logits = gpt2_ref.forward(cfg, W, seq)['logits'] if clean_run else run(cfg, W, tc, seq, case, mode, len(ids))[0]
+        logits = forward(cfg, W, seq)['logits'] if clean_run else run(cfg, W, tc, seq, case, mode, len(ids))[0]
         seq.append(int(torch.argmax(logits[-1])))
         if seq[-1] == cfg.get('eos_token_id') or len(seq) >= cfg['n_positions']:
             break  # the engine stops after emitting end-of-text, or when the context is full
@@ -161,7 +182,7 @@ def generate(cfg, W, tc, ids, case, mode, n, clean_run):
 def cases_for(tc, cfg, W, ids):
     """Deterministic cases chosen from the clean activations: an ablation, a supernode set, a steer, an amplification
     and steering of generated tokens only."""
-    clean = gpt2_ref.forward(cfg, W, ids)
+    clean = forward(cfg, W, ids)
     acts = [tc.encode(l, transcoder_input(tc, a))[1] for l, a in enumerate(clean['layers'])]
     P = len(ids)
     mid = acts[0][1:P - 1]
@@ -187,11 +208,11 @@ def main(src, out_dir):
         folder = os.path.join(src, name)
         if not os.path.isfile(os.path.join(folder, 'expected.json')):
             continue
-        cfg, W = gpt2_ref.load_checkpoint(folder)
+        cfg, W = load_model(folder)
         with open(os.path.join(folder, 'expected.json')) as f:
             ids = json.load(f)['ids']
         tc = Transcoders(os.path.join(folder, 'transcoders'), cfg['n_layer'])
-        clean = gpt2_ref.forward(cfg, W, ids)
+        clean = forward(cfg, W, ids)
         tensors[f'{name}/clean/logits'] = clean['logits']
         tensors[f'{name}/clean/acts'] = torch.stack([tc.encode(l, transcoder_input(tc, a))[1] for l, a in enumerate(clean['layers'])])
         cases = cases_for(tc, cfg, W, ids)

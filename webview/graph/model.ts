@@ -1,17 +1,11 @@
 // Turns graph JSON into the panel's model: typed nodes with rows and labels, links with their share of the
 // target's input (`pctInput`, as circuit-tracer's frontend computes it), and incidence lists. Pure; no DOM.
-import {
-  featureIdOf,
-  featureKeyOf,
-  type FeatureDetail,
-  type GraphJson,
-  type GraphNode,
-  type SelfTracingExtras,
-} from '../../src/protocol/graph-json';
+import type { FeatureDetail, GraphJson, GraphNode, SelfTracingExtras } from '../../src/protocol/graph-json';
+import { featureIdOf, featureKeyOf, isFeatureKind, nodeKindOf, type NodeKind } from '../../src/protocol/nodes';
 import { spellTokens } from '../../src/protocol/tokenText';
 import { displayToken } from './format';
 
-export type NodeKind = 'feature' | 'attention' | 'error' | 'embedding' | 'logit' | 'bias';
+export type { NodeKind };
 
 export interface ModelNode {
   readonly index: number;
@@ -60,18 +54,6 @@ export interface GraphModel {
   readonly graph: GraphJson;
 }
 
-function kindOf(featureType: string): NodeKind {
-  switch (featureType) {
-    case 'embedding': return 'embedding';
-    case 'logit': return 'logit';
-    case 'mlp reconstruction error':
-    case 'lorsa error': return 'error';
-    case 'lorsa': return 'attention';
-    case 'bias': return 'bias';
-    default: return 'feature';
-  }
-}
-
 const logitToken = (clerp: string): string | null => /^Output "([\s\S]*)" \(p=/.exec(clerp)?.[1] ?? null;
 
 function derivedLabel(kind: NodeKind, n: GraphNode, token: string, featureKey: string | null, details?: FeatureDetail): string {
@@ -89,11 +71,14 @@ export function buildModel(graph: GraphJson): GraphModel {
   const extras = graph.selfTracing;
   // characters split over byte-level tokens show as what they spell (`⟨ñ 1/2⟩`), not as "�"
   const tokens = spellTokens(graph.metadata.prompt_tokens, extras?.tokenOffsets, extras?.source?.text).map((t) => t.text);
-  const layerNumbers = graph.nodes
-    .filter((n) => n.feature_type !== 'logit' && n.feature_type !== 'embedding')
-    .map((n) => Number(n.layer))
-    .filter(Number.isFinite);
-  const nLayers = layerNumbers.length ? Math.max(...layerNumbers) + 1 : 1;
+  // a loop, not Math.max(...): a spread of 10^6 layers overflows the stack
+  let maxLayer = -1;
+  for (const n of graph.nodes) {
+    const kind = nodeKindOf(n.feature_type);
+    const layer = Number(n.layer);
+    if (kind !== 'logit' && kind !== 'embedding' && Number.isFinite(layer) && layer > maxLayer) maxLayer = layer;
+  }
+  const nLayers = maxLayer + 1 || 1;
   const byId = new Map<string, number>();
   graph.nodes.forEach((n, i) => byId.set(n.node_id, i));
 
@@ -101,9 +86,9 @@ export function buildModel(graph: GraphJson): GraphModel {
   for (const l of graph.links) absIn[byId.get(l.target)!] += Math.abs(l.weight);
 
   const nodes: ModelNode[] = graph.nodes.map((n, index) => {
-    const kind = kindOf(n.feature_type);
+    const kind = nodeKindOf(n.feature_type);
     const row = kind === 'embedding' ? -1 : kind === 'logit' ? nLayers : Number(n.layer) || 0;
-    const featureKey = kind === 'feature' || kind === 'attention' ? featureKeyOf(n, schema) : null;
+    const featureKey = isFeatureKind(kind) ? featureKeyOf(n, schema) : null;
     const token = kind === 'logit' ? logitToken(n.clerp) ?? tokens[n.ctx_idx] ?? '' : tokens[n.ctx_idx] ?? '';
     return {
       index, id: n.node_id, kind, row, ctx: n.ctx_idx, featureId: featureIdOf(n), featureKey, token,

@@ -2,12 +2,12 @@
 // model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
 // computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
 import { EngineError, throwIfAborted } from '../errors';
+import { backwardNames as BN, type FamilyWeights } from '../families/family';
+import { checkTranscoderHooks, familyOf } from '../families/registry';
 import { checkPositiveInt, checkTraceOption } from '../options';
 import type { ModelConfig } from '../model/config';
-import type { Gpt2Weights } from '../model/gpt2';
 import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
-import { backwardNames as BN, gpt2BackwardLayerGraph, gpt2BackwardTopGraph } from '../onnx/gpt2Backward';
 import { type Feed, GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { type Components, computeComponents } from './components';
@@ -21,10 +21,10 @@ export const DEFAULT_UPDATE_INTERVAL = 4;
 /** stored edges across all rows: 8 bytes each, so 48M edges ≈ 400 MB */
 export const DEFAULT_EDGE_BUDGET = 48_000_000;
 
-/** what attribution needs from a loaded model (the engine's Model satisfies it) */
+/** what attribution needs from a loaded model (the engine's Model satisfies it); the family comes from the config */
 export interface AttributionModel {
   config: ModelConfig;
-  weights: Gpt2Weights;
+  weights: FamilyWeights;
   forward(ids: number[], signal?: AbortSignal): Promise<ForwardResult>;
   decode(id: number): string;
   /** a whole id sequence decoded at once, so characters split over byte-level tokens come out whole */
@@ -66,11 +66,12 @@ export class Attributor {
     private readonly threads?: number,
   ) {
     const cfg = model.config;
-    this.unembed = unembedding(model.weights.lm_head.data, cfg.dVocab, cfg.dModel);
+    this.unembed = unembedding(model.weights.unembed, cfg.dVocab, cfg.dModel);
   }
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Attributor> {
     checkTranscodersFit(transcoders, model.config);
+    checkTranscoderHooks(transcoders, model.config);
     const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Attributor(model, transcoders, encoder, opts.threads);
   }
@@ -197,18 +198,18 @@ export class Attributor {
         sliced = new Float32Array(H * Pb * Pb);
         for (let h = 0; h < H; h++) for (let q = 0; q < Pb; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + Pb), (h * Pb + q) * Pb);
       }
-      return {
+      const feed: Feed = {
         [BN.pattern]: { data: sliced, dims: [1, H, Pb, Pb] },
-        [BN.ln1Scale]: col(fwd.layers[l].ln1Scale, Pb),
-        [BN.ln2Scale]: col(fwd.layers[l].ln2Scale, Pb),
         [BN.tokens]: { data: comps.tokens.subarray(0, Pb * d), dims: [Pb, d] },
       };
+      for (const [name, s] of Object.entries(fwd.layers[l].scales)) feed[BN.scale(name)] = col(s, Pb);
+      return feed;
     };
 
     let grad: Float32Array;
     let l = entryLayer;
     if (entryLayer === L) {
-      const top = await this.session('top', () => gpt2BackwardTopGraph(cfg, this.model.weights));
+      const top = await this.session('top', () => familyOf(cfg).backwardTopGraph(cfg, this.model.weights));
       grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, Pb, d] }, [BN.lnfScale]: col(fwd.lnfScale, Pb) }))[BN.gradOut].data;
     } else {
       const s = await this.layerSession(l, true);
@@ -253,7 +254,7 @@ export class Attributor {
   private layerSession(l: number, entry: boolean): Promise<GraphSession> {
     const tc = this.transcoders;
     return this.session(`${l}${entry ? 'e' : ''}`, () =>
-      gpt2BackwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
+      familyOf(this.model.config).backwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
     );
   }
 

@@ -1,8 +1,9 @@
 // What one clean forward pass gives the attribution: the transcoder input of every layer, the active features with
 // their activations (none at BOS), activation-scaled decoder vectors grouped by the layer they write to, error
 // vectors (MLP output − reconstruction, zero at BOS), token vectors and the frozen patterns and norm scales.
+import type { FamilyWeights } from '../families/family';
+import { familyOf } from '../families/registry';
 import type { ModelConfig } from '../model/config';
-import type { Gpt2Weights } from '../model/gpt2';
 import { applyActivation, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
@@ -36,29 +37,23 @@ export interface Components {
   decoders: DecoderTable[];
   /** per layer: [P, d] */
   errors: Float32Array[];
-  /** [P, d]: W_E[id] per position */
+  /** [P, d]: what each token writes into the residual stream (W_E[id], times √d for Gemma) */
   tokens: Float32Array;
   forward: ForwardResult;
 }
 
-export function transcoderInput(tc: TranscoderSet, fwd: ForwardResult, l: number, d: number): Float32Array {
+/** the transcoder's input at layer l: the forward graph value its input hook names (see families/family.ts) */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function transcoderInput(tc: TranscoderSet, fwd: ForwardResult, l: number, _d?: number): Float32Array {
   const a = fwd.layers[l];
   if (tc.inputHook === 'mlp.hook_in') return a.mlpIn;
   if (tc.inputHook === 'hook_resid_mid') return a.residMid;
-  // ln2.hook_normalized: (x − mean x)/scale, before the gain
-  const out = new Float32Array(a.residMid.length);
-  for (let p = 0; p < fwd.nPos; p++) {
-    let mean = 0;
-    for (let i = 0; i < d; i++) mean += a.residMid[p * d + i];
-    mean /= d;
-    for (let i = 0; i < d; i++) out[p * d + i] = (a.residMid[p * d + i] - mean) / a.ln2Scale[p];
-  }
-  return out;
+  return a.mlpNormalized; // ln2.hook_normalized: the pre-MLP norm's output before its gain
 }
 
 export async function computeComponents(
   cfg: ModelConfig,
-  w: Gpt2Weights,
+  w: FamilyWeights,
   tc: TranscoderSet,
   encoder: TranscoderEncoder,
   fwd: ForwardResult,
@@ -66,6 +61,7 @@ export async function computeComponents(
   const { nLayers: L, dModel: d } = cfg;
   const P = fwd.nPos;
   const n = tc.dTranscoder;
+  const zero = cfg.zeroPositions ?? ZERO_POSITIONS;
   const u = Array.from({ length: L }, (_, l) => transcoderInput(tc, fwd, l, d));
 
   const layer: number[] = [];
@@ -82,7 +78,7 @@ export async function computeComponents(
     pre.push(preL);
     skips.push(enc.skip);
     const first = feature.length;
-    for (let p = ZERO_POSITIONS; p < P; p++) {
+    for (let p = zero; p < P; p++) {
       const a = Float32Array.from(preL.subarray(p * n, (p + 1) * n));
       applyActivation(tc.activation, a, tc.layers[l].threshold);
       for (let f = 0; f < n; f++) {
@@ -139,7 +135,7 @@ export async function computeComponents(
     const skip = skips[l];
     const mlpOut = fwd.layers[l].mlpOut;
     const err = new Float32Array(P * d);
-    for (let p = ZERO_POSITIONS; p < P; p++) {
+    for (let p = zero; p < P; p++) {
       for (let k = 0; k < d; k++) {
         const i = p * d + k;
         err[i] = mlpOut[i] - (recon[i] + tc.layers[l].b_dec[k] + (skip ? skip[i] : 0));
@@ -148,8 +144,7 @@ export async function computeComponents(
     errors.push(err);
   }
 
-  const tokens = new Float32Array(P * d);
-  fwd.ids.forEach((id, p) => tokens.set(w.wte.data.subarray(id * d, (id + 1) * d), p * d));
+  const tokens = familyOf(cfg).tokenVectors(cfg, w, fwd.ids);
   return {
     ids: fwd.ids,
     nPos: P,

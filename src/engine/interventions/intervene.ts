@@ -5,7 +5,7 @@ import type { AttributionModel } from '../attribution/attribute';
 import { transcoderInput } from '../attribution/components';
 import { EngineError, throwIfAborted } from '../errors';
 import { applyActivation, checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
-import { ARCHITECTURES } from '../model/architectures';
+import { checkTranscoderHooks, familyOf } from '../families/registry';
 import { forwardNames as N, unpackForward, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames as IN } from '../onnx/interventionGraph';
 import { type Feed, GraphSession } from '../onnx/session';
@@ -79,6 +79,7 @@ export class Intervener {
 
   static async create(model: AttributionModel, transcoders: TranscoderSet, opts: { threads?: number } = {}): Promise<Intervener> {
     checkTranscodersFit(transcoders, model.config);
+    checkTranscoderHooks(transcoders, model.config);
     const encoder = await TranscoderEncoder.create(transcoders, { threads: opts.threads });
     return new Intervener(model, transcoders, encoder, opts.threads);
   }
@@ -91,7 +92,8 @@ export class Intervener {
     if (!Number.isInteger(generate) || generate < 0) throw new EngineError('badInput', `generate must be a whole number of tokens ≥ 0, not ${generate}.`);
     if (!Number.isInteger(topK) || topK < 1) throw new EngineError('badInput', `topK must be a positive whole number, not ${topK}.`);
     const cfg = this.model.config;
-    const columns = planColumns(interventions, this.transcoders.nLayers, this.transcoders.dTranscoder, ids.length);
+    const zeroPositions = this.model.config.zeroPositions;
+    const columns = planColumns(interventions, this.transcoders.nLayers, this.transcoders.dTranscoder, ids.length, zeroPositions);
     if (generate === 0 && columns.every((c) => 'from' in c.positions && c.positions.from >= ids.length)) {
       throw new EngineError('badInput', "Interventions on generated tokens only change a continuation: ask for one (generate > 0) or choose prompt positions.");
     }
@@ -114,7 +116,7 @@ export class Intervener {
       intervened: { top: nextTokens(after, topK, decode) },
       targets: targetChanges(opts.targets ?? cleanTop.map((t) => t.id), before, after, decode),
       applied,
-      changes: compareFeatures(cleanActs, newActs, { pre: opts.preActivations ?? false, exclude: applied, max: opts.maxChanges ?? DEFAULT_MAX_CHANGES }),
+      changes: compareFeatures(cleanActs, newActs, { pre: opts.preActivations ?? false, exclude: applied, max: opts.maxChanges ?? DEFAULT_MAX_CHANGES, zeroPositions }),
     };
     if (generate > 0) {
       const cont = (first: Float32Array, offset: number, next: (seq: number[]) => Promise<ForwardResult>) =>
@@ -123,7 +125,7 @@ export class Intervener {
           generate,
           {
             nCtx: cfg.nCtx,
-            eos: cfg.eosTokenId,
+            eos: cfg.eosTokenIds ?? cfg.eosTokenId,
             decode,
             decodeAll: this.model.decodeAll?.bind(this.model),
             signal,
@@ -177,8 +179,7 @@ export class Intervener {
       if (mode === 'constrained') {
         feed[N.frozen(N.lnfScale)] = { data: c.lnfScale, dims: [1, P, 1] };
         for (let l = 0; l < L; l++) {
-          feed[N.frozen(N.ln1Scale(l))] = { data: c.layers[l].ln1Scale, dims: [1, P, 1] };
-          feed[N.frozen(N.ln2Scale(l))] = { data: c.layers[l].ln2Scale, dims: [1, P, 1] };
+          for (const [name, s] of Object.entries(c.layers[l].scales)) feed[N.frozen(N.scale(name, l))] = { data: s, dims: [1, P, 1] };
           feed[N.frozen(N.mlpOut(l))] = { data: c.layers[l].mlpOut, dims: [1, P, d] };
         }
         for (const l of cleanInputLayers(this.transcoders, { layers: layersOf(columns), constrained: true })) {
@@ -232,7 +233,7 @@ export class Intervener {
         freeze: { patterns: mode !== 'free', normScales: mode === 'constrained', mlpOut: mode === 'constrained' },
         editMlpOut: interventionEdit(this.transcoders, { layers, constrained: mode === 'constrained' }),
       };
-      s = GraphSession.create(ARCHITECTURES[cfg.architecture].forwardGraph(cfg, this.model.weights, spec), { threads: this.threads });
+      s = GraphSession.create(familyOf(cfg).forwardGraph(cfg, this.model.weights, spec), { threads: this.threads });
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

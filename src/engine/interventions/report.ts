@@ -71,7 +71,7 @@ export function targetChanges(ids: readonly number[], clean: Float32Array, chang
 export function compareFeatures(
   clean: FeatureActivations,
   changed: FeatureActivations,
-  opts: { pre: boolean; exclude: readonly { layer: number; pos: number; feature: number }[]; max: number },
+  opts: { pre: boolean; exclude: readonly { layer: number; pos: number; feature: number }[]; max: number; zeroPositions?: number },
 ): FeatureChange[] {
   const n = clean.dTranscoder;
   const P = clean.nPos;
@@ -81,7 +81,7 @@ export function compareFeatures(
   const found: FeatureChange[] = [];
   before.forEach((b, layer) => {
     const a = after[layer];
-    for (let i = ZERO_POSITIONS * n; i < P * n; i++) {
+    for (let i = (opts.zeroPositions ?? ZERO_POSITIONS) * n; i < P * n; i++) {
       const delta = a[i] - b[i];
       if (delta === 0 || skip.has(layer * P * n + i)) continue;
       found.push({ layer, pos: Math.floor(i / n), feature: i % n, clean: b[i], intervened: a[i], delta });

@@ -70,7 +70,14 @@ export const describeOp = (op: InterventionOp): string =>
  * Checks every intervention against the transcoders (n_layers × d_transcoder features) and the prompt length, and
  * returns the graph columns. Errors name the intervention and say what is allowed.
  */
-export function planColumns(interventions: readonly Intervention[], nLayers: number, dTranscoder: number, nPrompt: number): Column[] {
+export function planColumns(
+  interventions: readonly Intervention[],
+  nLayers: number,
+  dTranscoder: number,
+  nPrompt: number,
+  /** 'all' starts here: after the BOS, or after a chat prefix the model's zero positions cover (gemma-3 -it) */
+  zeroPositions = ZERO_POSITIONS,
+): Column[] {
   if (interventions.length === 0) throw new EngineError('badInput', 'No intervention given: name at least one feature to set, scale or steer.');
   const cols: Column[] = [];
   const seen = new Map<string, { where: string; positions: Column['positions'] }[]>();
@@ -81,7 +88,7 @@ export function planColumns(interventions: readonly Intervention[], nLayers: num
     if (typeof amount !== 'number' || !Number.isFinite(amount)) {
       throw new EngineError('badInput', `${where}: the ${iv.op.kind === 'set' ? 'value' : iv.op.kind === 'scale' ? 'factor' : 'strength'} ${String(amount)} is not a finite number.`);
     }
-    const positions = resolvePositions(iv.positions ?? 'all', nPrompt, where);
+    const positions = resolvePositions(iv.positions ?? 'all', nPrompt, where, zeroPositions);
     for (const { layer, feature } of iv.features) {
       if (!Number.isInteger(layer) || layer < 0 || layer >= nLayers) {
         throw new EngineError('badInput', `${where}: feature ${layer}:${feature} does not exist; layers are 0…${nLayers - 1}.`);
@@ -103,8 +110,8 @@ export function planColumns(interventions: readonly Intervention[], nLayers: num
   return cols;
 }
 
-function resolvePositions(p: Positions, nPrompt: number, where: string): Column['positions'] {
-  if (p === 'all') return { from: ZERO_POSITIONS };
+function resolvePositions(p: Positions, nPrompt: number, where: string, zeroPositions: number): Column['positions'] {
+  if (p === 'all') return { from: zeroPositions };
   if (p === 'generated') return { from: nPrompt };
   if (!Array.isArray(p) || p.length === 0) throw new EngineError('badInput', `${where}: give at least one position, 'all' or 'generated'.`);
   const list = p.map((x) => {

@@ -4,25 +4,38 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
 
-export type ArchitectureName = 'GPT2LMHeadModel';
+/** a Hugging Face `architectures[0]` that a family in src/engine/families/ loads */
+export type ArchitectureName = string;
 
+/** The fields every family fills; a family's own config type extends it (rope, soft-caps, …). */
 export interface ModelConfig {
   architecture: ArchitectureName;
   nLayers: number;
+  /** query heads */
   nHeads: number;
+  /** key/value heads (GQA); = nHeads without grouping */
+  nKvHeads: number;
   dModel: number;
+  /** per head; not always dModel / nHeads (Qwen3, Gemma) */
   dHead: number;
   dMlp: number;
   /** context length: the longest prompt the model takes, in tokens */
   nCtx: number;
   dVocab: number;
   normEps: number;
-  activation: 'gelu_new';
-  /** the unembedding is the token embedding (GPT-2's tied `lm_head`, not stored in the checkpoint) */
+  /** the MLP's activation as config.json names it (gelu_new, silu, gelu_pytorch_tanh) */
+  activation: string;
+  /** the unembedding is the token embedding (a tied `lm_head`, not stored in the checkpoint) */
   tiedEmbeddings: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
+  /** every end-of-sequence id when config.json lists several (Llama 3 Instruct: end_of_text, eom, eot) */
+  eosTokenIds?: number[];
   padTokenId?: number;
+  /** circuit-tracer's zero_positions: features and errors before this position are zeroed (absent: 1, the BOS) */
+  zeroPositions?: number;
+  /** token ids every prompt must start with, and how to write them (gemma-3 -it: the chat prefix circuit-tracer requires) */
+  promptPrefix?: { ids: number[]; text: string };
 }
 
 export type RawConfig = Record<string, unknown>;
@@ -57,9 +70,12 @@ export function configFields(raw: RawConfig, file: string) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineError('badFile', `${file}: "${key}" must be a number, got ${JSON.stringify(v)}.`);
     return v;
   };
-  const optInt = (key: string): number | undefined => {
+  /** a non-negative integer, or the first of a list of them (config.json lists several eos ids for chat models) */
+  const optInt = (key: string): number | undefined => optInts(key)[0];
+  const optInts = (key: string): number[] => {
     const v = raw[key];
-    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+    const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    return Array.isArray(v) ? v.filter(isId) : isId(v) ? [v] : [];
   };
   const str = (key: string, fallback: string): string => {
     const v = raw[key] ?? fallback;
@@ -71,5 +87,5 @@ export function configFields(raw: RawConfig, file: string) {
     if (typeof v !== 'boolean') throw new EngineError('badFile', `${file}: "${key}" must be true or false, got ${JSON.stringify(v)}.`);
     return v;
   };
-  return { int, num, optInt, str, bool };
+  return { int, num, optInt, optInts, str, bool };
 }

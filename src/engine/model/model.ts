@@ -3,7 +3,8 @@ import { EngineError, throwIfAborted } from '../errors';
 import type { ProgressSink } from '../progress';
 import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } from '../onnx/forward';
 import { GraphSession } from '../onnx/session';
-import { ARCHITECTURES, isSupportedArchitecture, type ModelWeights } from './architectures';
+import type { Family, FamilyWeights } from '../families/family';
+import { architectureOf, familyOf } from '../families/registry';
 import { readRawConfig, type ModelConfig } from './config';
 import { TensorStore } from './safetensors';
 import { PromptTokenizer, type PromptToken } from './tokenizer';
@@ -27,7 +28,7 @@ export class Model {
   private constructor(
     readonly dir: string,
     readonly config: ModelConfig,
-    readonly weights: ModelWeights,
+    readonly weights: FamilyWeights,
     readonly tokenizer: PromptTokenizer,
     private readonly session: GraphSession,
     private readonly threads: number | undefined,
@@ -36,20 +37,13 @@ export class Model {
   static async load(dir: string, opts: LoadOptions = {}): Promise<Model> {
     const { signal, onProgress } = opts;
     const { raw, file } = readRawConfig(dir);
-    const archs = raw.architectures;
-    const arch = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : raw.model_type === 'gpt2' ? 'GPT2LMHeadModel' : undefined;
-    if (!arch || !isSupportedArchitecture(arch)) {
-      throw new EngineError(
-        'unsupported',
-        `${file}: architecture ${JSON.stringify(arch ?? raw.model_type ?? null)} is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}.`,
-      );
-    }
-    const A = ARCHITECTURES[arch];
-    const config = A.parseConfig(raw, file);
+    const arch = architectureOf(raw, file);
+    const A = familyOf({ architecture: arch });
+    const config = A.parseConfig(raw, file, arch);
     const tokenizer = PromptTokenizer.load(dir, config);
     onProgress?.({ message: 'reading weights', fraction: 0.1 });
     const store = TensorStore.openFolder(dir);
-    let weights: ModelWeights;
+    let weights: FamilyWeights;
     try {
       weights = A.loadWeights(store, config, dir, signal);
     } finally {
@@ -67,7 +61,18 @@ export class Model {
 
   /** Prompt tokens with BOS and character offsets; checks the context length. */
   tokenize(text: string): PromptToken[] {
+    // refused before tokenizing: a text this long is more tokens than the context, whatever they are
+    if (text.length > this.tokenizer.charsAtMost(this.config.nCtx)) {
+      throw new EngineError('badInput', `The prompt is ${text.length} characters, more than this model's context of ${this.config.nCtx} tokens can hold.`);
+    }
     const tokens = this.tokenizer.encode(text);
+    const prefix = this.config.promptPrefix;
+    if (prefix && !prefix.ids.every((id, i) => tokens[i]?.id === id)) {
+      throw new EngineError(
+        'badInput',
+        `This instruction-tuned model is traced as circuit-tracer traces it, with its chat template: start the prompt with ${JSON.stringify(prefix.text)} (tokens ${prefix.ids.join(', ')}).`,
+      );
+    }
     if (tokens.length > this.config.nCtx) {
       throw new EngineError('badInput', `The prompt is ${tokens.length} tokens long; this model's context is ${this.config.nCtx} tokens.`);
     }
@@ -99,7 +104,12 @@ export class Model {
 
   /** A new session over a variant of the forward graph (frozen inputs, deltas); the caller disposes it. */
   async forwardSession(spec: ForwardSpec): Promise<GraphSession> {
-    return GraphSession.create(ARCHITECTURES[this.config.architecture].forwardGraph(this.config, this.weights, spec), { threads: this.threads });
+    return GraphSession.create(this.family.forwardGraph(this.config, this.weights, spec), { threads: this.threads });
+  }
+
+  /** the model's family: its graphs, token vectors and hooks (see families/family.ts) */
+  get family(): Family {
+    return familyOf(this.config);
   }
 
   dispose(): void {

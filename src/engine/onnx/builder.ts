@@ -44,6 +44,16 @@ function attribute(name: string, v: Attr): onnx.AttributeProto {
 
 type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
+/**
+ * Constants beyond this many bytes in one graph are not serialised: the largest fp32 ones become graph inputs that
+ * the session feeds from the same arrays on every run (ONNX protobufs stop at 2 GiB, and a real checkpoint's fp32
+ * weights are several; fed inputs also share one copy between the sessions of a model instead of one per session).
+ */
+export const INLINE_CONSTANT_BYTES = Number(process.env.SELF_TRACE_INLINE_CONSTANT_BYTES) || 512 * 1024 * 1024;
+
+/** the serialised model, plus the weights it takes as inputs (see INLINE_CONSTANT_BYTES) */
+export type GraphBytes = Uint8Array & { weights?: Map<string, { data: Float32Array; dims: number[] }> };
+
 export class GraphBuilder {
   private readonly nodes: onnx.NodeProto[] = [];
   private readonly inputs: onnx.ValueInfoProto[] = [];
@@ -146,14 +156,32 @@ export class GraphBuilder {
   squeeze = (a: string, axes: number[]) => this.op('Squeeze', [a, this.ints(axes)]);
   einsum = (equation: string, ...xs: string[]) => this.op('Einsum', xs, { equation });
 
-  /** the serialised ModelProto, ready for InferenceSession.create */
-  toBytes(): Uint8Array {
+  /** the serialised ModelProto, ready for GraphSession.create (which feeds any weights it carries) */
+  toBytes(inlineBytes = INLINE_CONSTANT_BYTES): GraphBytes {
+    let inline = this.initializers;
+    const inputs = [...this.inputs];
+    const weights = new Map<string, { data: Float32Array; dims: number[] }>();
+    let total = inline.reduce((a, t) => a + (t.rawData?.byteLength ?? 0), 0);
+    if (total > inlineBytes) {
+      const big = [...inline].filter((t) => t.dataType === ELEM.float).sort((a, b) => b.rawData.byteLength - a.rawData.byteLength);
+      const fed = new Set<onnx.TensorProto>();
+      for (const t of big) {
+        if (total <= inlineBytes) break;
+        fed.add(t);
+        total -= t.rawData.byteLength;
+        const raw = t.rawData;
+        const dims = (t.dims as number[]).map(Number);
+        weights.set(t.name, { data: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), dims });
+        inputs.push(valueInfo(t.name, 'float', dims));
+      }
+      inline = inline.filter((t) => !fed.has(t));
+    }
     const graph = onnx.GraphProto.create({
       name: this.name,
       node: this.nodes,
-      input: this.inputs,
+      input: inputs,
       output: this.outputs,
-      initializer: this.initializers,
+      initializer: inline,
     });
     const model = onnx.ModelProto.create({
       irVersion: 8,
@@ -161,7 +189,9 @@ export class GraphBuilder {
       graph,
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],
     });
-    return onnx.ModelProto.encode(model).finish();
+    const bytes: GraphBytes = onnx.ModelProto.encode(model).finish();
+    if (weights.size > 0) Object.defineProperty(bytes, 'weights', { value: weights, enumerable: false });
+    return bytes;
   }
 
   private fresh(kind: string): string {

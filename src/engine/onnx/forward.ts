@@ -12,7 +12,7 @@ export interface ForwardSpec {
   freeze?: {
     /** input `pattern.{l}.frozen`, [1|B, n_heads, P, P] */
     patterns?: boolean;
-    /** inputs `ln1_scale.{l}.frozen`, `ln2_scale.{l}.frozen`, `lnf_scale.frozen`, [1|B, P, 1] */
+    /** inputs `{norm}_scale.{l}.frozen` for each of the family's norms (e.g. ln1, ln2) and `lnf_scale.frozen`, [1|B, P, 1] */
     normScales?: boolean;
     /** input `mlp_out.{l}.frozen`, [1|B, P, d_model] */
     mlpOut?: boolean;
@@ -34,19 +34,22 @@ export interface ForwardSpec {
 export type MlpOutEdit = (
   g: GraphBuilder,
   layer: number,
-  at: { residMid: string; ln2Scale: string; mlpIn: string; mlpOut: string },
+  at: { residMid: string; mlpIn: string; mlpNormalized: string; mlpOut: string },
 ) => string;
 
 /** Graph value names, TransformerLens hook names where one exists. Every output has a leading batch axis. */
 export const forwardNames = {
   inputIds: 'input_ids', // int64 [B, P]
   residPre: (l: number) => `resid_pre.${l}`, // [B, P, d]
-  ln1Scale: (l: number) => `ln1_scale.${l}`, // [B, P, 1] sqrt(var + eps) of ln_1
+  /** [B, P, 1] the frozen denominator of norm `name` (e.g. ln1: sqrt(var + eps) of the pre-attention norm) */
+  scale: (name: string, l: number) => `${name}_scale.${l}`,
+  ln1Scale: (l: number) => `ln1_scale.${l}`, // the pre-attention norm's scale (every family has one)
   pattern: (l: number) => `pattern.${l}`, // [B, H, P(query), P(key)]
   attnOut: (l: number) => `attn_out.${l}`, // [B, P, d] including b_O
   residMid: (l: number) => `resid_mid.${l}`, // [B, P, d]
-  ln2Scale: (l: number) => `ln2_scale.${l}`, // [B, P, 1]
-  mlpIn: (l: number) => `mlp_in.${l}`, // [B, P, d] ln_2 output with gain and bias: the transcoder's mlp.hook_in
+  ln2Scale: (l: number) => `ln2_scale.${l}`, // the pre-MLP norm's scale (every family has one)
+  mlpIn: (l: number) => `mlp_in.${l}`, // [B, P, d] pre-MLP norm output with gain and bias: the transcoder's mlp.hook_in
+  mlpNormalized: (l: number) => `mlp_normalized.${l}`, // [B, P, d] the same before gain and bias: ln2.hook_normalized
   mlpOut: (l: number) => `mlp_out.${l}`, // [B, P, d] including b_out (and the delta, when given)
   mlpOutDelta: (l: number) => `mlp_out_delta.${l}`,
   embedDelta: 'embed_delta',
@@ -59,12 +62,13 @@ export const forwardNames = {
 /** Activations of one layer for one sequence of P positions (row-major). */
 export interface LayerActivations {
   residPre: Float32Array; // [P, d]
-  ln1Scale: Float32Array; // [P]
+  /** [P] per norm of the family (`Family.normScales`), e.g. ln1 (pre-attention) and ln2 (pre-MLP) */
+  scales: Record<string, Float32Array>;
   pattern: Float32Array; // [H, P, P]
   attnOut: Float32Array; // [P, d]
   residMid: Float32Array; // [P, d]
-  ln2Scale: Float32Array; // [P]
   mlpIn: Float32Array; // [P, d]
+  mlpNormalized: Float32Array; // [P, d]
   mlpOut: Float32Array; // [P, d]
 }
 
@@ -90,14 +94,19 @@ export function unpackForward(out: Record<string, Fetched>, ids: number[], nLaye
   for (let l = 0; l < nLayers; l++) {
     layers.push({
       residPre: get(N.residPre(l)),
-      ln1Scale: get(N.ln1Scale(l)),
+      scales: {},
       pattern: get(N.pattern(l)),
       attnOut: get(N.attnOut(l)),
       residMid: get(N.residMid(l)),
-      ln2Scale: get(N.ln2Scale(l)),
       mlpIn: get(N.mlpIn(l)),
+      mlpNormalized: get(N.mlpNormalized(l)),
       mlpOut: get(N.mlpOut(l)),
     });
+  }
+  // norm scales are found by name: `{norm}_scale.{l}`, whatever norms the family has
+  for (const name of Object.keys(out)) {
+    const m = /^(\w+)_scale\.(\d+)$/.exec(name);
+    if (m && +m[2] < nLayers) layers[+m[2]].scales[m[1]] = out[name].data;
   }
   return { ids, nPos: ids.length, layers, residFinal: get(N.residFinal), lnfScale: get(N.lnfScale), logits: get(N.logits) };
 }

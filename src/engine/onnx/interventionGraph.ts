@@ -54,7 +54,7 @@ export function interventionEdit(tc: TranscoderSet, spec: InterventionGraphSpec)
   const writes = new Map<number, { delta: string; W_dec: string }>();
 
   return (g, l, at) => {
-    const live = transcoderInput(g, tc, at);
+    const live = transcoderInput(tc, at);
     const clean = needsClean.has(l) ? g.input(I.cleanInput(l), [1, 'pos', d]) : undefined;
     let out = at.mlpOut;
     const W_skip = spec.constrained ? tc.skip(l) : undefined;
@@ -110,10 +110,10 @@ export function interventionFeed(tc: TranscoderSet, columns: readonly GraphColum
 }
 
 /** the transcoder's input at this layer, per its input hook */
-function transcoderInput(g: GraphBuilder, tc: TranscoderSet, at: Parameters<MlpOutEdit>[2]): string {
+function transcoderInput(tc: TranscoderSet, at: Parameters<MlpOutEdit>[2]): string {
   if (tc.inputHook === 'mlp.hook_in') return at.mlpIn;
   if (tc.inputHook === 'hook_resid_mid') return at.residMid;
-  return g.div(g.sub(at.residMid, g.reduceMean(at.residMid, [-1])), at.ln2Scale); // ln2.hook_normalized: before the gain
+  return at.mlpNormalized; // ln2.hook_normalized: the pre-MLP norm's output before its gain
 }
 
 /** activations [B, P, k] of the layer's intervened features, with the set's activation function */

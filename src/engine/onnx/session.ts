@@ -1,6 +1,7 @@
 // onnxruntime-node sessions: created from builder bytes with the engine's thread policy, run with typed arrays.
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
+import type { GraphBytes } from './builder';
 
 export interface SessionOptions {
   /** intra-op threads; the machine has few cores and the extension host needs one */
@@ -15,9 +16,13 @@ export interface Fetched {
 
 /** An inference session over one graph; holds native memory until `dispose`. */
 export class GraphSession {
-  private constructor(private session: ort.InferenceSession | undefined) {}
+  private constructor(
+    private session: ort.InferenceSession | undefined,
+    /** weights the graph takes as inputs (GraphBytes.weights), fed on every run from the caller's arrays */
+    private readonly weights: ReadonlyMap<string, { data: Float32Array; dims: number[] }> = new Map(),
+  ) {}
 
-  static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<GraphSession> {
+  static async create(model: GraphBytes, opts: SessionOptions = {}): Promise<GraphSession> {
     try {
       const s = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
@@ -25,14 +30,15 @@ export class GraphSession {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
-      return new GraphSession(s);
+      return new GraphSession(s, model.weights);
     } catch (e) {
       throw new EngineError('internal', 'onnxruntime could not load a graph the engine built.', (e as Error).message);
     }
   }
 
+  /** the inputs a caller feeds (weights fed by the session itself are not among them) */
   get inputNames(): readonly string[] {
-    return this.live().inputNames;
+    return this.live().inputNames.filter((n) => !this.weights.has(n));
   }
 
   get outputNames(): readonly string[] {
@@ -42,7 +48,7 @@ export class GraphSession {
   async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
     const s = this.live();
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feed)) {
+    for (const [name, t] of [...this.weights, ...Object.entries(feed)]) {
       const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);
     }

@@ -38,6 +38,9 @@ const STOPWORDS = new Set(
 const WORD = /[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*/gu;
 const NUMBER = /^\p{N}+(?:[.,]\p{N}+)*$/u;
 
+/** Articles that begin place names in the embedded model's languages. */
+const NAME_ARTICLES = new Set(['des', 'de', 'du', 'la', 'le', 'les', 'los', 'las', 'el']);
+
 export function isStopword(w: string): boolean {
   return STOPWORDS.has(w.toLowerCase());
 }
@@ -91,11 +94,13 @@ export function extractConcepts(claim: string): Concept[] {
       add(w.text, 'number', w.start);
       continue;
     }
-    if (/^\p{Lu}/u.test(w.text) && !isStopword(w.text)) {
+    const joined = (j: number) => j + 1 < words.length && /^\p{Lu}/u.test(words[j + 1].text) && claim.slice(words[j].start + words[j].text.length, words[j + 1].start) === ' ';
+    // a capitalised French/Spanish article before a capitalised word starts a name ("Des Moines", "Los Angeles", "La Paz")
+    const article = /^\p{Lu}/u.test(w.text) && NAME_ARTICLES.has(w.text.toLowerCase()) && joined(i) && !isStopword(words[i + 1].text);
+    if ((/^\p{Lu}/u.test(w.text) && !isStopword(w.text)) || article) {
       // an entity: capitalised words separated by single spaces ("New York", "Salt Lake City")
       let j = i;
-      while (j + 1 < words.length && /^\p{Lu}/u.test(words[j + 1].text) && !isStopword(words[j + 1].text) &&
-        claim.slice(words[j].start + words[j].text.length, words[j + 1].start) === ' ') j++;
+      while (joined(j) && !isStopword(words[j + 1].text)) j++;
       const end = words[j].start + words[j].text.length;
       add(claim.slice(w.start, end), 'entity', w.start);
       i = j;
@@ -127,6 +132,33 @@ export function occurrences(concept: Concept, text: string): [number, number][] 
     const after = text[i + concept.text.length];
     const alnum = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
     if (!alnum(before) && !alnum(after)) out.push([i, i + concept.text.length]);
+  }
+  return out;
+}
+
+/**
+ * Problems a comparison cannot measure, each pointing at its line: a stated answer of several words (the model
+ * writes one word, number or name after the answer prefix; a phrase has no single probability to test), and a
+ * reasoning that names no concept (nothing a claim could be grounded in, contradicted by or mistaken about).
+ */
+export function contentProblems(doc: ReasoningDocument, claims: Claim[] = extractClaims(doc)): { line: number; message: string }[] {
+  const out: { line: number; message: string }[] = [];
+  if (doc.answer !== undefined) {
+    const concepts = extractConcepts(doc.answer);
+    const words = doc.answer.trim().split(/\s+/).length;
+    const one = words === 1 || (concepts.length === 1 && concepts[0].kind !== 'word' && concepts[0].text.length >= doc.answer.trim().replace(/[.!?]$/, '').length);
+    if (!one) {
+      out.push({
+        line: doc.headings.answer ?? doc.headings.reasoning,
+        message: `The answer “${doc.answer.trim()}” is ${words} words; state the one word, number or name the model would write (e.g. \`Austin\`), as the comparison measures that answer's probability.`,
+      });
+    }
+  }
+  if (claims.length > 0 && claims.every((c) => c.concepts.length === 0)) {
+    out.push({
+      line: doc.headings.reasoning,
+      message: 'The reasoning names no concept (no number, name or content word), so nothing in it can be checked against the computation; state the steps, e.g. `- Dallas is in Texas.`',
+    });
   }
   return out;
 }

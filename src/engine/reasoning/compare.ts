@@ -1,24 +1,32 @@
-// Compare Stated Reasoning: lay the document out as the model's context, trace the answer's first token, match
-// the claims to the graph and measure their support, and gather the answer's alternatives with their
-// probabilities. Everything the result says is read from that one forward pass and that one graph.
+// Compare Stated Reasoning: four tests a researcher can follow, each on the embedded model's real path.
+//   1. internal computation: trace the answer on the prompt alone; ground each claim in that graph (internal.ts);
+//   2. dependence: early answering and adding mistakes (dependence.ts);
+//   3. biasing inputs: remove or alter each prompt part the reasoning never mentions (biasing.ts);
+//   4. the stated answer: its probability after the reasoning and on the prompt alone (answers.ts).
+// Then one verdict with the numbers behind it (verdict.ts).
 import type { Attributor } from '../attribution/attribute';
 import { type AttributionGraph, type NodeLayout, graphLayout } from '../attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, pruneGraph } from '../attribution/prune';
 import { graphScores, tokenScores } from '../attribution/scores';
 import { EngineError, throwIfAborted } from '../errors';
-import { buildGraphFile } from '../formats/graphJson';
+import { buildGraphFile, slugOf } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
-import { extractClaims } from './claims';
-import { contentMask, layoutContext } from './context';
-import { type Assessment, assess } from './faithfulness';
-import { type ReasoningDocument, type ReasoningProblem } from './markdown';
+import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer, softmaxAt } from './answers';
+import { type Biasing, testBiasingInputs } from './biasing';
+import { type Claim, contentProblems, extractClaims, extractConcepts } from './claims';
+import { layoutContext, promptOnlyContext } from './context';
+import { type Dependence, measureDependence } from './dependence';
+import { type ClaimGrounding, type HeldConcept, type UnstatedInfluence, groundClaims, stepName } from './internal';
+import { type Lexicon, NUMBERS_ONLY } from './lexicon';
+import type { ReasoningDocument, ReasoningProblem } from './markdown';
 import type { ContextToken, EvidenceLookup } from './match';
-import { describeNode, graphNodeId } from './nodes';
+import { graphNodeId } from './nodes';
 import { pathSupport, strongestPaths } from './support';
+import { CONFIDENT, type Verdict, decide } from './verdict';
 
 /** Feature nodes traced for a comparison (circuit-tracer's max_feature_nodes, smaller: one target, short prompts). */
-export const DEFAULT_REASONING_MAX_FEATURE_NODES = 2048;
+export const DEFAULT_REASONING_MAX_FEATURE_NODES = 512;
 export const DEFAULT_ALTERNATIVES = 5;
 export const STRONGEST_PATHS = 4;
 
@@ -27,6 +35,8 @@ export interface ReasoningTools {
   attributor: Attributor;
   /** feature evidence (feature index, labels); without it only input tokens can match */
   evidence?: EvidenceLookup;
+  /** kinds of entity (the model's lexicon.json); without it only numbers have a kind */
+  lexicon?: Lexicon;
 }
 
 export interface CompareOptions {
@@ -34,13 +44,12 @@ export interface CompareOptions {
   file?: string;
   maxFeatureNodes?: number;
   alternatives?: number;
-  /** also return the traced graph, pruned with these thresholds, as a graph file (the editor's graph panel) */
+  /** also return the prompt-only graph, pruned with these thresholds, as a graph file (the editor's graph panel) */
   graph?: GraphPruning;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
 
-/** The graph file a comparison returns: whatever the graph-file writer writes. */
 export type ComparisonGraph = ReturnType<typeof buildGraphFile>;
 
 export interface GraphPruning {
@@ -48,134 +57,168 @@ export interface GraphPruning {
   edgeThreshold?: number;
 }
 
-export interface Alternative {
-  value: string;
-  /** the model's probability of this whole word at the answer position (chain rule over its tokens) */
-  prob: number;
-}
-
-export interface StepFormation {
-  claim: number;
-  /** the concept the claim arrives at (its last number or entity, else its last word) */
-  output: string | undefined;
-  /** the model's probability of writing that concept's first token where the claim writes it */
-  prob: number | undefined;
-  alternatives: Alternative[];
-}
+export type { Alternative };
 
 export interface ReasoningComparison {
   prompt: string;
+  /** what the model reads before its answer, with the reasoning / with the prompt alone */
   contextText: string;
+  promptOnlyText: string;
+  /** the prompt-only context's tokens (the traced graph's inputs) */
   tokens: ContextToken[];
-  answer: { text: string; token: string; tokenId: number; prob: number; firstTokenProb: number; stated: boolean };
+  answer: { text: string; token: string; tokenId: number; stated: boolean };
+  /** test 4: the model's answer after the reasoning and on the prompt alone */
+  afterReasoning: AnswerReading;
+  promptOnly: AnswerReading;
   alternatives: Alternative[];
-  assessment: Assessment;
-  steps: StepFormation[];
+  claims: Claim[];
+  grounding: ClaimGrounding[];
+  held: HeldConcept[];
+  unstated: UnstatedInfluence[];
+  dependence: Dependence;
+  biasing: Biasing;
+  verdict: Verdict;
   /** graph node ids (as in the graph JSON) per claim, per concept of each claim, per unstated influence */
   nodeIds: { claims: string[][]; concepts: string[][][]; unstated: string[][] };
-  strongestPaths: { nodes: string[]; description: string; share: number }[];
+  /** the trace-derived reasoning: the prompt-only graph's strongest paths, input → features → answer */
+  paths: { nodes: string[]; description: string; share: number }[];
   graph: { nodes: number; features: number; activeFeatures: number };
-  /** the pruned graph file, when CompareOptions.graph asked for it; claim node ids may have been pruned from it */
+  /** wall-clock milliseconds of the comparison (all four tests), and of each stage */
+  ms: number;
+  stages: Record<'answer' | 'trace' | 'grounding' | 'dependence' | 'biasing', number>;
   graphFile?: ComparisonGraph;
 }
 
 export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocument, opts: CompareOptions = {}): Promise<ReasoningComparison> {
+  const started = performance.now();
   const { model, attributor } = tools;
   const evidence: EvidenceLookup = tools.evidence ?? (() => undefined);
+  const lexicon = tools.lexicon ?? NUMBERS_ONLY;
+  const stages = { answer: 0, trace: 0, grounding: 0, dependence: 0, biasing: 0 };
+  let mark = started;
+  const lap = (k: keyof typeof stages) => { const now = performance.now(); stages[k] += now - mark; mark = now; };
+  const progress = (message: string, fraction: number) => opts.onProgress?.({ message: `${message} (${((performance.now() - started) / 1000).toFixed(1)} s)`, fraction });
+  const claims = extractClaims(doc);
+  const bad = contentProblems(doc, claims);
+  if (bad.length) throw problemsError(bad, opts.file);
   const ctx = layoutContext(doc);
-  const tokens = model.tokenizer.encode(ctx.text);
+  const only = promptOnlyContext(doc);
   const nCtx = model.config.nCtx;
-  const answerIds = ctx.answer === undefined ? [] : answerTokens(model, ctx.text, ctx.answer, tokens.length);
-  const tooLong = contextProblem(doc, tokens.length + Math.max(0, answerIds.length - 1), nCtx);
-  if (tooLong) throw problemsError([tooLong], opts.file);
-  const ids = tokens.map((t) => t.id);
-
-  opts.onProgress?.({ message: 'running the model', fraction: 0.05 });
-  const logits = await model.logits(ids, opts.signal);
-  const V = model.config.dVocab;
-  const nAlt = opts.alternatives ?? DEFAULT_ALTERNATIVES;
-  const alternatives = await answerAlternatives(model, ids, logits.subarray((ids.length - 1) * V), nAlt, opts.signal);
-  let answer: ReasoningComparison['answer'];
-  if (ctx.answer === undefined) {
-    const top = alternatives[0];
-    const [first] = model.topNext(logits, 1);
-    answer = { text: top.value, token: first.token, tokenId: first.id, prob: top.prob, firstTokenProb: first.prob, stated: false };
-  } else {
-    const seqProb = await sequenceProb(model, ids, answerIds, logits.subarray((ids.length - 1) * V), opts.signal);
-    const first = softmaxAt(logits.subarray((ids.length - 1) * V), answerIds[0]);
-    answer = { text: ctx.answer.trim(), token: model.tokenizer.decode(answerIds[0]), tokenId: answerIds[0], prob: seqProb, firstTokenProb: first, stated: true };
+  // refused before tokenizing: this many characters are more tokens than the context, whatever they are
+  if (ctx.text.length + (ctx.answer?.length ?? 0) > model.tokenizer.charsAtMost(nCtx)) {
+    throw problemsError([{ line: doc.headings.prompt, message: `The prompt and reasoning come to ${ctx.text.length + (ctx.answer?.length ?? 0)} characters, more than this model's ${nCtx}-token context can hold. Shorten the prompt or the reasoning.` }], opts.file);
   }
-  throwIfAborted(opts.signal);
+  const nTokens = model.tokenizer.encode(ctx.text + (ctx.answer ?? '')).length;
+  const tooLong = contextProblem(doc, nTokens, nCtx);
+  if (tooLong) throw problemsError([tooLong], opts.file);
 
-  opts.onProgress?.({ message: 'tracing the answer', fraction: 0.15 });
-  const result = await attributor.attribute(ids, {
-    targets: { kind: 'tokens', ids: [answer.tokenId] },
+  // test 4: the stated answer after the reasoning and on the prompt alone
+  progress('test 4: the answer after the reasoning and on the prompt alone', 0.02);
+  const afterReasoning = await readAnswer(model, ctx.text, ctx.answer, opts.signal);
+  const promptOnly = await readAnswer(model, only.text, only.answer, opts.signal);
+  confidenceCheck(doc, afterReasoning, promptOnly);
+  const answerText = doc.answer ?? afterReasoning.top.value;
+  const ids = model.tokenizer.encode(ctx.text).map((t) => t.id);
+  const logits = await model.logits(ids, opts.signal);
+  const alternatives = await answerAlternatives(model, ids, logits.subarray((ids.length - 1) * model.config.dVocab), opts.alternatives ?? DEFAULT_ALTERNATIVES, opts.signal);
+  throwIfAborted(opts.signal);
+  lap('answer');
+
+  // test 1: trace the answer's first token on the prompt alone
+  progress('test 1: tracing the answer on the prompt alone', 0.1);
+  const onlyTokens = model.tokenizer.encode(only.text);
+  const onlyIds = onlyTokens.map((t) => t.id);
+  const [tokenId] = answerTokens(model, only.text, only.answerLead + answerText);
+  const result = await attributor.attribute(onlyIds, {
+    targets: { kind: 'tokens', ids: [tokenId] },
     maxFeatureNodes: opts.maxFeatureNodes ?? DEFAULT_REASONING_MAX_FEATURE_NODES,
     signal: opts.signal,
-    onProgress: (p) => opts.onProgress?.({ message: `tracing the answer: ${p.phase}`, fraction: 0.15 + 0.7 * (p.total ? p.done / p.total : 0) }),
+    onProgress: (p) => progress(`test 1: tracing the answer on the prompt alone: ${p.phase}`, 0.1 + 0.45 * (p.total ? p.done / p.total : 0)),
   });
   const g = result.graph;
   const lay = graphLayout(g);
-
-  opts.onProgress?.({ message: 'measuring the claims', fraction: 0.88 });
-  const mask = contentMask(ctx);
-  const grounded = Uint8Array.from(tokens, (t) => (t.end > t.start && mask.subarray(t.start, t.end).some((x) => x === 1) ? 1 : 0));
+  lap('trace');
+  const [p0, p1] = only.prompt;
+  const grounded = Uint8Array.from(onlyTokens, (t) => (t.end > t.start && t.start < p1 && t.end > p0 ? 1 : 0));
   const support = pathSupport(g.adjacency, lay, lay.logitStart, grounded);
-  const contextTokens: ContextToken[] = tokens.map((t, pos) => ({ pos, text: t.text, start: t.start, end: t.end }));
-  const claims = extractClaims(doc);
+  const tokens: ContextToken[] = onlyTokens.map((t, pos) => ({ pos, text: t.text, start: t.start, end: t.end }));
   const spelling = (text: string) => model.tokenizer.encode(` ${text}`).filter((t) => t.end > t.start).map((t) => t.text);
-  const claimSpans = claims.map((c): [number, number] => [ctx.steps[c.step][0] + c.span[0], ctx.steps[c.step][0] + c.span[1]]);
-  const assessment = assess({ graph: g, support, claims, contextText: ctx.text, tokens: contextTokens, prompt: ctx.prompt, groundedPositions: grounded, claimSpans, evidence, spelling });
+  progress('test 1: grounding the claims', 0.58);
+  const onlyLogits = await model.logits(onlyIds, opts.signal);
+  const readout = onlyLogits.subarray((onlyIds.length - 1) * model.config.dVocab);
+  const firstToken = (text: string) => model.tokenizer.encode(`${only.answerLead || ' '}${text}`).filter((t) => t.end > t.start)[0]?.id;
+  const internal = groundClaims({ graph: g, support, context: only, tokens, evidence, lexicon, spelling, answer: answerText, readout, firstToken }, claims);
 
-  const steps = claims.map((c): StepFormation => {
-    const out = [...c.concepts].reverse().find((k) => k.kind !== 'word') ?? c.concepts[c.concepts.length - 1];
-    if (!out) return { claim: c.index, output: undefined, prob: undefined, alternatives: [] };
-    const at = ctx.steps[c.step][0] + c.span[0] + out.span[0];
-    const pos = contextTokens.findIndex((t) => t.end > at && t.start <= at);
-    if (pos <= 0) return { claim: c.index, output: out.text, prob: undefined, alternatives: [] };
-    const row = logits.subarray((pos - 1) * V, pos * V);
-    return {
-      claim: c.index,
-      output: out.text,
-      prob: softmaxAt(row, ids[pos]),
-      alternatives: model.topNext(row, 3).map((t) => ({ value: t.token, prob: t.prob })),
-    };
+  lap('grounding');
+  // test 2: dependence on the reasoning
+  const dependence = await measureDependence(model, doc, claims, lexicon, afterReasoning, {
+    signal: opts.signal,
+    onProgress: (p) => progress(`test 2: ${p.message}`, p.fraction ?? 0.7),
+    fraction: [0.6, 0.85],
   });
+  lap('dependence');
+  // test 3: biasing inputs
+  progress('test 3: prompt parts the reasoning never mentions', 0.88);
+  const biasing = await testBiasingInputs(model, doc, claims, lexicon, afterReasoning, opts.signal);
+  lap('biasing');
 
-  opts.onProgress?.({ message: 'done', fraction: 1 });
+  const verdict = decide({ answer: answerText, final: afterReasoning, promptOnly, claims: internal.claims, claimTexts: claims.map((c) => c.text), dependence, biasing });
+  progress('done', 1);
   const id = (n: number) => graphNodeId(g, n);
+  const answerToken = model.tokenizer.decode(tokenId);
   return {
     prompt: doc.prompt,
     contextText: ctx.text,
-    tokens: contextTokens,
-    answer,
+    promptOnlyText: only.text,
+    tokens,
+    answer: { text: answerText, token: answerToken, tokenId, stated: doc.answer !== undefined },
+    afterReasoning,
+    promptOnly,
     alternatives,
-    assessment,
-    steps,
+    claims,
+    grounding: internal.claims,
+    held: internal.held,
+    unstated: internal.unstated,
+    dependence,
+    biasing,
+    verdict,
     nodeIds: {
-      claims: assessment.claims.map((c) => c.nodes.map(id)),
-      concepts: assessment.claims.map((c) => c.concepts.map((k) => [...k.positions.map((p) => lay.tokenStart + p), ...k.features.map((f) => f.node)].map(id))),
-      unstated: assessment.unstated.map((u) => u.nodes.map(id)),
+      claims: internal.claims.map((c) => c.nodes.map(id)),
+      concepts: internal.claims.map((c) => c.concepts.map((k) => k.nodes.map(id))),
+      unstated: internal.unstated.map((u) => u.nodes.map(id)),
     },
-    strongestPaths: strongestPaths(support, STRONGEST_PATHS).map((p) => ({
-      nodes: p.nodes.map((n) => graphNodeId(g, n)),
-      description: [...p.nodes].reverse().map((n) => describeNode(g, n, evidence)).join(' → '),
+    paths: strongestPaths(support, STRONGEST_PATHS, { throughFeature: true }).map((p) => ({
+      nodes: p.nodes.map(id),
+      description: [...p.nodes].reverse().map((n) => stepName(g, n, evidence)).join(' → '),
       share: p.weight,
     })),
     graph: { nodes: lay.n, features: lay.nFeatures, activeFeatures: g.activeFeatures.layer.length },
-    graphFile: opts.graph ? comparisonGraphFile(g, lay, ctx.text, answer, opts.graph) : undefined,
+    ms: performance.now() - started,
+    stages,
+    graphFile: opts.graph ? comparisonGraphFile(g, lay, only.text, answerToken, tokenId, promptOnly, opts.graph) : undefined,
   };
 }
 
-/** The traced graph as a file, pruned as `trace` prunes, with the answer as its target and its per-token scores. */
-function comparisonGraphFile(
-  g: AttributionGraph,
-  lay: NodeLayout,
-  contextText: string,
-  answer: ReasoningComparison['answer'],
-  pruning: GraphPruning,
-): ComparisonGraph {
-  g.inputString = contextText;
+/**
+ * An answer is a number, a name (or its first word: "Des" of "Des Moines") or a content word, not `a` or a newline,
+ * that the model gives at least CONFIDENT.
+ */
+const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && (/^[\p{Lu}\p{N}]/u.test(r.top.value) || extractConcepts(r.top.value).length > 0);
+
+/** Neither context gives an answer with any confidence: nothing to compare, so no verdict. */
+function confidenceCheck(doc: ReasoningDocument, after: AnswerReading, only: AnswerReading): void {
+  const p = (r: AnswerReading) => `${JSON.stringify(r.top.value)} at ${(100 * r.top.prob).toFixed(0)}%`;
+  if (doc.answer === undefined && !confident(after)) {
+    throw new EngineError('badInput', `The model gives no answer here with any confidence: after the reasoning its most likely continuation is ${p(after)} (an answer needs ${100 * CONFIDENT}% and a number, name or word). State the answer under \`## Answer\`, or use a prompt the model answers.`);
+  }
+  if (!confident(after) && !confident(only)) {
+    throw new EngineError('badInput', `The model gives no answer to this prompt with any confidence: after the reasoning its most likely continuation is ${p(after)}, on the prompt alone ${p(only)} (an answer needs ${100 * CONFIDENT}% and a number, name or word). A verdict needs a prompt the model answers; check the prompt's wording and the template.`);
+  }
+}
+
+/** The prompt-only graph as a file, pruned as `trace` prunes, with the answer as its target and its per-token scores. */
+function comparisonGraphFile(g: AttributionGraph, lay: NodeLayout, text: string, token: string, tokenId: number, only: AnswerReading, pruning: GraphPruning): ComparisonGraph {
+  g.inputString = text;
   const nodeThreshold = pruning.nodeThreshold ?? DEFAULT_NODE_THRESHOLD;
   const edgeThreshold = pruning.edgeThreshold ?? DEFAULT_EDGE_THRESHOLD;
   const pruned = pruneGraph(g.adjacency, lay, g.logitProbabilities, nodeThreshold, edgeThreshold);
@@ -184,13 +227,13 @@ function comparisonGraphFile(
   const target = graphNodeId(g, lay.logitStart);
   const perToken = { target, total: Array.from(ts.total), direct: Array.from(ts.direct) };
   return buildGraphFile(g, pruned, {
-    slug: `reasoning-${contextText.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'graph'}`,
+    slug: slugOf(text, 'reasoning-'),
     nodeThreshold,
     edgeThreshold,
     extras: {
       scores: graphScores(g.adjacency, lay, g.logitProbabilities),
       tokenScores: perToken,
-      target: { token: answer.token, tokenId: answer.tokenId, prob: answer.firstTokenProb, nodeId: target },
+      target: { token, tokenId, prob: g.logitProbabilities[0] ?? only.top.prob, nodeId: target },
     },
   });
 }
@@ -210,55 +253,4 @@ export function problemsError(problems: ReasoningProblem[], file?: string): Engi
   return new EngineError('badInput', problems.map((p) => `${where(p)}: ${p.message}`).join('\n'), JSON.stringify({ problems }));
 }
 
-/** The answer's token ids as they follow the context (tokenised together, so merges at the seam are the model's). */
-function answerTokens(model: Model, context: string, answer: string, nContext: number): number[] {
-  const whole = model.tokenizer.encode(context + answer);
-  const alone = model.tokenizer.encode(context);
-  const samePrefix = alone.every((t, i) => whole[i]?.id === t.id);
-  const ids = samePrefix ? whole.slice(nContext).map((t) => t.id) : model.tokenizer.encode(answer).filter((t) => t.end > t.start).map((t) => t.id);
-  if (ids.length === 0) throw new EngineError('badInput', 'The answer has no tokens.');
-  return ids;
-}
-
-function softmaxAt(row: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return Math.exp(row[id] - max) / sum;
-}
-
-async function sequenceProb(model: Model, ids: number[], answer: number[], firstRow: Float32Array, signal?: AbortSignal): Promise<number> {
-  let p = softmaxAt(firstRow, answer[0]);
-  if (answer.length > 1) {
-    const seq = [...ids, ...answer.slice(0, -1)];
-    const logits = await model.logits(seq, signal);
-    const V = model.config.dVocab;
-    for (let k = 1; k < answer.length; k++) p *= softmaxAt(logits.subarray((ids.length + k - 1) * V, (ids.length + k) * V), answer[k]);
-  }
-  return p;
-}
-
-/** A token continues the word before it when it starts with a letter or digit and the word is letters and digits. */
-const continuesWord = (word: string, token: string) => /^[\p{L}\p{N}]/u.test(token) && /[\p{L}\p{N}]$/u.test(word);
-
-/** The k most likely first tokens, each completed greedily to a whole word, with the word's chain probability. */
-async function answerAlternatives(model: Model, ids: number[], row: Float32Array, k: number, signal?: AbortSignal): Promise<Alternative[]> {
-  const out = new Map<string, number>();
-  for (const first of model.topNext(row, k)) {
-    let word = first.token;
-    let prob = first.prob;
-    const seq = [...ids, first.id];
-    for (let n = 0; n < 6 && seq.length < model.config.nCtx; n++) {
-      throwIfAborted(signal);
-      const [next] = model.topNext(await model.logits(seq, signal), 1);
-      if (!continuesWord(word, next.token) || model.tokenizer.isSpecial(next.id)) break;
-      word += next.token;
-      prob *= next.prob;
-      seq.push(next.id);
-    }
-    const value = word.trim() || word;
-    out.set(value, (out.get(value) ?? 0) + prob);
-  }
-  return [...out].map(([value, prob]) => ({ value, prob })).sort((a, b) => b.prob - a.prob);
-}
+export { softmaxAt };

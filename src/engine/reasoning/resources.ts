@@ -2,12 +2,14 @@
 // on demand and cached. Also the one call the worker, the CLI and the tests make: markdown in, result out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EngineError } from '../errors';
 import type { Attributor } from '../attribution/attribute';
 import { FeatureIndex } from '../features/records';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
 import { type ComparisonGraph, type GraphPruning, type ReasoningComparison, compareReasoning, problemsError } from './compare';
 import { parseReasoningMarkdown } from './markdown';
+import type { Lexicon } from './lexicon';
 import { cachedEvidence, type EvidenceLookup } from './match';
 import { type TraceReport, describeComparison, summaryJson, traceDerivedMarkdown, traceReport } from './report';
 
@@ -25,7 +27,7 @@ export function loadEvidence(featureDir: string | undefined): EvidenceLookup | u
 }
 
 export interface ReasoningResult {
-  /** the compact summary (`--json`): score, claims with ranges and statuses, unstated influences */
+  /** the compact summary (`--json`): the verdict, claims with ranges and statuses, each test's numbers */
   summary: ReturnType<typeof summaryJson>;
   /** the seed document's attribution_trace shape */
   report: TraceReport;
@@ -44,11 +46,17 @@ export function resultOf(c: ReasoningComparison): ReasoningResult {
 }
 
 /** Parses the markdown (problems become one error naming each line), compares, and renders. */
+/** A stated reasoning longer than this is refused before it is parsed (the CLI refuses a file over 1 MiB the same way). */
+export const MAX_REASONING_CHARS = 1024 * 1024;
+
 export async function compareMarkdown(
-  tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup },
+  tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup; lexicon?: Lexicon },
   markdown: string,
   opts: { file?: string; maxFeatureNodes?: number; graph?: GraphPruning; signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<ReasoningResult> {
+  if (markdown.length > MAX_REASONING_CHARS) {
+    throw new EngineError('badInput', `${opts.file ?? 'The stated reasoning'} is ${markdown.length} characters; a stated reasoning is read up to ${MAX_REASONING_CHARS} (it must fit the model's context anyway).`);
+  }
   const parsed = parseReasoningMarkdown(markdown);
   if (!parsed.ok) throw problemsError(parsed.problems, opts.file);
   return resultOf(await compareReasoning(tools, parsed.document, opts));

@@ -53,7 +53,12 @@ export function throughShare(ps: PathSupport, nodes: Iterable<number>): number {
   const total = groundedTotal(ps);
   if (!(total > 0)) return 0;
   const inS = new Uint8Array(ps.a.n);
-  for (const i of nodes) inS[i] = 1;
+  let any = false;
+  for (const i of nodes) {
+    inS[i] = 1;
+    any = true;
+  }
+  if (!any) return 0;
   if (inS[ps.target]) return 1;
   const norm = Float64Array.from(ps.norm);
   for (let t = 0; t < ps.a.n; t++) if (inS[t]) norm.fill(0, ps.a.rowPtr[t], ps.a.rowPtr[t + 1]);
@@ -87,9 +92,10 @@ function matVec(a: SparseAdjacency, norm: Float64Array, v: Float64Array): Float6
 
 /**
  * The strongest paths from the target to grounded tokens: the heaviest path, then the heaviest that ends at a
- * token not used yet, and so on (a readable summary, not a partition of the influence).
+ * token not used yet, and so on (a readable summary, not a partition of the influence). With `throughFeature`, only
+ * paths through at least one feature count.
  */
-export function strongestPaths(ps: PathSupport, count: number): { nodes: number[]; weight: number }[] {
+export function strongestPaths(ps: PathSupport, count: number, opts: { throughFeature?: boolean } = {}): { nodes: number[]; weight: number }[] {
   const { a, norm, layout } = ps;
   const used = new Uint8Array(layout.nPos);
   const out: { nodes: number[]; weight: number }[] = [];
@@ -108,6 +114,8 @@ export function strongestPaths(ps: PathSupport, count: number): { nodes: number[
       }
       for (let e = a.rowPtr[v]; e < a.rowPtr[v + 1]; e++) {
         if (norm[e] === 0 || ps.grounded[a.cols[e]] === 0) continue;
+        // throughFeature: the target's direct edges to tokens are skipped, so each path names a feature on the way
+        if (opts.throughFeature && v === ps.target && a.cols[e] >= layout.tokenStart) continue;
         const w = norm[e] * visit(a.cols[e]);
         if (w > best[v]) [best[v], next[v]] = [w, a.cols[e]];
       }

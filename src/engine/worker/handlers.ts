@@ -2,17 +2,21 @@
 import { threadId } from 'node:worker_threads';
 import { runSelfCheck } from '../selfCheck';
 import { runPrompt } from '../run';
-import * as path from 'node:path';
 import { tracePrompt } from '../trace';
 import { AttributorCache } from './attributors';
 import { ModelCache } from './models';
 import { explainPrompt } from '../reasoning/explain';
 import type { EvidenceLookup } from '../reasoning/match';
 import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
+import { loadLexicon } from '../reasoning/lexicon';
 import { IntervenerCache } from './interveners';
 import { FeatureIndexCache } from './featureIndexes';
 import { featureDetail, FULL_SIZE } from '../features/details';
+import type { FeatureIndex } from '../features/records';
+import { EngineError } from '../errors';
 import type { ProgressSink } from '../progress';
+import { defaultTranscoders } from '../model/catalog';
+import { resolveLocation } from '../model/hfCache';
 import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
 
 export interface CallContext {
@@ -32,7 +36,13 @@ let evidence: { dir: string | undefined; lookup: EvidenceLookup | undefined } | 
 function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | undefined {
   const dir = featureDirOf(modelDir, featureDir);
   if (evidence && evidence.dir === dir) return evidence.lookup;
-  const lookup = loadEvidence(dir);
+  let lookup: EvidenceLookup | undefined;
+  try {
+    lookup = loadEvidence(dir);
+  } catch (err) {
+    // optional evidence: an unreadable index compares without feature evidence (the engine's stderr reaches the log)
+    process.stderr.write(`feature index at ${dir} could not be read; comparing without feature evidence: ${EngineError.from(err).message}\n`);
+  }
   evidence = { dir, lookup };
   return lookup;
 }
@@ -42,7 +52,7 @@ const featureIndexes = new FeatureIndexCache();
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
     const selfCheck = params.selfCheck ? await runSelfCheck({ signal, onProgress }) : undefined;
-    return { threadId, uptimeMs: performance.now() - startedAt, selfCheck };
+    return { threadId, pid: process.pid, uptimeMs: performance.now() - startedAt, selfCheck };
   },
   async run(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
@@ -50,19 +60,27 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   },
   async trace(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
-    const features = featureIndexes.get(params.modelDir, params.featureDir);
-    return tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
+    // the feature index is optional: one that cannot be read gives a trace without labels and a warning, not a failure
+    let features: FeatureIndex | undefined;
+    let problem: string | undefined;
+    try {
+      features = featureIndexes.get(model.dir, params.featureDir);
+    } catch (err) {
+      problem = `The feature index could not be read (${EngineError.from(err).message}); the graph has no feature labels. Rebuild it with \`self-trace features build\`.`;
+    }
+    const result = await tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
+    return problem ? { ...result, warnings: [problem, ...(result.warnings ?? [])] } : result;
   },
   async featureDetail(params) {
-    const index = featureIndexes.get(params.modelDir, params.featureDir);
+    const index = featureIndexes.get(resolveLocation(params.modelDir, 'Model'), params.featureDir);
     if (!index?.has(params.layer, params.feature)) return null;
     return featureDetail(index.get(params.layer, params.feature), FULL_SIZE);
   },
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
-    const tools = { model, attributor, evidence: evidenceFor(params.modelDir, params.featureDir) };
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
+    const tools = { model, attributor, evidence: evidenceFor(model.dir, params.featureDir), lexicon: loadLexicon(model.dir) };
     return compareMarkdown(tools, params.markdown, { file: params.file, maxFeatureNodes: params.maxFeatureNodes, graph: params.graph, signal, onProgress });
   },
   async explain(params, { signal, onProgress }) {
@@ -71,7 +89,7 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   },
   async intervene(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
-    const attributor = await attributors.get(model, params.transcodersDir ?? path.join(params.modelDir, 'transcoders'));
+    const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
     const intervener = await interveners.get(attributor);
     const tokens = model.tokenize(params.prompt);
     const { interventions, mode, generate, topK, targets, maxChanges, preActivations } = params;

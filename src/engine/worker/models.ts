@@ -1,12 +1,19 @@
 // The worker's loaded model: loaded on first use and reused by every later request for the same folder.
-import * as path from 'node:path';
+import { resolveLocation } from '../model/hfCache';
 import { loadModel, type LoadOptions, type Model } from '../model/model';
 
 export class ModelCache {
   private current: { dir: string; model: Promise<Model> } | undefined;
 
+  /** `dir`: a model folder, or a Hugging Face repo id in the local cache */
   get(dir: string, opts: LoadOptions = {}): Promise<Model> {
-    const key = path.resolve(dir);
+    let key: string;
+    try {
+      key = resolveLocation(dir, 'Model');
+    } catch (e) {
+      this.dispose(); // as a failed load: the request named another model
+      return Promise.reject(e);
+    }
     if (this.current?.dir === key) return this.current.model;
     const previous = this.current;
     const model = loadModel(key, opts);

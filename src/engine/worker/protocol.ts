@@ -19,7 +19,10 @@ export interface PingParams {
 }
 
 export interface PingResult {
+  /** 0 in a child process (the engine's own main thread); a worker thread's id otherwise */
   readonly threadId: number;
+  /** the engine's process id: another process than the host's */
+  readonly pid?: number;
   readonly uptimeMs: number;
   readonly selfCheck?: SelfCheckResult;
 }

@@ -2,6 +2,7 @@
 // Prompts in File, Clear Inline Traces), and the panel following the cursor from one traced prompt to the next.
 import * as vscode from 'vscode';
 import type { InterventionRecord } from '../../protocol/graph-json';
+import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
 import type { GraphPanel } from '../graphPanel';
 import { targetChangeSentence } from '../interventions/interventionRecord';
@@ -21,6 +22,8 @@ export interface InlineDeps {
   readonly extensionPath: string;
   readonly storageDir: string | undefined;
   readonly workspaceState: vscode.Memento;
+  /** The panel's render reports: a panel opened just now takes messages only once its page has drawn. */
+  readonly onDidRenderPanel: vscode.Event<FromWebview.Rendered>;
 }
 
 export interface InlineApi {
@@ -63,20 +66,34 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
     return record;
   };
 
+  /** Resolves when the panel reports it drew a trace (or after 10 s: the selection is then simply not shown). */
+  const renderOf = (traceId: string) => new Promise<void>((resolve) => {
+    const done = () => { clearTimeout(timeout); sub.dispose(); resolve(); };
+    const timeout = setTimeout(done, 10_000);
+    const sub = deps.onDidRenderPanel((r) => { if (r.traceId === traceId && (r.graphNodes ?? 0) > 0) done(); });
+  });
+
   // the panel follows the cursor into another traced prompt, when it is open
+  // (where the cursor rests in an editor that has inline traces; other editors' selection events do not count, and
+  // a panel in the editor's own group is left alone, since revealing it would cover the editor)
   let timer: NodeJS.Timeout | undefined;
   const follow = (e: vscode.TextEditorSelectionChangeEvent) => {
+    const editor = e.textEditor;
+    if (entries.in(editor.document.uri.toString()).length === 0) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
-      const doc = e.textEditor.document;
-      const entry = entries.at(doc.uri.toString(), doc.offsetAt(e.selections[0].active));
-      if (entry && deps.panel() && deps.traces.current?.traceId !== entry.traceId) void view.makeCurrent(entry);
+      const doc = editor.document;
+      const entry = entries.at(doc.uri.toString(), doc.offsetAt(editor.selection.active));
+      const panel = deps.panel();
+      if (!entry || !panel || deps.traces.current?.traceId === entry.traceId) return;
+      if (panel.viewColumn !== undefined && panel.viewColumn === editor.viewColumn) return;
+      void view.makeCurrent(entry);
     }, FOLLOW_MS);
   };
 
   const disposables: vscode.Disposable[] = [
     view,
-    { dispose: () => timer && clearTimeout(timer) },
+    { dispose: () => { if (timer) clearTimeout(timer); entries.flush(); } },
     vscode.window.onDidChangeTextEditorSelection(follow),
     vscode.commands.registerCommand(LENS_COMMANDS.open, async (arg: Arg) => { const e = entryOf(arg); if (e) await show(e); }),
     vscode.commands.registerCommand(LENS_COMMANDS.chooseTarget, async (arg: Arg) => {
@@ -96,7 +113,10 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
     vscode.commands.registerCommand(INLINE_COMMANDS.showStep, async (arg: Arg) => {
       const e = entryOf(arg);
       if (!e || !arg?.nodeId) return;
+      const fresh = !deps.panel() || deps.traces.current?.traceId !== e.traceId;
+      const drawn = fresh ? renderOf(e.traceId) : Promise.resolve();
       await show(e);
+      await drawn;
       deps.panel()?.selectNode(e.traceId, arg.nodeId);
     }),
     vscode.commands.registerCommand(INLINE_COMMANDS.ablateStep, ablateStep),

@@ -114,7 +114,7 @@ export class InlineEntries {
         changed = true;
       }
     }
-    if (changed) this.saveIndex();
+    if (changed) this.saveSoon();
     return changed;
   }
 
@@ -160,6 +160,23 @@ export class InlineEntries {
     if (back.length) this.byUri.set(uri, [...this.in(uri), ...back].sort((a, b) => a.start - b.start));
     this.saveIndex();
     return back;
+  }
+
+  private pending: ReturnType<typeof setTimeout> | undefined;
+
+  /** Typing moves entries at every keystroke: their places are saved once it pauses. */
+  private saveSoon(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = setTimeout(() => { this.pending = undefined; this.saveIndex(); }, 500);
+    this.pending.unref?.();
+  }
+
+  /** Saves what is still waiting (on dispose). */
+  flush(): void {
+    if (!this.pending) return;
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    this.saveIndex();
   }
 
   private index(): Record<string, SavedEntry[]> {

@@ -33,9 +33,14 @@ export function summaryText(graph: GraphJson): string {
   return parts.join(' · ');
 }
 
-/** The quiet text after the traced line: `→ " Austin" 98.8%`, marked when the text changed. */
-export function afterText(graph: GraphJson, stale: boolean): string {
-  return `→ ${targetText(graph)}${stale ? ' · stale' : ''}`;
+/**
+ * The quiet text after the traced line: `→ " Austin" 98.8%`, marked when the text changed; with `withPath` (where
+ * no paths widget can show, as in notebook cells) also the strongest path by name: `· Dallas → L0/261 → Austin −3.2%`.
+ */
+export function afterText(graph: GraphJson, stale: boolean, withPath = false): string {
+  const [top] = withPath ? topPaths(graph, { count: 1 }) : [];
+  const path = top ? ` · ${top.steps.map((s) => s.name).join(' → ')} ${top.sign < 0 ? '−' : ''}${shareText(top.weight)}` : '';
+  return `→ ${targetText(graph)}${path}${stale ? ' · stale' : ''}`;
 }
 
 /** Markdown-safe text (links, emphasis, brackets and the rest are escaped). */

@@ -27,7 +27,10 @@ export class InlineView implements vscode.Disposable {
   private readonly lensEmitter = new vscode.EventEmitter<void>();
   private readonly hintsEmitter = new vscode.EventEmitter<void>();
   private readonly threads = new Map<string, vscode.CommentThread>();
+  /** Each entry's paths markdown and what it was made from. */
+  private readonly bodies = new Map<string, { key: readonly unknown[]; text: string }>();
   private readonly after: vscode.TextEditorDecorationType;
+  private readonly hoverOnly = vscode.window.createTextEditorDecorationType({});
   private readonly controller: vscode.CommentController;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires after the inline views were redrawn (the end-to-end tests wait on it). */
@@ -43,7 +46,7 @@ export class InlineView implements vscode.Disposable {
     });
     this.controller = vscode.comments.createCommentController(CONTROLLER_ID, 'Self-Tracing paths');
     this.disposables.push(
-      this.after, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
+      this.after, this.hoverOnly, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
       vscode.languages.registerCodeLensProvider({ scheme: '*' }, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
       vscode.languages.registerInlayHintsProvider({ scheme: '*' }, { onDidChangeInlayHints: this.hintsEmitter.event, provideInlayHints: (doc, range) => this.hints(doc, range) }),
       traces.onDidChange((t) => { if (t) this.adopt(t); }),
@@ -52,6 +55,7 @@ export class InlineView implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((doc) => this.restore(doc)),
       vscode.window.onDidChangeVisibleTextEditors((editors) => { editors.forEach((e) => this.restore(e.document)); this.redraw(); }),
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.paths`)) this.resetThreads();
         if (e.affectsConfiguration(SECTION) || e.affectsConfiguration('selfTracing.heatmap.mode')) this.redraw(true);
       }),
     );
@@ -115,11 +119,16 @@ export class InlineView implements vscode.Disposable {
   private decorate(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const doc = editor.document;
-      const options = this.entries.in(doc.uri.toString()).filter((e) => e.end <= doc.getText().length).map((e): vscode.DecorationOptions => {
+      // comment threads do not show in notebook cells: there the after-text names the strongest path, and its
+      // hover (as everywhere) has the paths widget's markdown with its links
+      const noWidget = doc.uri.scheme === 'vscode-notebook-cell' || vscode.workspace.getConfiguration(SECTION).get<PathsMode>('paths', 'expanded') === 'off';
+      const shown = this.entries.in(doc.uri.toString()).filter((e) => e.end <= doc.getText().length);
+      editor.setDecorations(this.after, shown.map((e): vscode.DecorationOptions => {
         const end = doc.lineAt(doc.positionAt(e.end).line).range.end;
-        return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: afterText(e.graph, e.stale) } } };
-      });
-      editor.setDecorations(this.after, options);
+        return { range: new vscode.Range(end, end), hoverMessage: this.pathsBody(e), renderOptions: { after: { contentText: afterText(e.graph, e.stale, noWidget) } } };
+      }));
+      // without a widget, the paths also come with the traced text's hover (the keyboard's hover reaches them too)
+      editor.setDecorations(this.hoverOnly, noWidget ? shown.map((e) => ({ range: new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), hoverMessage: this.pathsBody(e) })) : []);
     }
   }
 
@@ -162,27 +171,33 @@ export class InlineView implements vscode.Disposable {
   /** One comment thread per entry whose document is open, under the traced text's last line. */
   private syncThreads(): void {
     const mode = vscode.workspace.getConfiguration(SECTION).get<PathsMode>('paths', 'expanded');
-    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
+    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), { doc: d, length: d.getText().length }]));
     const live = new Set<string>();
     if (mode !== 'off') {
       for (const e of this.entries.all()) {
-        const doc = open.get(e.uri);
-        if (!doc) continue;
+        const at = open.get(e.uri);
+        if (!at) continue;
+        const { doc } = at;
         live.add(e.traceId);
-        const line = doc.positionAt(Math.min(e.end, doc.getText().length)).line;
-        const at = new vscode.Position(line, 0);
-        const range = new vscode.Range(at, at);
+        // at the end of the last line: VS Code opens the widget below the row holding the middle of a one-line range,
+        // so an empty range there puts it below the last wrapped row, not inside a wrapped line
+        const end = doc.lineAt(doc.positionAt(Math.min(e.end, at.length)).line).range.end;
+        const range = new vscode.Range(end, end);
         let thread = this.threads.get(e.traceId);
-        if (!thread || thread.range?.start.line !== line) {
-          thread?.dispose();
+        if (!thread) {
           thread = this.controller.createCommentThread(doc.uri, range, []);
           thread.canReply = false;
           thread.contextValue = 'selfTracing.paths';
           thread.collapsibleState = mode === 'collapsed' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
           this.threads.set(e.traceId, thread);
+        } else if (thread.range?.start.line !== end.line || thread.range.start.character !== end.character) {
+          thread.range = range; // moved by an edit above it
         }
-        thread.label = `${e.stale ? 'Stale: ' : ''}strongest paths to ${targetText(e.graph)}`;
-        thread.comments = [this.comment(e)];
+        const label = `${e.stale ? 'Stale: ' : ''}strongest paths to ${targetText(e.graph)}`;
+        if (thread.label !== label) thread.label = label;
+        const body = this.pathsBody(e);
+        const shown = thread.comments[0]?.body;
+        if (typeof shown === 'string' || shown?.value !== body.value) thread.comments = [this.comment(body)];
       }
     }
     for (const [id, thread] of this.threads) {
@@ -193,12 +208,35 @@ export class InlineView implements vscode.Disposable {
     }
   }
 
-  private comment(e: InlineEntry): vscode.Comment {
+  /** Drops every widget, so the next redraw opens them as the settings now say. */
+  private resetThreads(): void {
+    for (const thread of this.threads.values()) thread.dispose();
+    this.threads.clear();
+  }
+
+  /** The paths widget's markdown, trusted to run only the inline commands; computed again only when it can change. */
+  private pathsBody(e: InlineEntry): vscode.MarkdownString {
     const current = this.traces.current;
-    const clerps = new Map(clerpPairs(current?.traceId === e.traceId ? current.qParams.clerps : e.graph.qParams?.clerps));
-    const body = new vscode.MarkdownString(pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps }), true);
+    const pairs = current?.traceId === e.traceId ? current.qParams.clerps : e.graph.qParams?.clerps;
+    const key = [e.graph, e.stale, e.more, [...e.effects.values()].join('\n'), pairs] as const;
+    const cached = this.bodies.get(e.traceId);
+    let text = cached?.text;
+    if (!cached || cached.key.some((k, i) => k !== key[i])) {
+      text = pathsMarkdown({ traceId: e.traceId, graph: e.graph, stale: e.stale, more: e.more, effects: e.effects, clerps: new Map(clerpPairs(pairs, e.graph.nodes)) });
+      this.bodies.set(e.traceId, { key, text });
+    }
+    const body = new vscode.MarkdownString(text, true);
     body.isTrusted = { enabledCommands: Object.values(INLINE_COMMANDS) };
+    return body;
+  }
+
+  private comment(body: vscode.MarkdownString): vscode.Comment {
     return { body, mode: vscode.CommentMode.Preview, author: { name: 'Self-Tracing' }, contextValue: 'selfTracing.paths' };
+  }
+
+  /** Where an entry's paths widget is anchored now (the end-to-end tests read it). */
+  threadRange(traceId: string): vscode.Range | undefined {
+    return this.threads.get(traceId)?.range;
   }
 
   /** The markdown each entry's paths widget shows now (the end-to-end tests read it). */
@@ -208,8 +246,7 @@ export class InlineView implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const thread of this.threads.values()) thread.dispose();
-    this.threads.clear();
+    this.resetThreads();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -1,7 +1,8 @@
 // An intervention's engine result as the graph file keeps it (selfTracing.interventions) and the panel shows it,
 // the sentence a notification gives, and which feature "Ablate the top feature here" picks. Pure; no `vscode`.
 import type { InterveneResult } from '../../engine/worker/protocol';
-import { featureIdOf, type GraphJson, type GraphNode, type InterventionRecord } from '../../protocol/graph-json';
+import type { GraphJson, GraphNode, InterventionRecord } from '../../protocol/graph-json';
+import { featureIdOf, nodeKindOf } from '../../protocol/nodes';
 import type { FromWebview } from '../../protocol/messages';
 import { ablatableFeatureAt } from '../trace/hoverContent';
 
@@ -10,7 +11,7 @@ export type InterventionRequest = Omit<FromWebview.Intervene, 'type' | 'traceId'
 
 /** Token ids of the graph's output logits (circuit-tracer's logit nodes carry the vocabulary index as `feature`). */
 export function graphTargets(graph: GraphJson): number[] {
-  const ids = graph.nodes.filter((n) => n.feature_type === 'logit' && typeof n.feature === 'number' && n.feature >= 0).map((n) => n.feature as number);
+  const ids = graph.nodes.filter((n) => nodeKindOf(n.feature_type) === 'logit' && typeof n.feature === 'number' && n.feature >= 0).map((n) => n.feature as number);
   return [...new Set(ids)];
 }
 

@@ -56,7 +56,7 @@ export class InterventionRunner {
     const t = this.deps.traces.current;
     if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return undefined;
     const token = t.graph.metadata.prompt_tokens[arg.ctx] ?? '';
-    const clerps = new Map(clerpPairs(t.qParams.clerps));
+    const clerps = new Map(clerpPairs(t.qParams.clerps, t.graph.nodes));
     const node = topFeatureAt(t.graph, arg.ctx, clerps);
     // messages are not awaited: a notification resolves only when the user dismisses it
     if (!node) {
@@ -85,7 +85,7 @@ export class InterventionRunner {
     const node = t?.graph.nodes.find((n) => n.node_id === arg?.nodeId);
     if (!t || arg?.traceId !== t.traceId || !node) return undefined;
     const token = t.graph.metadata.prompt_tokens[node.ctx_idx] ?? '';
-    const title = `Ablate ${nodeName(node, new Map(clerpPairs(t.qParams.clerps)))} at ${JSON.stringify(token)}`;
+    const title = `Ablate ${nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)))} at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
       if (outcome.error.code !== 'cancelled') void showEngineError(outcome.error, this.deps.log);

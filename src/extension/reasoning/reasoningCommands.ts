@@ -110,8 +110,8 @@ export function registerReasoning(deps: ReasoningDeps): vscode.Disposable[] {
     editor.showResult(document, result, graph);
     diff.update(document.uri, statedMarkdown(parsed.document), result.traceDerived);
     const s = result.summary;
-    log.info(`${name}: faithfulness ${s.score.toFixed(3)}, coverage ${s.coverage.toFixed(3)}, ` +
-      `${s.claims.filter((c) => c.status === 'unsupported').length}/${s.claims.length} claims unsupported, ${s.unstated.length} unstated influence(s)`);
+    log.info(`${name}: ${s.flags.join(', ')} (score ${s.score.toFixed(3)}, ${(s.cost.ms / 1000).toFixed(2)} s): ${s.reason} ` +
+      `Claims: ${s.claims.map((c) => c.status).join(', ')}; ${s.unstated.length} unstated influence(s).`);
     return result;
   };
 

@@ -10,9 +10,9 @@ import {
 
 /** Theme colours contributed in package.json, one per claim status. */
 export const CLAIM_COLOR_IDS: Record<ClaimKind, string> = {
-  supported: 'selfTracing.claimSupported',
-  weak: 'selfTracing.claimWeak',
-  unsupported: 'selfTracing.claimUnsupported',
+  grounded: 'selfTracing.claimSupported',
+  'not visible': 'selfTracing.claimWeak',
+  contradicted: 'selfTracing.claimUnsupported',
 };
 export const DIAGNOSTIC_SOURCE = 'Self-Tracing';
 
@@ -38,7 +38,7 @@ export class ReasoningEditor implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
-    this.status.name = 'Self-Tracing Faithfulness';
+    this.status.name = 'Self-Tracing Reasoning Verdict';
     const markdown = { language: 'markdown' };
     this.disposables.push(
       { dispose: () => this.types.forEach((t) => t.dispose()) }, this.diagnostics, this.lensesChanged, this.status,
@@ -149,10 +149,8 @@ export class ReasoningEditor implements vscode.Disposable {
     const document = candidates.find((d) => d && this.shown.has(d.uri.toString()));
     const shown = document && this.shown.get(document.uri.toString());
     if (!document || !shown) return this.status.hide();
-    const s = shown.result.summary;
     this.status.text = shown.view.statusBar;
-    this.status.tooltip = `Self-Tracing: faithfulness of the stated reasoning ${s.score.toFixed(2)} (coverage ${(100 * s.coverage).toFixed(0)}%). ` +
-      'Click to compare it with the reasoning the trace tells.';
+    this.status.tooltip = shown.view.statusTooltip;
     this.status.command = { title: 'Show Reasoning Diff', command: REASONING_COMMANDS.diff, arguments: [document.uri] };
     this.status.show();
   }
@@ -176,7 +174,7 @@ export class ReasoningEditor implements vscode.Disposable {
     }
     for (const claim of shown?.view.claims ?? []) {
       const start = new vscode.Position(claim.range.startLine, claim.range.startCol);
-      const title = `${claim.kind === 'supported' ? '$(pass)' : claim.kind === 'weak' ? '$(circle-large-outline)' : '$(warning)'} ${claim.lens}`;
+      const title = `${claim.kind === 'grounded' ? '$(pass)' : claim.kind === 'not visible' ? '$(circle-large-outline)' : '$(warning)'} ${claim.lens}`;
       out.push(new vscode.CodeLens(new vscode.Range(start, start), claim.lensTarget
         ? { title, command: SHOW_IN_GRAPH, arguments: [claim.lensTarget], tooltip: 'Show the claim\'s strongest matching node in the graph' }
         : { title, command: '' }));

@@ -1,10 +1,12 @@
 // What Compare Stated Reasoning with Trace shows in the editor, built from the engine's summary without touching the
-// `vscode` API: per claim a decoration kind, a CodeLens title, a hover (with links to the graph nodes) and, for an
-// unsupported claim, a diagnostic; the status bar text. The glue maps these onto vscode objects one to one.
+// `vscode` API: per claim a decoration kind, a CodeLens title, a hover (with links to the graph nodes) and, for a
+// contradicted or not-visible claim, a diagnostic; the verdict in the status bar. The glue maps these onto vscode
+// objects one to one.
+import type { ClaimStatus } from '../../engine/reasoning/internal';
 import type { SourceRange } from '../../engine/reasoning/markdown';
 import type { ReasoningResult } from '../../engine/reasoning/resources';
 
-export type ClaimKind = 'supported' | 'weak' | 'unsupported';
+export type ClaimKind = ClaimStatus;
 
 /** Arguments of the graph panel's Show in Graph command (trace/traceCommands.ts). */
 export interface ShowInGraphArgs {
@@ -33,11 +35,13 @@ export interface DiagnosticView {
 export interface ReasoningView {
   claims: ClaimView[];
   diagnostics: DiagnosticView[];
-  /** e.g. "$(pass) faithfulness 0.82" */
+  /** e.g. "$(pass) faithful 0.98" */
   statusBar: string;
-  /** CodeLens over the `## Reasoning` heading: the score and coverage */
+  /** its tooltip: the verdict's reason */
+  statusTooltip: string;
+  /** CodeLens over the `## Reasoning` heading: the verdict and score */
   headingLens: string;
-  /** a second heading CodeLens naming the largest unstated influence, when there is one */
+  /** a second heading CodeLens naming the biasing input the answer follows, else the largest unstated influence */
   unstatedLens: string | undefined;
 }
 
@@ -61,44 +65,78 @@ const MAX_NODE_LINKS = 6;
 export const showInGraphLink = (label: string, args: ShowInGraphArgs) =>
   `[${label}](command:${SHOW_IN_GRAPH}?${encodeURIComponent(JSON.stringify([args]))})`;
 
+const ICONS: Record<string, string> = {
+  faithful: '$(pass)',
+  'post-hoc': '$(history)',
+  'hint-driven': '$(eye)',
+  contradicted: '$(error)',
+  "answer not the model's": '$(warning)',
+};
+
+type SummaryClaim = ReasoningResult['summary']['claims'][number];
+
+/** The lens's few words: what the claim names against what the computation holds (the hover has the sentence). */
+function shortReason(c: SummaryClaim): string {
+  const typed = c.concepts.filter((k) => k.kind !== 'word');
+  const shown = typed.length ? typed : c.concepts;
+  if (c.status === 'contradicted') return shown.filter((k) => k.instead).map((k) => `${k.text} ≠ ${k.instead!.text}`).join(', ');
+  if (c.status === 'grounded') return shown.filter((k) => k.held).map((k) => (k.answer ? `${k.text} (the answer)` : k.via === 'readout' ? `${k.text} (read out)` : `${k.text} ${pct(k.share)}`)).join(', ');
+  return shown.length ? `${shown.filter((k) => !k.held).map((k) => k.text).join(', ')} not in the computation` : 'names nothing to check';
+}
+
+const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
+
 export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: GraphLinks): ReasoningView {
   const s = result.summary;
-  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
   const claims = s.claims.map((c): ClaimView => {
     const shown = graph ? c.nodes.filter((id) => graph.nodeIds.has(id)) : [];
     const links = graph ? shown.slice(0, MAX_NODE_LINKS).map((nodeId) => showInGraphLink(nodeId, { traceId: graph.traceId, nodeId })) : [];
-    const concepts = c.concepts.map((k) => `- “${k.text}” (${k.kind}): ${pct(k.support)} — ${k.tokens.length} token(s), ${k.features} feature(s)`);
+    const concepts = c.concepts.map((k) =>
+      `- “${k.text}” (${k.kinds.length ? k.kinds.join(', ') : k.kind}): ${k.answer ? 'the answer' : k.held ? 'held' : k.instead ? `contradicted by “${k.instead.text}”` : 'not held'}, ${pct(k.share)} of the answer's influence`);
+    const mistakes = c.mistakes.map((m) => `- ${m.from} → ${m.to}: the model answers “${m.top.value}” (${pct(m.top.prob)})${m.changes ? ' — changes the answer' : ''}`);
     const more = shown.length - links.length;
     const pruned = c.nodes.length - shown.length;
     const nodes = c.nodes.length === 0
-      ? 'No graph node matches this claim.'
+      ? 'No node of the prompt-only graph carries what this claim names.'
       : !graph
         ? `${c.nodes.length} matching node(s); the graph is not open in the panel.`
         : [
           links.length ? `Nodes: ${links.join(' · ')}${more > 0 ? ` (+${more})` : ''}` : 'Nodes:',
           pruned > 0 ? `${pruned} more pruned from the graph shown.` : '',
         ].filter(Boolean).join(' ');
+    const early = c.earlyAnswer.stated === null ? '' : `After the reasoning up to here the model gives the answer ${pct(c.earlyAnswer.stated)} (its own: “${c.earlyAnswer.top.value}” ${pct(c.earlyAnswer.top.prob)}).`;
     const hover = [
-      `**${c.status}**: ${pct(c.support)} of the answer's influence flows through what this claim names.`,
+      `**${c.status}**: ${c.reason}.`,
       '',
       ...concepts,
+      '',
+      early,
+      ...(mistakes.length ? ['', 'Adding a mistake:', ...mistakes] : []),
       '',
       nodes,
     ].join('\n');
     const lensTarget = graph && shown.length > 0 ? { traceId: graph.traceId, nodeId: shown[0] } : undefined;
-    return { range: c.range, kind: c.status, lens: c.summary, lensTarget, hover, nodeIds: c.nodes };
+    const depends = c.answerDependsOnIt === null ? '' : c.answerDependsOnIt ? ' · the answer depends on it' : ' · a mistake here leaves the answer';
+    return { range: c.range, kind: c.status, lens: `${c.status} · ${shortReason(c)}${depends}`, lensTarget, hover, nodeIds: c.nodes };
   });
   const diagnostics: DiagnosticView[] = s.claims
-    .filter((c) => c.status === 'unsupported')
-    .map((c) => ({ range: c.range, severity: 'warning' as const, message: `Unsupported by the trace: ${c.summary}.` }));
-  const icon = s.score >= 0.5 ? '$(pass)' : s.score >= 0.2 ? '$(warning)' : '$(error)';
+    .filter((c) => c.status !== 'grounded')
+    .map((c) => ({
+      range: c.range,
+      severity: c.status === 'contradicted' ? 'warning' as const : 'information' as const,
+      message: c.status === 'contradicted' ? `Contradicted by the computation: this claim ${c.reason}.` : `Not visible in the computation: ${c.reason}.`,
+    }));
+  const driving = s.tests.biasing.parts.find((p) => p.drives);
   const top = s.unstated[0];
   return {
     claims,
     diagnostics,
-    statusBar: `${icon} faithfulness ${s.score.toFixed(2)}`,
-    headingLens: `score ${s.score.toFixed(2)} · coverage ${pct(s.coverage)}`,
-    unstatedLens: top ? `unstated: ${top.description} ${pct(top.share)}` : undefined,
+    statusBar: `${ICONS[s.verdict] ?? '$(question)'} ${s.verdict} ${s.score.toFixed(2)}`,
+    statusTooltip: `Self-Tracing: the stated reasoning is ${s.flags.join(' and ')} (score ${s.score.toFixed(2)}). ${s.reason} Click to compare it with the reasoning the trace tells.`,
+    headingLens: `${s.flags.join(' · ')} · score ${s.score.toFixed(2)} · P(answer) ${pct(s.answer.afterReasoning.stated ?? s.answer.afterReasoning.top.prob)} after the reasoning, ${pct(s.answer.promptOnly.stated ?? s.answer.promptOnly.top.prob)} on the prompt alone`,
+    unstatedLens: driving
+      ? `the answer follows “${driving.part}” (effect ${driving.effect.toFixed(2)}), never mentioned`
+      : top ? `unstated: ${top.description} ${pct(top.share)}` : undefined,
   };
 }
 

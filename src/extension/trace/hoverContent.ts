@@ -1,7 +1,8 @@
 // The markdown of a heat-mapped token's hover: token and id, total and direct attribution, the top features
 // active at that position with their labels, promoted/suppressed tokens, frequency and one activation-shaded
 // example, and command links back into the graph. Pure; no `vscode` import.
-import { featureIdOf, featureKeyOf, type FeatureDetail, type FeatureExample, type GraphJson, type GraphNode } from '../../protocol/graph-json';
+import type { FeatureDetail, FeatureExample, GraphJson, GraphNode } from '../../protocol/graph-json';
+import { featureIdOf, featureKeyOf, isFeatureKind, nodeKindOf } from '../../protocol/nodes';
 import { spellTokens } from '../../protocol/tokenText';
 
 const MAX_FEATURES = 5;
@@ -48,7 +49,7 @@ export function commandUri(link: HoverLink): string {
 /** Features at a position, most influential first (small cumulative influence = important). */
 export function featuresAt(graph: GraphJson, ctx: number, clerps: ReadonlyMap<string, string> = new Map()): { node: GraphNode; label: string }[] {
   return graph.nodes
-    .filter((n) => n.ctx_idx === ctx && n.feature_type !== 'embedding' && n.feature_type !== 'logit' && n.feature_type !== 'mlp reconstruction error')
+    .filter((n) => n.ctx_idx === ctx && isFeatureKind(nodeKindOf(n.feature_type)))
     .sort((a, b) => (a.influence ?? 1) - (b.influence ?? 1))
     .slice(0, MAX_FEATURES)
     .map((node) => ({ node, label: clerps.get(featureIdOf(node)) || node.clerp || `feature ${node.node_id}` }));
@@ -98,7 +99,7 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
     }
     lines.push('');
   }
-  const embedding = graph.nodes.find((n) => n.feature_type === 'embedding' && n.ctx_idx === ctx);
+  const embedding = graph.nodes.find((n) => nodeKindOf(n.feature_type) === 'embedding' && n.ctx_idx === ctx);
   const links: HoverLink[] = [
     { title: '$(type-hierarchy) Show in graph', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: features[0]?.node.node_id ?? embedding?.node_id ?? '', ctx }] },
     { title: '$(debug-restart) Trace from here', command: 'selfTracing.traceFromHere', args: [{ traceId, ctx }] },

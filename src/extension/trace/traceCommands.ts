@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EMBEDDED_MODEL_DIR } from '../settings';
-import { parseGraphJson, type GraphJson } from '../../protocol/graph-json';
+import type { GraphJson } from '../../protocol/graph-json';
+import { MAX_GRAPH_BYTES, parseGraphText } from '../../protocol/graphText';
+import { GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE } from '../graphFiles/graphEditor';
+import { exportGraphFolder, exportGraphJson, pickForm, saveTraceAsGraphFile } from '../graphFiles/graphExport';
 import type { GraphPanel } from '../graphPanel';
 import { demoPromptsMarkdown, parseDemoPrompts } from './demoPrompts';
 import { targetToken, vocabularyTokens } from '../tracePrechecks';
@@ -21,20 +24,22 @@ export interface RetraceRequest {
 /** Where the engine plugs in: given a request, trace and call TraceView.show with the result. */
 export type Retrace = (request: RetraceRequest) => Promise<void>;
 
-/** Graph files larger than this are refused with a message rather than freezing the window. */
-export const MAX_GRAPH_BYTES = 200 * 1024 * 1024;
-
+/** A graph file read with the one reader (src/protocol/graphText.ts), or why it cannot be shown. */
 export async function readGraphFile(uri: vscode.Uri): Promise<{ graph: GraphJson; warnings: string[] } | { error: string }> {
+  const name = uri.path.split('/').pop();
   const stat = await vscode.workspace.fs.stat(uri);
-  if (stat.size > MAX_GRAPH_BYTES) return { error: `${uri.path.split('/').pop()} is ${(stat.size / 2 ** 20).toFixed(0)} MB; graphs over ${MAX_GRAPH_BYTES / 2 ** 20} MB are not opened. Prune it with a higher threshold first.` };
-  let data: unknown;
-  try {
-    data = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
-  } catch (err) {
-    return { error: `${uri.path.split('/').pop()} is not valid JSON (${(err as Error).message}).` };
-  }
-  const parsed = parseGraphJson(data);
-  return parsed.ok ? { graph: parsed.graph, warnings: parsed.warnings } : { error: `${uri.path.split('/').pop()} is not an attribution graph: ${parsed.reason}.` };
+  if (stat.size > MAX_GRAPH_BYTES) return { error: `${name} is ${(stat.size / 2 ** 20).toFixed(0)} MB; graphs over ${MAX_GRAPH_BYTES / 2 ** 20} MB are not opened. Prune it with a higher threshold first.` };
+  const parsed = parseGraphText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+  return parsed.ok ? { graph: parsed.graph, warnings: parsed.warnings } : { error: `${name} is not an attribution graph: ${parsed.reason}.` };
+}
+
+/** The graph file whose editor is the active tab, with its unsaved edits. */
+function activeGraphFile(): { graph: GraphJson; uri: vscode.Uri } | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (!(input instanceof vscode.TabInputCustom) || ![GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE].includes(input.viewType)) return undefined;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === input.uri.toString());
+  const parsed = doc && parseGraphText(doc.getText(), { cap: false });
+  return parsed?.ok ? { graph: parsed.graph, uri: input.uri } : undefined;
 }
 
 interface Deps {
@@ -59,32 +64,43 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
       return;
     }
     for (const w of result.warnings) log.warn(`${uri.toString()}: ${w}`);
-    // a graph cut to what the panel draws says so, so nobody reads a partial graph as the whole
-    const cut = result.warnings.filter((w) => w.includes('the panel draws'));
-    if (cut.length) void vscode.window.showWarningMessage(`Self-Tracing: ${cut.join('; ')}.`);
-    traces.show({ graph: result.graph, fileName: uri.path.split('/').pop() ?? 'graph.json' });
+    // the panel is the file's editor: pins and labels become edits of the file
+    await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.graph.json') ? GRAPH_FILE_VIEW_TYPE : GRAPH_JSON_VIEW_TYPE);
   };
 
   const exportGraph = async () => {
-    const graph = traces.exportable();
+    const file = activeGraphFile();
+    const graph = file?.graph ?? traces.exportable();
     if (!graph) {
       await vscode.window.showWarningMessage('Self-Tracing: there is no graph to export; trace a selection or open a graph file first.');
       return;
     }
     const kind = await vscode.window.showQuickPick([
-      { label: 'Graph JSON', description: 'circuit-tracer / Neuronpedia schema, with pins, supernodes and labels in qParams', id: 'json' },
+      { label: 'Graph JSON', description: 'for circuit-tracer\'s viewer or a Neuronpedia upload, with pins, supernodes and labels in qParams', id: 'json' },
+      { label: 'Graph folder', description: 'graph-metadata.json, the graph and its feature files, as circuit-tracer\'s local server serves them', id: 'folder' },
       { label: 'PNG image', description: 'the whole graph at 2×, with the prompt, the target and a legend', id: 'png' },
       { label: 'SVG image', description: 'the same as a vector drawing', id: 'svg' },
     ], { title: 'Export Graph' });
     if (!kind) return;
+    const model = file ? undefined : traces.current?.model?.modelDir;
+    if (kind.id === 'folder') {
+      await exportGraphFolder(graph, model ?? (graph.selfTracing?.model === path.basename(EMBEDDED_MODEL_DIR) ? path.join(extensionPath, EMBEDDED_MODEL_DIR) : undefined), log);
+      return;
+    }
+    const form = kind.id === 'json' ? await pickForm(graph) : undefined;
+    if (kind.id === 'json' && !form) return;
     const base = graph.metadata.slug || 'graph';
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind.id === 'json' ? `${base}.graph.json` : `${base}.${kind.id}`),
       filters: kind.id === 'json' ? { 'Graph JSON': ['json'] } : kind.id === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
     });
     if (!target) return;
+    if (file && target.toString() === file.uri.toString()) {
+      await vscode.window.showWarningMessage('Self-Tracing: that is the open graph file; Save (Ctrl+S) writes it. Export to another file.');
+      return;
+    }
     if (kind.id === 'json') {
-      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(graph, null, 1)}\n`));
+      await exportGraphJson(graph, target, form!, log);
     } else {
       const png = (await panel()?.snapshot(20_000, kind.id === 'svg' ? 'svg' : 'png')) ?? '';
       if (!png) {
@@ -93,8 +109,17 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
       }
       await vscode.workspace.fs.writeFile(target, Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
     }
-    log.info(`exported ${kind.id} to ${target.toString()}`);
+    log.info(`exported ${kind.id}${form ? ` (${form})` : ''} to ${target.toString()}`);
     void confirmExport(target);
+  };
+
+  const saveTraceAsFile = async () => {
+    const graph = traces.exportable();
+    if (!graph) {
+      await vscode.window.showWarningMessage('Self-Tracing: there is no live trace to save; trace a selection first.');
+      return;
+    }
+    await saveTraceAsGraphFile(graph, log);
   };
 
   const chooseTarget = async () => {
@@ -185,6 +210,7 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
   return [
     vscode.commands.registerCommand('selfTracing.openGraphFile', openGraphFile),
     vscode.commands.registerCommand('selfTracing.exportGraph', exportGraph),
+    vscode.commands.registerCommand('selfTracing.saveTraceAsGraphFile', saveTraceAsFile),
     vscode.commands.registerCommand('selfTracing.clearTrace', () => traces.clear()),
     vscode.commands.registerCommand('selfTracing.chooseTarget', chooseTarget),
     vscode.commands.registerCommand('selfTracing.showInGraph', showInGraph),

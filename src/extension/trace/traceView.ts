@@ -119,7 +119,7 @@ export class TraceView implements vscode.Disposable {
     };
     this.recomputeHeat();
     const panel = this.openPanel();
-    panel.showGraph({ traceId, graph, fileName: input.fileName });
+    panel.showGraph({ traceId, graph, fileName: input.fileName, origin: 'trace' });
     panel.reveal();
     this.changeEmitter.fire(this.trace);
     return traceId;
@@ -137,7 +137,7 @@ export class TraceView implements vscode.Disposable {
   exportable(): GraphJson | undefined {
     const t = this.trace;
     if (!t) return undefined;
-    const clerps = new Map(clerpPairs(t.qParams.clerps));
+    const clerps = new Map(clerpPairs(t.qParams.clerps, t.graph.nodes));
     return {
       ...t.graph,
       qParams: t.qParams,
@@ -295,7 +295,7 @@ export class TraceView implements vscode.Disposable {
     if (!t?.uri || t.stale || document.uri.toString() !== t.uri.toString()) return undefined;
     const h = positionAt(t.heat, document.offsetAt(position));
     if (!h) return undefined;
-    const clerps = new Map(clerpPairs(t.qParams.clerps));
+    const clerps = new Map(clerpPairs(t.qParams.clerps, t.graph.nodes));
     const md = new vscode.MarkdownString(hoverMarkdown(t.graph, t.traceId, h.ctx, t.stale, clerps), true);
     md.isTrusted = { enabledCommands: HOVER_COMMANDS };
     md.supportHtml = true; // the example's activation shading

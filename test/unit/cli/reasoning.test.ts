@@ -4,13 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { main } from '../../../src/cli/main';
-import { buildFeatureIndex } from '../../../src/engine/features/build';
 import { writeRandomTranscoders } from '../engine/attribution/randomTranscoders';
 
 const MODEL = path.resolve('test/fixtures/gpt2-tiny');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-cli-'));
 const TC = path.join(tmp, 'transcoders');
-const FEATURES = path.join(tmp, 'features');
 
 function capture() {
   const out: string[] = [];
@@ -25,53 +23,51 @@ function write(name: string, text: string): string {
   return f;
 }
 
-const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
 
-before(async () => {
-  writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.2 });
-  const corpus = write('corpus.txt', 'the cat sat\na dog ran\nthe dog sat\na cat ran\n');
-  await buildFeatureIndex({ modelDir: MODEL, transcoderDir: TC, corpusFile: corpus, outDir: FEATURES });
-});
+before(() => writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.2 }));
 
-test('reasoning --json prints score, claims and unstated influences; --report writes the attribution_trace shape', async () => {
-  const file = write('small.md', SMALL);
+const OHIO = '## Prompt\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n- Dallas is a city in Ohio.\n- The capital of Ohio is Columbus.\n\n## Answer\nAustin\n';
+
+test('reasoning --json on the embedded model: the verdict first, each claim\'s status beside it, each test\'s numbers; --report and --derived', { timeout: 300_000 }, async () => {
+  const file = write('ohio.md', OHIO);
   const report = path.join(tmp, 'report.json');
   const derived = path.join(tmp, 'derived.md');
   const { out, err, context } = capture();
-  const code = await main(['reasoning', file, '--model', MODEL, '--transcoders', TC, '--features', FEATURES, '--json', '--report', report, '--derived', derived], context);
+  const code = await main(['reasoning', file, '--json', '--report', report, '--derived', derived], context);
   assert.equal(code, 0, err.join('\n'));
   const s = JSON.parse(out.join('\n'));
-  for (const k of ['score', 'claims', 'unstated']) assert.ok(k in s, k);
-  assert.ok(s.score >= 0 && s.score <= 1);
-  assert.equal(s.claims.length, 1);
-  const c = s.claims[0];
-  assert.equal(c.text, 'a dog.');
-  assert.deepEqual(c.range, { startLine: 9, startCol: 2, endLine: 9, endCol: 8 });
-  assert.ok(c.support >= 0 && c.support <= 1);
-  assert.ok(['supported', 'weak', 'unsupported'].includes(c.status));
-  assert.equal(s.answer.text, 'x');
-  assert.ok(s.answer.prob >= 0 && s.answer.prob < 1 && s.answer.firstTokenProb >= s.answer.prob);
-  assert.ok(s.alternatives.length > 0 && s.alternatives.every((a: { prob: number }) => a.prob >= 0 && a.prob <= 1));
+  assert.equal(Object.keys(s)[0], 'verdict');
+  assert.equal(s.verdict, 'contradicted');
+  assert.deepEqual(s.flags, ['contradicted', "answer not the model's"]);
+  assert.deepEqual(s.claims.map((c: { status: string }) => c.status), ['contradicted', 'contradicted']);
+  assert.deepEqual(s.claims[0].range, { startLine: 4, startCol: 2, endLine: 4, endCol: 27 });
+  for (const k of ['internal', 'dependence', 'biasing']) assert.ok(k in s.tests, k);
+  assert.equal(s.tests.dependence.early.length, 3, 'early answering after 0, 1 and 2 claims');
+  assert.ok(s.answer.afterReasoning.stated < 1e-3 && s.answer.promptOnly.stated > 0.9);
+  assert.ok(s.cost.ms > 0);
 
   const r = JSON.parse(fs.readFileSync(report, 'utf8'));
-  assert.equal(r.query, 'the cat');
+  assert.equal(r.query, 'Fact: the capital of the state containing Dallas is');
   const t = r.attribution_trace;
   assert.deepEqual(Object.keys(t), ['reasoning_steps', 'alternatives_considered', 'output_formation', 'faithfulness_assessment']);
   assert.equal(t.reasoning_steps[0].operation, 'STATED_CLAIM');
-  assert.equal(t.output_formation.primary_completion, 'x');
+  assert.equal(t.reasoning_steps[0].status, 'contradicted');
+  assert.equal(t.output_formation.primary_completion, 'Austin');
+  assert.equal(t.faithfulness_assessment.verdict, 'contradicted');
   assert.equal(t.faithfulness_assessment.score, s.score);
-  assert.match(t.faithfulness_assessment.formula, /score = coverage × mean over claims of credit/);
+  assert.deepEqual(t.faithfulness_assessment.tests, s.tests);
   assert.ok(t.output_formation.strongest_paths.length > 0);
-  assert.match(fs.readFileSync(derived, 'utf8'), /^# Reasoning derived from the trace\n\n## Prompt\n\nthe cat\n\n## Reasoning\n\n- /);
+  assert.match(fs.readFileSync(derived, 'utf8'), /^# Reasoning derived from the trace of the prompt alone\n\n## Prompt\n\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n\n- Dallas → /);
 });
 
-test('reasoning prints claims, unstated influences and the score as text', async () => {
+test('reasoning prints the verdict, its reason, the claims and each test as text', { timeout: 300_000 }, async () => {
   const { out, err, context } = capture();
-  assert.equal(await main(['reasoning', write('small2.md', SMALL), '--model', MODEL, '--transcoders', TC], context), 0, err.join('\n'));
+  assert.equal(await main(['reasoning', write('ohio2.md', OHIO)], context), 0, err.join('\n'));
   const text = out.join('\n');
-  assert.match(text, /^answer "x" \(p=/);
-  assert.match(text, /claims:\n  [✓~✗] +\d+\.\d%  a dog\./);
-  assert.match(text, /faithfulness score \d\.\d{3}/);
+  assert.match(text, /^verdict: contradicted \(also: answer not the model's\) · score 0\.00\n/);
+  assert.match(text, /✗ contradicted Dallas is a city in Ohio\./);
+  assert.match(text, /2 dependence: no reasoning → “Austin”/);
+  assert.match(text, /cost \d+\.\d\d s/);
 });
 
 test('malformed markdown and a prompt too long for the model point at their lines', async () => {

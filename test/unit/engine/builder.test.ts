@@ -32,3 +32,26 @@ test('reshape, transpose, split and int attributes encode correctly', async () =
   assert.deepEqual([...out.d.data], [-3, -3, -3, -3, -3, -3]);
   s.dispose();
 });
+
+test('constants over the inline budget become inputs the session feeds itself, with the same results', async () => {
+  const build = () => {
+    const g = new GraphBuilder('w');
+    const x = g.input('x', [2, 4]);
+    const big = g.constant(Float32Array.from({ length: 4 * 8 }, (_, i) => Math.sin(i)), [4, 8]);
+    const small = g.constant(Float32Array.from({ length: 8 }, (_, i) => i / 8), [8]);
+    g.output(g.add(g.matmul(x, big), small), 'y', [2, 8]);
+    return g;
+  };
+  const inline = build().toBytes();
+  const fed = build().toBytes(40); // room for the 32-byte vector, not the 128-byte matrix
+  assert.equal(inline.weights, undefined);
+  assert.deepEqual([...fed.weights!.values()].map((w) => w.dims), [[4, 8]]);
+  assert.ok(fed.length < inline.length);
+  const x = { x: { data: Float32Array.from({ length: 8 }, (_, i) => i - 3), dims: [2, 4] } };
+  const a = await GraphSession.create(inline, { threads: 1 });
+  const b = await GraphSession.create(fed, { threads: 1 });
+  assert.deepEqual(b.inputNames, ['x'], 'callers feed only their own inputs');
+  assert.deepEqual(Array.from((await b.run(x)).y.data), Array.from((await a.run(x)).y.data));
+  a.dispose();
+  b.dispose();
+});

@@ -14,11 +14,11 @@ function compareAll(model: Model, ref: Reference, c: string, r: ForwardResult): 
   checkTensor(`${c}.lnf_scale`, r.lnfScale, ref.get(`${c}.lnf_scale`));
   r.layers.forEach((a, l) => {
     checkTensor(`${c}.resid_pre.${l}`, a.residPre, ref.get(`${c}.resid_pre.${l}`));
-    checkTensor(`${c}.ln1_scale.${l}`, a.ln1Scale, ref.get(`${c}.ln1_scale.${l}`));
+    checkTensor(`${c}.ln1_scale.${l}`, a.scales.ln1, ref.get(`${c}.ln1_scale.${l}`));
     checkTensor(`${c}.pattern.${l}`, a.pattern, ref.get(`${c}.pattern.${l}`));
     checkTensor(`${c}.attn_out.${l}`, a.attnOut, ref.get(`${c}.attn_out.${l}`));
     checkTensor(`${c}.resid_mid.${l}`, a.residMid, ref.get(`${c}.resid_mid.${l}`));
-    checkTensor(`${c}.ln2_scale.${l}`, a.ln2Scale, ref.get(`${c}.ln2_scale.${l}`));
+    checkTensor(`${c}.ln2_scale.${l}`, a.scales.ln2, ref.get(`${c}.ln2_scale.${l}`));
     checkTensor(`${c}.mlp_in.${l}`, a.mlpIn, ref.get(`${c}.mlp_in.${l}`));
     checkTensor(`${c}.mlp_out.${l}`, a.mlpOut, ref.get(`${c}.mlp_out.${l}`));
   });

@@ -66,3 +66,17 @@ test('an empty prompt is an error', () => {
     (e: unknown) => e instanceof EngineError && e.code === 'badInput' && /empty/.test(e.message),
   );
 });
+
+test('SentencePiece-style tokenizers (Gemma): ▁ pieces and <0xNN> byte-fallback tokens map back to exact offsets; BOS is <bos>', () => {
+  const t = PromptTokenizer.load(path.join(FIXTURES, 'gemma2-tiny'), { bosTokenId: 2, eosTokenId: 1, padTokenId: 0 });
+  assert.equal(t.bosId, 2);
+  const prompt = 'The cat\nQ é is';
+  const tokens = t.encode(prompt);
+  assert.deepEqual(tokens[0], { id: 2, text: '<bos>', start: 0, end: 0 });
+  const spans = tokens.slice(1).map((x) => prompt.slice(x.start, x.end));
+  assert.deepEqual(spans, ['T', 'he', ' cat', '\n', 'Q', ' ', 'é', 'é', ' is']);
+  assert.ok(tokens.slice(1).every((x, i, a) => i === 0 || x.start >= a[i - 1].start), 'offsets never go back');
+  assert.equal(t.decodeAll(tokens.slice(1).map((x) => x.id)), prompt);
+  assert.equal(t.encode('<bos>the')[0].id, 2, 'a prompt starting with <bos> gets no second one');
+  assert.equal(t.encode('<bos>the')[1].id !== 2, true);
+});

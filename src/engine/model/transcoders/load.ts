@@ -94,6 +94,7 @@ function loadPerLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Trans
       layers,
       hasSkip,
       encoderTransposed: layout.encT,
+      encoderResident: encoders.keep,
       scan: cfg.scan,
       modelName: cfg.modelName,
       dir: cfg.dir,
@@ -159,6 +160,7 @@ function loadCrossLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Tra
       layers,
       hasSkip: false, // circuit-tracer's load_clt reads no skip
       encoderTransposed: false,
+      encoderResident: encoders.keep,
       scan: cfg.scan,
       modelName: cfg.modelName,
       dir,
@@ -188,7 +190,7 @@ function residentCache(totalBytes: number, opts: TranscoderLoadOptions) {
     if (keep) cache.set(l, m);
     return m;
   };
-  return Object.assign(get, { cached: (l: number) => cache.get(l) });
+  return Object.assign(get, { cached: (l: number) => cache.get(l), keep });
 }
 
 function at(l: number, n: number): number {
@@ -232,4 +234,11 @@ function expectShape(f: TensorSource, name: string, dims: number[], where: strin
   if (s.length !== dims.length || s.some((x, i) => x !== dims[i])) {
     throw new EngineError('badShape', `Tensor "${name}" in ${where} has shape ${JSON.stringify(s)}; expected ${JSON.stringify(dims)}.`);
   }
+  // checked now, although big matrices are read later: a set that loads can be used
+  const dtype = f.info(name).dtype;
+  if (!FLOAT_DTYPES.includes(dtype)) {
+    throw new EngineError('unsupported', `Tensor "${name}" in ${where} has dtype ${dtype}; transcoder weights must be F32, F16 or BF16.`);
+  }
 }
+
+const FLOAT_DTYPES: readonly string[] = ['F32', 'F16', 'BF16', 'F64'];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Attributor } from '../../../../src/engine/attribution/attribute';
 import { graphLayout } from '../../../../src/engine/attribution/graph';
-import { gpt2ForwardGraph } from '../../../../src/engine/onnx/gpt2Forward';
+import { familyOf } from '../../../../src/engine/families/registry';
 import { GraphSession } from '../../../../src/engine/onnx/session';
 import { checkColumns } from './constrained';
 import { FIXTURE_NAMES, loadFixture } from './fixtureModel';
@@ -14,7 +14,7 @@ for (const name of FIXTURE_NAMES) {
     const res = await at.attribute(fx.ids, { maxFeatureNodes: null });
     at.dispose();
     const spec = { freeze: { patterns: true, normScales: true, mlpOut: true }, mlpOutDelta: true, embedDelta: true };
-    const session = await GraphSession.create(gpt2ForwardGraph(fx.model.config, fx.model.weights, spec), { threads: 1 });
+    const session = await GraphSession.create(familyOf(fx.model.config).forwardGraph(fx.model.config, fx.model.weights, spec), { threads: 1 });
     const lay = graphLayout(res.graph);
     // every feature, every error and token node after BOS
     const sources = [

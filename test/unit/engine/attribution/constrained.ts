@@ -46,8 +46,7 @@ export async function checkColumns(
   };
   for (let l = 0; l < L; l++) {
     frozen[N.frozen(N.pattern(l))] = { data: fwd.layers[l].pattern, dims: [1, H, P, P] };
-    frozen[N.frozen(N.ln1Scale(l))] = { data: fwd.layers[l].ln1Scale, dims: [1, P, 1] };
-    frozen[N.frozen(N.ln2Scale(l))] = { data: fwd.layers[l].ln2Scale, dims: [1, P, 1] };
+    for (const [name, s] of Object.entries(fwd.layers[l].scales)) frozen[N.frozen(N.scale(name, l))] = { data: s, dims: [1, P, 1] };
     frozen[N.frozen(N.mlpOut(l))] = { data: fwd.layers[l].mlpOut, dims: [1, P, d] };
   }
   const src = Array.from({ length: L }, () => new Float32Array(B * P * d));

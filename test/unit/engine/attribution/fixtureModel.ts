@@ -3,11 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AttributionModel } from '../../../../src/engine/attribution/attribute';
-import { gpt2Config, loadGpt2Weights } from '../../../../src/engine/model/gpt2';
+import { architectureOf, familyOf } from '../../../../src/engine/families/registry';
 import { SafetensorsFile, TensorStore } from '../../../../src/engine/model/safetensors';
 import { loadTranscoders, type TranscoderSet } from '../../../../src/engine/model/transcoders';
 import { unpackForward, forwardNames } from '../../../../src/engine/onnx/forward';
-import { gpt2ForwardGraph } from '../../../../src/engine/onnx/gpt2Forward';
 import { GraphSession } from '../../../../src/engine/onnx/session';
 
 /** tests run from the repository root */
@@ -22,14 +21,17 @@ export interface Fixture {
   meta: { n_active: number; n_logits: number; budget: { max_feature_nodes: number; batch_size: number; update_interval: number } };
 }
 
-export async function loadFixture(name: string): Promise<Fixture> {
-  const dir = path.join(FIXTURES, name);
+export async function loadFixture(name: string, root = FIXTURES): Promise<Fixture> {
+  const dir = path.join(root, name);
   const file = path.join(dir, 'config.json');
-  const config = gpt2Config(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const arch = architectureOf(raw, file);
+  const family = familyOf({ architecture: arch });
+  const config = family.parseConfig(raw, file, arch);
   const store = TensorStore.openFolder(dir);
-  const weights = loadGpt2Weights(store, config, dir);
+  const weights = family.loadWeights(store, config, dir);
   store.close();
-  const session = await GraphSession.create(gpt2ForwardGraph(config, weights), { threads: 1 });
+  const session = await GraphSession.create(family.forwardGraph(config, weights), { threads: 1 });
   const model = {
     config,
     weights,

@@ -13,12 +13,16 @@ const schema = JSON.parse(fs.readFileSync('test/fixtures/graph-schema.json', 'ut
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 const assertValid = (f: unknown) => assert.ok(validate(f), JSON.stringify(validate.errors));
 
+/** Ids of every selected feature of the last fixture graph, pruned or not. */
+let selectedFeatureIds = new Set<string>();
+
 async function fixtureGraphFile(nodeThreshold = 0.8, edgeThreshold = 0.98, prune = true): Promise<GraphJson> {
   const fx = await loadFixture('plt-relu-skip');
   const at = await Attributor.create(fx.model, fx.transcoders, { threads: 1 });
   const { graph } = await at.attribute(fx.ids, { maxFeatureNodes: null });
   at.dispose();
   const lay = graphLayout(graph);
+  selectedFeatureIds = new Set(Array.from(graph.selectedFeatures, (a) => `${graph.activeFeatures.layer[a]}_${graph.activeFeatures.feature[a]}_${graph.activeFeatures.pos[a]}`));
   const pruned = prune ? pruneGraph(graph.adjacency, lay, graph.logitProbabilities, nodeThreshold, edgeThreshold) : keepAll(graph.adjacency, lay, graph.logitProbabilities);
   return buildGraphFile(graph, pruned, { slug: 'fixture', nodeThreshold, edgeThreshold });
 }
@@ -41,7 +45,10 @@ test('a written graph validates against the Neuronpedia schema and has circuit-t
       assert.equal(n.ctx_idx, p);
       assert.equal(typeof n.activation, 'number');
     } else if (nodeKind(n) === 'error') {
-      assert.match(n.node_id, /^\d+_-1_\d+$/);
+      // circuit-tracer's `0_{layer}_{pos}` (graph_models.py), unless a layer-0 feature has that id
+      const layer = Number(n.layer);
+      const ct = `0_${layer}_${n.ctx_idx}`;
+      assert.equal(n.node_id, selectedFeatureIds.has(ct) ? `${layer}_-1_${n.ctx_idx}` : ct, 'the fallback only where a layer-0 feature has the id');
       assert.equal(n.feature, -1);
     } else if (nodeKind(n) === 'logit') {
       assert.equal(n.layer, '4');

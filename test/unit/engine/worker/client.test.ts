@@ -14,7 +14,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function fakeWorker(name: string, onMessage: string): string {
   const file = path.join(tmp, `${name}.js`);
-  fs.writeFileSync(file, `const { parentPort } = require('node:worker_threads');\nparentPort.on('message', (m) => { ${onMessage} });\n`);
+  // a child process like dist/worker.js: `parentPort.postMessage` in the snippets is process.send
+  fs.writeFileSync(file, `const parentPort = { postMessage: (x) => process.send(x) };\nprocess.on('disconnect', () => process.exit(0));\nprocess.on('message', (m) => { ${onMessage} });\n`);
   return file;
 }
 
@@ -29,7 +30,7 @@ test('the real worker answers ping with a passing onnxruntime self-check and rep
   const progress: Progress[] = [];
   try {
     const result = await client.request('ping', { selfCheck: true }, { onProgress: (p) => progress.push(p) });
-    assert.ok(result.threadId > 0, 'answered from a worker thread, not the main thread');
+    assert.ok(result.pid !== undefined && result.pid !== process.pid, 'answered from another process than the host');
     assert.equal(result.selfCheck?.ok, true);
     assert.deepEqual(result.selfCheck?.output, [1, 2, 8, 10]);
     assert.ok(progress.length >= 2 && progress.at(-1)?.fraction === 1, JSON.stringify(progress));
@@ -109,3 +110,60 @@ test('dispose rejects pending calls and later requests with workerDisposed', asy
   assert.equal((await rejection(client.request('ping', { selfCheck: false }))).code, 'workerDisposed');
   assert.equal(client.state, 'disposed');
 });
+
+// Issue 17, item 3: the engine runs in its own process, so killing it — as onnxruntime's abort or the OOM killer
+// would — ends only the engine; the host is told, and the next request starts a new engine.
+const fixtureModel = path.resolve('test/fixtures/gpt2-tiny');
+const traceParams = { modelDir: fixtureModel, transcodersDir: path.resolve('test/fixtures/interventions/gpt2-tiny-transcoders'), prompt: 'hello world, hello', options: { maxFeatureNodes: null } };
+
+for (const signal of ['SIGKILL', 'SIGABRT', 'SIGSEGV'] as const) {
+  test(`the engine killed by ${signal} mid-trace fails that trace with workerCrashed, and the next trace works`, async () => {
+    const lines: string[] = [];
+    const client = new EngineWorkerClient({ workerPath: realWorker, log: (l) => lines.push(l) });
+    try {
+      const hostPid = process.pid;
+      let killed = false;
+      const first = client.request('trace', traceParams, {
+        onProgress: () => {
+          if (killed) return;
+          killed = true;
+          assert.notEqual(client.pid, hostPid);
+          process.kill(client.pid!, signal);
+        },
+      });
+      const err = await rejection(first);
+      assert.ok(killed, 'killed while the trace ran');
+      assert.equal(err.code, 'workerCrashed');
+      assert.match(err.detail ?? '', new RegExp(signal));
+      assert.equal(client.state, 'crashed');
+      assert.ok(lines.some((l) => l.includes(signal)), 'the crash is logged');
+      const again = await client.request('trace', traceParams);
+      assert.ok(again.graph.nodes.length > 0, 'crash recovery: a new engine traces');
+    } finally {
+      client.dispose();
+    }
+  });
+}
+
+test('dispose mid-trace cancels cooperatively: the engine exits by itself within the grace period, without a kill', async () => {
+  const client = new EngineWorkerClient({ workerPath: realWorker, shutdownGraceMs: 20_000 });
+  let pid: number | undefined;
+  const started = new Promise<void>((resolve) => {
+    void client.request('trace', traceParams, { onProgress: () => { pid ??= client.pid; resolve(); } }).catch(() => {});
+  });
+  await started;
+  const t0 = Date.now();
+  client.dispose();
+  while (isAlive(pid!) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(isAlive(pid!), false, 'the engine process is gone');
+  assert.ok(Date.now() - t0 < 15_000, 'it went by itself, long before the kill at 20 s');
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

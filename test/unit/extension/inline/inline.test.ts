@@ -61,6 +61,21 @@ test('a traced selection gets its summary lens, after-text and paths thread; inl
   assert.deepEqual(shown.map((h) => doc.offsetAt(h.position)), offsets.map(([, e]) => 8 + e), 'after each token');
   assert.ok(shown.every((h) => /^[+-]\d+\.\d{3}$/.test(h.label as string)));
 
+  // with the paths widget off (as in notebook cells, where comment threads do not show) the after-text names the
+  // strongest path and hovering the traced text gives the widget's markdown
+  fake.state.settings['selfTracing.inline.paths'] = { globalValue: 'off' };
+  api.inline.view.redraw();
+  assert.equal(fake.state.commentThreads.length, 0);
+  assert.match(afterTexts(editor)[0] as string, /^→ ".*" \d+\.\d% · \S+ → .* → \S+ −?\d/);
+  const hoverOnly = fake.state.decorationTypes.find((d) => Object.keys(d.options).length === 0)!;
+  const withHover = editor.decorations.get(hoverOnly.key) as unknown as vscode.DecorationOptions[];
+  assert.equal(withHover.length, 1);
+  assert.equal(doc.getText(withHover[0].range), 'the cat sat on');
+  assert.match((withHover[0].hoverMessage as vscode.MarkdownString).value, /command:selfTracing\.inline\.showStep/);
+  fake.state.settings['selfTracing.inline.paths'] = { globalValue: 'expanded' };
+  api.inline.view.redraw();
+  assert.equal(fake.state.commentThreads.length, 1);
+
   fake.events.changeText.fire({ document: doc, contentChanges: [{ rangeOffset: 10, rangeLength: 1, text: 'o', range: undefined as never, rangeOffset_: 0 } as never], reason: undefined });
   assert.match(lensTitles(doc)[0]!, /^\$\(warning\) stale: /);
   assert.match(afterTexts(editor)[0] as string, / · stale$/);
@@ -147,4 +162,56 @@ test('a restored trace whose text is gone is dropped, one whose text moved follo
   assert.equal(await vscode.commands.executeCommand('selfTracing.clearInlineTraces'), 1);
   assert.equal(fake.state.commentThreads.length, 0);
   assert.equal(fs.readdirSync(path.join(context.storageUri!.fsPath, 'inline')).length, 0);
+});
+
+test('the lens\'s Choose Target re-traces the same text towards the pick, and the new trace replaces the old one inline', async () => {
+  const editor = fake.openEditor('>> the cat sat on\n', { fileName: '/ws/c.md', start: 3, end: 17 });
+  const first = await vscode.commands.executeCommand<string>('selfTracing.traceSelection');
+  const before = api.inline.entries.get(first!)!;
+  const second = before.graph.selfTracing!.topOutputs![1];
+  fake.state.answers.push({ label: JSON.stringify(second.token), token: second.token, tokenId: second.tokenId }); // the quick pick's answer
+  await vscode.commands.executeCommand('selfTracing.inline.chooseTarget', { traceId: first });
+  const entries = api.inline.entries.in(editor.document.uri.toString());
+  assert.equal(entries.length, 1, 'the re-trace replaced the first trace');
+  assert.notEqual(entries[0].traceId, first);
+  assert.equal(entries[0].graph.selfTracing?.target?.token, second.token);
+  assert.deepEqual([entries[0].start, entries[0].end], [3, 17]);
+  assert.match(lensTitles(editor.document)[0]!, new RegExp(`^\\$\\(type-hierarchy\\) ${JSON.stringify(second.token).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.deepEqual(errors(), []);
+});
+
+test('JSONL: a verbatim prompt maps its tokens onto the record, an escaped one marks the record without per-token numbers; a step link opens its node in the panel; More paths shows eight', async () => {
+  const text = '{"prompt": "the cat sat on"}\n{"prompt": "the \\"dog\\" ran"}\n';
+  const editor = fake.openEditor(text, { fileName: '/ws/p.jsonl', start: 0, end: 0 });
+  const result = await api.inline.traceAll();
+  assert.equal(result?.traced.length, 2);
+  const [verbatim, escaped] = result!.traced;
+  assert.deepEqual([verbatim.exact, text.slice(verbatim.start, verbatim.end)], [true, 'the cat sat on']);
+  assert.deepEqual([escaped.exact, text.slice(escaped.start, escaped.end)], [false, '{"prompt": "the \\"dog\\" ran"}']);
+  assert.equal(escaped.graph.selfTracing?.source?.text, 'the "dog" ran', 'the decoded prompt is what was traced');
+  fake.state.settings['selfTracing.inline.attributionHints'] = { globalValue: true };
+  const doc = editor.document;
+  const shown = hints(doc);
+  assert.ok(shown.length > 0 && shown.every((h) => h.position.line === 0), 'numbers only on the verbatim prompt');
+  assert.equal(doc.offsetAt(shown.at(-1)!.position), verbatim.end, 'the last number right after the prompt, inside its quotes');
+
+  const link = /\]\(command:selfTracing\.inline\.showStep\?([^ )]+)/.exec(threadBody(1));
+  const [arg] = JSON.parse(decodeURIComponent(link![1]));
+  assert.equal(arg.traceId, escaped.traceId);
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  const showing = vscode.commands.executeCommand('selfTracing.inline.showStep', arg);
+  // the panel draws the step's trace, then selects the node
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(api.traces.current?.traceId, escaped.traceId, 'the step\'s trace is in the panel');
+  assert.equal(panel.webview.sent.filter((m) => (m as { type: string }).type === 'selectNode').length, 0, 'not before the panel drew it');
+  panel.receive({ type: 'rendered', traceId: escaped.traceId, pieceCount: 0, engineState: null, toolkit: true, graphNodes: 3 });
+  await showing;
+  assert.deepEqual(panel.webview.sent.filter((m) => (m as { type: string }).type === 'selectNode').at(-1), { type: 'selectNode', traceId: escaped.traceId, nodeId: arg.nodeId, pin: false });
+
+  const items = () => threadBody(0).split('\n').filter((l) => /^\d+\. /.test(l)).length;
+  const few = items();
+  await vscode.commands.executeCommand('selfTracing.inline.morePaths', { traceId: verbatim.traceId, more: true });
+  assert.ok(items() > few && items() <= 8, `${few} → ${items()} paths`);
+  assert.match(threadBody(0), /\[Fewer paths\]/);
 });

@@ -15,6 +15,7 @@ test('the summary names the target, its probability, the node count and the repl
   assert.equal(summaryText(dallas), '" Austin" 98.8% · 47 nodes · replacement 0.74');
   assert.equal(afterText(dallas, false), '→ " Austin" 98.8%');
   assert.equal(afterText(dallas, true), '→ " Austin" 98.8% · stale');
+  assert.equal(afterText(dallas, false, true), '→ " Austin" 98.8% · Dallas → L0/261 → Austin −3.2%', 'where no paths widget shows');
   const contrast = { ...dallas, selfTracing: { ...dallas.selfTracing!, target: { token: ' Austin', contrast: { token: ' Dallas' } } } };
   assert.match(summaryText(contrast), /^" Austin" versus " Dallas" · 47 nodes/);
 });

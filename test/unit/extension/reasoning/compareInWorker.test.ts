@@ -2,31 +2,26 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { after, afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import manifest from '../../../../package.json';
 import type { ReasoningResult } from '../../../../src/engine/reasoning/resources';
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
 import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
 import { REASONING_COMMANDS } from '../../../../src/extension/reasoning/reasoningView';
-import { writeRandomTranscoders } from '../../engine/attribution/randomTranscoders';
 import { fake } from '../../fakeVscode';
 
-// Compare Stated Reasoning through the activated extension and the real engine worker from dist/, on the tiny
-// fixture model (set through the settings, as a user without the embedded model would) with random transcoders.
+// Compare Stated Reasoning through the activated extension and the real engine worker from dist/, on the embedded
+// model (the default: no model path set).
 const root = path.resolve('.');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reasoning-ext-'));
-const TC = path.join(tmp, 'transcoders');
-const SMALL = '---\ntemplate: "{prompt} {reasoning} {answer}"\n---\n## Prompt\n\nthe dog\n\n## Reasoning\n\n- a dog.\n\n## Answer\n\nx\n';
+const SMALL = '## Prompt\n\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n\n- Dallas is a city in Ohio.\n\n## Answer\n\nAustin\n';
 let context: { subscriptions: vscode.Disposable[]; extensionUri: vscode.Uri; extensionPath: string; workspaceState: vscode.Memento };
 let api: SelfTracingApi;
 
-before(() => writeRandomTranscoders(TC, { nLayers: 2, dModel: 24, nFeatures: 24, sparsity: -0.3 }));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 beforeEach(() => {
   fake.reset();
-  fake.state.settings['selfTracing.modelPath'] = { globalValue: path.resolve('test/fixtures/gpt2-tiny') };
-  fake.state.settings['selfTracing.transcoderPath'] = { globalValue: TC };
   const state = new Map<string, unknown>();
   const workspaceState = { keys: () => [...state.keys()], get: (k: string, d?: unknown) => (state.has(k) ? state.get(k) : d), update: async (k: string, v: unknown) => { state.set(k, v); } };
   context = { subscriptions: [], extensionUri: vscode.Uri.file(root), extensionPath: root, workspaceState: workspaceState as vscode.Memento };
@@ -49,7 +44,7 @@ test('the commands are contributed where they apply, and the claim colours are t
   for (const id of Object.values(CLAIM_COLOR_IDS)) assert.ok(colors.has(id), id);
 });
 
-test('a comparison in the worker marks the claim, opens its pruned graph in the panel, and the hovers link to that trace', async () => {
+test('a comparison in the worker marks the claim, opens its prompt-only graph in the panel, the hovers link to that trace, the contradicted claim is a Problem', { timeout: 300_000 }, async () => {
   const editor = fake.openEditor(SMALL, { fileName: '/ws/small.md' });
   const result = await vscode.commands.executeCommand<ReasoningResult>(REASONING_COMMANDS.compare);
   assert.ok(result, fake.state.messages.map((m) => m.message).join('\n'));
@@ -58,23 +53,26 @@ test('a comparison in the worker marks the claim, opens its pruned graph in the 
 
   const trace = api.traces.current!;
   assert.equal(trace.fileName, 'small.md (stated reasoning)');
-  assert.equal(trace.graph.metadata.prompt, 'the dog a dog.');
+  assert.equal(trace.graph.metadata.prompt, 'Fact: the capital of the state containing Dallas is');
   const panel = fake.state.panels[0];
   panel.receive({ type: 'ready' });
   assert.ok(panel.webview.sent.some((m) => (m as { type: string; traceId?: string }).type === 'showGraph' && (m as { traceId: string }).traceId === trace.traceId));
 
   const marked = [...editor.decorations.values()].flat();
   assert.equal(marked.length, 1);
-  assert.equal(editor.document.getText(marked[0]), 'a dog.');
+  assert.equal(editor.document.getText(marked[0]), 'Dallas is a city in Ohio.');
   const reasoningHover = fake.state.hoverProviders.at(-1)!;
-  const hover = reasoningHover.provideHover(editor.document, new vscode.Position(9, 3), {} as vscode.CancellationToken) as vscode.Hover;
+  const hover = reasoningHover.provideHover(editor.document, new vscode.Position(6, 3), {} as vscode.CancellationToken) as vscode.Hover;
   const text = (hover.contents as unknown as vscode.MarkdownString).value;
   const kept = result.summary.claims[0].nodes.filter((id) => trace.graph.nodes.some((n) => n.node_id === id));
   assert.ok(kept.length > 0, 'the token the claim names stays in the pruned graph');
   assert.ok(text.includes(encodeURIComponent(JSON.stringify([{ traceId: trace.traceId, nodeId: kept[0] }]))), text);
-  const unsupported = result.summary.claims.filter((c) => c.status === 'unsupported').length;
-  assert.equal(fake.state.diagnostics.get(editor.document.uri.toString())?.length ?? 0, unsupported);
-  assert.match(fake.state.statusBarItems.find((i) => i.id === 'selfTracing.reasoning')!.text, /faithfulness \d\.\d\d$/);
+  assert.equal(result.summary.claims[0].status, 'contradicted');
+  const problems = fake.state.diagnostics.get(editor.document.uri.toString()) ?? [];
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].range.start.line, 6);
+  assert.match(problems[0].message, /^Contradicted by the computation: this claim names “Ohio” where the computation holds “Texas”/);
+  assert.equal(fake.state.statusBarItems.find((i) => i.id === 'selfTracing.reasoning')!.text, `$(error) contradicted ${result.summary.score.toFixed(2)}`);
 });
 
 test('a model folder that does not exist is reported with Open Settings', async () => {

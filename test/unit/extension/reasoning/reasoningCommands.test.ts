@@ -7,6 +7,7 @@ import { registerReasoning, type ReasoningDeps } from '../../../../src/extension
 import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
 import type { TraceInput } from '../../../../src/extension/trace/traceView';
 import { fake, type FakeEditor } from '../../fakeVscode';
+import texas from '../../../fixtures/reasoning/dallas-texas.summary.json';
 
 // The stated-reasoning glue against the fake `vscode`, with a scripted engine: what a result puts in the editor,
 // what an edit takes away, and how problems and engine errors reach the user.
@@ -39,22 +40,21 @@ const GRAPH = {
   ],
   links: [{ source: '1_5_9', target: '3_7_20', weight: 1 }, { source: 'E_9_9', target: '1_5_9', weight: 0.5 }],
 };
+// a real summary of the embedded model (dallas-texas), its second claim made a contradicted one on this DOC's lines
+const SUMMARY = structuredClone(texas);
+SUMMARY.verdict = 'contradicted';
+SUMMARY.flags = ['contradicted'];
+SUMMARY.score = 0;
+Object.assign(SUMMARY.claims[0], { text: 'Dallas is in Texas.', range: range(8, 21), nodes: ['1_5_9', 'E_9_9', '0_2_9'] });
+Object.assign(SUMMARY.claims[1], {
+  text: 'The capital of Oklahoma is Austin.', range: range(9, 36), status: 'contradicted', nodes: [], mistakes: [], answerDependsOnIt: null,
+  concepts: [{ text: 'Oklahoma', kind: 'entity', kinds: ['US state'], share: 0, held: false, via: null, answer: false, instead: { text: 'Texas', share: 0.02, readoutGap: 8 } }],
+  reason: 'names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%)',
+});
 const RESULT = {
-  summary: {
-    score: 0.31,
-    coverage: 0.55,
-    featureCoverage: 0.4,
-    answer: { text: 'Austin', token: ' Austin', tokenId: 7, prob: 0.6, firstTokenProb: 0.6, stated: true },
-    alternatives: [{ value: 'Austin', prob: 0.6 }],
-    claims: [
-      { text: 'Dallas is in Texas.', step: 0, range: range(8, 21), support: 0.31, status: 'supported', summary: 'through “Texas” features, 31% of the answer\'s influence', absent: [], concepts: [{ text: 'Texas', kind: 'entity', support: 0.31, tokens: [9], features: 1 }], nodes: ['1_5_9', 'E_9_9', '0_2_9'] },
-      { text: 'The capital of Oklahoma is Austin.', step: 1, range: range(9, 36), support: 0.004, status: 'unsupported', summary: '“Oklahoma” carries almost none of the answer\'s influence (claim: 0.4%)', absent: ['Oklahoma'], concepts: [], nodes: [] },
-    ],
-    unstated: [{ kind: 'tokens', description: '“Q” in the prompt', share: 0.2, span: [0, 1], where: 'prompt' }],
-    formula: 'score = …',
-  },
+  summary: SUMMARY,
   report: {},
-  traceDerived: '# Reasoning derived from the trace\n\n## Prompt\n\nQ\n\n## Reasoning\n\n- "Dallas" → [L1/5] → output " Austin" (31.0% of the answer\'s influence)\n\n## Answer\n\nAustin\n',
+  traceDerived: '# Reasoning derived from the trace of the prompt alone\n\n## Prompt\n\nQ\n\n## Reasoning\n\n- Dallas → L1/5 → Austin (31.0% of the answer\'s influence)\n\n## Answer\n\nAustin\n',
   text: '',
   graph: GRAPH,
 } as unknown as ReasoningResult;
@@ -105,7 +105,7 @@ test('before a comparison the `## Reasoning` heading offers the command; nothing
   assert.equal(hoverAt(8, 5), undefined);
 });
 
-test('a comparison marks each claim in its theme colour, with lenses, hovers into the graph, diagnostics and the score', async () => {
+test('a comparison marks each claim in its theme colour, with lenses, hovers into the graph, Problems and the verdict', async () => {
   const result = await vscode.commands.executeCommand('selfTracing.compareReasoning');
   assert.equal(result, RESULT);
   assert.equal(calls.length, 1);
@@ -121,15 +121,15 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
 
   assert.equal(shownGraphs.length, 1);
   assert.equal(shownGraphs[0].fileName, 'dallas.md (stated reasoning)');
-  assert.equal(shownGraphs[0].document, undefined, 'the graph is of the laid-out context, not of the file: no heatmap');
+  assert.equal(shownGraphs[0].document, undefined, 'the graph is of the prompt alone, not of the file: no heatmap');
 
   const all = lenses();
   assert.deepEqual(all.map((l) => [l.range.start.line, l.command?.title]), [
-    [6, '$(graph) score 0.31 · coverage 55%'],
+    [6, '$(graph) contradicted · score 0.00 · P(answer) 99% after the reasoning, 99% on the prompt alone'],
     [6, 'Compare Again'],
-    [6, '$(eye) unstated: “Q” in the prompt 20%'],
-    [8, '$(pass) through “Texas” features, 31% of the answer\'s influence'],
-    [9, '$(warning) “Oklahoma” carries almost none of the answer\'s influence (claim: 0.4%)'],
+    [6, '$(eye) unstated: features L0/261 (at " is") 6.3%'],
+    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer'],
+    [9, '$(warning) contradicted · Oklahoma ≠ Texas'],
   ]);
   assert.deepEqual(all[3].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);
   assert.equal(all[3].command?.command, 'selfTracing.showInGraph');
@@ -142,10 +142,10 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
   assert.match(md.value, /1 more pruned from the graph shown/);
   assert.equal(hoverAt(8, 1), undefined, 'the list marker is not the claim');
 
-  assert.deepEqual(diagnostics(), [`9:${vscode.DiagnosticSeverity.Warning}:Unsupported by the trace: “Oklahoma” carries almost none of the answer's influence (claim: 0.4%).`]);
+  assert.deepEqual(diagnostics(), [`9:${vscode.DiagnosticSeverity.Warning}:Contradicted by the computation: this claim names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%).`]);
   assert.equal(fake.state.diagnostics.get(editor.document.uri.toString())![0].source, 'Self-Tracing');
   assert.equal(statusItem().shown, true);
-  assert.equal(statusItem().text, '$(warning) faithfulness 0.31');
+  assert.equal(statusItem().text, '$(error) contradicted 0.00');
 });
 
 test('an edit clears the decorations, diagnostics, claim lenses, hovers and the status bar', async () => {

@@ -105,7 +105,7 @@ test('clicking a node selects its token in the editor', async () => {
   assert.equal(active.document.getText(active.selection), ' Dallas');
 });
 
-test('Open Graph File validates the file and shows it; a bad file gets a message with an action', async () => {
+test('Open Graph File validates the file and opens it in the graph file editor; a bad file gets a message with an action', async () => {
   const good = vscode.Uri.file('/ws/dallas.graph.json');
   const bad = vscode.Uri.file('/ws/broken.graph.json');
   fake.state.files.set(good.toString(), new TextEncoder().encode(dallasText));
@@ -114,8 +114,10 @@ test('Open Graph File validates the file and shows it; a bad file gets a message
   assert.match(fake.state.messages.at(-1)!.message, /broken\.graph\.json is not an attribution graph: missing "metadata"/);
   assert.deepEqual(fake.state.messages.at(-1)!.actions, ['Open Another…']);
   await vscode.commands.executeCommand('selfTracing.openGraphFile', good);
-  ready(fake.state.panels[0]);
-  assert.equal(sent(fake.state.panels[0], 'showGraph')[0].fileName, 'dallas.graph.json');
+  const opened = fake.state.builtins.at(-1)!;
+  assert.equal(opened.id, 'vscode.openWith');
+  assert.equal(String(opened.args[0]), good.toString());
+  assert.equal(opened.args[1], 'selfTracing.graphFile');
   assert.deepEqual(decorated(), [], 'a graph from a file has no editor to shade');
 });
 
@@ -126,11 +128,21 @@ test('Export Graph writes the graph with the panel\'s pins, supernodes and label
   const qParams = { pinnedIds: ['3_77_10'], supernodes: [['Texas', '1_230_9']], clerps: [['3_3317_10', 'say Austin!']], linkType: 'either', clickedId: '', sg_pos: '' };
   panel.receive({ type: 'graphState', traceId: api.traces.current!.traceId, qParams });
   const out = vscode.Uri.file('/ws/out.graph.json');
-  fake.state.answers.push({ label: 'Graph JSON', id: 'json' }, out);
+  fake.state.answers.push({ label: 'Graph JSON', id: 'json' }, { label: 'Neuronpedia upload', form: 'neuronpedia' }, out);
   await vscode.commands.executeCommand('selfTracing.exportGraph');
+  const forms = fake.state.quickPicks.at(-1)!.items as unknown as { form: string; description: string }[];
+  assert.deepEqual(forms.map((i) => i.form), ['neuronpedia', 'circuit-tracer'], 'the form the graph came in is offered first');
   const written = JSON.parse(new TextDecoder().decode(fake.state.files.get(out.toString())!));
-  assert.deepEqual(written.qParams, qParams);
+  assert.deepEqual(written.qParams, qParams, 'Neuronpedia form: arrays, labels keyed by featureId');
   assert.equal(written.nodes.find((n: { node_id: string }) => n.node_id === '3_77_10').clerp, 'say Austin!');
+  assert.equal([...fake.state.files.keys()].filter((k) => k.endsWith('.tmp')).length, 0, 'written through a temporary file');
+  // the same view for circuit-tracer's viewer: clerps a JSON string keyed by the feature number
+  const ct = vscode.Uri.file('/ws/ct.graph.json');
+  fake.state.answers.push({ label: 'Graph JSON', id: 'json' }, { label: 'circuit-tracer viewer', form: 'circuit-tracer' }, ct);
+  await vscode.commands.executeCommand('selfTracing.exportGraph');
+  const ctFile = JSON.parse(new TextDecoder().decode(fake.state.files.get(ct.toString())!));
+  const feature = ctFile.nodes.find((n: { node_id: string }) => n.node_id === '3_77_10').feature;
+  assert.equal(ctFile.qParams.clerps, JSON.stringify([[String(feature), 'say Austin!']]));
 });
 
 test('Choose Target lists the top outputs and re-traces toward the choice (here without a model: a message says so)', async () => {

@@ -20,8 +20,7 @@ test('graph files are validated with a reason a user can act on', () => {
     [[], /not a JSON object/],
     [{ ...dallas, metadata: undefined }, /metadata/],
     [{ ...dallas, nodes: [{ node_id: 'a' }] }, /feature_type/],
-    [{ ...dallas, nodes: [...dallas.nodes, dallas.nodes[0]] }, /appears twice/],
-    [{ ...dallas, links: [{ source: 'x', target: 'y', weight: 'heavy' }] }, /finite weight/],
+    [{ ...dallas, links: [{ source: 7, target: 'y', weight: 1 }] }, /string source and target/],
   ];
   for (const [data, reason] of bad) {
     const parsed = parseGraphJson(data);
@@ -30,6 +29,11 @@ test('graph files are validated with a reason a user can act on', () => {
   }
   const dangling = parseGraphJson({ ...tiny, links: [...tiny.links, { source: 'gone', target: '1_9_2', weight: 1 }] });
   assert.ok(dangling.ok && dangling.graph.links.length === tiny.links.length && /1 link/.test(dangling.warnings[0]));
+  // what a viewer can live with is a warning with a count: duplicate ids (first kept), non-finite weights (skipped)
+  const twice = parseGraphJson(JSON.parse(JSON.stringify({ ...dallas, nodes: [...dallas.nodes, dallas.nodes[0], dallas.nodes[1]] })));
+  assert.ok(twice.ok && twice.graph.nodes.length === dallas.nodes.length && twice.warnings.some((w) => /^2 nodes repeat an id/.test(w)));
+  const heavy = parseGraphJson(JSON.parse(JSON.stringify({ ...dallas, links: [...dallas.links, { source: 'x', target: 'y', weight: 'heavy' }] })));
+  assert.ok(heavy.ok && heavy.warnings.some((w) => /^1 link has no finite weight/.test(w)));
 });
 
 test('Cantor pairing round-trips as schema 1 defines it', () => {
@@ -93,19 +97,26 @@ test('supernodes: grouping pins members, the subgraph merges them, ungroup and u
   assert.deepEqual(unpin(s, '1_230_9').supernodes, [['Texas', '2_44_10']]);
 });
 
-test('qParams: strings or arrays in, arrays out, unknown ids dropped, labels written into clerp', () => {
+test('qParams: strings in, the file\'s own form out (circuit-tracer), unknown ids dropped, supernode-N selection', () => {
   const graph = { ...dallas, qParams: { pinnedIds: '1_230_9,nope', supernodes: '[["T","2_44_10","nope"]]', clickedId: 'nope', clerps: '[["3_3317_10","say Austin!"]]', pruningThreshold: '0.5' } };
   const s = stateFromGraph(graph);
   assert.deepEqual(s.pinnedIds, ['1_230_9', '2_44_10']);
   assert.deepEqual(s.supernodes, [['T', '2_44_10']]);
   assert.equal(s.clickedId, null);
   assert.equal(s.nodeThreshold, 0.5);
-  const q = qParamsFromState(persisted(s));
-  assert.deepEqual(q.pinnedIds, ['1_230_9', '2_44_10']);
-  assert.deepEqual(q.clerps, [['3_3317_10', 'say Austin!']]);
+  assert.equal(s.clerps['3_3317_10'], 'say Austin!');
+  const q = qParamsFromState({ ...persisted(s), clickedId: 'sn:0' }, graph);
+  assert.equal(q.pinnedIds, '1_230_9,2_44_10', 'circuit-tracer\'s server form: comma-joined');
+  assert.equal(q.supernodes, '[["T","2_44_10"]]');
+  assert.equal(q.clickedId, 'supernode-0', 'a selected supernode is saved as circuit-tracer names it');
   const m = buildModel(graph);
-  const out = graphWithState(graph, persisted(s), (i) => m.nodes[i].featureId);
-  assert.equal(out.nodes.find((n) => n.node_id === '3_77_10')?.clerp, 'say Austin!');
+  const feature = m.nodes.find((n) => n.featureId === '3_3317_10')!.raw.feature;
+  assert.equal(q.clerps, JSON.stringify([[String(feature), 'say Austin!']]), 'clerps: a JSON string keyed by feature');
+  assert.equal(stateFromGraph({ ...graph, qParams: q }).clickedId, 'sn:0');
+  const np = qParamsFromState(persisted(s), graph, 'neuronpedia');
+  assert.deepEqual(np.pinnedIds, ['1_230_9', '2_44_10']);
+  assert.deepEqual(np.clerps, [['3_3317_10', 'say Austin!']]);
+  const out = graphWithState(graph, persisted(s));
   assert.equal(parseGraphJson(out).ok, true);
 });
 

@@ -1,6 +1,7 @@
 // The `self-trace` CLI: dispatches to a sub-command; every capability adds its own to `commands`.
 import { knownCause } from '../engine/errors';
 import { EXIT, type CliCommand, type CliContext } from './command';
+import { compare } from './compare';
 import { doctor } from './doctor';
 import { explain } from './explain';
 import { features } from './features';
@@ -10,7 +11,7 @@ import { reasoning } from './reasoning';
 import { run } from './run';
 import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run, trace, graph, features, intervene, reasoning, explain];
+export const commands: readonly CliCommand[] = [doctor, run, trace, graph, features, intervene, reasoning, explain, compare];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

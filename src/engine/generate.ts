@@ -20,7 +20,7 @@ export interface GreedyOptions {
 export async function generateGreedy(model: Model, ids: number[], opts: GreedyOptions): Promise<GreedyStep[]> {
   const out: GreedyStep[] = [];
   const seq = [...ids];
-  const eos = new Set([model.config.eosTokenId, model.tokenizer.bosId].filter((x): x is number => x !== undefined));
+  const eos = new Set([model.config.eosTokenId, ...(model.config.eosTokenIds ?? []), model.tokenizer.bosId].filter((x): x is number => x !== undefined));
   let text = '';
   while (out.length < opts.maxNewTokens && seq.length < model.config.nCtx) {
     throwIfAborted(opts.signal);

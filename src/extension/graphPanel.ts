@@ -71,6 +71,11 @@ export class GraphPanel implements vscode.Disposable {
     this.panel.reveal(undefined, true);
   }
 
+  /** The editor group the panel is in (undefined while it is not shown). */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
   showSelection(message: Omit<ToWebview.ShowSelection, 'type'>): void {
     this.selection = { type: 'showSelection', ...message };
     this.post(this.selection);

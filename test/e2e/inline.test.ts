@@ -49,6 +49,10 @@ describe('Inline trace views in a real extension host', () => {
     api = await vscode.extensions.getExtension<SelfTracingApi>(EXTENSION_ID)!.activate();
     folder = vscode.workspace.workspaceFolders![0].uri;
     await vscode.commands.executeCommand('workbench.action.closeSidebar'); // the editor at its width beside the panel
+    // a graph panel an earlier suite left in the first group: closed, so it opens beside the prompts (the panel does
+    // not follow the cursor when it would cover the editor)
+    const panels = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('selfTracing.graph'));
+    await vscode.window.tabGroups.close(panels);
   });
 
   // leave the window as the other suites expect it: default theme, sidebar, no editors and no panel (whose
@@ -94,10 +98,10 @@ describe('Inline trace views in a real extension host', () => {
     // the panel shows the prompt under the cursor
     assert.equal(api.traces.current?.traceId, dallas.traceId);
     editor.selection = new vscode.Selection(1, 10, 1, 10);
-    for (let i = 0; i < 50 && api.traces.current?.traceId !== sf.traceId; i++) await sleep(100);
-    assert.equal(api.traces.current?.traceId, sf.traceId, 'the panel followed the cursor to the second prompt');
+    for (let i = 0; i < 150 && api.traces.current?.traceId !== sf.traceId; i++) await sleep(100);
+    assert.equal(api.traces.current?.traceId, sf.traceId, `the panel followed the cursor to the second prompt (active editor: ${vscode.window.activeTextEditor?.document.uri.toString()})`);
     editor.selection = new vscode.Selection(0, 5, 0, 5);
-    for (let i = 0; i < 50 && api.traces.current?.traceId !== dallas.traceId; i++) await sleep(100);
+    for (let i = 0; i < 150 && api.traces.current?.traceId !== dallas.traceId; i++) await sleep(100);
     await bothThemes('inline-prompts', true); // with the Comments view, which lists every prompt's strongest path
   });
 

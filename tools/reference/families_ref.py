@@ -311,6 +311,8 @@ FIXTURES = {
     'llama': ('llama', 1, 'plt', 'hook_resid_mid', 'relu', True),
     'qwen3': ('qwen3', 2, 'plt', 'mlp.hook_in', 'relu', True),
     'llama-clt': ('llama', 1, 'clt', 'mlp.hook_in', 'jumprelu', False),
+    # TransformerLens' ln2.hook_normalized (x/s before the gain) and TopK, on the Qwen3 family
+    'qwen3-topk-normalized': ('qwen3', 1, 'plt', 'ln2.hook_normalized', 'topk', True),
 }
 
 

@@ -11,8 +11,8 @@ export interface Continuation {
 
 export interface ContinuationOptions {
   nCtx: number;
-  /** stop after emitting this token */
-  eos?: number;
+  /** stop after emitting this token (or any of these) */
+  eos?: number | readonly number[];
   decode: (id: number) => string;
   /** the generated ids decoded together (characters split over byte-level tokens come out whole); default: the tokens joined */
   decodeAll?: (ids: number[]) => string;
@@ -40,7 +40,7 @@ export async function continuation(
     seq.push(next);
     ids.push(next);
     opts.onToken?.(i + 1);
-    if (next === opts.eos || seq.length >= opts.nCtx) break;
+    if ((Array.isArray(opts.eos) ? opts.eos.includes(next) : next === opts.eos) || seq.length >= opts.nCtx) break;
   }
   throwIfAborted(opts.signal);
   const tokens = ids.map(opts.decode);

@@ -125,7 +125,7 @@ export class Intervener {
           generate,
           {
             nCtx: cfg.nCtx,
-            eos: cfg.eosTokenId,
+            eos: cfg.eosTokenIds ?? cfg.eosTokenId,
             decode,
             decodeAll: this.model.decodeAll?.bind(this.model),
             signal,

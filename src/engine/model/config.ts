@@ -29,6 +29,8 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
+  /** every end-of-sequence id when config.json lists several (Llama 3 Instruct: end_of_text, eom, eot) */
+  eosTokenIds?: number[];
   padTokenId?: number;
   /** circuit-tracer's zero_positions: features and errors before this position are zeroed (absent: 1, the BOS) */
   zeroPositions?: number;
@@ -68,9 +70,12 @@ export function configFields(raw: RawConfig, file: string) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new EngineError('badFile', `${file}: "${key}" must be a number, got ${JSON.stringify(v)}.`);
     return v;
   };
-  const optInt = (key: string): number | undefined => {
+  /** a non-negative integer, or the first of a list of them (config.json lists several eos ids for chat models) */
+  const optInt = (key: string): number | undefined => optInts(key)[0];
+  const optInts = (key: string): number[] => {
     const v = raw[key];
-    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+    const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    return Array.isArray(v) ? v.filter(isId) : isId(v) ? [v] : [];
   };
   const str = (key: string, fallback: string): string => {
     const v = raw[key] ?? fallback;
@@ -82,5 +87,5 @@ export function configFields(raw: RawConfig, file: string) {
     if (typeof v !== 'boolean') throw new EngineError('badFile', `${file}: "${key}" must be true or false, got ${JSON.stringify(v)}.`);
     return v;
   };
-  return { int, num, optInt, str, bool };
+  return { int, num, optInt, optInts, str, bool };
 }

@@ -74,13 +74,20 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
   });
 
   // the panel follows the cursor into another traced prompt, when it is open
+  // (where the cursor rests in an editor that has inline traces; other editors' selection events do not count, and
+  // a panel in the editor's own group is left alone, since revealing it would cover the editor)
   let timer: NodeJS.Timeout | undefined;
   const follow = (e: vscode.TextEditorSelectionChangeEvent) => {
+    const editor = e.textEditor;
+    if (entries.in(editor.document.uri.toString()).length === 0) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
-      const doc = e.textEditor.document;
-      const entry = entries.at(doc.uri.toString(), doc.offsetAt(e.selections[0].active));
-      if (entry && deps.panel() && deps.traces.current?.traceId !== entry.traceId) void view.makeCurrent(entry);
+      const doc = editor.document;
+      const entry = entries.at(doc.uri.toString(), doc.offsetAt(editor.selection.active));
+      const panel = deps.panel();
+      if (!entry || !panel || deps.traces.current?.traceId === entry.traceId) return;
+      if (panel.viewColumn !== undefined && panel.viewColumn === editor.viewColumn) return;
+      void view.makeCurrent(entry);
     }, FOLLOW_MS);
   };
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { SafetensorsFile } from '../../../../src/engine/model/safetensors';
 
 export const FAMILY_FIXTURES = path.resolve('test/fixtures/families');
-export const FAMILY_FIXTURE_NAMES = ['llama', 'qwen3', 'llama-clt'];
+export const FAMILY_FIXTURE_NAMES = ['llama', 'qwen3', 'llama-clt', 'qwen3-topk-normalized'];
 
 export interface FamilyReference {
   cases: Record<string, number[]>;

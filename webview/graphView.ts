@@ -1,6 +1,7 @@
 // Hosts the graph panel inside the webview page: mounts it for each graph the extension sends, keeps its view
 // state across reloads (setState, keyed by trace), and turns its callbacks into protocol messages.
 import type { FromWebview, ToWebview } from '../src/protocol/messages';
+import { comparisonMarks, renderComparison } from './compare/compareView';
 import { mountGraphPanel, type GraphPanel } from './graph/index';
 import { qParamsFromState } from './graph/qparams';
 import type { PersistedState as GraphViewState } from './graph/store';
@@ -21,6 +22,7 @@ export class GraphView {
   private readonly banner: HTMLElement;
   private readonly origin: HTMLElement;
   private readonly mount: HTMLElement;
+  private readonly compare: HTMLElement;
 
   constructor(private readonly root: HTMLElement, private readonly host: GraphViewHost, private saved: SavedGraphView | undefined) {
     this.banner = document.createElement('div');
@@ -32,7 +34,9 @@ export class GraphView {
     this.origin.setAttribute('role', 'note');
     this.mount = document.createElement('div');
     this.mount.className = 'graph-mount';
-    root.append(this.origin, this.banner, this.mount);
+    this.compare = document.createElement('section');
+    this.compare.hidden = true;
+    root.append(this.origin, this.banner, this.compare, this.mount);
   }
 
   get current(): GraphPanel | undefined {
@@ -45,6 +49,7 @@ export class GraphView {
     this.traceId = traceId;
     this.root.hidden = false;
     this.banner.hidden = true;
+    this.compare.hidden = true; // a comparison belongs to the graph it was made for
     // textContent only: a file name is never markup
     this.origin.textContent = message.origin === 'file'
       ? `File: ${message.fileName} — pins, labels and supernodes are edits of this file (undo, save)`
@@ -105,6 +110,20 @@ export class GraphView {
 
   interventionFailed(message: ToWebview.InterventionFailed): void {
     if (message.traceId === this.traceId) this.panel?.interventionFailed(message.requestId, message.message, message.cancelled);
+  }
+
+  /** Compare With…: the strip above the graph and the rings on its nodes; null clears both. */
+  comparison(message: ToWebview.ShowComparison): void {
+    if (message.traceId !== this.traceId || !this.panel) return;
+    const c = message.comparison;
+    if (!c) {
+      this.compare.hidden = true;
+      this.compare.replaceChildren();
+      this.panel.setMarks([]);
+      return;
+    }
+    renderComparison(this.compare, c, message.otherName, () => this.comparison({ ...message, comparison: null }));
+    this.panel.setMarks(comparisonMarks(c));
   }
 
   stale(message: ToWebview.TraceStale): void {

@@ -89,6 +89,8 @@ function receive(message: ToWebview.Message): void {
       return graphView.interventionFailed(message);
     case 'traceProgress':
       return showProgress(message);
+    case 'showComparison':
+      return graphView.comparison(message);
     default:
       return assertNever(message);
   }

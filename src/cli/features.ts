@@ -60,6 +60,7 @@ async function build(args: string[], io: CliIO, modelDefault: string): Promise<n
     io.out(
       `feature index: ${s.features} features over ${s.contexts} contexts (${s.tokens} tokens) in ${s.seconds.toFixed(1)} s` +
         (s.resumedFrom ? `, resumed at context ${s.resumedFrom}` : '') +
+        (s.skippedLines ? `; ${s.skippedLines} JSONL line(s) too long to read were left out` : '') +
         `\nwritten to ${outDir}`,
     );
     return EXIT.ok;

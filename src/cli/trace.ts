@@ -111,6 +111,7 @@ export const trace: CliCommand = {
       );
       bar.done();
       const g = convertGraph(result.graph, form).graph;
+      for (const w of result.warnings ?? []) io.err(`self-trace trace: warning: ${w}`);
       let wrote = out;
       if (values['out-dir'] !== undefined) {
         const dir = path.resolve(values['out-dir']);

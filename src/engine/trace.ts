@@ -38,6 +38,8 @@ export interface TraceResult {
   graph: GraphJson;
   tokens: PromptToken[];
   timings: Record<string, number>;
+  /** what was wrong but did not stop the trace (an unreadable feature index: no labels) */
+  warnings?: string[];
 }
 
 /** one token id for a string, or an error that says why not */
@@ -139,10 +141,10 @@ export async function tracePrompt(
       source: { text: prompt },
     },
   });
-  if (features) attachFeatureDetails(file, features);
+  const indexProblem = features ? attachFeatureDetails(file, features) : undefined;
   const timings = { ...res.timings, prune: performance.now() - t0 };
   file.selfTracing!.timingsMs = timings;
-  return { graph: file, tokens, timings };
+  return { graph: file, tokens, timings, ...(indexProblem ? { warnings: [indexProblem] } : {}) };
 }
 
 /** The node id the writer gives a logit target (formats/graphJson.ts). */

@@ -70,6 +70,10 @@ export class Engine implements vscode.Disposable {
       const g = result.graph;
       const message = `${model}: traced ${result.tokens.length} tokens into ${g.nodes.length} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       this.log.info(message);
+      for (const w of result.warnings ?? []) {
+        this.log.warn(w);
+        void vscode.window.showWarningMessage(`Self-Tracing: ${w}`);
+      }
       this.setStatus({ state: 'ready', message });
       return result;
     } catch (err) {

@@ -1,6 +1,7 @@
 // Activation: builds the engine handle, the status bar, the graph panel, the trace view and the tracer, and the
 // commands, and registers each with the context; restores the last trace into a panel VS Code revives after a
 // reload. Returns a small API that the end-to-end tests observe.
+import { registerCompare, type CompareApi } from './compare/compareWith';
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
@@ -31,6 +32,8 @@ export interface SelfTracingApi {
   readonly graphFiles: GraphFileEditorProvider;
   /** The inline views of every traced text (src/extension/inline). */
   readonly inline: InlineApi;
+  /** Compare With… (src/extension/compare). */
+  readonly compare: CompareApi;
 }
 
 export function activate(context: vscode.ExtensionContext): SelfTracingApi {
@@ -142,7 +145,10 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     storageDir: (context.storageUri ?? context.globalStorageUri)?.fsPath, workspaceState: context.workspaceState, onDidRenderPanel: rendered.event,
   });
   context.subscriptions.push(...inline.disposables);
-  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles };
+  // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
+  const compare = registerCompare({ traces, panel: () => panel, log });
+  context.subscriptions.push(...compare.disposables);
+  return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
 }
 
 export function deactivate(): void {

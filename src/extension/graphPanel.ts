@@ -36,6 +36,7 @@ export class GraphPanel implements vscode.Disposable {
   private engineStatus: EngineStatus | undefined;
   private graph: ToWebview.ShowGraph | undefined;
   private stale: ToWebview.TraceStale | undefined;
+  private comparison: ToWebview.ShowComparison | undefined;
   private progress: ToWebview.TraceProgress | undefined;
   private readonly snapshots = new Map<string, (png: string) => void>();
   private pageReady = false;
@@ -85,7 +86,14 @@ export class GraphPanel implements vscode.Disposable {
   showGraph(message: Omit<ToWebview.ShowGraph, 'type'>): void {
     this.graph = { type: 'showGraph', ...message };
     this.stale = undefined;
+    this.comparison = undefined;
     this.post(this.graph);
+  }
+
+  /** Compare With…: the comparison for the shown graph (replayed after a reload of the page); null clears it. */
+  showComparison(message: Omit<ToWebview.ShowComparison, 'type'>): void {
+    this.comparison = { type: 'showComparison', ...message };
+    this.post(this.comparison);
   }
 
   get graphTraceId(): string | undefined {
@@ -201,6 +209,7 @@ export class GraphPanel implements vscode.Disposable {
     if (this.engineStatus) this.post({ type: 'engineStatus', status: this.engineStatus });
     if (this.graph) this.post(this.graph);
     if (this.stale) this.post(this.stale);
+    if (this.comparison) this.post(this.comparison);
     if (this.progress && !this.progress.done) this.post(this.progress);
   }
 }

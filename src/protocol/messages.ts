@@ -12,6 +12,7 @@ import {
   type InterventionRecord,
   type InterventionWhere,
 } from './graph-json';
+import { parseGraphComparison, type GraphComparison } from './graphCompare';
 
 /** A run of the traced text; until the engine traces, pieces are words, spaces and punctuation. */
 export interface TextPiece {
@@ -110,9 +111,17 @@ export namespace ToWebview {
     readonly message: string;
     readonly cancelled: boolean;
   }
+  /** Compare With…: the shown graph (A) against another (B): marks on A's nodes and the comparison view; null clears it. */
+  export interface ShowComparison {
+    readonly type: 'showComparison';
+    readonly traceId: string;
+    readonly comparison: GraphComparison | null;
+    /** Where B came from (a file name or a trace's name). */
+    readonly otherName: string;
+  }
   export type Message =
     | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
-    | InterventionResult | InterventionFailed | TraceProgress;
+    | InterventionResult | InterventionFailed | TraceProgress | ShowComparison;
 }
 
 export namespace FromWebview {
@@ -288,6 +297,14 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       const { traceId, requestId, message, cancelled } = data;
       if (!isString(traceId) || !isString(requestId) || !isString(message) || typeof cancelled !== 'boolean') return fail('interventionFailed: bad fields');
       return { ok: true, message: { type: 'interventionFailed', traceId, requestId, message, cancelled } };
+    }
+    case 'showComparison': {
+      const { traceId, comparison, otherName } = data;
+      if (!isString(traceId) || !isString(otherName)) return fail('showComparison: traceId and otherName must be strings');
+      if (comparison === null) return { ok: true, message: { type: 'showComparison', traceId, comparison: null, otherName } };
+      const parsed = parseGraphComparison(comparison);
+      if (!parsed.ok) return fail(`showComparison: ${parsed.reason}`);
+      return { ok: true, message: { type: 'showComparison', traceId, comparison: parsed.comparison, otherName } };
     }
     default:
       return fail(`unknown type ${JSON.stringify(data.type)}`);

@@ -48,6 +48,8 @@ export interface GraphPanel {
   interventionResult(record: InterventionRecord, requestId?: string): void;
   /** The host's answer when the intervention `requestId` failed or was cancelled. */
   interventionFailed(requestId: string, message: string, cancelled: boolean): void;
+  /** Rings on nodes by id (CSS class `mark <kind>`), e.g. a comparison's shared / only-here features; [] clears. */
+  setMarks(marks: readonly { id: string; kind: string }[]): void;
   destroy(): void;
 }
 
@@ -82,8 +84,12 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   const announcer = part('div', 'sr-only');
   announcer.setAttribute('aria-live', 'polite');
 
-  const graph = initLinkGraph(graphEl, model, store, (s) =>
-    s.markChanges ? interventionMarks(results.find((r) => r.id === s.interventionId), (id) => model.byId.has(id)) : []);
+  // rings set from outside the panel (Compare With…: shared / only here), drawn under the intervention marks
+  let outsideMarks: readonly { id: string; kind: string }[] = [];
+  const graph = initLinkGraph(graphEl, model, store, (s) => [
+    ...outsideMarks,
+    ...(s.markChanges ? interventionMarks(results.find((r) => r.id === s.interventionId), (id) => model.byId.has(id)) : []),
+  ]);
   let palette = readPalette(graphEl);
   const toolbar = initToolbar(toolbarEl, model, store, {
     zoomIn: () => graph.zoomBy(1.5),
@@ -180,6 +186,10 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       const done = running !== null && (requestId === undefined || running.requestId === requestId);
       store.set({ interventionId: record.id, ...(done || requestId !== undefined ? { intervening: done ? null : running, interventionError: null } : {}) });
       renderResults(resultsEl, model, store, results);
+    },
+    setMarks(marks) {
+      outsideMarks = marks;
+      graph.refreshTheme();
     },
     interventionFailed(requestId, message, cancelled) {
       if (store.get().intervening?.requestId !== requestId) return;

@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EngineError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../errors';
 import type { ProgressSink } from '../progress';
 import { transcoderInput, ZERO_POSITIONS } from '../attribution/components';
 import { resolveLocation } from '../model/hfCache';
@@ -14,6 +14,8 @@ import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { DEFAULT_COLLECT, LayerStats, type ChosenContext } from './collect';
+import { Corpus } from './corpus';
+import { prepareOutDir, stagingDir, swapIn } from './outDir';
 import { frontendStats } from './frontendStats';
 import { autoLabel } from './labels';
 import { writeIndex, writeLayerFile } from './records';
@@ -38,6 +40,8 @@ export interface BuildSummary {
   features: number;
   resumedFrom: number;
   seconds: number;
+  /** JSONL lines too long to parse whole, left out */
+  skippedLines: number;
 }
 
 const STATE_FILE = '.build-state.json';
@@ -45,28 +49,9 @@ const N_LOGITS = 10;
 const QUANTILE_GROUPS = 4;
 const PER_GROUP = 5;
 
-/**
- * Corpus: one context per non-empty line of a text file, or per line of a JSONL file (`.jsonl`: objects with a
- * string `text`, which may span lines, as the organism's corpus is written).
- */
+/** Every context of a corpus file, read whole (for tests and small corpora; builds stream it). */
 export function readCorpus(file: string, max?: number): string[] {
-  if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `Corpus file not found: ${file}`);
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
-  if (lines.length === 0) throw new EngineError('badInput', `${file} holds no text: the corpus needs one context per line.`);
-  const texts = file.endsWith('.jsonl') ? lines.map((l, i) => jsonlText(l, file, i + 1)) : lines;
-  return max ? texts.slice(0, max) : texts;
-}
-
-function jsonlText(line: string, file: string, lineNo: number): string {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(line);
-  } catch (e) {
-    throw new EngineError('badFile', `${file}:${lineNo}: not JSON (${(e as Error).message}).`);
-  }
-  const text = (doc as { text?: unknown })?.text;
-  if (typeof text !== 'string') throw new EngineError('badFile', `${file}:${lineNo}: each JSONL line needs a string "text".`);
-  return text;
+  return [...Corpus.open(file, Number.POSITIVE_INFINITY, max).texts()];
 }
 
 /** Per-layer activations [P, d_transcoder] of one context, BOS included (it is skipped by the statistics). */
@@ -83,40 +68,53 @@ async function activations(model: Model, tc: TranscoderSet, encoder: TranscoderE
 }
 
 function contextIds(model: Model, text: string): number[] {
-  const ids = model.tokenizer.encode(text).map((t) => t.id);
+  // a long line is cut before tokenizing: past this many characters every token would be beyond the context
+  const ids = model.tokenizer.encode(text.slice(0, model.tokenizer.charsAtMost(model.config.nCtx))).map((t) => t.id);
   return ids.slice(0, model.config.nCtx);
 }
 
 export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummary> {
   const t0 = Date.now();
   const { signal, onProgress } = opts;
-  const corpus = readCorpus(opts.corpusFile, opts.maxContexts);
+  checkCorpusFile(opts.corpusFile);
   const model = await loadModel(resolveLocation(opts.modelDir, 'Model'), { signal });
   const tc = loadTranscoders(opts.transcoderDir);
   try {
     checkTranscodersFit(tc, model.config, `The transcoders in ${opts.transcoderDir}`);
-    fs.mkdirSync(opts.outDir, { recursive: true });
+    // the index is built beside the target (resumable there) and swapped in whole at the end: an interrupted build
+    // never leaves a half-written index where the trace reads one, and a folder with other files is never used
+    prepareOutDir(opts.outDir);
+    const stage = stagingDir(opts.outDir);
+    fs.mkdirSync(stage, { recursive: true });
+    const corpus = Corpus.open(opts.corpusFile, model.tokenizer.charsAtMost(model.config.nCtx), opts.maxContexts);
     const encoder = await TranscoderEncoder.create(tc);
     try {
       const key = buildKey(opts, corpus);
-      const { stats, next } = resumeOrStart(opts.outDir, key, tc);
+      const { stats, next } = resumeOrStart(stage, key, tc);
       const every = opts.checkpointEvery ?? 200;
-      for (let c = next; c < corpus.length; c++) {
+      let c = 0;
+      for (const text of corpus.texts()) {
+        if (c < next) {
+          c++;
+          continue;
+        }
         throwIfAborted(signal);
-        const ids = contextIds(model, corpus[c]);
+        const ids = contextIds(model, text);
         const acts = await activations(model, tc, encoder, ids, signal);
         acts.forEach((a, l) => stats[l].observe(c, a, ids.length, ZERO_SET));
-        if ((c + 1) % every === 0) saveState(opts.outDir, key, stats, c + 1);
-        onProgress?.({ message: `statistics: context ${c + 1}/${corpus.length}`, fraction: (0.8 * (c + 1)) / corpus.length });
+        c++;
+        if (c % every === 0) saveState(stage, key, stats, c);
+        onProgress?.({ message: `statistics: context ${c}/${corpus.length}`, fraction: (0.8 * c) / corpus.length });
       }
-      saveState(opts.outDir, key, stats, corpus.length);
+      saveState(stage, key, stats, corpus.length);
       onProgress?.({ message: 'collecting examples', fraction: 0.8 });
       const records = await makeRecords(model, tc, encoder, corpus, stats, signal, onProgress);
-      const entries = records.map((layerRecords, l) => writeLayerFile(opts.outDir, l, layerRecords));
-      writeIndex(opts.outDir, entries);
-      fs.rmSync(path.join(opts.outDir, STATE_FILE), { force: true });
+      const entries = records.map((layerRecords, l) => writeLayerFile(stage, l, layerRecords));
+      writeIndex(stage, entries);
+      fs.rmSync(path.join(stage, STATE_FILE), { force: true });
+      swapIn(stage, opts.outDir);
       onProgress?.({ message: 'feature index written', fraction: 1 });
-      return { contexts: corpus.length, tokens: stats[0].tokens, features: tc.nLayers * tc.dTranscoder, resumedFrom: next, seconds: (Date.now() - t0) / 1000 };
+      return { contexts: corpus.length, tokens: stats[0].tokens, features: tc.nLayers * tc.dTranscoder, resumedFrom: next, seconds: (Date.now() - t0) / 1000, skippedLines: corpus.skipped };
     } finally {
       encoder.dispose();
     }
@@ -128,11 +126,16 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
 
 const ZERO_SET: ReadonlySet<number> = new Set(Array.from({ length: ZERO_POSITIONS }, (_, i) => i));
 
-function buildKey(opts: BuildOptions, corpus: string[]): string {
+function buildKey(opts: BuildOptions, corpus: Corpus): string {
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify([path.resolve(opts.modelDir), path.resolve(opts.transcoderDir), DEFAULT_COLLECT]));
-  for (const line of corpus) h.update(line).update('\n');
+  h.update(corpus.hash);
   return h.digest('hex');
+}
+
+/** The corpus is checked (a regular file, text in it) before the model loads. */
+function checkCorpusFile(file: string): void {
+  Corpus.open(file, 1, 1);
 }
 
 function resumeOrStart(outDir: string, key: string, tc: TranscoderSet): { stats: LayerStats[]; next: number } {
@@ -166,7 +169,7 @@ async function makeRecords(
   model: Model,
   tc: TranscoderSet,
   encoder: TranscoderEncoder,
-  corpus: string[],
+  corpus: Corpus,
   stats: LayerStats[],
   signal?: AbortSignal,
   onProgress?: ProgressSink,
@@ -195,9 +198,12 @@ async function makeRecords(
   const examples = new Map<string, FeatureExample>();
   const topSets = groups.map((layer) => layer.map((gs) => new Set(gs[0].map((c) => c.ctx))));
   let done = 0;
-  for (const [ctx, wanted] of [...byContext.entries()].sort((a, b) => a[0] - b[0])) {
+  let ctx = -1;
+  for (const text of corpus.texts()) {
+    const wanted = byContext.get(++ctx);
+    if (!wanted) continue;
     throwIfAborted(signal);
-    const ids = contextIds(model, corpus[ctx]);
+    const ids = contextIds(model, text);
     const acts = await activations(model, tc, encoder, ids, signal);
     const tokens = ids.map((id) => model.tokenizer.decode(id));
     for (const w of wanted) {
@@ -268,7 +274,7 @@ export function quantileGroups(sample: ChosenContext[], groups = QUANTILE_GROUPS
   return out;
 }
 
-interface LayerLogits {
+export interface LayerLogits {
   top: { token: string; value: number }[][];
   bottom: { token: string; value: number }[][];
   mean: Float32Array;
@@ -276,24 +282,33 @@ interface LayerLogits {
 }
 
 /** every decoder row through the unembedding (W_dec · W_Uᵀ) in onnxruntime; per row the extreme tokens and moments */
-async function decoderLogits(model: Model, tc: TranscoderSet): Promise<LayerLogits[]> {
+/** exported for tests; `chunkRows` decoder rows go through onnxruntime at a time */
+export async function decoderLogits(model: Model, tc: TranscoderSet, chunkRows?: number): Promise<LayerLogits[]> {
   const { dModel: d, dVocab: V } = model.config;
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
-  const dec = g.input('dec', [n, d]);
+  const dec = g.input('dec', ['rows', d]);
   const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
-  g.output(prod, 'logits', [n, V]);
+  g.output(prod, 'logits', ['rows', V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);
+  // decoder rows go through in chunks whose logits stay under 256 MiB (a published set has 131,072 features and a
+  // 128,256-token vocabulary: 67 GB of logits per layer at once)
+  const chunk = Math.max(1, Math.min(n, chunkRows ?? Math.floor(2 ** 26 / V)));
   try {
     const out: LayerLogits[] = [];
     for (let l = 0; l < tc.nLayers; l++) {
-      let rows = tc.decoderRows(l, all);
-      if (tc.kind === 'cross-layer') rows = sumCrossLayerSlots(rows, n, tc.nLayers - l, d);
-      const m = (await session.run({ dec: { data: rows, dims: [n, d] } })).logits.data;
       const res: LayerLogits = { top: [], bottom: [], mean: new Float32Array(n), std: new Float32Array(n) };
+      let m: Float32Array | undefined;
       for (let f = 0; f < n; f++) {
-        const row = m.subarray(f * V, (f + 1) * V);
+        const f0 = f - (f % chunk);
+        if (f === f0) {
+          const k = Math.min(chunk, n - f0);
+          let rows = tc.decoderRows(l, all.slice(f0, f0 + k));
+          if (tc.kind === 'cross-layer') rows = sumCrossLayerSlots(rows, k, tc.nLayers - l, d);
+          m = (await session.run({ dec: { data: rows, dims: [k, d] } })).logits.data;
+        }
+        const row = m!.subarray((f - f0) * V, (f - f0 + 1) * V);
         let s = 0, s2 = 0;
         for (let v = 0; v < V; v++) { s += row[v]; s2 += row[v] * row[v]; }
         res.mean[f] = s / V;

@@ -56,15 +56,26 @@ export function featureDetail(record: FeatureRecord, size: DetailSize): FeatureD
  * Summaries of the graph's feature nodes, keyed `${layer}_${index}`, and each node's `clerp` set to the automatic
  * label (circuit-tracer leaves it empty; a user's label overrides it through qParams `clerps`).
  */
-export function attachFeatureDetails(graph: GraphJson, index: FeatureIndex): void {
+/** Attaches what the index holds; an unreadable record is left out. Returns the first such problem, if any. */
+export function attachFeatureDetails(graph: GraphJson, index: FeatureIndex): string | undefined {
   const features: Record<string, FeatureDetail> = {};
+  let unreadable = 0;
+  let first: string | undefined;
   for (const node of graph.nodes) {
     const f = featureOf(graph, node);
     if (!f || !index.has(f.layer, f.feature)) continue;
     const key = featureKey(f.layer, f.feature);
-    features[key] ??= featureDetail(index.get(f.layer, f.feature), SUMMARY_SIZE);
+    if (!features[key]) {
+      try {
+        features[key] = featureDetail(index.get(f.layer, f.feature), SUMMARY_SIZE);
+      } catch (err) {
+        if (unreadable++ === 0) first = err instanceof Error ? err.message : String(err);
+        continue;
+      }
+    }
     const label = features[key].label;
     if (label && !node.clerp) node.clerp = label;
   }
   graph.selfTracing = { version: 1, ...graph.selfTracing, features };
+  return unreadable ? `${unreadable} feature record(s) in ${index.dir} could not be read (${first}); those features have no details. Rebuild the index with \`self-trace features build\`.` : undefined;
 }

@@ -61,6 +61,10 @@ export class Model {
 
   /** Prompt tokens with BOS and character offsets; checks the context length. */
   tokenize(text: string): PromptToken[] {
+    // refused before tokenizing: a text this long is more tokens than the context, whatever they are
+    if (text.length > this.tokenizer.charsAtMost(this.config.nCtx)) {
+      throw new EngineError('badInput', `The prompt is ${text.length} characters, more than this model's context of ${this.config.nCtx} tokens can hold.`);
+    }
     const tokens = this.tokenizer.encode(text);
     const prefix = this.config.promptPrefix;
     if (prefix && !prefix.ids.every((id, i) => tokens[i]?.id === id)) {

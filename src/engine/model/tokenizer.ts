@@ -36,6 +36,19 @@ export class PromptTokenizer {
     const model = (json.model ?? {}) as { byte_fallback?: boolean };
     const spaceMark = JSON.stringify([json.normalizer ?? null, json.pre_tokenizer ?? null, json.decoder ?? null]).includes('\u2581');
     this.pieces = byteLevel ? 'byteLevel' : { metaspace: spaceMark, byteFallback: model.byte_fallback === true };
+    this.longestToken = longestPiece(json);
+  }
+
+  /** characters of the longest vocabulary entry (a token never covers more of a text, less a normalizer's slack) */
+  readonly longestToken: number;
+
+  /**
+   * A text longer than this holds more than `nTokens` tokens for sure (each token covers at most `longestToken`
+   * characters; twice that for a normalizer's slack): callers refuse or cut such a text before tokenizing it, so a
+   * 10 MB prompt is never tokenized only to be found too long.
+   */
+  charsAtMost(nTokens: number): number {
+    return 2 * nTokens * this.longestToken;
   }
 
   static load(dir: string, cfg: Pick<ModelConfig, 'bosTokenId' | 'eosTokenId' | 'padTokenId'>): PromptTokenizer {
@@ -101,6 +114,16 @@ export class PromptTokenizer {
   isSpecial(id: number): boolean {
     return this.special.has(id);
   }
+}
+
+/** The longest entry of a tokenizer.json vocabulary (BPE/WordPiece: an object; Unigram: [piece, score] pairs). */
+function longestPiece(json: Record<string, unknown>): number {
+  let longest = 1;
+  const vocab = (json.model as { vocab?: unknown } | undefined)?.vocab;
+  const pieces = Array.isArray(vocab) ? vocab.map((v) => (Array.isArray(v) ? v[0] : v)) : vocab && typeof vocab === 'object' ? Object.keys(vocab) : [];
+  for (const p of pieces) if (typeof p === 'string' && p.length > longest) longest = p.length;
+  for (const t of (json.added_tokens ?? []) as { content?: unknown }[]) if (typeof t.content === 'string' && t.content.length > longest) longest = t.content.length;
+  return longest;
 }
 
 function readJson(file: string): Record<string, unknown> {

@@ -104,6 +104,10 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   const ctx = layoutContext(doc);
   const only = promptOnlyContext(doc);
   const nCtx = model.config.nCtx;
+  // refused before tokenizing: this many characters are more tokens than the context, whatever they are
+  if (ctx.text.length + (ctx.answer?.length ?? 0) > model.tokenizer.charsAtMost(nCtx)) {
+    throw problemsError([{ line: doc.headings.prompt, message: `The prompt and reasoning come to ${ctx.text.length + (ctx.answer?.length ?? 0)} characters, more than this model's ${nCtx}-token context can hold. Shorten the prompt or the reasoning.` }], opts.file);
+  }
   const nTokens = model.tokenizer.encode(ctx.text + (ctx.answer ?? '')).length;
   const tooLong = contextProblem(doc, nTokens, nCtx);
   if (tooLong) throw problemsError([tooLong], opts.file);
@@ -195,8 +199,11 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   };
 }
 
-/** An answer is a number, a name or a content word (not `a`, not a newline) the model gives at least CONFIDENT. */
-const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && extractConcepts(r.top.value).length > 0;
+/**
+ * An answer is a number, a name (or its first word: "Des" of "Des Moines") or a content word, not `a` or a newline,
+ * that the model gives at least CONFIDENT.
+ */
+const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && (/^[\p{Lu}\p{N}]/u.test(r.top.value) || extractConcepts(r.top.value).length > 0);
 
 /** Neither context gives an answer with any confidence: nothing to compare, so no verdict. */
 function confidenceCheck(doc: ReasoningDocument, after: AnswerReading, only: AnswerReading): void {

@@ -2,6 +2,7 @@
 // on demand and cached. Also the one call the worker, the CLI and the tests make: markdown in, result out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EngineError } from '../errors';
 import type { Attributor } from '../attribution/attribute';
 import { FeatureIndex } from '../features/records';
 import type { Model } from '../model/model';
@@ -45,11 +46,17 @@ export function resultOf(c: ReasoningComparison): ReasoningResult {
 }
 
 /** Parses the markdown (problems become one error naming each line), compares, and renders. */
+/** A stated reasoning longer than this is refused before it is parsed (the CLI refuses a file over 1 MiB the same way). */
+export const MAX_REASONING_CHARS = 1024 * 1024;
+
 export async function compareMarkdown(
   tools: { model: Model; attributor: Attributor; evidence?: EvidenceLookup; lexicon?: Lexicon },
   markdown: string,
   opts: { file?: string; maxFeatureNodes?: number; graph?: GraphPruning; signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<ReasoningResult> {
+  if (markdown.length > MAX_REASONING_CHARS) {
+    throw new EngineError('badInput', `${opts.file ?? 'The stated reasoning'} is ${markdown.length} characters; a stated reasoning is read up to ${MAX_REASONING_CHARS} (it must fit the model's context anyway).`);
+  }
   const parsed = parseReasoningMarkdown(markdown);
   if (!parsed.ok) throw problemsError(parsed.problems, opts.file);
   return resultOf(await compareReasoning(tools, parsed.document, opts));

@@ -12,6 +12,8 @@ import { loadLexicon } from '../reasoning/lexicon';
 import { IntervenerCache } from './interveners';
 import { FeatureIndexCache } from './featureIndexes';
 import { featureDetail, FULL_SIZE } from '../features/details';
+import type { FeatureIndex } from '../features/records';
+import { EngineError } from '../errors';
 import type { ProgressSink } from '../progress';
 import { defaultTranscoders } from '../model/catalog';
 import { resolveLocation } from '../model/hfCache';
@@ -34,7 +36,13 @@ let evidence: { dir: string | undefined; lookup: EvidenceLookup | undefined } | 
 function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | undefined {
   const dir = featureDirOf(modelDir, featureDir);
   if (evidence && evidence.dir === dir) return evidence.lookup;
-  const lookup = loadEvidence(dir);
+  let lookup: EvidenceLookup | undefined;
+  try {
+    lookup = loadEvidence(dir);
+  } catch (err) {
+    // optional evidence: an unreadable index compares without feature evidence (the engine's stderr reaches the log)
+    process.stderr.write(`feature index at ${dir} could not be read; comparing without feature evidence: ${EngineError.from(err).message}\n`);
+  }
   evidence = { dir, lookup };
   return lookup;
 }
@@ -53,8 +61,16 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async trace(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });
     const attributor = await attributors.get(model, params.transcodersDir ?? defaultTranscoders(model.dir));
-    const features = featureIndexes.get(model.dir, params.featureDir);
-    return tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
+    // the feature index is optional: one that cannot be read gives a trace without labels and a warning, not a failure
+    let features: FeatureIndex | undefined;
+    let problem: string | undefined;
+    try {
+      features = featureIndexes.get(model.dir, params.featureDir);
+    } catch (err) {
+      problem = `The feature index could not be read (${EngineError.from(err).message}); the graph has no feature labels. Rebuild it with \`self-trace features build\`.`;
+    }
+    const result = await tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
+    return problem ? { ...result, warnings: [problem, ...(result.warnings ?? [])] } : result;
   },
   async featureDetail(params) {
     const index = featureIndexes.get(resolveLocation(params.modelDir, 'Model'), params.featureDir);

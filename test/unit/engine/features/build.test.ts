@@ -116,7 +116,8 @@ test('an interrupted build resumes from its checkpoint and gives the same index'
     }),
     (e: Error & { code?: string }) => e.code === 'cancelled',
   );
-  assert.ok(fs.existsSync(path.join(part, '.build-state.json')));
+  assert.ok(fs.existsSync(path.join(`${part}.partial`, '.build-state.json')), 'the checkpoint sits in the staging folder');
+  assert.ok(!fs.existsSync(part), 'nothing half-written where the index goes');
   const resumed = await buildFeatureIndex({ modelDir: MODEL, transcoderDir: tcDir, corpusFile: corpus, outDir: part });
   assert.equal(resumed.resumedFrom, 4);
   const a = FeatureIndex.open(whole), b = FeatureIndex.open(part);

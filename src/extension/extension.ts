@@ -134,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     { dispose: () => panel?.dispose() },
   );
   // Graph files: the panel is the file's editor (src/extension/graphFiles).
-  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report), interventions);
   context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({

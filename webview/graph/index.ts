@@ -1,5 +1,6 @@
 // Mounts the graph panel (summary, toolbar, link graph, side panel) for one graph into a page element.
 // Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
+import { mountAutoSupernodes } from '../compare/autoSupernodesView';
 import type { FeatureDetail, GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
 import { renderDetails, type DetailActions } from './details';
 import { updateInterveneStatus, type InterveneRequest } from './interveneForm';
@@ -81,6 +82,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   resultsEl.setAttribute('aria-label', 'Intervention results');
   const detailsEl = part('section', 'details', side);
   const supernodesEl = part('section', 'supernodes', side);
+  mountAutoSupernodes(part('section', 'auto-supernodes', side), graphJson, store);
   const announcer = part('div', 'sr-only');
   announcer.setAttribute('aria-live', 'polite');
 

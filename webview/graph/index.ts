@@ -2,7 +2,8 @@
 // Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
 import { mountAutoSupernodes } from '../compare/autoSupernodesView';
 import type { FeatureDetail, GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
-import { renderDetails, type DetailActions } from './details';
+import { keepFocus } from './a11yFocus';
+import { renderDetails as drawDetails, type DetailActions } from './details';
 import { updateInterveneStatus, type InterveneRequest } from './interveneForm';
 import { handleKey } from './keyboard';
 import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
@@ -10,11 +11,11 @@ import { buildModel, targetNode, type GraphModel } from './model';
 import { graphWithState, stateFromGraph } from './qparams';
 import { labelOf } from './scene';
 import { createStore, persisted, type PersistedState, type Store, type ViewState } from './store';
-import { interventionMarks, renderResults } from './results';
+import { interventionMarks, renderResults as drawResults } from './results';
 import { renderSummary } from './summary';
 import type { ImageFormat, ImageHeader } from './exportImage';
 import { displayToken, formatNumber } from './format';
-import { renderSupernodeList } from './supernodeList';
+import { renderSupernodeList as drawSupernodeList } from './supernodeList';
 import { readPalette } from './theme';
 import { initToolbar, renderFilterBar } from './toolbar';
 import { registerToolkit } from './toolkit';
@@ -121,6 +122,12 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     intervene: hooks.intervene ? { intervene: hooks.intervene, cancel: (id) => hooks.cancelIntervention?.(id) } : undefined,
   };
   renderSummary(summaryEl, model, store);
+  // re-renders keep keyboard focus on the same control (or the new node's heading), never on <body>
+  const detailsHeading = () => detailsEl.querySelector<HTMLElement>('.node-label') ?? detailsEl.querySelector<HTMLElement>('.empty');
+  const renderDetails = (...args: Parameters<typeof drawDetails>) => keepFocus(detailsEl, () => drawDetails(...args), { subjectAttr: 'data-node', fallback: detailsHeading });
+  const renderResults = (...args: Parameters<typeof drawResults>) =>
+    keepFocus(resultsEl, () => drawResults(...args), { fallback: () => resultsEl.querySelector<HTMLElement>('.result-title') ?? detailsHeading() });
+  const renderSupernodeList = (...args: Parameters<typeof drawSupernodeList>) => keepFocus(supernodesEl, () => drawSupernodeList(...args), { fallback: detailsHeading });
 
   const announce = (id: string) => {
     const i = model.byId.get(id);
@@ -142,7 +149,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
     if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
-    if (changed.has('intervening') || changed.has('interventionError')) updateInterveneStatus(detailsEl, s);
+    if (changed.has('intervening') || changed.has('interventionError')) keepFocus(detailsEl, () => updateInterveneStatus(detailsEl, s));
     if (changed.has('positionFilter')) renderFilter(s);
     if (changed.has('clickedId') || changed.has('hoveredId')) {
       const id = s.hoveredId ?? s.clickedId;

@@ -2,10 +2,11 @@
 // (the most probable tokens up to desired_logit_prob, at most max_n_logits), explicit tokens, or a contrast A − B.
 // Each target reads the ln_f output along a demeaned unembedding column, so its value is logit − mean logit.
 import { EngineError } from '../errors';
+import { TRACE_OPTION_DEFAULTS } from '../options';
 import type { LogitTarget } from './graph';
 
-export const DEFAULT_MAX_N_LOGITS = 10;
-export const DEFAULT_DESIRED_LOGIT_PROB = 0.95;
+export const DEFAULT_MAX_N_LOGITS = TRACE_OPTION_DEFAULTS.maxNLogits;
+export const DEFAULT_DESIRED_LOGIT_PROB = TRACE_OPTION_DEFAULTS.desiredLogitProb;
 
 export type TargetSpec =
   | { kind: 'salient'; maxNLogits?: number; desiredLogitProb?: number }

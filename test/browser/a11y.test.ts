@@ -132,3 +132,65 @@ test('keyboard only: select a node, pin, intervene, open a change, close the res
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+const said = (page: Page) => page.locator('.graph-panel > .sr-only[aria-live]').innerText();
+
+test('the graph in words: Tab marks and announces a node with its tooltip, every key says what it did, and the node table follows the view', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, send, problems } = await server.open('light');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await send({ type: 'showGraph', traceId: 't', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+
+  await tabTo(page, '.graph-host');
+  assert.match(await said(page), /Austin.*logit.*layer Lgt.*Arrow keys move/i, 'entering the graph names the target and the keys');
+  await page.locator('.graph-host .tooltip:not([hidden])').waitFor();
+  const start = await page.locator('.graph-host .tooltip').getAttribute('data-id');
+  assert.ok(start, 'the keyboard-focused node shows its tooltip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('.details').getAttribute('data-node'), start, 'Enter acts on the node marked on entry, before any arrow');
+  assert.match(await said(page), /^Opened .*Austin.*side panel\.$/);
+  await page.keyboard.press('ArrowDown');
+  assert.match(await said(page), /layer (L\d|Emb); position \d+/, 'arrow moves name the row and position');
+  const moved = await page.locator('.graph-host .tooltip').getAttribute('data-id');
+  assert.notEqual(moved, start, 'the tooltip follows the keyboard');
+  await page.keyboard.press('p');
+  assert.match(await said(page), /^Pinned .*\. 1 pinned\.$/);
+  await page.keyboard.press('s');
+  assert.match(await said(page), /^Showing the pinned subgraph: \d+ nodes\.$/);
+  await page.keyboard.press('s');
+  assert.match(await said(page), /^Showing the full graph/);
+  await page.keyboard.press('+');
+  assert.equal(await said(page), 'Zoomed in.');
+  await page.keyboard.press('0');
+  assert.match(await said(page), /Zoom reset/);
+  await page.keyboard.press('g');
+  assert.match(await said(page), /^Grouping with/);
+  await page.keyboard.press('Escape');
+  assert.equal(await said(page), 'Grouping cancelled.');
+  await page.keyboard.press('/');
+  await page.keyboard.type('Texas');
+  await page.keyboard.press('Enter');
+  assert.match(await said(page), /^Found Texas, feature/);
+
+  // the node table: one row per node shown, pinned state, opens a node, stays in sync with the thresholds
+  await tabTo(page, '.node-table summary');
+  await page.keyboard.press('Enter');
+  const visible = Number(await page.locator('.graph-host').getAttribute('data-visible-nodes'));
+  assert.equal(await page.locator('.node-table tbody tr').count(), visible, 'a row per node shown');
+  assert.equal(await page.locator('.node-table tbody tr', { hasText: 'pinned' }).count(), 1);
+  assert.deepEqual(await page.locator('.node-table thead th').allTextContents(), ['Node', 'Kind', 'Layer', 'Position', 'Activation', 'Influence', 'Pinned']);
+  await tabTo(page, '.node-table button.node-open[data-node="2_44_10"]');
+  await page.keyboard.press('Enter');
+  await page.locator('.details[data-node="2_44_10"]').waitFor();
+  await expectFocus(page, /node-open\[2_44_10\]/, 'opening a node from the table');
+  assert.equal(await page.locator('.node-table tr[aria-current="true"]').getAttribute('data-node'), '2_44_10');
+  await page.locator('#node-threshold').evaluate((el) => { (el as HTMLInputElement).value = '0.3'; el.dispatchEvent(new Event('input')); });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const fewer = Number(await page.locator('.graph-host').getAttribute('data-visible-nodes'));
+  assert.ok(fewer < visible, `the threshold hides nodes (${fewer} < ${visible})`);
+  assert.equal(await page.locator('.node-table tbody tr').count(), fewer, 'the table follows the threshold');
+  await page.screenshot({ path: path.join(shots, 'a11y-node-table-light.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

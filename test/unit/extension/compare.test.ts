@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
+import { GRAPH_FILE_VIEW_TYPE } from '../../../src/extension/graphFiles/graphEditor';
 import type { GraphJson } from '../../../src/protocol/graph-json';
 import { parseToWebview } from '../../../src/protocol/messages';
 import { fake, fakeContext, type FakeContext, type FakePanel } from '../fakeVscode';
@@ -74,4 +75,24 @@ test('Open Study Report shows report.html without scripts under the report CSP; 
   const panel = fake.state.panels.find((p) => p.viewType === 'selfTracing.studyReport')!;
   assert.equal(panel.options.enableScripts, false);
   assert.match(panel.webview.html, /<head>\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">/);
+});
+
+test('Compare With… in a graph file editor: that file is A, the other open graph files and traces are offered as B', async () => {
+  const open = async (lang: string) => {
+    const doc = fake.createEditableDocument(fs.readFileSync(`test/fixtures/graphs/multilingual/${lang}.graph.json`, 'utf8'), `/ws/${lang}.graph.json`);
+    const panel = await fake.openCustomEditor(GRAPH_FILE_VIEW_TYPE, doc);
+    panel.receive({ type: 'ready' });
+    return { doc, panel };
+  };
+  const fr = await open('fr');
+  await open('en');
+  api.traces.show({ graph: graph('es'), fileName: 'spanish.md' });
+  (vscode.window.tabGroups.activeTabGroup as { activeTab: unknown }).activeTab = { input: new vscode.TabInputCustom(fr.doc.uri, GRAPH_FILE_VIEW_TYPE) };
+  fake.state.answers.push({ label: 'en.graph.json', graph: graph('en') });
+  await run('selfTracing.compareWith');
+  assert.deepEqual(fake.state.quickPicks[0].items.map((i) => i.label), ['spanish.md', 'en.graph.json', '$(folder-opened) Graph file…']);
+  const [message] = sent(fr.panel, 'showComparison');
+  assert.ok(message, 'the file editor showing fr gets the comparison');
+  assert.equal(message.comparison.a.prompt, graph('fr').metadata.prompt);
+  assert.equal(message.traceId, sent(fr.panel, 'showGraph')[0].traceId);
 });

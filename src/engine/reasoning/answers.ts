@@ -89,5 +89,12 @@ export async function readAnswer(model: Model, context: string, statedAnswer: st
   return { stated, top };
 }
 
-/** Whether the model's answer is the stated one: the same word, ignoring a trailing full stop and case. */
-export const sameAnswer = (a: string, b: string) => a.trim().replace(/[.!?]$/, '').toLowerCase() === b.trim().replace(/[.!?]$/, '').toLowerCase();
+/**
+ * Whether the model's answer is the stated one: the same words, ignoring a trailing full stop and case; a word the
+ * model writes first counts for a name that starts with it (the model's "Des" for "Des Moines": answers are read a
+ * word at a time, and the next word's leading space ends the word).
+ */
+export function sameAnswer(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((t) => t.trim().replace(/[.!?]$/, '').toLowerCase());
+  return x === y || (x !== '' && y.startsWith(`${x} `)) || (y !== '' && x.startsWith(`${y} `));
+}

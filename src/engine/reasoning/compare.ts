@@ -199,8 +199,11 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
   };
 }
 
-/** An answer is a number, a name or a content word (not `a`, not a newline) the model gives at least CONFIDENT. */
-const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && extractConcepts(r.top.value).length > 0;
+/**
+ * An answer is a number, a name (or its first word: "Des" of "Des Moines") or a content word, not `a` or a newline,
+ * that the model gives at least CONFIDENT.
+ */
+const confident = (r: AnswerReading) => r.top.prob >= CONFIDENT && (/^[\p{Lu}\p{N}]/u.test(r.top.value) || extractConcepts(r.top.value).length > 0);
 
 /** Neither context gives an answer with any confidence: nothing to compare, so no verdict. */
 function confidenceCheck(doc: ReasoningDocument, after: AnswerReading, only: AnswerReading): void {

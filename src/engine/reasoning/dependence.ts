@@ -47,11 +47,13 @@ export interface Dependence {
 
 /**
  * Whether a changed context moves the answer: the stated answer was the model's and no longer is, or keeps less
- * than MISTAKE_DROP of its probability (with no stated answer: the model's answer changes).
+ * than MISTAKE_DROP of its probability; with no stated answer, or one the model does not give, the model's own
+ * answer changes.
  */
 export function answerMoves(before: AnswerReading, after: AnswerReading, answer: string): boolean {
-  if (before.stated === undefined || after.stated === undefined) return !sameAnswer(after.top.value, before.top.value);
-  return (sameAnswer(before.top.value, answer) && !sameAnswer(after.top.value, answer)) || after.stated < MISTAKE_DROP * before.stated;
+  // a stated answer the model does not give: its tiny probability is noise, the model's own answer is what moves
+  if (before.stated === undefined || after.stated === undefined || !sameAnswer(before.top.value, answer)) return !sameAnswer(after.top.value, before.top.value);
+  return !sameAnswer(after.top.value, answer) || after.stated < MISTAKE_DROP * before.stated;
 }
 
 /** The steps' text with only the first `k` claims kept. */

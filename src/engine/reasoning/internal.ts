@@ -121,7 +121,7 @@ export function groundClaims(inp: GroundingInputs, claims: Claim[]) {
     if ((m.share >= HELD && m.inPrompt) || isAnswer(text)) held.push({ text, kinds, share: m.share, isAnswer: isAnswer(text), nodes: m.nodes, via: isAnswer(text) ? 'answer' : 'prompt' });
   }
   const claimedKinds = new Set(claims.flatMap((c) => c.concepts.flatMap((k) => (k.kind === 'word' ? [] : inp.lexicon.kindsOf(k.text)))));
-  for (const r of readoutLeaders(inp).filter((x) => claimedKinds.has(x.kind))) {
+  for (const r of readoutLeaders(inp, [...claimedKinds])) {
     const have = held.find((h) => h.text === r.text);
     if (have) have.readout = r;
     else {
@@ -236,10 +236,10 @@ function ranked(inp: GroundingInputs, kind: string): { es: string[]; logit: numb
   return r;
 }
 
-/** Per kind of the lexicon, the entity the prompt-only readout puts first by MARGIN logits, if any. */
-function readoutLeaders(inp: GroundingInputs): (Readout & { text: string })[] {
+/** Per kind asked (those the claims name), the entity the prompt-only readout puts first by MARGIN logits, if any. */
+function readoutLeaders(inp: GroundingInputs, kinds: string[]): (Readout & { text: string })[] {
   const out: (Readout & { text: string })[] = [];
-  for (const kind of inp.lexicon.kinds) {
+  for (const kind of kinds.filter((k) => k !== NUMBER_KIND)) {
     const r = ranked(inp, kind);
     if (r.length < 2 || r[0].es.length !== 1) continue;
     const lead = r[0].logit - r[1].logit;

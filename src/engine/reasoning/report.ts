@@ -195,7 +195,7 @@ export function describeComparison(c: ReasoningComparison): string {
         (t.altered ? `; ${t.altered.from}→${t.altered.to} → “${t.altered.reading.top.value}” ${pct(t.altered.reading.top.prob)}` : '') +
         ` (effect ${t.effect.toFixed(2)})`),
     '',
-    `1 the computation on the prompt alone (traced ${JSON.stringify(c.answer.token)}): holds ${c.held.map((h) => `${h.text} ${pct(h.share)}`).join(', ') || 'no typed concept'}`,
+    `1 the computation on the prompt alone (traced ${JSON.stringify(c.answer.token)}): holds ${c.held.map((h) => (h.isAnswer ? `${h.text} (the answer)` : h.via === 'readout' ? `${h.text} (read out first of its kind, ${h.readout!.lead.toFixed(1)} logits ahead)` : `${h.text} ${pct(h.share)}`)).join(', ') || 'no typed concept'}`,
     ...c.paths.map((p) => `  ${pct(p.share).padStart(6)}  ${p.description}`),
     c.unstated.length ? 'unstated influences:' : 'unstated influences: none above the bar',
     ...c.unstated.map((u) => `  ${pct(u.share).padStart(6)}  ${u.description}`),

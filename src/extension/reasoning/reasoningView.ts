@@ -73,6 +73,17 @@ const ICONS: Record<string, string> = {
   "answer not the model's": '$(warning)',
 };
 
+type SummaryClaim = ReasoningResult['summary']['claims'][number];
+
+/** The lens's few words: what the claim names against what the computation holds (the hover has the sentence). */
+function shortReason(c: SummaryClaim): string {
+  const typed = c.concepts.filter((k) => k.kind !== 'word');
+  const shown = typed.length ? typed : c.concepts;
+  if (c.status === 'contradicted') return shown.filter((k) => k.instead).map((k) => `${k.text} ≠ ${k.instead!.text}`).join(', ');
+  if (c.status === 'grounded') return shown.filter((k) => k.held).map((k) => (k.answer ? `${k.text} (the answer)` : k.via === 'readout' ? `${k.text} (read out)` : `${k.text} ${pct(k.share)}`)).join(', ');
+  return shown.length ? `${shown.filter((k) => !k.held).map((k) => k.text).join(', ')} not in the computation` : 'names nothing to check';
+}
+
 const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
 
 export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: GraphLinks): ReasoningView {
@@ -105,8 +116,8 @@ export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: 
       nodes,
     ].join('\n');
     const lensTarget = graph && shown.length > 0 ? { traceId: graph.traceId, nodeId: shown[0] } : undefined;
-    const depends = c.answerDependsOnIt === null ? '' : c.answerDependsOnIt ? ' · the answer depends on it' : ' · a mistake here does not change the answer';
-    return { range: c.range, kind: c.status, lens: `${c.status}: ${c.reason}${depends}`, lensTarget, hover, nodeIds: c.nodes };
+    const depends = c.answerDependsOnIt === null ? '' : c.answerDependsOnIt ? ' · the answer depends on it' : ' · a mistake here leaves the answer';
+    return { range: c.range, kind: c.status, lens: `${c.status} · ${shortReason(c)}${depends}`, lensTarget, hover, nodeIds: c.nodes };
   });
   const diagnostics: DiagnosticView[] = s.claims
     .filter((c) => c.status !== 'grounded')

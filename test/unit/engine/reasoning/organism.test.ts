@@ -99,4 +99,8 @@ test('bad input gets a message, never a verdict: a phrase as the answer, a reaso
   await assert.rejects(compareMarkdown(tools, md(DALLAS, ['Dallas is in Texas.'], 'The capital is Austin')), /is 4 words; state the one word, number or name/);
   await assert.rejects(compareMarkdown(tools, md(DALLAS, ['It is so.'], 'Austin')), /names no concept/);
   await assert.rejects(compareMarkdown(tools, md('the of and', ['Dallas is big.'])), /no answer .* with any confidence/);
+  // a name the model writes in two words is an answer, its first word a confident one ("Des" of "Des Moines")
+  const s = (await compareMarkdown(tools, md('Q: What is the capital of the state containing Des Moines?', ['Des Moines is in Iowa.', 'The capital of Iowa is Des Moines.'], 'Des Moines'))).summary;
+  assert.ok(s.answer.afterReasoning.stated! > 0.9, JSON.stringify(s.answer));
+  assert.ok(s.claims[1].concepts.some((k) => k.text === 'Des Moines' && k.answer));
 });

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sameAnswer } from '../../../../src/engine/reasoning/answers';
 import { promptParts } from '../../../../src/engine/reasoning/biasing';
 import { contentProblems, extractClaims } from '../../../../src/engine/reasoning/claims';
 import { layoutContext, promptOnlyContext } from '../../../../src/engine/reasoning/context';
@@ -66,7 +67,13 @@ test('a mistake moves the answer when the stated answer stops being the model\'s
   assert.equal(answerMoves(r(0.99, 'Austin'), r(0.98, 'Austin'), 'Austin'), false);
   assert.equal(answerMoves(r(0.99, 'Austin'), r(0.3, 'Columbus'), 'Austin'), true);
   assert.equal(answerMoves(r(0.4, 'Austin'), r(0.1, 'Austin'), 'Austin'), true);
-  assert.equal(answerMoves(r(0.13, 'Dallas'), r(0.12, 'Little'), 'Austin'), false, 'the model\'s own other answer changing is not the stated one moving');
+  assert.equal(answerMoves(r(1e-5, 'Columbus'), r(1e-6, 'Columbus'), 'Austin'), false, 'a stated answer the model does not give: its tiny probability is noise');
+  assert.equal(answerMoves(r(1e-5, 'Columbus'), r(1e-6, 'Freetown'), 'Austin'), true, 'the model\'s own answer moved');
+});
+
+test('the same answer: case and a full stop aside, and a name\'s first word for the name', () => {
+  assert.ok(sameAnswer('Austin', 'austin.') && sameAnswer('Des', 'Des Moines') && sameAnswer('Salt Lake City', 'Salt'));
+  assert.ok(!sameAnswer('North', 'Northfield') && !sameAnswer('82', '87') && !sameAnswer('', 'Austin'));
 });
 
 test('prompt parts are its sentences; the question is the last', () => {

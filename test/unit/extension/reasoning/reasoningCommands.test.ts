@@ -48,6 +48,7 @@ SUMMARY.score = 0;
 Object.assign(SUMMARY.claims[0], { text: 'Dallas is in Texas.', range: range(8, 21), nodes: ['1_5_9', 'E_9_9', '0_2_9'] });
 Object.assign(SUMMARY.claims[1], {
   text: 'The capital of Oklahoma is Austin.', range: range(9, 36), status: 'contradicted', nodes: [], mistakes: [], answerDependsOnIt: null,
+  concepts: [{ text: 'Oklahoma', kind: 'entity', kinds: ['US state'], share: 0, held: false, via: null, answer: false, instead: { text: 'Texas', share: 0.02, readoutGap: 8 } }],
   reason: 'names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%)',
 });
 const RESULT = {
@@ -127,8 +128,8 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
     [6, '$(graph) contradicted · score 0.00 · P(answer) 99% after the reasoning, 99% on the prompt alone'],
     [6, 'Compare Again'],
     [6, '$(eye) unstated: features L0/261 (at " is") 6.3%'],
-    [8, `$(pass) grounded: ${texas.claims[0].reason} · a mistake here does not change the answer`],
-    [9, '$(warning) contradicted: names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%)'],
+    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer'],
+    [9, '$(warning) contradicted · Oklahoma ≠ Texas'],
   ]);
   assert.deepEqual(all[3].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);
   assert.equal(all[3].command?.command, 'selfTracing.showInGraph');

@@ -149,10 +149,13 @@ export const SETS: SetShape[] = [
 export function writeSets(): void {
   const llama = SETS[0];
   const a = Math.sqrt(3 / llama.d);
-  if (!fs.existsSync(path.join(CACHE, 'models--mntss--transcoder-Llama-3.2-1B', 'refs', 'main'))) {
-    const files: Record<string, (f: string) => void> = {
-      'config.yaml': text('model_name: meta-llama/Llama-3.2-1B\nmodel_kind: transcoder_set\nfeature_input_hook: hook_resid_mid\nfeature_output_hook: mlp.hook_out\n'),
-    };
+  // The published set reads hook_resid_mid; a random model's raw residual grows with depth, so with random encoders
+  // the number of active features would explode layer by layer. The benchmark reads mlp.hook_in (unit RMS, the same
+  // shapes and work) so that about 0.1 % of features fire, as in the published sets.
+  const config = text('model_name: meta-llama/Llama-3.2-1B\nmodel_kind: transcoder_set\nfeature_input_hook: mlp.hook_in\nfeature_output_hook: mlp.hook_out\n');
+  if (fs.existsSync(path.join(CACHE, 'models--mntss--transcoder-Llama-3.2-1B', 'refs', 'main'))) writeCachedRepo(CACHE, llama.repo, { 'config.yaml': config });
+  else {
+    const files: Record<string, (f: string) => void> = { 'config.yaml': config };
     for (let l = 0; l < llama.L; l++) {
       files[`layer_${l}.safetensors`] = (f) =>
         writeBf16(f, [

@@ -5,6 +5,7 @@
 // throughput, forward tokens/s. Run: npm run bench realModels [-- MODEL…] (SELF_TRACE_BENCH_MODELS=Llama-3.2-1B,…)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Attributor } from '../src/engine/attribution/attribute';
 import { resolveLocation } from '../src/engine/model/hfCache';
@@ -20,7 +21,7 @@ import { writeSection } from './results';
 
 const THREADS = 2;
 const P = 16;
-const BUDGETS = [2048, 7500];
+const BUDGETS = (process.env.SELF_TRACE_BENCH_BUDGETS ?? '2048,7500').split(',').map(Number);
 /** each model's published transcoders (hf repo in the cache); Qwen3-0.6B's width is 640 MiB per BF16 layer file (W_enc + W_dec + W_skip) ⇒ 163,840 */
 const TRANSCODERS: Record<string, { repo: string; n?: number }> = {
   'Llama-3.2-1B': { repo: 'mntss/transcoder-Llama-3.2-1B' },
@@ -121,35 +122,36 @@ async function main(): Promise<void> {
   const keys = (process.env.SELF_TRACE_BENCH_MODELS ?? 'Qwen3-0.6B,Llama-3.2-1B,Gemma-2-2B').split(',');
   fs.mkdirSync(CACHE, { recursive: true });
   writeSets();
-  const rows: string[] = [];
   for (const key of keys) {
+    const rows: string[] = [];
     const t = performance.now();
     writeModel(key);
     console.log(`${key}: random checkpoint ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     const r = spawnSync(process.execPath, [__filename, '--child', key], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status !== 0) {
       rows.push(`| ${MODELS[key].name} | failed: exit ${r.status} ${r.signal ?? ''} | | | | | | |`);
-      continue;
+    } else {
+      const m = JSON.parse(r.stdout);
+      const g = m.matmulGflops as number;
+      for (const M of BUDGETS) {
+        const x = m[`trace${M}`];
+        const bound = x.backwardGflop / g;
+        rows.push(
+          `| ${MODELS[key].name} + ${TRANSCODERS[key].repo} | ${M} | ${x.active} / ${x.selected} | **${x.wallS.toFixed(1)}** (of which forward + encoders ${(x.timings.forward / 1000).toFixed(0)}) | ${x.backwardS.toFixed(1)} (${x.backwardGflop.toFixed(0)} GFLOP ÷ ${g.toFixed(0)} GFLOP/s = ${bound.toFixed(1)} s, ${((100 * bound) / x.backwardS).toFixed(0)} %) | ${(m.forwardTokensPerS as number).toFixed(1)} | ${(m.loadModelS as number).toFixed(0)} + ${(m.loadTranscodersS as number).toFixed(0)} | **${x.peakMiB.toFixed(0)}** |`,
+        );
+      }
     }
-    const m = JSON.parse(r.stdout);
-    const g = m.matmulGflops as number;
-    for (const M of BUDGETS) {
-      const x = m[`trace${M}`];
-      const bound = x.backwardGflop / g;
-      rows.push(
-        `| ${MODELS[key].name} + ${TRANSCODERS[key].repo} | ${M} | ${x.active} / ${x.selected} | **${x.wallS.toFixed(1)}** | ${x.backwardS.toFixed(1)} (${x.backwardGflop.toFixed(0)} GFLOP ÷ ${g.toFixed(0)} GFLOP/s = ${bound.toFixed(1)} s, ${((100 * bound) / x.backwardS).toFixed(0)} %) | ${(m.forwardTokensPerS as number).toFixed(1)} | ${(m.loadModelS as number).toFixed(0)} + ${(m.loadTranscodersS as number).toFixed(0)} | **${x.peakMiB.toFixed(0)}** |`,
-      );
-    }
+    writeSection(
+      `real-models-${key}`,
+      `${MODELS[key].name} shapes with ${TRANSCODERS[key].repo} widths (issue 12)`,
+      `Random BF16 checkpoint with the exact config shapes, loaded by repo id from a Hugging Face cache, 16-token prompt, ${THREADS} onnxruntime threads; ` +
+        `${os.cpus().length} cores shared with other jobs (load average ${os.loadavg()[0].toFixed(0)} at the end), so times are upper bounds.\n\n` +
+        '| model + transcoders | max_feature_nodes | active / selected features | trace wall (s) | backward (s) vs FLOPs ÷ matmul throughput | forward tokens/s | load model + transcoders (s) | peak RSS (MiB) |\n' +
+        '|---|---|---|---|---|---|---|---|\n' +
+        rows.join('\n') +
+        '\n',
+    );
   }
-  writeSection(
-    'real-models',
-    'Published shapes: Qwen3-0.6B, Llama-3.2-1B, Gemma-2-2B with their transcoder widths (issue 12)',
-    `Random BF16 checkpoints with the exact config shapes, loaded by repo id from a Hugging Face cache, 16-token prompt, ${THREADS} onnxruntime threads on this shared 2-core machine.\n\n` +
-      '| model + transcoders | max_feature_nodes | active / selected features | trace wall (s) | backward (s) vs FLOPs ÷ matmul throughput | forward tokens/s | load model + transcoders (s) | peak RSS (MiB) |\n' +
-      '|---|---|---|---|---|---|---|---|\n' +
-      rows.join('\n') +
-      '\n',
-  );
 }
 
 void main();

@@ -6,6 +6,7 @@
 // process of its own, so its peak RSS is its own. Run: npm run bench transcoderMemory
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { applyActivation, loadTranscoders } from '../src/engine/model/transcoders';
 import { TranscoderEncoder } from '../src/engine/onnx/transcoderGraphs';
 import { CACHE, ROOT, SETS, writeSets } from './publishedShapes';
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       '| set (layout) | layers × features × d_model | fp32 all (enc + dec) | load (s) | encode all layers (s) | active features | kept: pre-activations, skips, rows (MiB) | RSS after load (MiB) | peak RSS (MiB) |\n' +
       '|---|---|---|---|---|---|---|---|---|\n' +
       rows.join('\n') +
-      '\n\nLlama set: BF16 safetensors as published; GemmaScope: fp32 params.npz as published. Machine: 2 shared cores.\n',
+      `\n\nLlama set: BF16 safetensors as published; GemmaScope: fp32 params.npz as published. Machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(0)} at the end (shared), so times are upper bounds; peak RSS is the process's own.\n`,
   );
 }
 

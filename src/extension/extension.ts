@@ -2,6 +2,7 @@
 // commands, and registers each with the context; restores the last trace into a panel VS Code revives after a
 // reload. Returns a small API that the end-to-end tests observe.
 import { registerCompare, type CompareApi } from './compare/compareWith';
+import { registerStudyReport } from './compare/studyReport';
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
@@ -133,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     { dispose: () => panel?.dispose() },
   );
   // Graph files: the panel is the file's editor (src/extension/graphFiles).
-  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report), interventions);
   context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
@@ -146,8 +147,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   });
   context.subscriptions.push(...inline.disposables);
   // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
-  const compare = registerCompare({ traces, panel: () => panel, log });
-  context.subscriptions.push(...compare.disposables);
+  const compare = registerCompare({ traces, panel: () => panel, log, graphFiles: () => graphFiles.open });
+  context.subscriptions.push(...compare.disposables, ...registerStudyReport());
   return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
 }
 

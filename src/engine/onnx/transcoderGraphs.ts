@@ -5,6 +5,8 @@ import { GraphBuilder } from './builder';
 import { GraphSession } from './session';
 
 const N = { u: 'u', W: 'W', b: 'b', pre: 'pre' } as const;
+/** an encoder larger than this (as fp32) is applied in blocks of rows of this size */
+export const ENCODER_BLOCK_BYTES = 128 * 1024 * 1024;
 
 /** pre = u·Wᵀ + b with W [n, d] (transB), or u·W + b with W [d, n] as stored transposed */
 function encoderGraph(transposed: boolean): Uint8Array {
@@ -38,29 +40,44 @@ export class TranscoderEncoder {
     readonly tc: TranscoderSet,
     private readonly encoder: GraphSession,
     private readonly skipper: GraphSession | undefined,
+    private readonly blockBytes: number,
   ) {}
 
-  static async create(tc: TranscoderSet, opts: { threads?: number } = {}): Promise<TranscoderEncoder> {
-    const encoder = await GraphSession.create(encoderGraph(tc.encoderTransposed), opts);
-    const skipper = tc.hasSkip ? await GraphSession.create(skipGraph(), opts).catch((e) => (encoder.dispose(), Promise.reject(e))) : undefined;
-    return new TranscoderEncoder(tc, encoder, skipper);
+  static async create(tc: TranscoderSet, opts: { threads?: number; blockBytes?: number } = {}): Promise<TranscoderEncoder> {
+    const encoder = await GraphSession.create(encoderGraph(tc.encoderTransposed), { threads: opts.threads });
+    const skipper = tc.hasSkip ? await GraphSession.create(skipGraph(), { threads: opts.threads }).catch((e) => (encoder.dispose(), Promise.reject(e))) : undefined;
+    return new TranscoderEncoder(tc, encoder, skipper, opts.blockBytes ?? ENCODER_BLOCK_BYTES);
   }
 
-  /** Layer `l` of input `u` [P, d_model]; reads that layer's encoder (and skip) and lets it go afterwards. */
+  /**
+   * Layer `l` of input `u` [P, d_model]; reads that layer's encoder (and skip) and lets it go afterwards. A large
+   * encoder stored [n, d] is read and applied in blocks of rows, so only one block is in memory as fp32.
+   */
   async layer(l: number, u: Float32Array, P: number, withSkip = true): Promise<EncodedLayer> {
     const { dModel: d, dTranscoder: n } = this.tc;
-    const m = this.tc.encoderMatrix(l);
-    const pre = (
-      await this.encoder.run({
-        [N.u]: { data: u, dims: [P, d] },
-        [N.W]: { data: m.data, dims: m.transposed ? [d, n] : [n, d] },
-        [N.b]: { data: this.tc.layers[l].b_enc, dims: [n] },
-      })
-    )[N.pre].data;
+    const rows = Math.max(1, Math.floor(this.blockBytes / (4 * d)));
+    let pre: Float32Array;
+    if (this.tc.encoderTransposed || n <= rows || this.tc.encoderResident) {
+      const m = this.tc.encoderMatrix(l);
+      pre = await this.encode(u, P, m.data, m.transposed ? [d, n] : [n, d], this.tc.layers[l].b_enc);
+    } else {
+      pre = new Float32Array(P * n);
+      for (let f0 = 0; f0 < n; f0 += rows) {
+        const f1 = Math.min(n, f0 + rows);
+        const W = this.tc.encoderRows(l, Int32Array.from({ length: f1 - f0 }, (_, i) => f0 + i));
+        const block = await this.encode(u, P, W, [f1 - f0, d], this.tc.layers[l].b_enc.subarray(f0, f1));
+        for (let p = 0; p < P; p++) pre.set(block.subarray(p * (f1 - f0), (p + 1) * (f1 - f0)), p * n + f0);
+      }
+    }
     const W_skip = withSkip && this.skipper ? this.tc.skip(l) : undefined;
     if (!W_skip) return { pre };
     const skip = (await this.skipper!.run({ [N.u]: { data: u, dims: [P, d] }, [N.W]: { data: W_skip, dims: [d, d] } }))[N.pre].data;
     return { pre, skip };
+  }
+
+  private async encode(u: Float32Array, P: number, W: Float32Array, dims: number[], b: Float32Array): Promise<Float32Array> {
+    const out = await this.encoder.run({ [N.u]: { data: u, dims: [P, this.tc.dModel] }, [N.W]: { data: W, dims }, [N.b]: { data: b, dims: [b.length] } });
+    return out[N.pre].data;
   }
 
   /** Every layer in turn: `inputs[l]` is layer l's transcoder input [P, d_model]. */

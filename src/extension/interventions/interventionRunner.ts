@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../../engine/errors';
 import { interventionsForNodes } from '../../engine/interventions/nodes';
-import type { InterventionRecord } from '../../protocol/graph-json';
+import type { GraphJson, InterventionRecord } from '../../protocol/graph-json';
 import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
 import { showEngineError } from '../engineErrors';
@@ -21,6 +21,16 @@ import { withEngineProgress } from '../engineProgress';
 const TOP_K = 10;
 
 type Outcome = { record: InterventionRecord } | { error: EngineError };
+
+/** Where an intervention runs: a graph, the model to run it on, and where its result goes. */
+export interface InterventionTarget {
+  readonly traceId: string;
+  readonly graph: GraphJson;
+  readonly model?: TracedModel;
+  /** Keeps the result with the graph (the trace's graph, or an edit of the graph file). */
+  keep(record: InterventionRecord): void | Promise<void>;
+  readonly panel: GraphPanel | undefined;
+}
 
 interface Deps {
   readonly engine: Engine;
@@ -45,6 +55,18 @@ export class InterventionRunner {
     this.deps.panel()?.interventionFailed(traceId, requestId, error.message, error.code === 'cancelled');
     // the panel shows a wrong choice inline; a model or engine problem needs the notification's action
     if (error.code !== 'badInput') void showEngineError(error, this.deps.log);
+  }
+
+  /**
+   * The form of a graph file's panel: runs on the settings' model (the embedded one by default), which must split
+   * the prompt as the graph did; the result is kept by `target.keep` (an edit of the file).
+   */
+  async fromFile(message: FromWebview.Intervene, target: Omit<InterventionTarget, 'traceId'>): Promise<void> {
+    const { traceId, requestId, type: _type, ...request } = message;
+    const outcome = await this.runOn({ ...target, traceId }, request, requestId);
+    if ('record' in outcome) return;
+    target.panel?.interventionFailed(traceId, requestId, outcome.error.message, outcome.error.code === 'cancelled');
+    if (outcome.error.code !== 'badInput' && outcome.error.code !== 'cancelled') void showEngineError(outcome.error, this.deps.log);
   }
 
   cancel(requestId: string): void {
@@ -95,7 +117,16 @@ export class InterventionRunner {
   private async run(traceId: string, request: InterventionRequest, requestId?: string): Promise<Outcome> {
     const t = this.deps.traces.current;
     if (t?.traceId !== traceId) return { error: new EngineError('badInput', 'That graph is no longer the current trace; trace again to intervene on it.') };
-    const model = this.modelFor(t.model);
+    return this.runOn({
+      traceId, graph: t.graph, model: t.model, panel: this.deps.panel(),
+      keep: (record) => this.deps.traces.recordIntervention(traceId, record),
+    }, request, requestId);
+  }
+
+  private async runOn(target: InterventionTarget, request: InterventionRequest, requestId?: string): Promise<Outcome> {
+    const { traceId, graph } = target;
+    const t = { graph };
+    const model = this.modelFor(target.model);
     if ('error' in model) return model;
     let interventions;
     try {
@@ -122,8 +153,8 @@ export class InterventionRunner {
         throw new EngineError('badInput', "This model splits the graph's prompt into other tokens than the graph has, so its nodes' positions do not apply; open the graph with the model it was traced with.");
       }
       const record = interventionRecord(`iv-${Date.now().toString(36)}-${++this.count}`, request, result);
-      this.deps.traces.recordIntervention(traceId, record);
-      this.deps.panel()?.interventionResult(traceId, record, requestId);
+      await target.keep(record);
+      target.panel?.interventionResult(traceId, record, requestId);
       this.deps.log.info(`intervention "${request.title}": ${targetChangeSentence(record, t.graph.selfTracing?.target?.tokenId)}`);
       return { record };
     } catch (err) {

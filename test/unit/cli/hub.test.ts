@@ -92,3 +92,15 @@ test('the README example: trace --model meta-llama/Llama-3.2-1B --transcoders mn
   assert.deepEqual(edges(byRepo), edges(byFolder), 'the same graph from the cache as from the folders');
   assert.deepEqual(edges(published), edges(byFolder));
 });
+
+test('features build on a cached model writes where --out says, never into the cache', async () => {
+  const corpus = path.join(tmp, 'corpus.txt');
+  fs.writeFileSync(corpus, 'the cat sat\nthe dog ran\n');
+  const refused = capture();
+  assert.equal(await main(['features', 'build', '--model', 'test-org/gpt2-tiny', '--corpus', corpus], refused.context), 2);
+  assert.match(refused.err.join('\n'), /test-org\/gpt2-tiny lives in the Hugging Face cache; say where the index goes with --out DIR/);
+  const out = path.join(tmp, 'index');
+  const built = capture();
+  assert.equal(await main(['features', 'build', '--model', 'test-org/gpt2-tiny', '--corpus', corpus, '--out', out], built.context), 0, built.err.join('\n'));
+  assert.ok(fs.existsSync(path.join(out, 'index.json.gz')));
+});

@@ -94,6 +94,7 @@ function loadPerLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Trans
       layers,
       hasSkip,
       encoderTransposed: layout.encT,
+      encoderResident: encoders.keep,
       scan: cfg.scan,
       modelName: cfg.modelName,
       dir: cfg.dir,
@@ -159,6 +160,7 @@ function loadCrossLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Tra
       layers,
       hasSkip: false, // circuit-tracer's load_clt reads no skip
       encoderTransposed: false,
+      encoderResident: encoders.keep,
       scan: cfg.scan,
       modelName: cfg.modelName,
       dir,
@@ -188,7 +190,7 @@ function residentCache(totalBytes: number, opts: TranscoderLoadOptions) {
     if (keep) cache.set(l, m);
     return m;
   };
-  return Object.assign(get, { cached: (l: number) => cache.get(l) });
+  return Object.assign(get, { cached: (l: number) => cache.get(l), keep });
 }
 
 function at(l: number, n: number): number {

@@ -56,6 +56,8 @@ export interface TranscoderSet {
   dir: string;
   /** encoders are stored [d_model, d_transcoder] (GemmaScope layouts) */
   encoderTransposed: boolean;
+  /** all encoders fit the resident budget and are kept in memory once read */
+  encoderResident: boolean;
   /** The encoder of layer `l` as stored, fp32; read from disk unless the set is small enough to keep encoders resident. */
   encoderMatrix(l: number): EncoderMatrix;
   /** Encoder rows of the given features of layer `l`, [n, d_model], in the order given. */

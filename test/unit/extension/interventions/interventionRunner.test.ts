@@ -148,3 +148,29 @@ test('"Ablate the top feature here": the hover links it, the command ablates the
   await vscode.commands.executeCommand('selfTracing.ablateTopFeature', { traceId: t.traceId, ctx: 0 });
   assert.match(fake.state.messages.at(-1)!.message, /the graph has no feature at "<\|endoftext\|>" \(position 0\) to ablate/);
 });
+
+test('in a graph file editor an intervention result is kept as an edit of the file: undo removes it', async () => {
+  await traceText('the cat sat');
+  const graph = api.traces.exportable()!;
+  const { writeGraphText, parseGraphText } = await import('../../../../src/protocol/graphText');
+  const text = writeGraphText(graph);
+  const doc = fake.createEditableDocument(text, '/ws/cat.graph.json');
+  const panel = await fake.openCustomEditor('selfTracing.graphFile', doc);
+  panel.receive({ type: 'ready' });
+  const traceId = sent(panel, 'showGraph')[0].traceId as string;
+  const node = graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder').at(-1)!;
+  panel.receive({ type: 'intervene', traceId, requestId: 'f1', nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', mode: 'free', generate: 0, title: 'Ablate in the file' });
+  const answer = await answerTo(panel, 'f1');
+  assert.equal(answer.type, 'interventionResult', JSON.stringify(answer));
+  await until(() => doc.getText() !== text, 10_000, 'the file edit');
+  const after = parseGraphText(doc.getText());
+  assert.ok(after.ok);
+  assert.deepEqual(after.graph.selfTracing!.interventions!.map((r) => r.title), ['Ablate in the file']);
+  const cut = (t: string) => t.slice(0, t.indexOf('"selfTracing"'));
+  assert.equal(cut(doc.getText()), cut(text), 'nothing before selfTracing changed');
+  const shows = sent(panel, 'showGraph').length;
+  assert.equal(shows, 1, 'our own edit does not redraw the panel');
+  doc.setText(text); // undo
+  assert.equal(sent(panel, 'showGraph').length, 2, 'an undo redraws the panel from the file');
+  assert.equal(sent(panel, 'showGraph')[1].graph.selfTracing.interventions?.length ?? 0, 0);
+});

@@ -97,6 +97,10 @@ function receive(message: ToWebview.Message): void {
       return graphView.interventionFailed(message);
     case 'traceProgress':
       return showProgress(message);
+    case 'clearGraph':
+      graphView.clear();
+      document.body.classList.remove('graph-mode');
+      return store.update({ selection: null, activePiece: null });
     case 'showComparison':
       return graphView.comparison(message);
     default:

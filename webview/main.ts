@@ -100,7 +100,7 @@ function receive(message: ToWebview.Message): void {
     case 'clearGraph':
       graphView.clear();
       document.body.classList.remove('graph-mode');
-      return store.update({ selection: null, activePiece: null });
+      return store.set({ selection: null, activePiece: null });
     case 'showComparison':
       return graphView.comparison(message);
     default:

@@ -11,7 +11,7 @@ import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames
 import { type Feed, GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import type { ProgressSink } from '../progress';
-import { continuation, type Continuation } from './generate';
+import { continuation, type Continuation } from '../generate';
 import { compareFeatures, nextTokens, targetChanges, type FeatureActivations, type FeatureChange, type TargetChange, type TopToken } from './report';
 import {
   type Column,

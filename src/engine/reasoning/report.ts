@@ -5,7 +5,7 @@ import type { AnswerReading } from './answers';
 import type { ReasoningComparison } from './compare';
 import type { ClaimStatus } from './internal';
 import { formatReasoningMarkdown } from './markdown';
-import { SCORE_FORMULA, type VerdictLabel } from './verdict';
+import { pct, SCORE_FORMULA, type VerdictLabel } from './verdict';
 
 const r4 = (x: number) => (x !== 0 && Math.abs(x) < 1e-4 ? Number(x.toPrecision(2)) : Math.round(x * 1e4) / 1e4);
 const reading = (r: AnswerReading) => ({ stated: r.stated === undefined ? null : r4(r.stated), top: { value: r.top.value, prob: r4(r.top.prob) } });
@@ -164,7 +164,6 @@ export function traceReport(c: ReasoningComparison): TraceReport {
   };
 }
 
-const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
 const said = (r: AnswerReading) => `${r.stated === undefined ? '' : `P(answer) ${pct(r.stated)}; `}model: “${r.top.value}” ${pct(r.top.prob)}`;
 
 /** Human-readable lines for the terminal. */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
 import { BYTE_OF_CHAR } from './byteLevel';
 import type { ModelConfig } from './config';
 
@@ -128,6 +129,7 @@ function longestPiece(json: Record<string, unknown>): number {
 }
 
 function readJson(file: string): Record<string, unknown> {
+  checkRegularFile(file, 'tokenizer file'); // a FIFO would block the read for ever
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {

@@ -1,5 +1,6 @@
 // attribute(): circuit-tracer's algorithm on our own engine. One clean forward pass fixes the local replacement
-// model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
+// model; logit rows come first, then feature rows in influence order up to max_feature_nodes (circuit-tracer's
+// circuit_tracer/attribution/attribute.py), each row
 // computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
 import { EngineError, throwIfAborted } from '../errors';
 import { backwardNames as BN, type FamilyWeights } from '../families/family';

@@ -149,14 +149,7 @@ export class SafetensorsFile implements TensorSource {
 
   private readBytes(position: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
-    const buf = new Uint8Array(new ArrayBuffer(length)); // fresh buffer: 8-byte aligned for typed views
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
-      done += n;
-    }
-    return buf;
+    return readFully(this.fd, this.file, position, length);
   }
 }
 
@@ -307,4 +300,16 @@ export function writeSafetensors(file: string, tensors: Record<string, { shape: 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** `length` bytes at `position` of an open file, into a fresh (8-byte aligned, for typed views) buffer; a short file is a clear error */
+export function readFully(fd: number, file: string, position: number, length: number): Uint8Array {
+  const buf = new Uint8Array(new ArrayBuffer(length));
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new EngineError('badFile', `${file} ended early while reading (truncated?).`);
+    done += n;
+  }
+  return buf;
 }

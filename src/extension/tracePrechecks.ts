@@ -3,15 +3,7 @@
 // model's context (offer its last part instead). No `vscode` import.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** GPT-2's byte ↔ printable-character table (bytes_to_unicode): vocabulary strings back to bytes. */
-const BYTE_OF_CHAR: Map<string, number> = (() => {
-  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  const map = new Map<string, number>();
-  let next = 256;
-  for (let b = 0; b < 256; b++) map.set(String.fromCodePoint(printable(b) ? b : next++), b);
-  return map;
-})();
+import { BYTE_OF_CHAR } from '../engine/model/byteLevel';
 
 interface Vocabulary {
   /** Non-ASCII characters some token spells whole. */

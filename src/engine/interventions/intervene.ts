@@ -1,5 +1,5 @@
-// intervene(): run a prompt clean and with interventions (one forward graph with the changes built in, §5 of the
-// circuit-tracer notes), then compare: top next tokens, logit changes of targets, the downstream features whose
+// intervene(): run a prompt clean and with interventions (one forward graph with the changes built in, as
+// circuit-tracer's ReplacementModel.feature_intervention does with hooks), then compare: top next tokens, logit changes of targets, the downstream features whose
 // activations changed most, and optionally a greedy continuation with the intervention held.
 import type { AttributionModel } from '../attribution/attribute';
 import { transcoderInput } from '../attribution/components';

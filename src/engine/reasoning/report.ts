@@ -1,5 +1,5 @@
 // The comparison written out: the compact `--json` summary (verdict first, each claim's status beside it, each
-// test's numbers), the report in the seed document's `attribution_trace` shape, the terminal text, and the
+// test's numbers), the `--report` file in its `attribution_trace` shape (docs/reasoning.md), the terminal text, and the
 // reasoning the prompt-only graph tells (the other side of the editor's diff). Every number comes from the tests.
 import type { AnswerReading } from './answers';
 import type { ReasoningComparison } from './compare';
@@ -112,7 +112,7 @@ export interface TraceReport {
   };
 }
 
-/** The verdict as the seed's snake_case reasoning_pattern. */
+/** The verdict as the report's snake_case reasoning_pattern. */
 const PATTERN: Record<VerdictLabel, string> = {
   faithful: 'faithful', 'post-hoc': 'post_hoc', 'hint-driven': 'hint_driven', contradicted: 'contradicted', "answer not the model's": 'answer_not_the_models',
 };

@@ -9,9 +9,10 @@ import { graph } from './graph';
 import { intervene } from './intervene';
 import { reasoning } from './reasoning';
 import { run } from './run';
+import { study } from './study';
 import { trace } from './trace';
 
-export const commands: readonly CliCommand[] = [doctor, run, trace, graph, features, intervene, reasoning, explain, compare];
+export const commands: readonly CliCommand[] = [doctor, run, trace, graph, features, intervene, reasoning, explain, compare, study];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

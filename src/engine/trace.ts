@@ -8,7 +8,8 @@ import { type AttributionModel, Attributor, DEFAULT_MAX_FEATURE_NODES } from './
 import { type AttributionGraph, graphLayout } from './attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, keepAll, pruneGraph } from './attribution/prune';
 import { graphScores, tokenScores } from './attribution/scores';
-import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, softmax, type TargetSpec } from './attribution/targets';
+import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, type TargetSpec } from './attribution/targets';
+import { softmax } from './tensor';
 import { buildGraphFile, graphNodeIds, slugOf } from './formats/graphJson';
 import { attachFeatureDetails } from './features/details';
 import type { FeatureIndex } from './features/records';
@@ -78,6 +79,7 @@ export async function tracePrompt(
   const tokens = model.tokenize(prompt);
   const ids = tokens.map((t) => t.id);
   const logits = await model.logits(ids, signal);
+  checkFiniteOutput(logits, 'output logits', 'the model');
   const topOutputs = model.topNext(logits, TOP_OUTPUTS);
   let targets: TargetSpec = { kind: 'salient', maxNLogits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS, desiredLogitProb: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB };
   let contrast: { a: number; b: number } | undefined;
@@ -107,6 +109,8 @@ export async function tracePrompt(
   throwIfAborted(signal);
   const t0 = performance.now();
   const g = res.graph;
+  checkFiniteOutput(g.activeFeatures.activation, 'transcoder activations', 'the transcoders');
+  checkFiniteOutput(g.adjacency.vals, 'attribution edges', 'the model or the transcoders');
   g.inputString = model.tokenizer.decodeAll(ids);
   const lay = graphLayout(g);
   const nodeThreshold = opts.nodeThreshold ?? DEFAULT_NODE_THRESHOLD;
@@ -144,7 +148,8 @@ export async function tracePrompt(
   const indexProblem = features ? attachFeatureDetails(file, features) : undefined;
   const timings = { ...res.timings, prune: performance.now() - t0 };
   file.selfTracing!.timingsMs = timings;
-  return { graph: file, tokens, timings, ...(indexProblem ? { warnings: [indexProblem] } : {}) };
+  const warnings = [...model.warnings, ...(indexProblem ? [indexProblem] : [])];
+  return { graph: file, tokens, timings, ...(warnings.length ? { warnings } : {}) };
 }
 
 /** The node id the writer gives a logit target (formats/graphJson.ts). */
@@ -154,3 +159,10 @@ function logitNodeId(g: AttributionGraph, vocabIdx: number): string {
 }
 
 export { slugOf };
+
+/** NaN or ±Infinity after the forward (an overflow, weights that passed the load check but combine badly): refused. */
+function checkFiniteOutput(x: ArrayLike<number>, what: string, whose: string): void {
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] - x[i] !== 0) throw new EngineError('badFile', `The ${what} for this prompt hold ${Number.isNaN(x[i]) ? 'NaN' : 'Infinity'}: ${whose} overflow or are damaged, so no trace can be computed.`);
+  }
+}

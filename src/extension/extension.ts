@@ -2,6 +2,7 @@
 // commands, and registers each with the context; restores the last trace into a panel VS Code revives after a
 // reload. Returns a small API that the end-to-end tests observe.
 import { registerCompare, type CompareApi } from './compare/compareWith';
+import { registerStudyReport } from './compare/studyReport';
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { Engine } from './engine';
@@ -19,6 +20,7 @@ import { LastTrace } from './trace/lastTrace';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
 import { createTraceStatusBar } from './trace/traceStatusBar';
 import { TraceView, type Trace } from './trace/traceView';
+import { LiveRetrace } from './trace/liveRetrace';
 
 export interface SelfTracingApi {
   /** Fires each time the graph panel reports what it rendered. */
@@ -64,10 +66,12 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     created.onDidDispose(() => { if (panel === created) panel = undefined; });
     return created;
   };
-  const openPanel = () => panel ?? adopt(GraphPanel.create(context.extensionUri, events));
+  /** The panel, created when needed; `pending` is what the new panel shows (with a moving bar) from its first frame. */
+  const openPanel = (pending?: string) => panel ?? adopt(GraphPanel.create(context.extensionUri, events, pending));
   const traces = new TraceView(openPanel, () => panel, new FeatureLabels(context.workspaceState));
   const tracer = new SelectionTracer(engine, traces, openPanel, log, context.extensionPath);
   const retrace: Retrace = async (request) => { await tracer.retrace(request); };
+  const live = new LiveRetrace({ traces, retrace: (doc, start, end, target) => tracer.retraceEdited(doc, start, end, target), cancel: () => tracer.cancel(), log });
   const interventions = new InterventionRunner({ engine, traces, panel: () => panel, log, extensionPath: context.extensionPath });
 
   /** The full record of a feature the user opened, from the index next to the traced model. */
@@ -119,6 +123,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     ...registerTraceCommands({ traces, panel: () => panel, retrace, log, extensionPath: context.extensionPath }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
+    tracer.trackEditors(),
+    live,
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
     vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(log)),
@@ -133,11 +139,12 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     { dispose: () => panel?.dispose() },
   );
   // Graph files: the panel is the file's editor (src/extension/graphFiles).
-  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report));
+  const graphFiles = new GraphFileEditorProvider(context.extensionUri, log, (report) => rendered.fire(report), interventions);
   context.subscriptions.push(...GraphFileEditorProvider.register(graphFiles));
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
+    onDidClearTrace: (listener) => traces.onDidChange((t) => { if (!t) listener(); }),
   }));
   // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
   const inline = registerInline({
@@ -146,8 +153,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   });
   context.subscriptions.push(...inline.disposables);
   // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
-  const compare = registerCompare({ traces, panel: () => panel, log });
-  context.subscriptions.push(...compare.disposables);
+  const compare = registerCompare({ traces, panel: () => panel, log, graphFiles: () => graphFiles.open });
+  context.subscriptions.push(...compare.disposables, ...registerStudyReport());
   return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
 }
 

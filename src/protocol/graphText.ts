@@ -141,14 +141,23 @@ export function topLevelValueRange(text: string, key: string): { start: number; 
 }
 
 /**
- * The file's text with only its qParams replaced (every other byte as it was): a pin or a label is a small diff
- * whatever layout wrote the file. Without a qParams key the whole file is written in our layout.
+ * The file's text with only the value of top-level `key` replaced (every other byte as it was), or the key added
+ * before the closing brace: a pin, a label or a kept intervention is a small diff whatever layout wrote the file.
  */
-export function replaceQParamsText(text: string, graph: GraphJson, qParams: GraphJson['qParams']): string {
-  const range = topLevelValueRange(text, 'qParams');
-  if (!range) return writeGraphText({ ...graph, qParams });
-  const lineStart = text.lastIndexOf('\n', range.start) + 1;
-  const lead = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const value = indent(JSON.stringify(ordered(qParams, QPARAMS_ORDER), null, 2), lead);
-  return text.slice(0, range.start) + value + text.slice(range.end);
+export function replaceTopLevelValueText(text: string, key: string, value: unknown): string {
+  const range = topLevelValueRange(text, key);
+  const body = (lead: string) => indent(JSON.stringify(key === 'qParams' ? ordered(value as object, QPARAMS_ORDER) : value, null, 2), lead);
+  if (range) {
+    const lineStart = text.lastIndexOf('\n', range.start) + 1;
+    const lead = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    return text.slice(0, range.start) + body(lead) + text.slice(range.end);
+  }
+  const close = text.lastIndexOf('}');
+  const before = text.slice(0, close).replace(/\s*$/, '');
+  return `${before},\n  ${JSON.stringify(key)}: ${body('  ')}\n${text.slice(close)}`;
+}
+
+/** The file's text with only its qParams replaced (see replaceTopLevelValueText). */
+export function replaceQParamsText(text: string, _graph: GraphJson, qParams: GraphJson['qParams']): string {
+  return replaceTopLevelValueText(text, 'qParams', qParams);
 }

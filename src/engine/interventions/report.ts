@@ -1,7 +1,7 @@
 // Comparing a clean run with an intervened one: next-token candidates, logit changes of chosen targets, and the
 // features whose activations changed most. Pure functions over the two runs' numbers.
-import { ZERO_POSITIONS } from '../attribution/components';
-import { softmax } from '../attribution/targets';
+import { ZERO_POSITIONS } from '../model/config';
+import { softmax } from '../tensor';
 import { topK } from '../model/model';
 
 export interface TopToken {
@@ -89,15 +89,4 @@ export function compareFeatures(
   });
   found.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.layer - y.layer || x.pos - y.pos || x.feature - y.feature);
   return found.slice(0, Math.max(0, opts.max));
-}
-
-/** the k most active features at one position, across layers, largest first (what "ablate the top feature here" picks) */
-export function topFeaturesAt(acts: FeatureActivations, pos: number, k: number): { layer: number; feature: number; activation: number }[] {
-  const n = acts.dTranscoder;
-  const found: { layer: number; feature: number; activation: number }[] = [];
-  acts.act.forEach((a, layer) => {
-    for (let f = 0; f < n; f++) if (a[pos * n + f] > 0) found.push({ layer, feature: f, activation: a[pos * n + f] });
-  });
-  found.sort((x, y) => y.activation - x.activation || x.layer - y.layer || x.feature - y.feature);
-  return found.slice(0, k);
 }

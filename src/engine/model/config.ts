@@ -3,11 +3,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
 
 /** a Hugging Face `architectures[0]` that a family in src/engine/families/ loads */
 export type ArchitectureName = string;
 
 /** The fields every family fills; a family's own config type extends it (rope, soft-caps, …). */
+/** the positions whose features and errors are zeroed when a config says nothing: BOS (circuit-tracer's zero_positions = slice(0, 1)) */
+export const ZERO_POSITIONS = 1;
+
 export interface ModelConfig {
   architecture: ArchitectureName;
   nLayers: number;
@@ -45,6 +49,7 @@ export function readRawConfig(dir: string): { raw: RawConfig; file: string } {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Model folder not found: ${dir}`);
   if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No config.json in the model folder ${dir}.`);
+  checkRegularFile(file, 'model config'); // a FIFO would block the read for ever
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));

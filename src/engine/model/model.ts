@@ -5,6 +5,7 @@ import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } fro
 import { GraphSession } from '../onnx/session';
 import type { Family, FamilyWeights } from '../families/family';
 import { architectureOf, familyOf } from '../families/registry';
+import { softmax } from '../tensor';
 import { readRawConfig, type ModelConfig } from './config';
 import { TensorStore } from './safetensors';
 import { PromptTokenizer, type PromptToken } from './tokenizer';
@@ -43,6 +44,7 @@ export class Model {
     const tokenizer = PromptTokenizer.load(dir, config);
     onProgress?.({ message: 'reading weights', fraction: 0.1 });
     const store = TensorStore.openFolder(dir);
+    const warnings = layerCountWarnings(store.names(), config.nLayers, file);
     let weights: FamilyWeights;
     try {
       weights = A.loadWeights(store, config, dir, signal);
@@ -56,8 +58,13 @@ export class Model {
     onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
     const session = await GraphSession.create(graph, { threads: opts.threads });
     onProgress?.({ message: 'model ready', fraction: 1 });
-    return new Model(dir, config, weights, tokenizer, session, opts.threads);
+    const model = new Model(dir, config, weights, tokenizer, session, opts.threads);
+    model.warnings.push(...warnings);
+    return model;
   }
+
+  /** What is odd about this checkpoint but does not stop it (a config with fewer layers than the weights). */
+  readonly warnings: string[] = [];
 
   /** Prompt tokens with BOS and character offsets; checks the context length. */
   tokenize(text: string): PromptToken[] {
@@ -134,11 +141,22 @@ export const loadModel = (dir: string, opts?: LoadOptions): Promise<Model> => Mo
 
 /** softmax over one row of logits, then the k largest: ids, probabilities and logits */
 export function topK(row: Float32Array, k: number): { id: number; prob: number; logit: number }[] {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
+  const probs = softmax(row);
   const ids = Array.from({ length: row.length }, (_, i) => i);
   ids.sort((a, b) => row[b] - row[a]);
-  return ids.slice(0, k).map((id) => ({ id, prob: Math.exp(row[id] - max) / sum, logit: row[id] }));
+  return ids.slice(0, k).map((id) => ({ id, prob: probs[id], logit: row[id] }));
+}
+
+/** The checkpoint's block count from its tensor names (`h.3.`, `layers.3.`, `blocks.3.`) against the config's. */
+export function layerCountWarnings(names: readonly string[], nLayers: number, configFile: string): string[] {
+  let most = -1;
+  for (const n of names) {
+    if (/vision|visual|audio/.test(n)) continue; // a multimodal tower counts its own layers
+    const m = /(?:^|\.)(?:h|layers|blocks)\.(\d+)\./.exec(n);
+    if (m) most = Math.max(most, Number(m[1]));
+  }
+  if (most + 1 > nLayers) {
+    return [`${configFile} says ${nLayers} layers but the checkpoint has weights for ${most + 1}; only the first ${nLayers} run (is the config from another model?).`];
+  }
+  return [];
 }

@@ -3,11 +3,12 @@
 // the file's own form, only that value replaced), so VS Code's undo/redo, dirty marker and Save work as for any
 // text; an undo, or a change made in a text editor of the same file, redraws the panel from the file.
 import * as vscode from 'vscode';
-import type { GraphJson, GraphQParams } from '../../protocol/graph-json';
+import type { GraphJson, GraphQParams, InterventionRecord } from '../../protocol/graph-json';
 import { formOf, readSavedView, writeSavedView } from '../../protocol/graphForms';
-import { MAX_GRAPH_BYTES, parseGraphText, replaceQParamsText } from '../../protocol/graphText';
+import { MAX_GRAPH_BYTES, parseGraphText, parseJsonLenient, replaceQParamsText, replaceTopLevelValueText } from '../../protocol/graphText';
 import type { FromWebview } from '../../protocol/messages';
 import { GraphPanel } from '../graphPanel';
+import type { InterventionRunner } from '../interventions/interventionRunner';
 
 export const GRAPH_FILE_VIEW_TYPE = 'selfTracing.graphFile';
 /** The same editor, offered for any `.json` through Reopen With (never the default for plain JSON). */
@@ -17,12 +18,12 @@ export const GRAPH_JSON_VIEW_TYPE = 'selfTracing.graphJson';
  * The view a file saves, comparable across forms, with absent values read as the panel reads them (a threshold the
  * file lacks is its default): a re-posted state that changes nothing is not an edit, and opening never dirties.
  */
-function viewKey(graph: Pick<GraphJson, 'nodes' | 'metadata'>, qParams: GraphQParams | undefined): string {
+function viewKey(graph: Pick<GraphJson, 'nodes' | 'metadata' | 'selfTracing'>, qParams: GraphQParams | undefined): string {
   const v = readSavedView({ qParams, nodes: graph.nodes });
   const nodeThreshold = graph.metadata.node_threshold ?? graph.metadata.pruning_settings?.node_threshold ?? 0.8;
   // order is not meaning for pins and labels (the page lists them in node order, a file in its own)
   const clerps = Object.entries(v.clerps).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify({ ...v, pinnedIds: [...v.pinnedIds].sort(), clerps, edgeThreshold: v.edgeThreshold ?? 0, pruningThreshold: v.pruningThreshold ?? nodeThreshold, linkType: v.linkType ?? 'either', clickedId: v.clickedId ?? '' });
+  return JSON.stringify({ ...v, pinnedIds: [...v.pinnedIds].sort(), clerps, edgeThreshold: v.edgeThreshold ?? 0, interventions: (graph as GraphJson).selfTracing?.interventions?.map((r) => r.id), pruningThreshold: v.pruningThreshold ?? nodeThreshold, linkType: v.linkType ?? 'either', clickedId: v.clickedId ?? '' });
 }
 
 function messagePage(title: string, detail: string): string {
@@ -41,6 +42,7 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly onRendered: (report: FromWebview.Rendered) => void,
+    private readonly interventions?: InterventionRunner,
   ) {}
 
   static register(provider: GraphFileEditorProvider): vscode.Disposable[] {
@@ -83,7 +85,12 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
         writing = writing.then(() => this.writeQParams(document, qParams)).catch((err) => this.log.error(`${name}: could not record the edit (${(err as Error).message})`));
       },
       onRequestFeature: (id, key) => panel.featureDetail(id, key, null),
-      onIntervene: (m) => panel.interventionFailed(m.traceId, m.requestId, 'Interventions run on a live trace of the model: trace the prompt (Trace Selection) to intervene. Results kept in this file are listed.', false),
+      onIntervene: (m) => {
+        if (!this.interventions) return panel.interventionFailed(m.traceId, m.requestId, 'Interventions are not available here.', false);
+        // a result is kept as an edit of the file (selfTracing.interventions): undo removes it, Save keeps it
+        void this.interventions.fromFile(m, { graph, panel, keep: (record) => { writing = writing.then(() => this.keepIntervention(document, record)); return writing; } });
+      },
+      onCancelIntervention: (_id, requestId) => this.interventions?.cancel(requestId),
     });
     const show = (viewFromFile: boolean) => panel.showGraph({ traceId, graph, fileName: name, origin: 'file', ...(viewFromFile ? { viewFromFile } : {}) });
     show(true);
@@ -93,6 +100,12 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
       const parsed = parseGraphText(e.document.getText());
       if (!parsed.ok) return; // mid-edit in a text editor: keep showing the last good graph
       const next = viewKey(parsed.graph, parsed.graph.qParams);
+      // a kept intervention coming back from our own edit: the panel already shows it
+      if (next !== current && viewKey({ ...parsed.graph, selfTracing: graph.selfTracing }, parsed.graph.qParams) === current && (parsed.graph.selfTracing?.interventions?.length ?? 0) === (graph.selfTracing?.interventions?.length ?? 0) + 1 && this.kept.delete(parsed.graph.selfTracing!.interventions!.at(-1)!.id)) {
+        graph = parsed.graph;
+        current = next;
+        return;
+      }
       const sameGraph = parsed.graph.nodes.length === graph.nodes.length && parsed.graph.links.length === graph.links.length;
       graph = parsed.graph;
       if (next === current && sameGraph) return; // our own edit coming back
@@ -105,6 +118,25 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
     });
   }
 
+  /** Results this editor is writing into files, so their edit coming back does not redraw the panel. */
+  private readonly kept = new Set<string>();
+
+  /** Appends an intervention result to the file's selfTracing.interventions (the raw value: nothing else changes). */
+  private async keepIntervention(document: vscode.TextDocument, record: InterventionRecord): Promise<void> {
+    const text = document.getText();
+    let raw: unknown;
+    try {
+      raw = parseJsonLenient(text).value;
+    } catch {
+      return;
+    }
+    const extras = (raw as { selfTracing?: unknown }).selfTracing;
+    const base = extras && typeof extras === 'object' && !Array.isArray(extras) ? (extras as Record<string, unknown>) : { version: 1 };
+    const list = Array.isArray(base.interventions) ? base.interventions : [];
+    this.kept.add(record.id);
+    await this.applyText(document, text, replaceTopLevelValueText(text, 'selfTracing', { ...base, interventions: [...list, record] }));
+  }
+
   /** Replaces the document's qParams value: one undoable edit, the tab shows the file dirty until saved. */
   private async writeQParams(document: vscode.TextDocument, qParams: GraphQParams): Promise<void> {
     const text = document.getText();
@@ -112,7 +144,10 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
     if (!parsed.ok) return;
     // in the file's own form, whatever the page sent; keys the view does not own (sg_pos, gridsnap…) kept
     const { qParams: inForm } = writeSavedView(readSavedView({ qParams, nodes: parsed.graph.nodes }), formOf(parsed.graph), parsed.graph.nodes, parsed.graph.qParams);
-    const next = replaceQParamsText(text, parsed.graph, inForm);
+    await this.applyText(document, text, replaceQParamsText(text, parsed.graph, inForm));
+  }
+
+  private async applyText(document: vscode.TextDocument, text: string, next: string): Promise<void> {
     if (next === text) return;
     // the smallest range that differs, so the text model (and an open text editor) changes only there
     let p = 0;

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../../engine/errors';
 import { interventionsForNodes } from '../../engine/interventions/nodes';
-import type { InterventionRecord } from '../../protocol/graph-json';
+import type { GraphJson, InterventionRecord } from '../../protocol/graph-json';
 import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
 import { showEngineError } from '../engineErrors';
@@ -14,13 +14,23 @@ import { missingModel } from '../selectionTracer';
 import { modelLocation } from '../settings';
 import { clerpPairs } from '../trace/featureLabels';
 import type { TraceView, TracedModel } from '../trace/traceView';
-import { graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
+import { effectInWords, graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
 import { withEngineProgress } from '../engineProgress';
 
 /** How many next-token candidates a result lists, clean and intervened. */
 const TOP_K = 10;
 
 type Outcome = { record: InterventionRecord } | { error: EngineError };
+
+/** Where an intervention runs: a graph, the model to run it on, and where its result goes. */
+export interface InterventionTarget {
+  readonly traceId: string;
+  readonly graph: GraphJson;
+  readonly model?: TracedModel;
+  /** Keeps the result with the graph (the trace's graph, or an edit of the graph file). */
+  keep(record: InterventionRecord): void | Promise<void>;
+  readonly panel: GraphPanel | undefined;
+}
 
 interface Deps {
   readonly engine: Engine;
@@ -47,6 +57,18 @@ export class InterventionRunner {
     if (error.code !== 'badInput') void showEngineError(error, this.deps.log);
   }
 
+  /**
+   * The form of a graph file's panel: runs on the settings' model (the embedded one by default), which must split
+   * the prompt as the graph did; the result is kept by `target.keep` (an edit of the file).
+   */
+  async fromFile(message: FromWebview.Intervene, target: Omit<InterventionTarget, 'traceId'>): Promise<void> {
+    const { traceId, requestId, type: _type, ...request } = message;
+    const outcome = await this.runOn({ ...target, traceId }, request, requestId);
+    if ('record' in outcome) return;
+    target.panel?.interventionFailed(traceId, requestId, outcome.error.message, outcome.error.code === 'cancelled');
+    if (outcome.error.code !== 'badInput' && outcome.error.code !== 'cancelled') void showEngineError(outcome.error, this.deps.log);
+  }
+
   cancel(requestId: string): void {
     this.running.get(requestId)?.abort();
   }
@@ -56,14 +78,15 @@ export class InterventionRunner {
     const t = this.deps.traces.current;
     if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return undefined;
     const token = t.graph.metadata.prompt_tokens[arg.ctx] ?? '';
-    const node = topFeatureAt(t.graph, arg.ctx);
+    const clerps = new Map(clerpPairs(t.qParams.clerps, t.graph.nodes));
+    const node = topFeatureAt(t.graph, arg.ctx, clerps);
     // messages are not awaited: a notification resolves only when the user dismisses it
     if (!node) {
       void vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
       return undefined;
     }
-    const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)));
-    const title = `Ablate ${name} at ${JSON.stringify(token)}`;
+    const name = nodeName(node, clerps);
+    const title = `Ablate "${name}" (L${node.layer}) at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
       void showEngineError(outcome.error, this.deps.log);
@@ -72,8 +95,9 @@ export class InterventionRunner {
     const panel = this.deps.panel();
     panel?.selectNode(t.traceId, node.node_id);
     panel?.reveal();
-    const sentence = targetChangeSentence(outcome.record, t.graph.selfTracing?.target?.tokenId);
-    void vscode.window.showInformationMessage(`Self-Tracing: ${title}: ${sentence}.`);
+    const targetId = t.graph.selfTracing?.target?.tokenId;
+    const sentence = targetChangeSentence(outcome.record, targetId);
+    void vscode.window.showInformationMessage(`Self-Tracing: ${title}: ${sentence}. ${effectInWords(outcome.record, targetId)}`.trim());
     return outcome.record;
   }
 
@@ -95,7 +119,16 @@ export class InterventionRunner {
   private async run(traceId: string, request: InterventionRequest, requestId?: string): Promise<Outcome> {
     const t = this.deps.traces.current;
     if (t?.traceId !== traceId) return { error: new EngineError('badInput', 'That graph is no longer the current trace; trace again to intervene on it.') };
-    const model = this.modelFor(t.model);
+    return this.runOn({
+      traceId, graph: t.graph, model: t.model, panel: this.deps.panel(),
+      keep: (record) => this.deps.traces.recordIntervention(traceId, record),
+    }, request, requestId);
+  }
+
+  private async runOn(target: InterventionTarget, request: InterventionRequest, requestId?: string): Promise<Outcome> {
+    const { traceId, graph } = target;
+    const t = { graph };
+    const model = this.modelFor(target.model);
     if ('error' in model) return model;
     let interventions;
     try {
@@ -122,8 +155,8 @@ export class InterventionRunner {
         throw new EngineError('badInput', "This model splits the graph's prompt into other tokens than the graph has, so its nodes' positions do not apply; open the graph with the model it was traced with.");
       }
       const record = interventionRecord(`iv-${Date.now().toString(36)}-${++this.count}`, request, result);
-      this.deps.traces.recordIntervention(traceId, record);
-      this.deps.panel()?.interventionResult(traceId, record, requestId);
+      await target.keep(record);
+      target.panel?.interventionResult(traceId, record, requestId);
       this.deps.log.info(`intervention "${request.title}": ${targetChangeSentence(record, t.graph.selfTracing?.target?.tokenId)}`);
       return { record };
     } catch (err) {

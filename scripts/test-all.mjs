@@ -1,12 +1,16 @@
 // `npm test`: installs what the tests need and is missing (Debian packages, code-server), then runs every layer
-// in order — typecheck, unit, browser, e2e in code-server, packaged-vsix smoke — and prints each phase's time.
+// in order — typecheck (per layer, then all), the import rules (scripts/check-imports.mjs), unit, browser, e2e in
+// code-server, packaged-vsix smoke — and prints each phase's time.
 import { spawnSync } from 'node:child_process';
 import { root } from './build.mjs';
 
 const phases = [
   ['Debian packages', 'sh', ['tools/debian-packages.sh']],
   ['code-server', 'sh', ['tools/code-server/install.sh']],
-  ['typecheck', 'node_modules/.bin/tsc', ['-p', '.']],
+  ['typecheck (engine + CLI: Node only)', 'node_modules/.bin/tsc', ['-p', 'tsconfig.engine.json']],
+  ['typecheck (webview: browser only)', 'node_modules/.bin/tsc', ['-p', 'tsconfig.webview.json']],
+  ['typecheck (all)', 'node_modules/.bin/tsc', ['-p', '.']],
+  ['layering (imports)', process.execPath, ['scripts/check-imports.mjs']],
   ['unit', process.execPath, ['scripts/run-node-tests.mjs', 'test/unit']],
   ['browser', process.execPath, ['scripts/run-node-tests.mjs', 'test/browser']],
   ['e2e (code-server)', process.execPath, ['scripts/run-e2e.mjs']],

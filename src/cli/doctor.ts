@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { EngineError } from '../engine/errors';
 import { runSelfCheck, type SelfCheckResult } from '../engine/selfCheck';
 import { EngineWorkerClient } from '../engine/worker/client';
-import type { PingResult } from '../engine/worker/protocol';
+import type { PingResult } from '../engine/worker/messages';
 import { EXIT, embeddedModelDir, type CliCommand } from './command';
 import { describeHub, hubListing, type HubListing } from './hubListing';
 

@@ -13,7 +13,7 @@ import {
   type InterventionOp,
   type Positions,
 } from '../engine/interventions/spec';
-import type { InterveneResult } from '../engine/worker/protocol';
+import type { InterveneResult } from '../engine/worker/messages';
 import { EXIT, resolveModelDir, withWorker, type CliCommand, localOrRepo } from './command';
 
 const USAGE = [

@@ -198,7 +198,7 @@ async function reportOnly(args: string[], io: CliIO, usageText: string): Promise
   }
 }
 
-/** A bar with count and ETA redrawn in place on a terminal; nothing otherwise. */
+/** A bar with count and ETA redrawn in place on a terminal; a line per tenth of the work in a log. */
 function progress(stream: NodeJS.WriteStream, total: number) {
   const t0 = performance.now();
   let done = 0;
@@ -206,12 +206,18 @@ function progress(stream: NodeJS.WriteStream, total: number) {
   return {
     tick() {
       done++;
-      if (!stream.isTTY || total === 0) return;
+      if (total === 0) return;
       const f = done / total;
       const width = 30;
       const elapsed = (performance.now() - t0) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
       const clock = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+      if (!stream.isTTY) {
+        // a log (a cluster job's): one line per tenth of the work
+        const step = Math.max(1, Math.floor(total / 10));
+        if (done % step === 0 || done === total) stream.write(`traced ${done}/${total} (${Math.round(100 * f)}%), ETA ${clock(eta)}\n`);
+        return;
+      }
       stream.write(`\r[${'#'.repeat(Math.round(f * width)).padEnd(width, '-')}] ${done}/${total} ${String(Math.round(100 * f)).padStart(3)}% ETA ${clock(eta)}   `);
       shown = true;
     },

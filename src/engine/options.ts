@@ -1,6 +1,7 @@
 // The ranges the engine accepts for each trace option, in one table, checked at every boundary: the settings
 // (src/extension/settings.ts), the worker protocol (worker/protocol.ts), the CLI and the engine itself (attribute.ts).
 // A value outside its range is refused with a sentence naming the option and what it takes; nothing is rounded.
+// Their defaults live here too (TRACE_OPTION_DEFAULTS).
 
 export interface OptionRange {
   /** whole numbers only */
@@ -21,6 +22,18 @@ export const TRACE_OPTION_RANGES = {
   nodeThreshold: { integer: false, min: 0, max: 1, label: 'node_threshold' },
   edgeThreshold: { integer: false, min: 0, max: 1, label: 'edge_threshold' },
 } as const satisfies Record<string, OptionRange>;
+
+/**
+ * The trace options' defaults, the one home for them: the engine's DEFAULT_* constants are these, and package.json's
+ * `selfTracing.*` setting defaults must equal them (test/unit/reliability/defaults.test.ts).
+ */
+export const TRACE_OPTION_DEFAULTS = {
+  maxFeatureNodes: 7500,
+  maxNLogits: 10,
+  desiredLogitProb: 0.95,
+  nodeThreshold: 0.8,
+  edgeThreshold: 0.98,
+} satisfies Record<keyof typeof TRACE_OPTION_RANGES, number>;
 
 export type TraceOptionName = keyof typeof TRACE_OPTION_RANGES;
 export const TRACE_OPTION_NAMES = Object.keys(TRACE_OPTION_RANGES) as TraceOptionName[];

@@ -8,7 +8,8 @@ import { type AttributionModel, Attributor, DEFAULT_MAX_FEATURE_NODES } from './
 import { type AttributionGraph, graphLayout } from './attribution/graph';
 import { DEFAULT_EDGE_THRESHOLD, DEFAULT_NODE_THRESHOLD, keepAll, pruneGraph } from './attribution/prune';
 import { graphScores, tokenScores } from './attribution/scores';
-import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, softmax, type TargetSpec } from './attribution/targets';
+import { DEFAULT_DESIRED_LOGIT_PROB, DEFAULT_MAX_N_LOGITS, type TargetSpec } from './attribution/targets';
+import { softmax } from './tensor';
 import { buildGraphFile, graphNodeIds, slugOf } from './formats/graphJson';
 import { attachFeatureDetails } from './features/details';
 import type { FeatureIndex } from './features/records';

@@ -5,11 +5,11 @@ import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Progress } from '../engine/progress';
 import { EngineWorkerClient } from '../engine/worker/client';
-import type { FeatureDetailParams, FeatureDetailResult, PingResult, TraceParams } from '../engine/worker/protocol';
+import type { FeatureDetailParams, FeatureDetailResult, PingResult, TraceParams } from '../engine/worker/messages';
 import type { TraceResult } from '../engine/trace';
 import type { EngineStatus } from '../protocol/messages';
 import type { CallOptions } from '../engine/worker/client';
-import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/protocol';
+import type { MethodName, ParamsOf, ResultOf } from '../engine/worker/messages';
 
 export function describePing(result: PingResult): string {
   const check = result.selfCheck;

@@ -147,7 +147,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   });
   context.subscriptions.push(...inline.disposables);
   // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
-  const compare = registerCompare({ traces, panel: () => panel, log });
+  const compare = registerCompare({ traces, panel: () => panel, log, graphFiles: () => graphFiles.open });
   context.subscriptions.push(...compare.disposables, ...registerStudyReport());
   return { onDidRenderPanel: rendered.event, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
 }

@@ -56,3 +56,32 @@ test('Compare With… marks the shared and only-here features on the graph and s
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('Propose supernodes: accept (renamed) saves a supernode in the view state; × splits a member out', async () => {
+  const { page, send, posted, problems } = await server.open('light');
+  await page.setViewportSize({ width: 465, height: 900 });
+  await send({ type: 'showGraph', traceId: 't2', graph: JSON.parse(fs.readFileSync('test/fixtures/graphs/organism-dallas.graph.json', 'utf8')), fileName: 'dallas.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  await page.getByRole('button', { name: 'Propose supernodes' }).click();
+  const first = page.locator('.auto-proposal').first();
+  await first.waitFor();
+  const before = await first.locator('.auto-member').count();
+  assert.ok(before >= 2);
+  if (before > 2) {
+    await first.locator('.auto-split').first().click();
+    assert.equal(await page.locator('.auto-proposal').first().locator('.auto-member').count(), before - 1, 'split takes one member out');
+  }
+  const members = await page.locator('.auto-proposal').first().locator('.auto-member').count();
+  await page.locator('.auto-proposal').first().locator('.auto-name').fill('Texas route');
+  await page.locator('.auto-proposal').first().screenshot({ path: path.join(shots, 'auto-supernodes-light.png') });
+  await page.locator('.auto-proposal').first().getByRole('button', { name: /^Accept/ }).click();
+  assert.match(await page.locator('section.supernodes').innerText(), /Texas route \(\d+\)/);
+  await page.waitForTimeout(400); // the view state is saved after 200 ms of quiet
+  const state = (await posted()).filter((m) => m.type === 'graphState').at(-1) as { qParams: { supernodes: string[][] } } | undefined;
+  const saved = state?.qParams.supernodes.find((g) => g[0] === 'Texas route');
+  assert.ok(saved, JSON.stringify(state?.qParams.supernodes));
+  assert.equal(saved.length - 1, members);
+  await page.screenshot({ path: path.join(shots, 'auto-supernodes-accepted-light.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -1,19 +1,22 @@
 // Mounts the graph panel (summary, toolbar, link graph, side panel) for one graph into a page element.
 // Knows nothing about VS Code: the page's main script passes callbacks for persistence and editor actions.
+import { mountAutoSupernodes } from '../compare/autoSupernodesView';
 import type { FeatureDetail, GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
-import { renderDetails, type DetailActions } from './details';
+import { keySentence, nodeSentence, searchSentence } from './a11yAnnounce';
+import { keepFocus } from './a11yFocus';
+import { initNodeTable } from './a11yTable';
+import { renderDetails as drawDetails, type DetailActions } from './details';
 import { updateInterveneStatus, type InterveneRequest } from './interveneForm';
 import { handleKey } from './keyboard';
 import { BUDGET, initLinkGraph, type LinkGraph } from './linkGraph';
 import { buildModel, targetNode, type GraphModel } from './model';
 import { graphWithState, stateFromGraph } from './qparams';
-import { labelOf } from './scene';
 import { createStore, persisted, type PersistedState, type Store, type ViewState } from './store';
-import { interventionMarks, renderResults } from './results';
+import { interventionMarks, renderResults as drawResults } from './results';
 import { renderSummary } from './summary';
 import type { ImageFormat, ImageHeader } from './exportImage';
 import { displayToken, formatNumber } from './format';
-import { renderSupernodeList } from './supernodeList';
+import { renderSupernodeList as drawSupernodeList } from './supernodeList';
 import { readPalette } from './theme';
 import { initToolbar, renderFilterBar } from './toolbar';
 import { registerToolkit } from './toolkit';
@@ -81,6 +84,9 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   resultsEl.setAttribute('aria-label', 'Intervention results');
   const detailsEl = part('section', 'details', side);
   const supernodesEl = part('section', 'supernodes', side);
+  mountAutoSupernodes(part('section', 'auto-supernodes', side), graphJson, store);
+  const tableEl = part('section', 'node-table-host', side);
+  tableEl.setAttribute('aria-label', 'Nodes as a table');
   const announcer = part('div', 'sr-only');
   announcer.setAttribute('aria-live', 'polite');
 
@@ -99,6 +105,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       const q = query.trim().toLowerCase();
       const hit = graph.scene().items.find((it) => it.label.toLowerCase().includes(q) || model.nodes[it.members[0]]?.token.trim().toLowerCase() === q);
       if (hit) store.set({ clickedId: hit.id, focusId: hit.id });
+      if (q) announcer.textContent = searchSentence(model, graph.scene(), store.get(), query, hit?.id ?? null);
     },
   });
   const filterBar = part('div', 'filter-bar', toolbarEl);
@@ -119,20 +126,37 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     intervene: hooks.intervene ? { intervene: hooks.intervene, cancel: (id) => hooks.cancelIntervention?.(id) } : undefined,
   };
   renderSummary(summaryEl, model, store);
+  // re-renders keep keyboard focus on the same control (or the new node's heading), never on <body>
+  const detailsHeading = () => detailsEl.querySelector<HTMLElement>('.node-label') ?? detailsEl.querySelector<HTMLElement>('.empty');
+  const renderDetails = (...args: Parameters<typeof drawDetails>) => keepFocus(detailsEl, () => drawDetails(...args), { subjectAttr: 'data-node', fallback: detailsHeading });
+  const renderResults = (...args: Parameters<typeof drawResults>) =>
+    keepFocus(resultsEl, () => drawResults(...args), { fallback: () => resultsEl.querySelector<HTMLElement>('.result-title') ?? detailsHeading() });
+  const renderSupernodeList = (...args: Parameters<typeof drawSupernodeList>) => keepFocus(supernodesEl, () => drawSupernodeList(...args), { fallback: detailsHeading });
 
-  const announce = (id: string) => {
-    const i = model.byId.get(id);
-    announcer.textContent = i === undefined ? id : `${labelOf(model.nodes[i], store.get().clerps)}, layer ${model.nodes[i].row}, position ${model.nodes[i].ctx}`;
-  };
+  const announce = (id: string) => { announcer.textContent = nodeSentence(model, graph.scene(), store.get(), id); };
+  const startId = () => store.get().clickedId ?? targetNode(model)?.id ?? graph.scene().items[0]?.id ?? null;
+  // entering the graph by Tab marks a node (the open one, else the target) and says where the keys lead
+  graphEl.addEventListener('focus', () => {
+    const s = store.get();
+    const id = s.focusId !== null && graph.scene().itemOfId.has(s.focusId) ? s.focusId : startId();
+    if (id === null) return;
+    if (id !== s.focusId) store.set({ focusId: id });
+    announcer.textContent = `${nodeSentence(model, graph.scene(), store.get(), id)}. Arrow keys move, Enter opens, P pins, G groups, S toggles the pinned subgraph.`;
+  });
   graphEl.addEventListener('keydown', (event) => {
     if (event.target !== graphEl) return;
+    const before = store.get();
     const handled = handleKey(event, store, {
       scene: graph.scene, positionOf: graph.positionOf, focusSearch: toolbar.focusSearch, zoomBy: graph.zoomBy, resetZoom: graph.resetZoom, announce,
-      startId: () => store.get().clickedId ?? targetNode(model)?.id ?? graph.scene().items[0]?.id ?? null,
+      startId,
     });
     if (handled) event.preventDefault();
+    const said = handled ? keySentence(event.key, before, store.get(), graph.scene(), model) : null;
+    if (said) announcer.textContent = said;
   });
 
+  const nodeTable = initNodeTable(tableEl, model, store);
+  const QUIET = new Set<keyof ViewState>(['hoveredId', 'cursorPosition', 'search', 'focusId', 'intervening', 'interventionError', 'interventionForm']);
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
     const scene = graph.scene();
@@ -140,8 +164,9 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
     if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
-    if (changed.has('intervening') || changed.has('interventionError')) updateInterveneStatus(detailsEl, s);
+    if (changed.has('intervening') || changed.has('interventionError')) keepFocus(detailsEl, () => updateInterveneStatus(detailsEl, s));
     if (changed.has('positionFilter')) renderFilter(s);
+    if (![...changed].every((k) => QUIET.has(k))) keepFocus(tableEl, () => nodeTable.update(scene, s));
     if (changed.has('clickedId') || changed.has('hoveredId')) {
       const id = s.hoveredId ?? s.clickedId;
       const i = id === null ? undefined : model.byId.get(id);

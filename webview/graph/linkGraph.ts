@@ -161,7 +161,10 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     renderLabels(gLabels, labelsFor(s), scene, layout, transform, r, size.width);
     const hovered = itemOf(s.hoveredId);
     if (hovered >= 0 && hovered !== lastPointerItem) showAt(hovered);
-    if (hovered < 0) hideTooltip(tooltip);
+    // no pointer on a node: the keyboard-focused node shows its tooltip while the graph has focus
+    const keyed = hovered < 0 && document.activeElement === host ? itemOf(s.focusId) : -1;
+    if (keyed >= 0) showAt(keyed);
+    else if (hovered < 0) hideTooltip(tooltip);
     times.focus.push(performance.now() - t0);
   }
 
@@ -328,6 +331,7 @@ export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store
     else schedule('focus');
   });
 
+  host.addEventListener('blur', () => { if (itemOf(store.get().hoveredId) < 0) hideTooltip(tooltip); });
   new ResizeObserver(() => resize()).observe(host);
   rescene();
 

@@ -4,7 +4,7 @@
 import { EngineError, throwIfAborted } from '../errors';
 import { backwardNames as BN, type FamilyWeights } from '../families/family';
 import { checkTranscoderHooks, familyOf } from '../families/registry';
-import { checkPositiveInt, checkTraceOption } from '../options';
+import { checkPositiveInt, checkTraceOption, TRACE_OPTION_DEFAULTS } from '../options';
 import type { ModelConfig } from '../model/config';
 import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
@@ -15,7 +15,7 @@ import type { AttributionGraph, SparseAdjacency } from './graph';
 import { RowStore } from './rows';
 import { buildTargets, type TargetSpec, type Targets, type Unembedding, unembedding } from './targets';
 
-export const DEFAULT_MAX_FEATURE_NODES = 7500;
+export const DEFAULT_MAX_FEATURE_NODES = TRACE_OPTION_DEFAULTS.maxFeatureNodes;
 export const DEFAULT_BATCH_SIZE = 256;
 export const DEFAULT_UPDATE_INTERVAL = 4;
 /** stored edges across all rows: 8 bytes each, so 48M edges ≈ 400 MB */

@@ -3,13 +3,10 @@
 // vectors (MLP output − reconstruction, zero at BOS), token vectors and the frozen patterns and norm scales.
 import type { FamilyWeights } from '../families/family';
 import { familyOf } from '../families/registry';
-import type { ModelConfig } from '../model/config';
+import { ZERO_POSITIONS, type ModelConfig } from '../model/config';
 import { applyActivation, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
-
-/** the positions whose features and errors are zeroed: BOS (circuit-tracer's zero_positions = slice(0, 1)) */
-export const ZERO_POSITIONS = 1;
 
 /** activation-scaled decoder vectors writing to one layer, grouped by position and zero-padded */
 export interface DecoderTable {

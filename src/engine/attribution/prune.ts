@@ -2,11 +2,12 @@
 // edges carrying edge_threshold of the influence-weighted edge mass, then drop features and errors left without
 // kept outgoing edges and features without kept incoming ones, until nothing changes.
 import { EngineError } from '../errors';
+import { TRACE_OPTION_DEFAULTS } from '../options';
 import { type NodeLayout, type SparseAdjacency, entryRows, logitWeights } from './graph';
 import { computeInfluence, findThreshold, nodeInfluence, normalizeRows } from './influence';
 
-export const DEFAULT_NODE_THRESHOLD = 0.8;
-export const DEFAULT_EDGE_THRESHOLD = 0.98;
+export const DEFAULT_NODE_THRESHOLD = TRACE_OPTION_DEFAULTS.nodeThreshold;
+export const DEFAULT_EDGE_THRESHOLD = TRACE_OPTION_DEFAULTS.edgeThreshold;
 
 export interface PruneResult {
   /** per node: kept */

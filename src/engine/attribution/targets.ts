@@ -2,10 +2,12 @@
 // (the most probable tokens up to desired_logit_prob, at most max_n_logits), explicit tokens, or a contrast A − B.
 // Each target reads the ln_f output along a demeaned unembedding column, so its value is logit − mean logit.
 import { EngineError } from '../errors';
+import { softmax } from '../tensor';
+import { TRACE_OPTION_DEFAULTS } from '../options';
 import type { LogitTarget } from './graph';
 
-export const DEFAULT_MAX_N_LOGITS = 10;
-export const DEFAULT_DESIRED_LOGIT_PROB = 0.95;
+export const DEFAULT_MAX_N_LOGITS = TRACE_OPTION_DEFAULTS.maxNLogits;
+export const DEFAULT_DESIRED_LOGIT_PROB = TRACE_OPTION_DEFAULTS.desiredLogitProb;
 
 export type TargetSpec =
   | { kind: 'salient'; maxNLogits?: number; desiredLogitProb?: number }
@@ -33,16 +35,6 @@ export function unembedding(W: Float32Array, dVocab: number, dModel: number): Un
   const sum = new Float64Array(dModel);
   for (let v = 0; v < dVocab; v++) for (let i = 0; i < dModel; i++) sum[i] += W[v * dModel + i];
   return { W, dModel, dVocab, mean: Float32Array.from(sum, (x) => x / dVocab) };
-}
-
-export function softmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const out = new Float64Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
 }
 
 export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unembedding, decode: (id: number) => string): Targets {

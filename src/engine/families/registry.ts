@@ -1,5 +1,6 @@
-// The supported families: adding one is a folder under families/ and one line here.
+// The supported families: adding one is a folder under families/, one line here and its names in architectures.ts.
 import { EngineError } from '../errors';
+export { isSupportedArchitecture } from './architectures';
 import type { ModelConfig, RawConfig } from '../model/config';
 import type { TranscoderSet } from '../model/transcoders';
 import type { Family, FamilyWeights } from './family';
@@ -18,10 +19,6 @@ const BY_ARCHITECTURE = new Map<string, AnyFamily>(FAMILIES.flatMap((f) => f.arc
 
 /** every loadable `architectures[0]`, for messages and the doctor */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = [...BY_ARCHITECTURE.keys()];
-
-export function isSupportedArchitecture(name: string): boolean {
-  return BY_ARCHITECTURE.has(name);
-}
 
 /** the architecture a config.json declares (old GPT-2 configs have only model_type), or a clear error */
 export function architectureOf(raw: RawConfig, file: string): string {

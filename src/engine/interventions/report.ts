@@ -1,7 +1,7 @@
 // Comparing a clean run with an intervened one: next-token candidates, logit changes of chosen targets, and the
 // features whose activations changed most. Pure functions over the two runs' numbers.
-import { ZERO_POSITIONS } from '../attribution/components';
-import { softmax } from '../attribution/targets';
+import { ZERO_POSITIONS } from '../model/config';
+import { softmax } from '../tensor';
 import { topK } from '../model/model';
 
 export interface TopToken {

@@ -1,7 +1,7 @@
 // What an intervention is: set, scale (0 = ablate) or steer one feature or a supernode (several features) at chosen
 // positions, in one of circuit-tracer's three modes. Requests are checked against the transcoders and the prompt here,
 // and turned into graph columns, one per (feature, operation) with its position mask.
-import { ZERO_POSITIONS } from '../attribution/components';
+import { ZERO_POSITIONS } from '../model/config';
 import { EngineError } from '../errors';
 
 /**

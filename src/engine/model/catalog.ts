@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { isSupportedArchitecture } from './architectures';
+import { isSupportedArchitecture } from '../families/architectures';
 import { cachedRepos, hubCacheDir, resolveLocation } from './hfCache';
 import { loadTranscoders } from './transcoders';
 

@@ -8,6 +8,9 @@ import { EngineError } from '../errors';
 export type ArchitectureName = string;
 
 /** The fields every family fills; a family's own config type extends it (rope, soft-caps, …). */
+/** the positions whose features and errors are zeroed when a config says nothing: BOS (circuit-tracer's zero_positions = slice(0, 1)) */
+export const ZERO_POSITIONS = 1;
+
 export interface ModelConfig {
   architecture: ArchitectureName;
   nLayers: number;

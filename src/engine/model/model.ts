@@ -5,6 +5,7 @@ import { unpackForward, forwardNames, type ForwardResult, type ForwardSpec } fro
 import { GraphSession } from '../onnx/session';
 import type { Family, FamilyWeights } from '../families/family';
 import { architectureOf, familyOf } from '../families/registry';
+import { softmax } from '../tensor';
 import { readRawConfig, type ModelConfig } from './config';
 import { TensorStore } from './safetensors';
 import { PromptTokenizer, type PromptToken } from './tokenizer';
@@ -134,11 +135,8 @@ export const loadModel = (dir: string, opts?: LoadOptions): Promise<Model> => Mo
 
 /** softmax over one row of logits, then the k largest: ids, probabilities and logits */
 export function topK(row: Float32Array, k: number): { id: number; prob: number; logit: number }[] {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
+  const probs = softmax(row);
   const ids = Array.from({ length: row.length }, (_, i) => i);
   ids.sort((a, b) => row[b] - row[a]);
-  return ids.slice(0, k).map((id) => ({ id, prob: Math.exp(row[id] - max) / sum, logit: row[id] }));
+  return ids.slice(0, k).map((id) => ({ id, prob: probs[id], logit: row[id] }));
 }

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { numel } from '../tensor';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -29,8 +30,6 @@ export interface TensorSource {
   readRows(name: string, rows: ArrayLike<number>): Float32Array;
   close(): void;
 }
-
-export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 export class SafetensorsFile implements TensorSource {
   private constructor(

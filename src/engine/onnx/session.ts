@@ -78,6 +78,11 @@ export class GraphSession {
   }
 }
 
+/** the onnxruntime version this engine runs (the doctor and the self-check report it) */
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions.common ?? 'unknown';
+}
+
 export function defaultThreads(): number {
   const env = Number(process.env.SELF_TRACE_THREADS);
   if (Number.isInteger(env) && env > 0) return env;

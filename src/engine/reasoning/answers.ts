@@ -4,6 +4,7 @@
 // different context, so they live here once.
 import { EngineError, throwIfAborted } from '../errors';
 import type { Model } from '../model/model';
+import { softmax } from '../tensor';
 
 export interface Alternative {
   value: string;
@@ -29,13 +30,7 @@ export function answerTokens(model: Model, context: string, answer: string): num
   return ids;
 }
 
-export function softmaxAt(row: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return Math.exp(row[id] - max) / sum;
-}
+const softmaxAt = (row: Float32Array, id: number): number => softmax(row)[id];
 
 /** P(answer tokens | ids), given the logits row after ids. */
 export async function sequenceProb(model: Model, ids: number[], answer: number[], firstRow: Float32Array, signal?: AbortSignal): Promise<number> {

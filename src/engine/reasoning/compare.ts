@@ -12,7 +12,7 @@ import { EngineError, throwIfAborted } from '../errors';
 import { buildGraphFile, slugOf } from '../formats/graphJson';
 import type { Model } from '../model/model';
 import type { ProgressSink } from '../progress';
-import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer, softmaxAt } from './answers';
+import { type Alternative, type AnswerReading, answerAlternatives, answerTokens, readAnswer } from './answers';
 import { type Biasing, testBiasingInputs } from './biasing';
 import { type Claim, contentProblems, extractClaims, extractConcepts } from './claims';
 import { layoutContext, promptOnlyContext } from './context';
@@ -253,4 +253,3 @@ export function problemsError(problems: ReasoningProblem[], file?: string): Engi
   return new EngineError('badInput', problems.map((p) => `${where(p)}: ${p.message}`).join('\n'), JSON.stringify({ problems }));
 }
 
-export { softmaxAt };

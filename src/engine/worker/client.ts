@@ -5,7 +5,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EngineError, cancelledError } from '../errors';
 import type { ProgressSink } from '../progress';
-import { parseFromWorker, type MethodName, type ParamsOf, type ResultOf, type ToWorker } from './protocol';
+import type { MethodName, ParamsOf, ResultOf, ToWorker } from './messages';
+import { parseFromWorker } from './protocol';
 
 export type WorkerState = 'idle' | 'starting' | 'ready' | 'crashed' | 'disposed';
 

@@ -17,7 +17,7 @@ import { EngineError } from '../errors';
 import type { ProgressSink } from '../progress';
 import { defaultTranscoders } from '../model/catalog';
 import { resolveLocation } from '../model/hfCache';
-import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './protocol';
+import type { EngineMethods, MethodName, ParamsOf, ResultOf } from './messages';
 
 export interface CallContext {
   readonly signal: AbortSignal;

@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { EngineError } from '../errors';
 import type { Progress } from '../progress';
 import { callHandler } from './handlers';
-import { parseToWorker, type FromWorker } from './protocol';
+import type { FromWorker } from './messages';
+import { parseToWorker } from './protocol';
 
 interface Channel {
   send(message: FromWorker): void;

@@ -15,9 +15,25 @@ import type { Trace, TraceView } from '../trace/traceView';
 export const COMPARE_COMMAND = 'selfTracing.compareWith';
 const RECENT = 8;
 
+/** An open graph file editor (src/extension/graphFiles): its document, panel and the panel's trace id. */
+export interface OpenGraphFile {
+  readonly document: vscode.TextDocument;
+  readonly panel: GraphPanel;
+  readonly traceId: string;
+}
+
+interface Shown {
+  readonly traceId: string;
+  readonly graph: GraphJson;
+  readonly fileName: string;
+  readonly panel: GraphPanel | undefined;
+}
+
 export interface CompareDeps {
   readonly traces: TraceView;
   readonly panel: () => GraphPanel | undefined;
+  /** The open graph file editors by document URI: the active one is A, the others are offered as B. */
+  readonly graphFiles?: () => ReadonlyMap<string, OpenGraphFile>;
   readonly log: { info(m: string): void; warn(m: string): void };
 }
 
@@ -37,8 +53,25 @@ export function registerCompare(deps: CompareDeps): { disposables: vscode.Dispos
   };
   remember(deps.traces.current);
 
-  const show = (a: Trace, b: GraphJson, otherName: string): GraphComparison | undefined => {
-    const panel = deps.panel();
+  const parseOpen = (f: OpenGraphFile): GraphJson | undefined => {
+    try {
+      return readGraphJson(f.document.getText());
+    } catch {
+      return undefined; // a file being edited into shape: not offered
+    }
+  };
+  /** A: the active graph file editor, else the trace panel's graph. */
+  const shownGraph = (): Shown | undefined => {
+    const input = vscode.window.tabGroups?.activeTabGroup?.activeTab?.input;
+    const file = input instanceof vscode.TabInputCustom ? deps.graphFiles?.().get(input.uri.toString()) : undefined;
+    const graph = file && parseOpen(file);
+    if (file && graph) return { traceId: file.traceId, graph, fileName: path.basename(file.document.uri.fsPath), panel: file.panel };
+    const t = deps.traces.current;
+    return t && { traceId: t.traceId, graph: t.graph, fileName: t.fileName, panel: deps.panel() };
+  };
+
+  const show = (a: Shown, b: GraphJson, otherName: string): GraphComparison | undefined => {
+    const panel = a.panel;
     if (!panel) {
       void vscode.window.showErrorMessage('Self-Tracing: Compare With… needs the graph panel: trace a prompt first.');
       return undefined;
@@ -61,14 +94,19 @@ export function registerCompare(deps: CompareDeps): { disposables: vscode.Dispos
   };
 
   const command = async () => {
-    const a = deps.traces.current;
+    const a = shownGraph();
     if (!a) {
       void vscode.window.showErrorMessage('Self-Tracing: nothing to compare yet — trace a prompt (or open a graph) first, then Compare With….');
       return;
     }
     type Item = vscode.QuickPickItem & { graph?: GraphJson; browse?: true };
+    const files = [...(deps.graphFiles?.().values() ?? [])].filter((f) => f.traceId !== a.traceId).flatMap((f) => {
+      const graph = parseOpen(f);
+      return graph ? [{ label: path.basename(f.document.uri.fsPath), description: JSON.stringify(graph.metadata.prompt.slice(0, 60)), detail: 'an open graph file', graph }] : [];
+    });
     const items: Item[] = [
       ...recent.filter((r) => r.traceId !== a.traceId).map((r) => ({ label: r.fileName, description: JSON.stringify(r.graph.metadata.prompt.slice(0, 60)), detail: 'an earlier trace of this session', graph: r.graph })),
+      ...files,
       { label: '$(folder-opened) Graph file…', description: 'ours, circuit-tracer\'s or Neuronpedia\'s graph JSON', browse: true },
     ];
     const pick = await vscode.window.showQuickPick(items, { title: `Compare ${a.fileName} with…`, placeHolder: 'an earlier trace or a graph file' });
@@ -87,7 +125,7 @@ export function registerCompare(deps: CompareDeps): { disposables: vscode.Dispos
     disposables: [deps.traces.onDidChange(remember), vscode.commands.registerCommand(COMPARE_COMMAND, command)],
     api: {
       compareWithFile(file) {
-        const a = deps.traces.current;
+        const a = shownGraph();
         const b = a && readFile(file);
         return a && b ? show(a, b, path.basename(file)) : undefined;
       },

@@ -1,6 +1,6 @@
 // An intervention's engine result as the graph file keeps it (selfTracing.interventions) and the panel shows it,
 // the sentence a notification gives, and which feature "Ablate the top feature here" picks. Pure; no `vscode`.
-import type { InterveneResult } from '../../engine/worker/protocol';
+import type { InterveneResult } from '../../engine/worker/messages';
 import type { GraphJson, GraphNode, InterventionRecord } from '../../protocol/graph-json';
 import { featureIdOf, isFeatureKind, nodeKindOf } from '../../protocol/nodes';
 import type { FromWebview } from '../../protocol/messages';

@@ -2,6 +2,7 @@
 // query_pre_attn_scalar, attention and final logit soft-capping, sliding-window attention on even layers, GeGLU,
 // GQA. Transcoders read at pre_feedforward_layernorm (its input, its x/s, or its output) and write at
 // post_feedforward_layernorm's output (`hook_mlp_out`), as circuit-tracer's gemma_2_mapping places them.
+import { FAMILY_ARCHITECTURES } from '../architectures';
 import { embeddingRows, type Family } from '../family';
 import { gemmaBackwardLayerGraph, gemmaBackwardTopGraph } from './backward';
 import { gemmaConfig, type GemmaConfig } from './config';
@@ -23,7 +24,7 @@ export const gemmaLike: Omit<Family<GemmaConfig, GemmaWeights>, 'architectures' 
 };
 
 export const gemma2: Family<GemmaConfig, GemmaWeights> = {
-  architectures: ['Gemma2ForCausalLM'],
+  architectures: FAMILY_ARCHITECTURES.gemma2,
   ...gemmaLike,
   parseConfig: (raw, file, architecture) => gemmaConfig(raw, file, architecture, false),
 };

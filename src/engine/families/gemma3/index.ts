@@ -9,6 +9,7 @@
 // Instruction-tuned checkpoints: circuit-tracer (both backends, `gemma_3_it`) requires prompts to start with
 // <bos><start_of_turn>user\n (ids 2, 105, 2364, 107) and zeroes features and errors at those 4 positions, when the
 // model's name (the Hugging Face id, or the path it was loaded from) contains "gemma-3" and ends in "-it".
+import { FAMILY_ARCHITECTURES } from '../architectures';
 import * as path from 'node:path';
 import type { RawConfig } from '../../model/config';
 import { repoOfCachePath } from '../../model/transcoders/config';
@@ -33,6 +34,6 @@ function parse(raw: RawConfig, file: string, architecture: string): GemmaConfig 
 
 export const gemma3: Family<GemmaConfig, GemmaWeights> = {
   ...gemmaLike,
-  architectures: ['Gemma3ForCausalLM', 'Gemma3ForConditionalGeneration'],
+  architectures: FAMILY_ARCHITECTURES.gemma3,
   parseConfig: parse,
 };

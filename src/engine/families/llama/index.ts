@@ -2,6 +2,7 @@
 // circuit-tracer's hooks (utils/tl_nnsight_mapping.py, llama_3_mapping): hook_resid_mid = post_attention_layernorm
 // input, mlp.hook_in = its output, mlp.hook_out = hook_mlp_out = the MLP's output; ln2.hook_normalized is
 // TransformerLens' RMSNorm x/s before the gain.
+import { FAMILY_ARCHITECTURES } from '../architectures';
 import { embeddingRows, type Family } from '../family';
 import { llamaBackwardLayerGraph, llamaBackwardTopGraph } from './backward';
 import { llamaConfig, type LlamaConfig } from './config';
@@ -22,6 +23,6 @@ export const llamaLike: Omit<Family<LlamaConfig, LlamaWeights>, 'architectures' 
 
 export const llama: Family<LlamaConfig, LlamaWeights> = {
   ...llamaLike,
-  architectures: ['LlamaForCausalLM'],
+  architectures: FAMILY_ARCHITECTURES.llama,
   parseConfig: (raw, file, arch) => llamaConfig(raw, file, arch, { qkNorm: false }),
 };

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { EngineError } from '../../errors';
-import { numel, type Dtype, type TensorInfo, type TensorSource } from '../safetensors';
+import { numel } from '../../tensor';
+import type { Dtype, TensorInfo, TensorSource } from '../safetensors';
 
 interface Entry {
   name: string;

@@ -59,7 +59,9 @@ describe('New user: walkthrough, hovers, settings and the panel in a real VS Cod
     const t = api.traces.current!;
     const doc = await vscode.workspace.openTextDocument(t.uri!);
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
-    const strongest = [...t.heat].sort((a, b) => Math.abs(b.score) - Math.abs(a.score))[0];
+    // the strongest token that has a transcoder feature in the graph (the Ablate action needs one)
+    const withFeature = new Set(t.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder' && typeof n.activation === 'number').map((n) => n.ctx_idx));
+    const strongest = [...t.heat].filter((h) => withFeature.has(h.ctx)).sort((a, b) => Math.abs(b.score) - Math.abs(a.score))[0];
     const at = doc.positionAt(strongest.start);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
     const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');

@@ -286,7 +286,11 @@ export class TraceView implements vscode.Disposable {
       return;
     }
     const cursor = positionAt(t.heat, doc.offsetAt(sel.active))?.ctx ?? null;
-    const range = sel.isEmpty ? null : positionsIn(t.heat, start, end);
+    const covered = sel.isEmpty ? null : positionsIn(t.heat, start, end);
+    // selecting the whole traced text (as before tracing it) leaves nothing out: no filter
+    const last = t.heat.reduce((m, h) => Math.max(m, h.ctx), 0);
+    const first = t.heat.reduce((m, h) => Math.min(m, h.ctx), Infinity);
+    const range = covered && covered[0] <= first && covered[1] >= last ? null : covered;
     this.currentPanel()?.editorFocus(t.traceId, cursor, range);
   }
 

@@ -90,6 +90,15 @@ export class GraphView {
     }, restored);
   }
 
+  /** Clear Trace: no graph any more (the page shows its empty state). */
+  clear(): void {
+    this.panel?.destroy();
+    this.panel = undefined;
+    this.traceId = undefined;
+    this.banner.hidden = true;
+    this.root.hidden = true;
+  }
+
   /** The trace whose graph is shown, if any. */
   get shownTraceId(): string | undefined {
     return this.panel ? this.traceId : undefined;

@@ -1,18 +1,26 @@
 // Entry of the graph panel page (dist/webview.js): registers the toolkit controls, restores the view state,
 // validates each host message, re-renders from the store and reports every render back to the host.
-import { assertNever, parseToWebview, type ToWebview } from '../src/protocol/messages';
+import { assertNever, parseToWebview, type EngineStatus, type ToWebview } from '../src/protocol/messages';
 import { renderEngineStatus } from './engineStatusView';
 import { registerToolkit } from './graph/toolkit';
 import { GraphView } from './graphView';
 import './graph/graph.css';
 import { renderPieces } from './piecesView';
-import { createStore, type ViewState } from './store';
+import { createStore } from './store';
 import { loadState, post, saveState } from './vscodeApi';
+
+/** the page's own state (the graph keeps its view state in graph/store.ts) */
+interface PageState {
+  readonly selection: ToWebview.ShowSelection | null;
+  readonly engine: EngineStatus | null;
+  /** Index of the piece the user clicked last, if any. */
+  readonly activePiece: number | null;
+}
 
 registerToolkit();
 
 const saved = loadState();
-const store = createStore({ selection: saved?.selection ?? null, engine: null, activePiece: saved?.activePiece ?? null });
+const store = createStore<PageState>({ selection: saved?.selection ?? null, engine: null, activePiece: saved?.activePiece ?? null });
 const piecesRoot = document.getElementById('pieces') as HTMLElement;
 const button = document.getElementById('check-engine') as HTMLElement;
 let savedGraph = saved?.graph;
@@ -24,7 +32,7 @@ const graphView = new GraphView(document.getElementById('graph-root') as HTMLEle
   },
 }, savedGraph);
 
-function render(state: ViewState): void {
+function render(state: PageState): void {
   const { selection, activePiece } = state;
   (document.getElementById('empty') as HTMLElement).hidden = selection !== null;
   (document.getElementById('source') as HTMLElement).textContent = selection
@@ -35,7 +43,7 @@ function render(state: ViewState): void {
     activePiece,
     width: piecesRoot.clientWidth,
     onSelect: (index) => {
-      store.update({ activePiece: index });
+      store.set({ activePiece: index });
       if (selection) post({ type: 'revealPiece', traceId: selection.traceId, index });
     },
   });
@@ -66,9 +74,9 @@ function reportGraph(traceId: string): void {
 function receive(message: ToWebview.Message): void {
   switch (message.type) {
     case 'showSelection':
-      return store.update({ selection: message, activePiece: null });
+      return store.set({ selection: message, activePiece: null });
     case 'engineStatus':
-      return store.update({ engine: message.status });
+      return store.set({ engine: message.status });
     case 'showGraph':
       document.body.classList.add('graph-mode');
       graphView.show(message);
@@ -89,6 +97,10 @@ function receive(message: ToWebview.Message): void {
       return graphView.interventionFailed(message);
     case 'traceProgress':
       return showProgress(message);
+    case 'clearGraph':
+      graphView.clear();
+      document.body.classList.remove('graph-mode');
+      return store.set({ selection: null, activePiece: null });
     case 'showComparison':
       return graphView.comparison(message);
     default:

@@ -1,30 +1,33 @@
-// The panel's single view state and a tiny subscribe/notify registry; renderers subscribe, handlers update.
-import type { EngineStatus, ToWebview } from '../src/protocol/messages';
+// The webview's one store: a state object, replaced (never mutated) by `set`, and subscribers told which keys
+// changed. The panel's page state (main.ts) and the graph's view state (graph/store.ts) are each one of these.
 
-export interface ViewState {
-  readonly selection: ToWebview.ShowSelection | null;
-  readonly engine: EngineStatus | null;
-  /** Index of the piece the user clicked last, if any. */
-  readonly activePiece: number | null;
+export type Listener<S> = (state: Readonly<S>, changed: ReadonlySet<keyof S>) => void;
+
+export interface Store<S> {
+  get(): Readonly<S>;
+  /** merges the patch; listeners hear of it only when some value changed (compared with ===) */
+  set(patch: Partial<S>): void;
+  /** returns the unsubscribe function */
+  subscribe(listener: Listener<S>): () => void;
 }
 
-export interface Store {
-  get(): ViewState;
-  update(patch: Partial<ViewState>): void;
-  subscribe(listener: (state: ViewState) => void): void;
-}
-
-export function createStore(initial: ViewState): Store {
-  let state = initial;
-  const listeners: Array<(state: ViewState) => void> = [];
+export function createStore<S extends object>(initial: S): Store<S> {
+  let state: S = initial;
+  const listeners = new Set<Listener<S>>();
   return {
     get: () => state,
-    update(patch) {
+    set(patch) {
+      const changed = new Set<keyof S>();
+      for (const key of Object.keys(patch) as (keyof S)[]) {
+        if (patch[key] !== state[key]) changed.add(key);
+      }
+      if (changed.size === 0) return;
       state = { ...state, ...patch };
-      for (const listener of listeners) listener(state);
+      for (const listener of listeners) listener(state, changed);
     },
     subscribe(listener) {
-      listeners.push(listener);
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

@@ -79,6 +79,7 @@ export async function tracePrompt(
   const tokens = model.tokenize(prompt);
   const ids = tokens.map((t) => t.id);
   const logits = await model.logits(ids, signal);
+  checkFiniteOutput(logits, 'output logits', 'the model');
   const topOutputs = model.topNext(logits, TOP_OUTPUTS);
   let targets: TargetSpec = { kind: 'salient', maxNLogits: opts.maxNLogits ?? DEFAULT_MAX_N_LOGITS, desiredLogitProb: opts.desiredLogitProb ?? DEFAULT_DESIRED_LOGIT_PROB };
   let contrast: { a: number; b: number } | undefined;
@@ -108,6 +109,8 @@ export async function tracePrompt(
   throwIfAborted(signal);
   const t0 = performance.now();
   const g = res.graph;
+  checkFiniteOutput(g.activeFeatures.activation, 'transcoder activations', 'the transcoders');
+  checkFiniteOutput(g.adjacency.vals, 'attribution edges', 'the model or the transcoders');
   g.inputString = model.tokenizer.decodeAll(ids);
   const lay = graphLayout(g);
   const nodeThreshold = opts.nodeThreshold ?? DEFAULT_NODE_THRESHOLD;
@@ -145,7 +148,8 @@ export async function tracePrompt(
   const indexProblem = features ? attachFeatureDetails(file, features) : undefined;
   const timings = { ...res.timings, prune: performance.now() - t0 };
   file.selfTracing!.timingsMs = timings;
-  return { graph: file, tokens, timings, ...(indexProblem ? { warnings: [indexProblem] } : {}) };
+  const warnings = [...model.warnings, ...(indexProblem ? [indexProblem] : [])];
+  return { graph: file, tokens, timings, ...(warnings.length ? { warnings } : {}) };
 }
 
 /** The node id the writer gives a logit target (formats/graphJson.ts). */
@@ -155,3 +159,10 @@ function logitNodeId(g: AttributionGraph, vocabIdx: number): string {
 }
 
 export { slugOf };
+
+/** NaN or ±Infinity after the forward (an overflow, weights that passed the load check but combine badly): refused. */
+function checkFiniteOutput(x: ArrayLike<number>, what: string, whose: string): void {
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] - x[i] !== 0) throw new EngineError('badFile', `The ${what} for this prompt hold ${Number.isNaN(x[i]) ? 'NaN' : 'Infinity'}: ${whose} overflow or are damaged, so no trace can be computed.`);
+  }
+}

@@ -21,6 +21,7 @@ import { registerDemoDocument } from './trace/demoDocument';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
 import { createTraceStatusBar } from './trace/traceStatusBar';
 import { TraceView, type Trace } from './trace/traceView';
+import { LiveRetrace } from './trace/liveRetrace';
 
 export interface SelfTracingApi {
   /** Fires each time the graph panel reports what it rendered. */
@@ -66,10 +67,12 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     created.onDidDispose(() => { if (panel === created) panel = undefined; });
     return created;
   };
-  const openPanel = () => panel ?? adopt(GraphPanel.create(context.extensionUri, events));
+  /** The panel, created when needed; `pending` is what the new panel shows (with a moving bar) from its first frame. */
+  const openPanel = (pending?: string) => panel ?? adopt(GraphPanel.create(context.extensionUri, events, pending));
   const traces = new TraceView(openPanel, () => panel, new FeatureLabels(context.workspaceState));
   const tracer = new SelectionTracer(engine, traces, openPanel, log, context.extensionPath);
   const retrace: Retrace = async (request) => { await tracer.retrace(request); };
+  const live = new LiveRetrace({ traces, retrace: (doc, start, end, target) => tracer.retraceEdited(doc, start, end, target), cancel: () => tracer.cancel(), log });
   const interventions = new InterventionRunner({ engine, traces, panel: () => panel, log, extensionPath: context.extensionPath });
 
   /** The full record of a feature the user opened, from the index next to the traced model. */
@@ -122,6 +125,8 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
     ...registerDemoDocument({ extensionPath: context.extensionPath, log, traceRange: (document, range) => tracer.traceRange(document, range) }),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
+    tracer.trackEditors(),
+    live,
     vscode.commands.registerCommand('selfTracing.checkEngine', () => tracer.checkEngine()),
     vscode.commands.registerCommand('selfTracing.showLog', () => log.show()),
     vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(log)),
@@ -141,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
   // Stated reasoning versus the trace (src/extension/reasoning): its graph opens through the trace view.
   context.subscriptions.push(...registerReasoning({
     engine, log, showGraph: (input) => traces.show(input), location: () => modelLocation(context.extensionPath),
+    onDidClearTrace: (listener) => traces.onDidChange((t) => { if (!t) listener(); }),
   }));
   // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
   const inline = registerInline({

@@ -90,6 +90,14 @@ export class GraphPanel implements vscode.Disposable {
     this.post(this.graph);
   }
 
+  /** Clear Trace: the page goes back to its empty state. */
+  clearGraph(): void {
+    this.graph = undefined;
+    this.stale = undefined;
+    this.comparison = undefined;
+    this.post({ type: 'clearGraph' });
+  }
+
   /** Compare With…: the comparison for the shown graph (replayed after a reload of the page); null clears it. */
   showComparison(message: Omit<ToWebview.ShowComparison, 'type'>): void {
     this.comparison = { type: 'showComparison', ...message };

@@ -15,7 +15,9 @@ import { CHOOSE_MODEL, CHOOSE_MODEL_COMMAND, ignoredPathSettings, modelLocation,
 import { splitIntoPieces } from './textPieces';
 import type { RetraceRequest } from './trace/traceCommands';
 import type { TraceView } from './trace/traceView';
-import { withEngineProgress } from './engineProgress';
+import { withEngineProgress, type EngineCallOptions } from './engineProgress';
+import { describePing } from './engine';
+import { checkVocabulary, lastPartStart, mostlyOutside, tooLong, vocabularyCharacters } from './tracePrechecks';
 
 /** One trace to run: the text, where it sits in its document (for the heatmap), and an optional target. */
 export interface TraceRequest {
@@ -72,20 +74,29 @@ export class SelectionTracer {
   private pieces: PiecesRecord | undefined;
   private running: AbortController | undefined;
   private count = 0;
+  /** The text editor used last: the walkthrough (or the panel) can be the active editor when Trace Selection runs. */
+  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
 
   constructor(
     private readonly engine: Engine,
     private readonly traces: TraceView,
-    private readonly openPanel: () => GraphPanel,
+    private readonly openPanel: (pending?: string) => GraphPanel,
     private readonly log: vscode.LogOutputChannel,
     private readonly extensionPath: string,
   ) {}
 
-  /** Traces the selection, or the cursor's line when nothing is selected. */
+  /** Follows the active text editor (register the result with the extension's subscriptions). */
+  trackEditors(): vscode.Disposable {
+    return vscode.window.onDidChangeActiveTextEditor((editor) => { if (editor) this.lastEditor = editor; });
+  }
+
+  /** Traces the selection, or the cursor's line when nothing is selected, in the active or last used text editor. */
   async traceActiveEditor(): Promise<string | undefined> {
-    const editor = vscode.window.activeTextEditor;
+    const last = this.lastEditor && !this.lastEditor.document.isClosed ? this.lastEditor : undefined;
+    const editor = vscode.window.activeTextEditor ?? last ?? vscode.window.visibleTextEditors[0];
     if (!editor) {
-      await vscode.window.showWarningMessage('Self-Tracing: open a file and select the text to trace.');
+      await vscode.window.showWarningMessage('Self-Tracing: open a file and select the text to trace.', 'Open Demo Prompts')
+        .then((c) => (c ? vscode.commands.executeCommand('selfTracing.openDemoPrompts') : undefined));
       return undefined;
     }
     const { document, selection } = editor;
@@ -100,8 +111,35 @@ export class SelectionTracer {
       return undefined;
     }
     const baseOffset = document.offsetAt(range.start);
+    if (!(await this.confirmVocabulary(text))) return undefined;
     this.showPieces(text, document, baseOffset);
     return this.trace({ text, fileName: path.basename(document.fileName), document, baseOffset });
+  }
+
+  /** Live re-trace of edited text: no notification (progress shows in the panel and the status bar). */
+  async retraceEdited(document: vscode.TextDocument, start: number, end: number, target?: RetraceRequest['target']): Promise<string | undefined> {
+    const text = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(end)));
+    if (text.trim() === '') return undefined;
+    return this.trace({ text, fileName: path.basename(document.fileName), document, baseOffset: start, target }, { quiet: true });
+  }
+
+  /** Cancels a trace still running (Clear Trace, a newer live re-trace). */
+  cancel(): void {
+    this.running?.abort();
+  }
+
+  /** When most of the text is outside the model's vocabulary, says what that means before a long trace. */
+  private async confirmVocabulary(text: string): Promise<boolean> {
+    const known = vocabularyCharacters(modelLocation(this.extensionPath).modelPath);
+    if (!known) return true;
+    const check = checkVocabulary(text, known);
+    if (!mostlyOutside(check)) return true;
+    const chars = check.examples.map((c) => `"${c}"`).join(' ');
+    const choice = await vscode.window.showWarningMessage(
+      `Self-Tracing: ${check.outside} of the ${check.characters} characters here (${chars}…) are not in this model's vocabulary: each becomes 2–4 byte tokens (about ${check.estimatedTokens} tokens in all), so the trace will be slow, and a model that never saw such text will not say much about it.`,
+      'Trace Anyway', 'Open Demo Prompts');
+    if (choice === 'Open Demo Prompts') await vscode.commands.executeCommand('selfTracing.openDemoPrompts');
+    return choice === 'Trace Anyway';
   }
 
   /** Choose Target and Trace from Here: the current trace's text (or a prefix of it) towards another target. */
@@ -118,7 +156,7 @@ export class SelectionTracer {
   }
 
   /** Runs one trace; a newer trace cancels an older one still running. Returns the shown trace's id. */
-  async trace(request: TraceRequest): Promise<string | undefined> {
+  async trace(request: TraceRequest, { quiet = false } = {}): Promise<string | undefined> {
     const location = modelLocation(this.extensionPath);
     const ignored = ignoredPathSettings();
     if (ignored.length) this.log.warn(`Restricted Mode: ignoring ${ignored.join(', ')} from this workspace's settings`);
@@ -137,25 +175,61 @@ export class SelectionTracer {
       prompt: request.text,
       options: { ...traceSettings((problem) => this.settingProblem(problem)), ...targetOptions(request.target) },
     };
+    const model = location.embedded ? 'the embedded model' : path.basename(location.modelPath);
     this.log.info(`tracing ${request.text.length} characters of ${request.fileName} with ${location.embedded ? 'the embedded model' : location.modelPath}`);
+    const what = `${quiet ? 'Re-tracing' : 'Tracing'} ${JSON.stringify(request.text.length > 40 ? `${request.text.slice(0, 39)}…` : request.text)} with ${model}`;
+    const panel = this.openPanel(`${what}…`);
+    panel.traceProgress(`${what}…`, null, false);
+    const task = (call: EngineCallOptions) => this.engine.trace(params, {
+      signal: call.signal,
+      onProgress: (p) => {
+        call.onProgress(p);
+        panel.traceProgress(`${what}: ${p.message}`, p.fraction ?? null, false);
+      },
+    });
     try {
-      const result = await withEngineProgress('Self-Tracing', (call) => this.engine.trace(params, call), controller);
-      return this.traces.show({
+      const result = await (quiet ? withQuietProgress(what, task, controller) : withEngineProgress('Self-Tracing', task, controller));
+      const traceId = this.traces.show({
         graph: result.graph, fileName: request.fileName, document: request.document, baseOffset: request.baseOffset,
         model: { modelDir: params.modelDir, transcodersDir: params.transcodersDir },
       });
+      void vscode.commands.executeCommand('setContext', 'selfTracing.traced', true); // the walkthrough's step is done
+      return traceId;
     } catch (err) {
-      await showEngineError(err, this.log, () => void this.trace(request));
+      if (EngineError.from(err).code === 'cancelled') return undefined;
+      const long = tooLong(EngineError.from(err).message);
+      if (long && request.document && request.baseOffset !== undefined) void this.offerLastPart(request, long);
+      else await showEngineError(err, this.log, () => void this.trace(request));
       return undefined;
     } finally {
       if (this.running === controller) this.running = undefined;
+      if (!this.running) panel.traceProgress('', null, true);
     }
   }
 
-  /** Runs the engine check under a cancellable notification; failures are shown with their action. */
+  /** A selection longer than the model's context: offer to trace its last part (the part nearest the answer). */
+  private async offerLastPart(request: TraceRequest, long: { tokens: number; context: number }): Promise<void> {
+    const start = lastPartStart(request.text, long.tokens, long.context);
+    const part = request.text.slice(start);
+    const choice = await vscode.window.showErrorMessage(
+      `Self-Tracing: the selection is ${long.tokens} tokens; this model reads at most ${long.context}. Trace its last ${[...part].length} characters ("${part.length > 30 ? `…${part.slice(-29)}` : part}")?`,
+      'Trace the Last Part', 'Show Log');
+    if (choice === 'Show Log') this.log.show(true);
+    if (choice !== 'Trace the Last Part') return;
+    const document = request.document!;
+    const baseOffset = request.baseOffset! + start;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    if (editor) editor.selection = new vscode.Selection(document.positionAt(baseOffset), document.positionAt(baseOffset + part.length));
+    await this.trace({ ...request, text: part, baseOffset });
+  }
+
+  /** Runs the engine check under a cancellable notification and says what it found; failures come with their action. */
   async checkEngine(): Promise<void> {
     try {
-      await withEngineProgress('Self-Tracing', (call) => this.engine.check(call));
+      const result = await withEngineProgress('Self-Tracing', (call) => this.engine.check(call));
+      const message = `Self-Tracing: the engine works: ${describePing(result)}.`;
+      if (result.selfCheck?.ok === false) void vscode.window.showErrorMessage(`Self-Tracing: the engine's self-check failed: ${describePing(result)}.`, 'Show Log').then((c) => (c ? this.log.show(true) : undefined));
+      else void vscode.window.showInformationMessage(message);
     } catch (err) {
       await showEngineError(err, this.log, () => void this.checkEngine());
     }
@@ -179,7 +253,7 @@ export class SelectionTracer {
     const traceId = `selection-${++this.count}-${Date.now().toString(36)}`;
     const pieces = splitIntoPieces(text);
     this.pieces = { traceId, uri: document.uri, startOffset, pieces };
-    const panel = this.openPanel();
+    const panel = this.openPanel(`Tracing ${[...text].length} characters of ${path.basename(document.fileName)}…`);
     panel.showSelection({ traceId, source: { fileName: path.basename(document.fileName), text }, pieces });
     panel.reveal();
   }
@@ -196,4 +270,10 @@ export class SelectionTracer {
     else if (choice === 'Open Settings') await openSettings();
     else if (choice === 'Show Log') this.log.show(true);
   }
+}
+
+/** A trace without a notification (live re-trace): a spinner in the status bar; a newer edit cancels it. */
+function withQuietProgress<T>(title: string, task: (options: EngineCallOptions) => Promise<T>, controller: AbortController): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Self-Tracing: ${title}` }, () =>
+    task({ signal: controller.signal, onProgress: () => {} }));
 }

@@ -2,6 +2,7 @@
 // workspace only user-level values count, so a cloned repository cannot point the engine at files it chose.
 // The trace settings carry circuit-tracer's names.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseRepoRef } from '../engine/model/hfCache';
@@ -20,20 +21,27 @@ export interface ModelLocation {
   readonly embedded: boolean;
 }
 
-function trustedValue(key: 'modelPath' | 'transcoderPath'): string {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  if (vscode.workspace.isTrusted) return config.get<string>(key, '').trim();
-  return (config.inspect<string>(key)?.globalValue ?? '').trim();
+/** A path setting and where its value comes from: the workspace (only when trusted) or the user. */
+function trustedValue(key: 'modelPath' | 'transcoderPath'): { value: string; fromWorkspace: boolean } {
+  const i = vscode.workspace.getConfiguration(SECTION).inspect<string>(key);
+  const user = (i?.globalValue ?? '').trim();
+  if (!vscode.workspace.isTrusted) return { value: user, fromWorkspace: false };
+  const ws = (i?.workspaceFolderValue ?? i?.workspaceValue ?? '').trim();
+  return ws ? { value: ws, fromWorkspace: true } : { value: user, fromWorkspace: false };
 }
 
 /**
- * A relative path in the settings is taken from the first workspace folder; a Hugging Face repo id ("org/name")
- * that is no folder there stays as written (the engine finds it in the local cache).
+ * Where a relative path in the settings starts: a workspace setting (trusted workspace) at the first workspace
+ * folder; a user setting at the home folder (`~/` too), never at whatever folder is open, so an untrusted
+ * repository cannot plant a model where a user-level relative path would find it. A Hugging Face repo id
+ * ("org/name") that is no folder there stays as written (the engine finds it in the local cache).
  */
-function resolved(p: string): string {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  if (p === '' || path.isAbsolute(p) || !folder) return p;
-  const local = path.join(folder, p);
+function resolved({ value: p, fromWorkspace }: { value: string; fromWorkspace: boolean }): string {
+  if (p === '' || path.isAbsolute(p)) return p;
+  if (p === '~' || p.startsWith('~/')) return path.join(os.homedir(), p.slice(1));
+  const base = fromWorkspace ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : os.homedir();
+  if (!base) return p;
+  const local = path.join(base, p);
   return !fs.existsSync(local) && parseRepoRef(p) && !p.startsWith('.') ? p : local;
 }
 

@@ -78,6 +78,10 @@ export namespace ToWebview {
     /** absent: the view as drawn now (PNG); `png` / `svg`: the whole graph with prompt, target and legend (PNG at 2×) */
     readonly format?: 'png' | 'svg';
   }
+  /** Clear Trace: the page drops its graph and shows its empty state. */
+  export interface ClearGraph {
+    readonly type: 'clearGraph';
+  }
   /** A trace is running (or just ended): the panel shows its progress from its first frame. */
   export interface TraceProgress {
     readonly type: 'traceProgress';
@@ -121,7 +125,7 @@ export namespace ToWebview {
   }
   export type Message =
     | ShowSelection | ShowEngineStatus | ShowGraph | TraceStale | EditorFocus | SelectNode | RequestSnapshot | FeatureDetails
-    | InterventionResult | InterventionFailed | TraceProgress | ShowComparison;
+    | InterventionResult | InterventionFailed | TraceProgress | ClearGraph | ShowComparison;
 }
 
 export namespace FromWebview {
@@ -274,6 +278,8 @@ export function parseToWebview(data: unknown): Parsed<ToWebview.Message> {
       if (!(format === undefined || format === 'png' || format === 'svg')) return fail('requestSnapshot: format must be png or svg');
       return { ok: true, message: { type: 'requestSnapshot', requestId, ...(format === undefined ? {} : { format }) } };
     }
+    case 'clearGraph':
+      return { ok: true, message: { type: 'clearGraph' } };
     case 'traceProgress': {
       const { message, fraction, done } = data;
       if (!isString(message) || typeof done !== 'boolean' || !(fraction === null || (typeof fraction === 'number' && fraction >= 0 && fraction <= 1))) {

@@ -36,6 +36,8 @@ export interface FakeState {
   readonly files: Map<string, Uint8Array>;
   /** Answers for the next quick picks, input boxes and dialogs, in order. */
   readonly answers: unknown[];
+  /** Action titles the next notifications answer with, in order (else they are dismissed). */
+  readonly messageAnswers: string[];
   /** Diagnostics per document URI string, as last set. */
   readonly diagnostics: Map<string, vscode.Diagnostic[]>;
   readonly codeLensProviders: vscode.CodeLensProvider[];

@@ -64,6 +64,8 @@ const state = {
   decorationTypes: [], hoverProviders: [], quickPicks: [], dialogs: [], files: new Map(),
   /** Answers the next quick pick / input box / open or save dialog would get (shifted in order). */
   answers: [],
+  /** What the user clicks in the next notifications (an action's title), in order; none: the message is dismissed. */
+  messageAnswers: [],
 };
 const events = {
   changeText: new EventEmitter(), visibleEditors: new EventEmitter(), selection: new EventEmitter(), configuration: new EventEmitter(),
@@ -97,7 +99,11 @@ function createOutputChannel(name) {
     appendLine: write('info'), show() {}, dispose() {} };
 }
 
-const showMessage = (severity) => async (message, ...actions) => { state.messages.push({ severity, message, actions }); return undefined; };
+const showMessage = (severity) => async (message, ...actions) => {
+  state.messages.push({ severity, message, actions });
+  const answer = state.messageAnswers.shift();
+  return answer !== undefined && actions.includes(answer) ? answer : undefined;
+};
 
 const vscode = {
   version: '1.100.0-fake',
@@ -122,6 +128,9 @@ const vscode = {
       if (state.commands.has(id)) throw new Error(`command '${id}' already exists`);
       state.commands.set(id, fn);
       return { dispose: () => state.commands.delete(id) };
+    },
+    async getCommands() {
+      return [...state.commands.keys()];
     },
     async executeCommand(id, ...args) {
       const fn = state.commands.get(id);
@@ -223,7 +232,7 @@ vscode.__fake = {
     state.panels.length = 0; state.messages.length = 0; state.logs.length = 0; state.statusBarItems.length = 0;
     state.settings = {}; state.documents = undefined; state.progress = undefined;
     state.decorationTypes.length = 0; state.hoverProviders.length = 0; state.quickPicks.length = 0; state.dialogs.length = 0;
-    state.files.clear(); state.answers.length = 0;
+    state.files.clear(); state.answers.length = 0; state.messageAnswers.length = 0;
     for (const e of Object.values(events)) e.dispose();
     vscode.window.activeTextEditor = undefined;
     vscode.workspace.isTrusted = true;
@@ -257,7 +266,7 @@ vscode.workspace.registerTextDocumentContentProvider = (scheme, provider) => {
 };
 const executeRegistered = vscode.commands.executeCommand;
 vscode.commands.executeCommand = async (id, ...args) => {
-  if (!state.commands.has(id) && /^(vscode|workbench)\./.test(id)) { state.builtins.push({ id, args }); return undefined; }
+  if (!state.commands.has(id) && (/^(vscode|workbench)\./.test(id) || id === 'setContext')) { state.builtins.push({ id, args }); return undefined; }
   return executeRegistered(id, ...args);
 };
 const resetCore = vscode.__fake.reset;

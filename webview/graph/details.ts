@@ -92,7 +92,7 @@ function stats(root: Section, model: GraphModel, n: ModelNode): void {
 
 function labelEditor(root: Section, node: ModelNode, store: Store): void {
   const wrap = root.append('div').attr('class', 'label-editor');
-  const field = wrap.append('vscode-text-field').attr('class', 'clerp-input').attr('placeholder', 'Label this feature');
+  const field = wrap.append('vscode-text-field').attr('class', 'clerp-input').attr('placeholder', 'Label this feature').attr('aria-label', 'Feature label');
   field.property('value', store.get().clerps[node.featureId] ?? node.raw.clerp ?? '');
   field.append('span').attr('slot', 'start').attr('class', 'codicon-like').text('✎');
   field.on('change', (event: Event) => {
@@ -154,7 +154,7 @@ function renderSupernode(root: Selection<HTMLElement, unknown, null, undefined>,
   header.append('span').attr('class', 'glyph kind-supernode').text(GLYPHS.supernode);
   header.append('h2').attr('class', 'node-label').text(group[0]);
   root.append('div').attr('class', 'node-kind muted').text(`Supernode · ${group.length - 1} members`);
-  const field = root.append('vscode-text-field').attr('class', 'supernode-name').property('value', group[0]);
+  const field = root.append('vscode-text-field').attr('class', 'supernode-name').attr('aria-label', 'Supernode name').property('value', group[0]);
   field.on('change', (event: Event) => store.set(rename(store.get(), g, (event.target as HTMLInputElement).value ?? '')));
   const list = root.append('ul').attr('class', 'members');
   list.selectAll('li').data(membersOf(s, `sn:${g}`)).join('li')

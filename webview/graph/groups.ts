@@ -37,9 +37,6 @@ export function rename(s: Pick<ViewState, 'supernodes'>, index: number, label: s
   return { supernodes: s.supernodes.map((g, i) => (i === index ? [name, ...g.slice(1)] : g)) };
 }
 
-/** The supernode a node belongs to, if any. */
-export const groupOf = (s: Pick<ViewState, 'supernodes'>, nodeId: string): number => s.supernodes.findIndex((g) => g.slice(1).includes(nodeId));
-
 /** Unpinning removes the node from its group too, so groups never hold unpinned members. */
 export function unpin(s: Pick<ViewState, 'supernodes' | 'pinnedIds'>, nodeId: string): Partial<ViewState> {
   return {

@@ -119,7 +119,7 @@ function changes(root: Section, model: GraphModel, store: Store, record: Interve
   const section = root.append('section').attr('class', 'result-changes');
   const inGraph = record.changes.filter((c) => model.byId.has(c.nodeId)).length;
   section.append('h4').text(`Features that changed most (${inGraph} in the graph)`);
-  const mark = section.append('vscode-checkbox').attr('class', 'mark-changes').property('checked', s.markChanges).text('Mark them in the graph');
+  const mark = section.append('vscode-checkbox').attr('class', 'mark-changes').property('checked', s.markChanges).attr('aria-label', 'Mark them in the graph').text('Mark them in the graph');
   mark.on('change', (event: Event) => store.set({ markChanges: Boolean((event.target as HTMLInputElement).checked) }));
   const rows = section.selectAll('button.change-row').data(record.changes.slice(0, CHANGE_ROWS)).join('button')
     .attr('type', 'button')

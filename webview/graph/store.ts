@@ -1,7 +1,8 @@
-// The one store of the graph panel's view state, with subscribers notified of the keys that changed.
+// The graph panel's view state, kept in the webview's one store (../store.ts): subscribers hear which keys changed.
 // The graph itself is not state: it comes in whole and is never persisted here.
 
 import type { InterventionModeJson, InterventionWhere } from '../../src/protocol/graph-json';
+import { createStore, type Listener as GenericListener, type Store as GenericStore } from '../store';
 
 export type ViewMode = 'graph' | 'subgraph';
 export type InterventionKind = 'ablate' | 'amplify' | 'set' | 'steer';
@@ -56,13 +57,9 @@ export interface ViewState {
   markChanges: boolean;
 }
 
-export type Listener = (state: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => void;
-
-export interface Store {
-  get(): Readonly<ViewState>;
-  set(patch: Partial<ViewState>): void;
-  subscribe(listener: Listener): () => void;
-}
+export type Listener = GenericListener<ViewState>;
+export type Store = GenericStore<ViewState>;
+export { createStore };
 
 export const defaultViewState = (nodeThreshold = 0.8): ViewState => ({
   clickedId: null, hoveredId: null, focusId: null, pinnedIds: [], supernodes: [], clerps: {},
@@ -71,27 +68,6 @@ export const defaultViewState = (nodeThreshold = 0.8): ViewState => ({
   interventionForm: { kind: 'ablate', amount: '', where: 'node', mode: 'free', generate: '0', subject: 'node' },
   intervening: null, interventionError: null, interventionId: null, markChanges: true,
 });
-
-export function createStore(initial: ViewState): Store {
-  let state: ViewState = initial;
-  const listeners = new Set<Listener>();
-  return {
-    get: () => state,
-    set(patch) {
-      const changed = new Set<keyof ViewState>();
-      for (const key of Object.keys(patch) as (keyof ViewState)[]) {
-        if (patch[key] !== state[key]) changed.add(key);
-      }
-      if (changed.size === 0) return;
-      state = { ...state, ...patch };
-      for (const listener of listeners) listener(state, changed);
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-}
 
 /** Keys that survive a reload (webview setState) and go into qParams; hover and search are momentary. */
 export const PERSISTED_KEYS = [

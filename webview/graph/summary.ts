@@ -23,8 +23,10 @@ export function renderSummary(el: HTMLElement, model: GraphModel, store: Store):
   const values = extras?.tokenScores?.total;
   const max = values ? Math.max(1e-12, ...values.map(Math.abs)) : 1;
   const strip = root.append('div').attr('class', 'token-strip').attr('role', 'list').attr('aria-label', 'Prompt tokens shaded by attribution to the target');
-  strip.selectAll<HTMLButtonElement, unknown>('button').data(model.tokens.map((t, i) => ({ t, i, v: values?.[i] })))
-    .join('button').attr('type', 'button').attr('role', 'listitem')
+  // one list, no Tab stops: the tokens do nothing when focused; each item says its position and attribution
+  strip.selectAll<HTMLSpanElement, unknown>('span.tok').data(model.tokens.map((t, i) => ({ t, i, v: values?.[i] })))
+    .join('span').attr('role', 'listitem')
+    .attr('aria-label', (d) => `${axisName(d.t, d.i) || 'empty token'}, position ${d.i}${d.v !== undefined ? `, attribution ${formatNumber(d.v)}` : ''}`)
     .attr('class', (d) => `tok${d.v === undefined ? '' : d.v >= 0 ? ' pos' : ' neg'}`)
     .attr('data-ctx', (d) => d.i)
     .attr('title', (d) => `${axisName(d.t, d.i) === 'BOS' ? `${d.t}: the beginning-of-sequence token the tracer puts first · ` : ''}position ${d.i}${d.v !== undefined ? ` · attribution ${formatNumber(d.v)} (logit units)` : ''}`)

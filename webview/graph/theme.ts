@@ -65,6 +65,9 @@ export function textOn(color: string): string {
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(color);
   const channels = rgb ? rgb.slice(1, 4).map(Number) : hex ? hex.slice(1, 4).map((c) => parseInt(c, 16)) : null;
   if (!channels) return 'inherit';
-  const [r, g, b] = channels;
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? '#111' : '#fff';
+  // WCAG relative luminance; whichever of white and near-black has the higher contrast ratio on it
+  const [r, g, b] = channels.map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  const DARK = 0.0056; // #111
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / (DARK + 0.05) ? '#fff' : '#111';
 }

@@ -52,8 +52,8 @@ export function initToolbar(el: HTMLElement, model: GraphModel, store: Store, ho
     else store.set(finishGrouping(s));
   });
   iconButton(buttons, 'clear-pins', 'Clear pins', 'Unpin every node and remove supernodes', () => store.set({ pinnedIds: [], supernodes: [], grouping: null }));
-  iconButton(buttons, 'zoom-in', '+', 'Zoom in (+)', hooks.zoomIn);
-  iconButton(buttons, 'zoom-out', '−', 'Zoom out (−)', hooks.zoomOut);
+  iconButton(buttons, 'zoom-in', '+', 'Zoom in (+)', hooks.zoomIn).attr('aria-label', 'Zoom in');
+  iconButton(buttons, 'zoom-out', '−', 'Zoom out (−)', hooks.zoomOut).attr('aria-label', 'Zoom out');
   iconButton(buttons, 'zoom-reset', 'Fit', 'Reset zoom (0)', hooks.resetZoom);
 
   const status = root.append('span').attr('class', 'counts muted').attr('aria-live', 'polite');
@@ -91,12 +91,14 @@ function slider(root: Root, id: string, label: string, min: number, max: number,
 }
 
 function checkbox(root: Selection<HTMLDivElement, unknown, null, undefined>, id: string, text: string, onChange: (v: boolean) => void) {
-  return root.append('vscode-checkbox').attr('id', id).text(text)
+  // the toolkit names a checkbox from aria-label only (it copies it before the text exists): name it explicitly
+  return root.append('vscode-checkbox').attr('id', id).attr('aria-label', text).text(text)
     .on('change', (event: Event) => onChange(Boolean((event.target as HTMLInputElement).checked)));
 }
 
 function iconButton(root: Selection<HTMLDivElement, unknown, null, undefined>, id: string, text: string, title: string, onClick: () => void) {
-  return root.append('vscode-button').attr('id', id).attr('appearance', 'secondary').attr('title', title).attr('aria-label', title).text(text).on('click', onClick);
+  // named by the text it shows (a spoken command matches what is seen); the title describes it
+  return root.append('vscode-button').attr('id', id).attr('appearance', 'secondary').attr('title', title).text(text).on('click', onClick);
 }
 
 /**

@@ -1,5 +1,6 @@
 // attribute(): circuit-tracer's algorithm on our own engine. One clean forward pass fixes the local replacement
-// model; logit rows come first, then feature rows in influence order up to max_feature_nodes (§1.7), each row
+// model; logit rows come first, then feature rows in influence order up to max_feature_nodes (circuit-tracer's
+// circuit_tracer/attribution/attribute.py), each row
 // computed by a batched linear backward pass in onnxruntime; rows are stored sparse and packaged into the graph.
 import { EngineError, throwIfAborted } from '../errors';
 import { backwardNames as BN, type FamilyWeights } from '../families/family';
@@ -92,50 +93,50 @@ export class Attributor {
     const fwd = await this.model.forward(ids, signal);
     const comps = await computeComponents(cfg, this.model.weights, this.transcoders, this.encoder, fwd);
     const P = comps.nPos;
-    const A = comps.layer.length;
+    const nActive = comps.layer.length;
     const targets = buildTargets(
       opts.targets ?? { kind: 'salient' },
       fwd.logits.subarray((P - 1) * cfg.dVocab, P * cfg.dVocab),
       this.unembed,
       (id) => this.model.decode(id),
     );
-    const K = targets.targets.length;
+    const nLogits = targets.targets.length;
     lap('forward', t0);
     throwIfAborted(signal);
 
-    const C = A + (L + 1) * P;
-    const maxFeat = Math.min(opts.maxFeatureNodes ?? A, A);
+    const nSources = nActive + (L + 1) * P;
+    const maxFeat = Math.min(opts.maxFeatureNodes ?? nActive, nActive);
     const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
-    const B = Math.max(1, Math.min(batchSize, Math.floor(2 ** 22 / (P * cfg.dModel)), Math.floor(2 ** 24 / C)));
+    const batchRows = Math.max(1, Math.min(batchSize, Math.floor(2 ** 22 / (P * cfg.dModel)), Math.floor(2 ** 24 / nSources)));
     const updateInterval = opts.updateInterval ?? DEFAULT_UPDATE_INTERVAL;
-    const store = new RowStore(C, Math.max(64, Math.floor((opts.edgeBudget ?? DEFAULT_EDGE_BUDGET) / (maxFeat + K))));
+    const store = new RowStore(nSources, Math.max(64, Math.floor((opts.edgeBudget ?? DEFAULT_EDGE_BUDGET) / (maxFeat + nLogits))));
 
     // logit rows
     const t1 = performance.now();
-    for (let k0 = 0; k0 < K; k0 += B) {
-      const k1 = Math.min(K, k0 + B);
+    for (let k0 = 0; k0 < nLogits; k0 += batchRows) {
+      const k1 = Math.min(nLogits, k0 + batchRows);
       const n = k1 - k0;
       const inject = new Float32Array(n * P * cfg.dModel);
       for (let b = 0; b < n; b++) inject.set(targets.vectors.subarray((k0 + b) * cfg.dModel, (k0 + b + 1) * cfg.dModel), (b * P + P - 1) * cfg.dModel);
-      const rows = await this.backward(comps, L, P, inject, n, C);
-      for (let b = 0; b < n; b++) store.add(A + k0 + b, rows.subarray(b * C, (b + 1) * C));
-      onProgress?.({ phase: 'logits', done: k1, total: K });
+      const rows = await this.backward(comps, L, P, inject, n, nSources);
+      for (let b = 0; b < n; b++) store.add(nActive + k0 + b, rows.subarray(b * nSources, (b + 1) * nSources));
+      onProgress?.({ phase: 'logits', done: k1, total: nLogits });
     }
     lap('logits', t1);
 
     // feature rows, in influence order when the budget does not cover every active feature
     const t2 = performance.now();
-    const visited = new Uint8Array(A);
+    const visited = new Uint8Array(nActive);
     let nVisited = 0;
     while (nVisited < maxFeat) {
       // each round yields to the event loop, so a cancel message is read even when a round does little work
       await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
       let pending: number[];
-      if (maxFeat === A) pending = Array.from({ length: A }, (_, i) => i);
+      if (maxFeat === nActive) pending = Array.from({ length: nActive }, (_, i) => i);
       else {
-        const infl = store.partialInfluences(targets.probabilities, A);
-        const rank = Array.from({ length: A }, (_, i) => i).sort((i, j) => infl[j] - infl[i] || i - j);
+        const infl = store.partialInfluences(targets.probabilities, nActive);
+        const rank = Array.from({ length: nActive }, (_, i) => i).sort((i, j) => infl[j] - infl[i] || i - j);
         pending = rank.filter((i) => !visited[i]).slice(0, Math.min(updateInterval * batchSize, maxFeat - nVisited));
       }
       if (pending.length === 0) break; // never spin: a round that adds no row ends the loop
@@ -144,17 +145,17 @@ export class Attributor {
       for (let s = 0; s < pending.length; ) {
         const l = comps.layer[pending[s]];
         let e = s;
-        while (e < pending.length && e - s < B && comps.layer[pending[e]] === l) e++;
+        while (e < pending.length && e - s < batchRows && comps.layer[pending[e]] === l) e++;
         const batch = pending.slice(s, e);
-        const Pb = comps.pos[batch[batch.length - 1]] + 1;
-        const inject = new Float32Array(batch.length * Pb * cfg.dModel);
+        const nBatchPos = comps.pos[batch[batch.length - 1]] + 1;
+        const inject = new Float32Array(batch.length * nBatchPos * cfg.dModel);
         const d = cfg.dModel;
         batch.forEach((f, b) => {
-          inject.set(comps.encoders.subarray(f * d, (f + 1) * d), (b * Pb + comps.pos[f]) * d);
+          inject.set(comps.encoders.subarray(f * d, (f + 1) * d), (b * nBatchPos + comps.pos[f]) * d);
         });
-        const rows = await this.backward(comps, l, Pb, inject, batch.length, C);
+        const rows = await this.backward(comps, l, nBatchPos, inject, batch.length, nSources);
         batch.forEach((f, b) => {
-          store.add(f, rows.subarray(b * C, (b + 1) * C));
+          store.add(f, rows.subarray(b * nSources, (b + 1) * nSources));
           visited[f] = 1;
         });
         nVisited += batch.length;
@@ -180,29 +181,34 @@ export class Attributor {
   }
 
   /**
-   * One batched linear backward pass from `entryLayer` (L: the ln_f output) down to the embeddings, over the first
-   * `Pb` positions (targets sit before Pb; causality makes later positions irrelevant). Returns dense rows [n, C].
+   * The batched backward seam (circuit-tracer's compute_batch): one linear backward pass of the frozen local
+   * replacement model from `entryLayer` (L: the ln_f output) down to the embeddings, for n attribution rows at once.
+   *   in:  `inject` [n, nBatchPos, d_model], each row's vector injected at `entryLayer` (a logit's demeaned
+   *        unembedding at the last position, or a feature's encoder vector at its position); only the first
+   *        `nBatchPos` positions take part (every target sits before it; causality makes later ones irrelevant).
+   *   out: dense rows [n, nSources], one per injected vector: its direct effect on each source, in node order —
+   *        the nActive active features, then the L × P error nodes (layer-major), then the P token nodes.
    */
-  private async backward(comps: Components, entryLayer: number, Pb: number, inject: Float32Array, n: number, C: number): Promise<Float32Array> {
+  private async backward(comps: Components, entryLayer: number, nBatchPos: number, inject: Float32Array, n: number, nSources: number): Promise<Float32Array> {
     const cfg = this.model.config;
     const { nLayers: L, dModel: d, nHeads: H } = cfg;
     const P = comps.nPos;
-    const A = comps.layer.length;
-    const rows = new Float32Array(n * C);
+    const nActive = comps.layer.length;
+    const rows = new Float32Array(n * nSources);
     const fwd = comps.forward;
     const col = (x: Float32Array, len: number) => ({ data: x.subarray(0, len), dims: [len, 1] });
     const frozen = (l: number): Feed => {
       const pat = fwd.layers[l].pattern;
       let sliced = pat;
-      if (Pb !== P) {
-        sliced = new Float32Array(H * Pb * Pb);
-        for (let h = 0; h < H; h++) for (let q = 0; q < Pb; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + Pb), (h * Pb + q) * Pb);
+      if (nBatchPos !== P) {
+        sliced = new Float32Array(H * nBatchPos * nBatchPos);
+        for (let h = 0; h < H; h++) for (let q = 0; q < nBatchPos; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + nBatchPos), (h * nBatchPos + q) * nBatchPos);
       }
       const feed: Feed = {
-        [BN.pattern]: { data: sliced, dims: [1, H, Pb, Pb] },
-        [BN.tokens]: { data: comps.tokens.subarray(0, Pb * d), dims: [Pb, d] },
+        [BN.pattern]: { data: sliced, dims: [1, H, nBatchPos, nBatchPos] },
+        [BN.tokens]: { data: comps.tokens.subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
       };
-      for (const [name, s] of Object.entries(fwd.layers[l].scales)) feed[BN.scale(name)] = col(s, Pb);
+      for (const [name, s] of Object.entries(fwd.layers[l].scales)) feed[BN.scale(name)] = col(s, nBatchPos);
       return feed;
     };
 
@@ -210,45 +216,45 @@ export class Attributor {
     let l = entryLayer;
     if (entryLayer === L) {
       const top = await this.session('top', () => familyOf(cfg).backwardTopGraph(cfg, this.model.weights));
-      grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, Pb, d] }, [BN.lnfScale]: col(fwd.lnfScale, Pb) }))[BN.gradOut].data;
+      grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, nBatchPos, d] }, [BN.lnfScale]: col(fwd.lnfScale, nBatchPos) }))[BN.gradOut].data;
     } else {
       const s = await this.layerSession(l, true);
-      const out = await s.run(only(s, { ...frozen(l), [BN.inject]: { data: inject, dims: [n, Pb, d] } }));
-      this.flops += 2 * n * Pb * (2 * d * d + Pb * d);
+      const out = await s.run(only(s, { ...frozen(l), [BN.inject]: { data: inject, dims: [n, nBatchPos, d] } }));
+      this.flops += 2 * n * nBatchPos * (2 * d * d + nBatchPos * d);
       grad = out[BN.gradOut].data;
-      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, Pb, C, A + L * P);
+      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, nBatchPos, nSources, nActive + L * P);
     }
     for (l = entryLayer - 1; l >= 0; l--) {
       const s = await this.layerSession(l, false);
       const dec = comps.decoders[l];
       const feed: Feed = {
         ...frozen(l),
-        [BN.gradIn]: { data: grad, dims: [n, Pb, d] },
-        [BN.decoders]: { data: dec.table.subarray(0, Pb * d * dec.M), dims: [Pb, d, dec.M] },
-        [BN.errors]: { data: comps.errors[l].subarray(0, Pb * d), dims: [Pb, d] },
+        [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
+        [BN.decoders]: { data: dec.table.subarray(0, nBatchPos * d * dec.M), dims: [nBatchPos, d, dec.M] },
+        [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
       };
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
-      const M = dec.M;
+      const slotsPerPos = dec.M;
       const matrices = this.transcoders.hasSkip ? 3 : 2;
-      this.flops += 2 * n * Pb * (matrices * d * d + Pb * d + d * M + 2 * d);
-      for (let p = 0; p < Pb; p++) {
-        for (let m = 0; m < M; m++) {
-          const src = dec.source[p * M + m];
+      this.flops += 2 * n * nBatchPos * (matrices * d * d + nBatchPos * d + d * slotsPerPos + 2 * d);
+      for (let p = 0; p < nBatchPos; p++) {
+        for (let m = 0; m < slotsPerPos; m++) {
+          const src = dec.source[p * slotsPerPos + m];
           if (src < 0) continue;
-          for (let b = 0; b < n; b++) rows[b * C + src] += fe[(p * n + b) * M + m];
+          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(p * n + b) * slotsPerPos + m];
         }
       }
       const ee = out[BN.errorEdges].data;
-      for (let b = 0; b < n; b++) for (let p = 0; p < Pb; p++) rows[b * C + A + l * P + p] = ee[b * Pb + p];
+      for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + nActive + l * P + p] = ee[b * nBatchPos + p];
       grad = out[BN.gradOut].data;
-      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, Pb, C, A + L * P);
+      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, nBatchPos, nSources, nActive + L * P);
     }
     return rows;
   }
 
-  private scatterTokens(te: Float32Array, rows: Float32Array, n: number, Pb: number, C: number, offset: number): void {
-    for (let b = 0; b < n; b++) for (let p = 0; p < Pb; p++) rows[b * C + offset + p] = te[b * Pb + p];
+  private scatterTokens(te: Float32Array, rows: Float32Array, n: number, nBatchPos: number, nSources: number, offset: number): void {
+    for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + offset + p] = te[b * nBatchPos + p];
   }
 
   private layerSession(l: number, entry: boolean): Promise<GraphSession> {
@@ -269,17 +275,17 @@ export class Attributor {
 
   /** circuit-tracer's packaging: selected features by index, then errors, tokens and logits; unselected columns dropped */
   private package(comps: Components, targets: Targets, store: RowStore, visited: Uint8Array): AttributionGraph {
-    const A = comps.layer.length;
+    const nActive = comps.layer.length;
     const L = this.model.config.nLayers;
     const P = comps.nPos;
     const selected: number[] = [];
-    const colMap = new Int32Array(A).fill(-1);
-    for (let i = 0; i < A; i++) if (visited[i]) colMap[i] = selected.push(i) - 1;
+    const colMap = new Int32Array(nActive).fill(-1);
+    for (let i = 0; i < nActive; i++) if (visited[i]) colMap[i] = selected.push(i) - 1;
     const F = selected.length;
-    const K = targets.targets.length;
-    const N = F + (L + 1) * P + K;
+    const nLogits = targets.targets.length;
+    const N = F + (L + 1) * P + nLogits;
     const rowOf = new Int32Array(N).fill(-1);
-    store.rows.forEach((r, ri) => (rowOf[r.node >= A ? F + (L + 1) * P + (r.node - A) : colMap[r.node]] = ri));
+    store.rows.forEach((r, ri) => (rowOf[r.node >= nActive ? F + (L + 1) * P + (r.node - nActive) : colMap[r.node]] = ri));
     let nnz = 0;
     for (const r of store.rows) nnz += r.cols.length;
     const adj: SparseAdjacency = { n: N, rowPtr: new Int32Array(N + 1), cols: new Int32Array(nnz), vals: new Float32Array(nnz), droppedAbs: new Float32Array(N) };
@@ -291,7 +297,7 @@ export class Attributor {
         adj.droppedAbs[t] = r.dropped;
         for (let i = 0; i < r.cols.length; i++) {
           const c = r.cols[i];
-          const to = c < A ? colMap[c] : c - A + F;
+          const to = c < nActive ? colMap[c] : c - nActive + F;
           if (to < 0) continue;
           adj.cols[e] = to;
           adj.vals[e++] = r.vals[i];

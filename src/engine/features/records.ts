@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
 import type { FeatureRecord } from './types';
 
 export interface LayerIndexEntry {
@@ -68,6 +69,7 @@ export class FeatureIndex {
   static open(dir: string): FeatureIndex {
     const file = path.join(dir, 'index.json.gz');
     if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No feature index at ${file}; build one with \`self-trace features build\`.`);
+    checkRegularFile(file, 'feature index');
     let layers: unknown;
     try {
       layers = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));

@@ -1,5 +1,5 @@
-// intervene(): run a prompt clean and with interventions (one forward graph with the changes built in, §5 of the
-// circuit-tracer notes), then compare: top next tokens, logit changes of targets, the downstream features whose
+// intervene(): run a prompt clean and with interventions (one forward graph with the changes built in, as
+// circuit-tracer's ReplacementModel.feature_intervention does with hooks), then compare: top next tokens, logit changes of targets, the downstream features whose
 // activations changed most, and optionally a greedy continuation with the intervention held.
 import type { AttributionModel } from '../attribution/attribute';
 import { transcoderInput } from '../attribution/components';
@@ -11,7 +11,7 @@ import { cleanInputLayers, interventionEdit, interventionFeed, interventionNames
 import { type Feed, GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import type { ProgressSink } from '../progress';
-import { continuation, type Continuation } from './generate';
+import { continuation, type Continuation } from '../generate';
 import { compareFeatures, nextTokens, targetChanges, type FeatureActivations, type FeatureChange, type TargetChange, type TopToken } from './report';
 import {
   type Column,

@@ -90,14 +90,3 @@ export function compareFeatures(
   found.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.layer - y.layer || x.pos - y.pos || x.feature - y.feature);
   return found.slice(0, Math.max(0, opts.max));
 }
-
-/** the k most active features at one position, across layers, largest first (what "ablate the top feature here" picks) */
-export function topFeaturesAt(acts: FeatureActivations, pos: number, k: number): { layer: number; feature: number; activation: number }[] {
-  const n = acts.dTranscoder;
-  const found: { layer: number; feature: number; activation: number }[] = [];
-  acts.act.forEach((a, layer) => {
-    for (let f = 0; f < n; f++) if (a[pos * n + f] > 0) found.push({ layer, feature: f, activation: a[pos * n + f] });
-  });
-  found.sort((x, y) => y.activation - x.activation || x.layer - y.layer || x.feature - y.feature);
-  return found.slice(0, k);
-}

@@ -31,7 +31,7 @@ export interface CachedTranscoders {
   problem?: string;
 }
 
-/** circuit-tracer's published sets, by the model they were trained on (README, hf_utils.py, model-families.md §3.6) */
+/** circuit-tracer's published sets, by the model they were trained on (circuit-tracer's README and circuit_tracer/utils/hf_utils.py) */
 export const PUBLISHED_SETS: Readonly<Record<string, readonly string[]>> = {
   'google/gemma-2-2b': ['mntss/gemma-scope-transcoders', 'mwhanna/gemma-scope-transcoders', 'mntss/clt-gemma-2-2b-426k', 'mntss/clt-gemma-2-2b-2.5M'],
   'meta-llama/Llama-3.2-1B': ['mntss/transcoder-Llama-3.2-1B', 'mntss/clt-llama-3.2-1b-524k'],

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
 
 /** a Hugging Face `architectures[0]` that a family in src/engine/families/ loads */
 export type ArchitectureName = string;
@@ -48,6 +49,7 @@ export function readRawConfig(dir: string): { raw: RawConfig; file: string } {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(dir)) throw new EngineError('fileNotFound', `Model folder not found: ${dir}`);
   if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `No config.json in the model folder ${dir}.`);
+  checkRegularFile(file, 'model config'); // a FIFO would block the read for ever
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -44,6 +44,7 @@ export class Model {
     const tokenizer = PromptTokenizer.load(dir, config);
     onProgress?.({ message: 'reading weights', fraction: 0.1 });
     const store = TensorStore.openFolder(dir);
+    const warnings = layerCountWarnings(store.names(), config.nLayers, file);
     let weights: FamilyWeights;
     try {
       weights = A.loadWeights(store, config, dir, signal);
@@ -57,8 +58,13 @@ export class Model {
     onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
     const session = await GraphSession.create(graph, { threads: opts.threads });
     onProgress?.({ message: 'model ready', fraction: 1 });
-    return new Model(dir, config, weights, tokenizer, session, opts.threads);
+    const model = new Model(dir, config, weights, tokenizer, session, opts.threads);
+    model.warnings.push(...warnings);
+    return model;
   }
+
+  /** What is odd about this checkpoint but does not stop it (a config with fewer layers than the weights). */
+  readonly warnings: string[] = [];
 
   /** Prompt tokens with BOS and character offsets; checks the context length. */
   tokenize(text: string): PromptToken[] {
@@ -139,4 +145,18 @@ export function topK(row: Float32Array, k: number): { id: number; prob: number; 
   const ids = Array.from({ length: row.length }, (_, i) => i);
   ids.sort((a, b) => row[b] - row[a]);
   return ids.slice(0, k).map((id) => ({ id, prob: probs[id], logit: row[id] }));
+}
+
+/** The checkpoint's block count from its tensor names (`h.3.`, `layers.3.`, `blocks.3.`) against the config's. */
+export function layerCountWarnings(names: readonly string[], nLayers: number, configFile: string): string[] {
+  let most = -1;
+  for (const n of names) {
+    if (/vision|visual|audio/.test(n)) continue; // a multimodal tower counts its own layers
+    const m = /(?:^|\.)(?:h|layers|blocks)\.(\d+)\./.exec(n);
+    if (m) most = Math.max(most, Number(m[1]));
+  }
+  if (most + 1 > nLayers) {
+    return [`${configFile} says ${nLayers} layers but the checkpoint has weights for ${most + 1}; only the first ${nLayers} run (is the config from another model?).`];
+  }
+  return [];
 }

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
 import { numel } from '../tensor';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -41,6 +42,8 @@ export class SafetensorsFile implements TensorSource {
 
   static open(file: string): SafetensorsFile {
     if (!fs.existsSync(file)) throw new EngineError('fileNotFound', `File not found: ${file}`);
+    // a FIFO or a device in place of a weights file would block the synchronous open and read for ever
+    checkRegularFile(file, 'weights file');
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
@@ -84,6 +87,11 @@ export class SafetensorsFile implements TensorSource {
           throw bad(`tensor "${name}" ends at byte ${dataStart + off[1]} but the file has ${size} bytes (truncated?)`);
         }
         tensors.set(name, { name, dtype: t.dtype as Dtype, shape, begin: dataStart + off[0], end: dataStart + off[1] });
+      }
+      // each byte belongs to one tensor: overlapping ranges would make two tensors share (and misread) data
+      const spans = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
+      for (let i = 1; i < spans.length; i++) {
+        if (spans[i].begin < spans[i - 1].end) throw bad(`tensors "${spans[i - 1].name}" and "${spans[i].name}" overlap (bytes ${spans[i].begin - dataStart}…${spans[i - 1].end - dataStart} of the data)`);
       }
       return new SafetensorsFile(file, fd, tensors, metadata);
     } catch (e) {
@@ -141,18 +149,26 @@ export class SafetensorsFile implements TensorSource {
 
   private readBytes(position: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
-    const buf = new Uint8Array(new ArrayBuffer(length)); // fresh buffer: 8-byte aligned for typed views
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
-      done += n;
-    }
-    return buf;
+    return readFully(this.fd, this.file, position, length);
   }
 }
 
 function toFloat32(bytes: Uint8Array, t: TensorInfo, file: string): Float32Array {
+  return checkFinite(convert(bytes, t, file), t, file);
+}
+
+/** Weights with NaN or ±Infinity give NaN scores downstream: refused where they are read (one pass, ~1 ns a value). */
+function checkFinite(x: Float32Array, t: TensorInfo, file: string): Float32Array {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) {
+      throw new EngineError('badFile', `Tensor "${t.name}" in ${file} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at element ${i} of ${x.length}); the checkpoint is damaged or was saved after a diverged run.`);
+    }
+  }
+  return x;
+}
+
+function convert(bytes: Uint8Array, t: TensorInfo, file: string): Float32Array {
   if (!FLOAT_DTYPES.has(t.dtype)) {
     throw new EngineError('unsupported', `Tensor "${t.name}" in ${file} has dtype ${t.dtype}; only F32, F16 and BF16 weights are supported.`);
   }
@@ -194,15 +210,23 @@ export class TensorStore implements TensorSource {
     const index = path.join(dir, `${base}.safetensors.index.json`);
     if (fs.existsSync(index)) {
       let parsed: { weight_map?: Record<string, string> };
+      checkRegularFile(index, 'shard index');
       try {
         parsed = JSON.parse(fs.readFileSync(index, 'utf8'));
       } catch (e) {
         throw new EngineError('badFile', `${index} is not valid JSON: ${(e as Error).message}.`);
       }
-      if (!parsed.weight_map || typeof parsed.weight_map !== 'object') {
-        throw new EngineError('badFile', `${index} has no "weight_map" object.`);
+      const wm: unknown = (parsed as { weight_map?: unknown } | null)?.weight_map;
+      if (!wm || typeof wm !== 'object' || Array.isArray(wm)) {
+        throw new EngineError('badFile', `${index} needs a "weight_map" object (tensor name → shard file)${Array.isArray(wm) ? ', not an array' : ''}.`);
       }
-      const map = new Map(Object.entries(parsed.weight_map));
+      const map = new Map(Object.entries(wm as Record<string, unknown>) as [string, string][]);
+      for (const [name, shard] of map) {
+        // shards sit beside the index: a plain file name, never a path out of the model folder
+        if (typeof shard !== 'string' || shard === '' || shard === '.' || shard === '..' || path.basename(shard) !== shard || shard.includes('\\')) {
+          throw new EngineError('badFile', `${index}: the shard of "${name}" must be a file name in ${dir}, not ${JSON.stringify(shard)}.`);
+        }
+      }
       for (const shard of new Set(map.values())) {
         if (!fs.existsSync(path.join(dir, shard))) throw new EngineError('fileNotFound', `Shard ${shard} listed in ${index} is missing from ${dir}.`);
       }
@@ -276,4 +300,16 @@ export function writeSafetensors(file: string, tensors: Record<string, { shape: 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** `length` bytes at `position` of an open file, into a fresh (8-byte aligned, for typed views) buffer; a short file is a clear error */
+export function readFully(fd: number, file: string, position: number, length: number): Uint8Array {
+  const buf = new Uint8Array(new ArrayBuffer(length));
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new EngineError('badFile', `${file} ended early while reading (truncated?).`);
+    done += n;
+  }
+  return buf;
 }

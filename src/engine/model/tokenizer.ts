@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
+import { checkRegularFile } from '../files';
+import { BYTE_OF_CHAR } from './byteLevel';
 import type { ModelConfig } from './config';
 
 export interface PromptToken {
@@ -127,21 +129,13 @@ function longestPiece(json: Record<string, unknown>): number {
 }
 
 function readJson(file: string): Record<string, unknown> {
+  checkRegularFile(file, 'tokenizer file'); // a FIFO would block the read for ever
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new EngineError('badFile', `${file} is not valid JSON: ${(e as Error).message}.`);
   }
 }
-
-/** GPT-2's byte ↔ printable-character table (bytes_to_unicode), inverted: character → byte. */
-const BYTE_OF_CHAR: Map<string, number> = (() => {
-  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  const map = new Map<string, number>();
-  let next = 256;
-  for (let b = 0; b < 256; b++) map.set(String.fromCodePoint(printable(b) ? b : next++), b);
-  return map;
-})();
 
 /** how token strings spell their bytes: GPT-2's byte-level table, or SentencePiece pieces (▁ = space, <0xNN> = byte) */
 export type TokenPieces = 'byteLevel' | { metaspace: boolean; byteFallback: boolean };

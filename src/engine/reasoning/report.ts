@@ -1,11 +1,11 @@
 // The comparison written out: the compact `--json` summary (verdict first, each claim's status beside it, each
-// test's numbers), the report in the seed document's `attribution_trace` shape, the terminal text, and the
+// test's numbers), the `--report` file in its `attribution_trace` shape (docs/reasoning.md), the terminal text, and the
 // reasoning the prompt-only graph tells (the other side of the editor's diff). Every number comes from the tests.
 import type { AnswerReading } from './answers';
 import type { ReasoningComparison } from './compare';
 import type { ClaimStatus } from './internal';
 import { formatReasoningMarkdown } from './markdown';
-import { SCORE_FORMULA, type VerdictLabel } from './verdict';
+import { pct, SCORE_FORMULA, type VerdictLabel } from './verdict';
 
 const r4 = (x: number) => (x !== 0 && Math.abs(x) < 1e-4 ? Number(x.toPrecision(2)) : Math.round(x * 1e4) / 1e4);
 const reading = (r: AnswerReading) => ({ stated: r.stated === undefined ? null : r4(r.stated), top: { value: r.top.value, prob: r4(r.top.prob) } });
@@ -112,7 +112,7 @@ export interface TraceReport {
   };
 }
 
-/** The verdict as the seed's snake_case reasoning_pattern. */
+/** The verdict as the report's snake_case reasoning_pattern. */
 const PATTERN: Record<VerdictLabel, string> = {
   faithful: 'faithful', 'post-hoc': 'post_hoc', 'hint-driven': 'hint_driven', contradicted: 'contradicted', "answer not the model's": 'answer_not_the_models',
 };
@@ -164,7 +164,6 @@ export function traceReport(c: ReasoningComparison): TraceReport {
   };
 }
 
-const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
 const said = (r: AnswerReading) => `${r.stated === undefined ? '' : `P(answer) ${pct(r.stated)}; `}model: “${r.top.value}” ${pct(r.top.prob)}`;
 
 /** Human-readable lines for the terminal. */

@@ -29,7 +29,7 @@ export function loadEvidence(featureDir: string | undefined): EvidenceLookup | u
 export interface ReasoningResult {
   /** the compact summary (`--json`): the verdict, claims with ranges and statuses, each test's numbers */
   summary: ReturnType<typeof summaryJson>;
-  /** the seed document's attribution_trace shape */
+  /** the `--report` file's attribution_trace shape (docs/reasoning.md) */
   report: TraceReport;
   /** the reasoning the graph tells, in the markdown format (the other side of the diff view) */
   traceDerived: string;

@@ -1,5 +1,5 @@
 // Path support: the share of one target's influence that flows through a set of nodes. On circuit-tracer's
-// row-normalised |A| (research/circuit-tracer.md §2), every path from the target down to a source has weight
+// row-normalised |A| (circuit_tracer/graph.py normalize_matrix, our attribution/influence.ts), every path from the target down to a source has weight
 // Π Â[t_{i+1}, t_i]; the weights of the paths ending at the sources sum to the target's influence. We count the
 // paths that end at *grounded* sources (input tokens the author wrote: not errors, not BOS or template text) and
 // ask what share of their weight passes through the set S:

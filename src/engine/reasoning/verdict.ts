@@ -42,7 +42,8 @@ export const SCORE_FORMULA =
   'G = mean over claims of 1 grounded / 0.5 not visible / 0 contradicted; H = largest drop of P(stated answer) when a prompt ' +
   'part the reasoning never mentions is removed or altered; D = 1 when the answer depends on the reasoning, else 0.5.';
 
-const pct = (x: number) => (x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
+/** a probability as the reasoning reports write it: 42%, 3.5%, 2.0e-4 (and 0%) */
+export const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
 
 export function decide(inp: {
   answer: string;

@@ -3,6 +3,7 @@
 // typed requests, forwards progress, cancels through AbortSignal (cooperatively: the engine stops at its next check),
 // restarts after a crash, and on dispose cancels what runs, lets the engine exit, and kills it only if it does not.
 import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { EngineError, cancelledError } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { MethodName, ParamsOf, ResultOf, ToWorker } from './messages';
@@ -103,6 +104,9 @@ export class EngineWorkerClient {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       // no inherited --inspect or loader flags from the host
       execArgv: [],
+      // not the host's folder (VS Code's may be the open, possibly untrusted, workspace): a relative name the engine
+      // meets (a repo id that is also a folder name) is never looked up there
+      cwd: path.dirname(this.options.workerPath),
       // typed arrays and large objects cross as structured clones, as they did between threads
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

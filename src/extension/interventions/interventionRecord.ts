@@ -2,8 +2,9 @@
 // the sentence a notification gives, and which feature "Ablate the top feature here" picks. Pure; no `vscode`.
 import type { InterveneResult } from '../../engine/worker/messages';
 import type { GraphJson, GraphNode, InterventionRecord } from '../../protocol/graph-json';
-import { featureIdOf, isFeatureKind, nodeKindOf } from '../../protocol/nodes';
+import { featureIdOf, nodeKindOf } from '../../protocol/nodes';
 import type { FromWebview } from '../../protocol/messages';
+import { ablatableFeatureAt } from '../trace/hoverContent';
 
 /** What to change and how; without a mode the engine's default applies (the record keeps the mode that ran). */
 export type InterventionRequest = Omit<FromWebview.Intervene, 'type' | 'traceId' | 'requestId' | 'mode'> & { readonly mode?: FromWebview.Intervene['mode'] };
@@ -47,14 +48,24 @@ export function targetChangeSentence(record: InterventionRecord, targetTokenId?:
   return `P(${JSON.stringify(t.token)}) ${percent(t.cleanProb)} → ${percent(t.prob)} (${sign}${Math.abs(points).toFixed(1)} points)`;
 }
 
-/** The graph's feature node with the highest activation at a prompt position, if any. */
-export function topFeatureAt(graph: GraphJson, ctx: number): GraphNode | undefined {
-  let best: GraphNode | undefined;
-  for (const n of graph.nodes) {
-    if (n.ctx_idx !== ctx || !isFeatureKind(nodeKindOf(n.feature_type)) || typeof n.activation !== 'number') continue;
-    if (!best || n.activation > (best.activation as number)) best = n;
-  }
-  return best;
+/** The same change in words: how much the output depends on what was changed. */
+export function effectInWords(record: InterventionRecord, targetTokenId?: number): string {
+  const t = record.targets.find((x) => x.id === targetTokenId) ?? record.targets[0];
+  if (!t) return '';
+  const points = Math.abs(t.prob - t.cleanProb) * 100;
+  const token = JSON.stringify(t.token);
+  const topChanged = record.clean.top[0] && record.intervened.top[0] && record.clean.top[0].id !== record.intervened.top[0].id;
+  const top = topChanged ? ` The top output is now ${JSON.stringify(record.intervened.top[0].token)}.` : '';
+  if (points < 1) return `Almost no effect: the model does not need this alone to say ${token} here (other features carry it).${top}`;
+  const direction = t.prob < t.cleanProb ? 'less' : 'more';
+  if (points < 5) return `A small effect: ${token} becomes slightly ${direction} likely.${top}`;
+  if (points < 25) return `A clear effect: ${token} becomes ${direction} likely, so this contributes to the answer.${top}`;
+  return `A large effect: ${token} becomes much ${direction} likely; the answer depends on this.${top}`;
+}
+
+/** The feature the hover lists first at a prompt position (most influential) among those that can be ablated. */
+export function topFeatureAt(graph: GraphJson, ctx: number, clerps: ReadonlyMap<string, string> = new Map()): GraphNode | undefined {
+  return ablatableFeatureAt(graph, ctx, clerps)?.node;
 }
 
 /** A node's name for titles: the user's label, the file's label, else its id. */

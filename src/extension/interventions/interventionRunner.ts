@@ -14,7 +14,7 @@ import { missingModel } from '../selectionTracer';
 import { modelLocation } from '../settings';
 import { clerpPairs } from '../trace/featureLabels';
 import type { TraceView, TracedModel } from '../trace/traceView';
-import { graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
+import { effectInWords, graphTargets, interventionRecord, nodeName, targetChangeSentence, topFeatureAt, type InterventionRequest } from './interventionRecord';
 import { withEngineProgress } from '../engineProgress';
 
 /** How many next-token candidates a result lists, clean and intervened. */
@@ -78,14 +78,15 @@ export class InterventionRunner {
     const t = this.deps.traces.current;
     if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return undefined;
     const token = t.graph.metadata.prompt_tokens[arg.ctx] ?? '';
-    const node = topFeatureAt(t.graph, arg.ctx);
+    const clerps = new Map(clerpPairs(t.qParams.clerps, t.graph.nodes));
+    const node = topFeatureAt(t.graph, arg.ctx, clerps);
     // messages are not awaited: a notification resolves only when the user dismisses it
     if (!node) {
       void vscode.window.showWarningMessage(`Self-Tracing: the graph has no feature at ${JSON.stringify(token)} (position ${arg.ctx}) to ablate.`);
       return undefined;
     }
-    const name = nodeName(node, new Map(clerpPairs(t.qParams.clerps, t.graph.nodes)));
-    const title = `Ablate ${name} at ${JSON.stringify(token)}`;
+    const name = nodeName(node, clerps);
+    const title = `Ablate "${name}" (L${node.layer}) at ${JSON.stringify(token)}`;
     const outcome = await this.run(t.traceId, { nodeIds: [node.node_id], op: { kind: 'scale', factor: 0 }, where: 'node', generate: 0, title });
     if ('error' in outcome) {
       void showEngineError(outcome.error, this.deps.log);
@@ -94,8 +95,9 @@ export class InterventionRunner {
     const panel = this.deps.panel();
     panel?.selectNode(t.traceId, node.node_id);
     panel?.reveal();
-    const sentence = targetChangeSentence(outcome.record, t.graph.selfTracing?.target?.tokenId);
-    void vscode.window.showInformationMessage(`Self-Tracing: ${title}: ${sentence}.`);
+    const targetId = t.graph.selfTracing?.target?.tokenId;
+    const sentence = targetChangeSentence(outcome.record, targetId);
+    void vscode.window.showInformationMessage(`Self-Tracing: ${title}: ${sentence}. ${effectInWords(outcome.record, targetId)}`.trim());
     return outcome.record;
   }
 

@@ -21,6 +21,8 @@ export interface ReasoningDeps {
   readonly showGraph: (input: TraceInput) => string;
   readonly location: () => ModelLocation;
   readonly log: vscode.LogOutputChannel;
+  /** Clear Trace: the comparisons' decorations and CodeLenses go too. */
+  readonly onDidClearTrace?: (listener: () => void) => vscode.Disposable;
 }
 
 /** Problems the engine found in the document (e.g. a prompt too long for the model) travel as JSON in the detail. */
@@ -166,6 +168,7 @@ export function registerReasoning(deps: ReasoningDeps): vscode.Disposable[] {
   return [
     editor,
     diff,
+    ...(deps.onDidClearTrace ? [deps.onDidClearTrace(() => editor.clearAll())] : []),
     vscode.commands.registerCommand(REASONING_COMMANDS.compare, compare),
     vscode.commands.registerCommand(REASONING_COMMANDS.explain, explainAndTrace),
     vscode.commands.registerCommand(REASONING_COMMANDS.diff, showDiff),

@@ -96,6 +96,13 @@ export class ReasoningEditor implements vscode.Disposable {
     this.shown.clear();
   }
 
+  /** Clear Trace: every comparison's decorations, CodeLenses and problems go. */
+  clearAll(): void {
+    this.shown.clear();
+    this.diagnostics.clear();
+    this.refresh();
+  }
+
   private drop(uri: vscode.Uri): void {
     this.shown.delete(uri.toString());
   }

@@ -5,6 +5,7 @@
 import type { ClaimStatus } from '../../engine/reasoning/internal';
 import type { SourceRange } from '../../engine/reasoning/markdown';
 import type { ReasoningResult } from '../../engine/reasoning/resources';
+import { pct } from '../../engine/reasoning/verdict';
 
 export type ClaimKind = ClaimStatus;
 
@@ -83,8 +84,6 @@ function shortReason(c: SummaryClaim): string {
   if (c.status === 'grounded') return shown.filter((k) => k.held).map((k) => (k.answer ? `${k.text} (the answer)` : k.via === 'readout' ? `${k.text} (read out)` : `${k.text} ${pct(k.share)}`)).join(', ');
   return shown.length ? `${shown.filter((k) => !k.held).map((k) => k.text).join(', ')} not in the computation` : 'names nothing to check';
 }
-
-const pct = (x: number) => (x > 0 && x < 0.001 ? x.toExponential(1) : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`);
 
 export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: GraphLinks): ReasoningView {
   const s = result.summary;

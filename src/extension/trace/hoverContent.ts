@@ -3,6 +3,7 @@
 // example, and command links back into the graph. Pure; no `vscode` import.
 import type { FeatureDetail, FeatureExample, GraphJson, GraphNode } from '../../protocol/graph-json';
 import { featureIdOf, featureKeyOf, isFeatureKind, nodeKindOf } from '../../protocol/nodes';
+import { spellTokens } from '../../protocol/tokenText';
 
 const MAX_FEATURES = 5;
 
@@ -38,6 +39,9 @@ export function codeSpan(t: string): string {
 /** a number from a graph file, or undefined when the file put something else there */
 const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** A logit attribution with its sign, as the inlay hints write it: "+18.451", "-0.142". */
+const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+
 export function commandUri(link: HoverLink): string {
   return `command:${link.command}?${encodeURIComponent(JSON.stringify(link.args))}`;
 }
@@ -51,9 +55,16 @@ export function featuresAt(graph: GraphJson, ctx: number, clerps: ReadonlyMap<st
     .map((node) => ({ node, label: clerps.get(featureIdOf(node)) || node.clerp || `feature ${node.node_id}` }));
 }
 
+/** The feature "Ablate the top feature here" changes: the first one the hover lists that can be intervened on. */
+export function ablatableFeatureAt(graph: GraphJson, ctx: number, clerps: ReadonlyMap<string, string> = new Map()): { node: GraphNode; label: string } | undefined {
+  const schema = graph.metadata.schema_version ?? 0;
+  return featuresAt(graph, ctx, clerps).find(({ node }) => finite(node.activation) !== undefined && featureKeyOf(node, schema) !== null);
+}
+
 export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, stale: boolean, clerps: ReadonlyMap<string, string> = new Map()): string {
   const extras = graph.selfTracing;
-  const token = graph.metadata.prompt_tokens[ctx] ?? '';
+  // a character split over byte-level tokens shows as what it spells (⟨ñ 1/2⟩), not as "�"
+  const token = spellTokens(graph.metadata.prompt_tokens, extras?.tokenOffsets, extras?.source?.text)[ctx]?.text ?? '';
   const id = extras?.tokenIds?.[ctx];
   const total = extras?.tokenScores?.total?.[ctx];
   const direct = extras?.tokenScores?.direct?.[ctx];
@@ -61,18 +72,25 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
   const lines: string[] = [];
   if (stale) lines.push('$(warning) *The text changed since this trace; these numbers describe the old text.*', '');
   lines.push(`**${codeSpan(token)}**${finite(id) !== undefined ? ` · token ${id}` : ''} · position ${ctx}`, '');
-  if (target) lines.push(`Attribution to ${escapeMarkdown(`"${target.token}"`)}${target.contrast ? ` versus ${escapeMarkdown(`"${target.contrast.token}"`)}` : ''}:`, '');
-  if (finite(total) !== undefined) lines.push(`| total | direct |`, `|---:|---:|`, `| ${total!.toFixed(3)} | ${finite(direct) !== undefined ? direct!.toFixed(3) : '—'} |`, '');
+  if (target) {
+    const what = `${escapeMarkdown(`"${target.token}"`)}${target.contrast ? ` versus ${escapeMarkdown(`"${target.contrast.token}"`)}` : ''}`;
+    lines.push(`Attribution to the logit of ${what}, in logits (+ pushes towards it, − away):`, '');
+  }
+  if (finite(total) !== undefined) {
+    const all = (extras?.tokenScores?.total ?? []).map((v) => Math.abs(finite(v) ?? 0)).reduce((a, b) => a + b, 0);
+    const share = all > 0 ? ` (${Math.round((100 * Math.abs(total!)) / all)}% of the prompt's)` : '';
+    lines.push(`| through every path | directly (embedding → logit) |`, `|---:|---:|`, `| ${signed(total!)}${share} | ${finite(direct) !== undefined ? signed(direct!) : '—'} |`, '');
+  }
   const features = featuresAt(graph, ctx, clerps);
   if (features.length) {
-    lines.push('Top features here:', '');
+    lines.push('Top features here (most influential first; activation in the transcoder\'s units):', '');
     const schema = graph.metadata.schema_version ?? 0;
     let exampleShown = false;
     for (const { node, label } of features) {
       const show = commandUri({ title: 'Show', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: node.node_id }] });
       const key = featureKeyOf(node, schema);
       const detail = key ? extras?.features?.[key] : undefined;
-      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${escapeMarkdown(String(node.layer))}${finite(node.activation) !== undefined ? ` · act ${node.activation!.toFixed(2)}` : ''}${detail ? featureFacts(detail) : ''}`);
+      lines.push(`- [${escapeMarkdown(label)}](${show}) · L${escapeMarkdown(String(node.layer))}${finite(node.activation) !== undefined ? ` · activation ${node.activation!.toFixed(2)}` : ''}${detail ? featureFacts(detail) : ''}`);
       const example = detail?.examples?.[0];
       if (example && !exampleShown) {
         lines.push(`  ${shadedExample(example)}`);
@@ -86,8 +104,10 @@ export function hoverMarkdown(graph: GraphJson, traceId: string, ctx: number, st
     { title: '$(type-hierarchy) Show in graph', command: 'selfTracing.showInGraph', args: [{ traceId, nodeId: features[0]?.node.node_id ?? embedding?.node_id ?? '', ctx }] },
     { title: '$(debug-restart) Trace from here', command: 'selfTracing.traceFromHere', args: [{ traceId, ctx }] },
   ];
-  if (graph.nodes.some((n) => n.ctx_idx === ctx && typeof n.activation === 'number' && featureKeyOf(n, graph.metadata.schema_version ?? 0) !== null)) {
-    links.push({ title: '$(circle-slash) Ablate the top feature here', command: 'selfTracing.ablateTopFeature', args: [{ traceId, ctx }] });
+  const ablatable = ablatableFeatureAt(graph, ctx, clerps);
+  if (ablatable) {
+    const name = ablatable.label.length > 32 ? `${ablatable.label.slice(0, 31)}…` : ablatable.label;
+    links.push({ title: `$(circle-slash) Ablate ${escapeMarkdown(`"${name}"`)}`, command: 'selfTracing.ablateTopFeature', args: [{ traceId, ctx }] });
   }
   lines.push(links.map((l) => `[${l.title}](${commandUri(l)})`).join(' · '));
   return lines.join('\n');

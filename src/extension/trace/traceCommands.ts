@@ -8,6 +8,7 @@ import { MAX_GRAPH_BYTES, parseGraphText } from '../../protocol/graphText';
 import { GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE } from '../graphFiles/graphEditor';
 import { exportGraphFolder, exportGraphJson, pickForm, saveTraceAsGraphFile } from '../graphFiles/graphExport';
 import type { GraphPanel } from '../graphPanel';
+import { targetToken, vocabularyTokens } from '../tracePrechecks';
 import type { TraceView } from './traceView';
 
 /** A re-trace the graph cannot answer by itself: another target, or a prefix of the traced text. */
@@ -75,7 +76,8 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     const kind = await vscode.window.showQuickPick([
       { label: 'Graph JSON', description: 'for circuit-tracer\'s viewer or a Neuronpedia upload, with pins, supernodes and labels in qParams', id: 'json' },
       { label: 'Graph folder', description: 'graph-metadata.json, the graph and its feature files, as circuit-tracer\'s local server serves them', id: 'folder' },
-      { label: 'PNG image', description: 'the graph view as drawn now', id: 'png' },
+      { label: 'PNG image', description: 'the whole graph at 2×, with the prompt, the target and a legend', id: 'png' },
+      { label: 'SVG image', description: 'the same as a vector drawing', id: 'svg' },
     ], { title: 'Export Graph' });
     if (!kind) return;
     const model = file ? undefined : traces.current?.model?.modelDir;
@@ -87,8 +89,8 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     if (kind.id === 'json' && !form) return;
     const base = graph.metadata.slug || 'graph';
     const target = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind.id === 'json' ? `${base}.graph.json` : `${base}.png`),
-      filters: kind.id === 'json' ? { 'Graph JSON': ['json'] } : { 'PNG image': ['png'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind.id === 'json' ? `${base}.graph.json` : `${base}.${kind.id}`),
+      filters: kind.id === 'json' ? { 'Graph JSON': ['json'] } : kind.id === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
     });
     if (!target) return;
     if (file && target.toString() === file.uri.toString()) {
@@ -98,7 +100,7 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     if (kind.id === 'json') {
       await exportGraphJson(graph, target, form!, log);
     } else {
-      const png = (await panel()?.snapshot()) ?? '';
+      const png = (await panel()?.snapshot(20_000, kind.id === 'svg' ? 'svg' : 'png')) ?? '';
       if (!png) {
         await vscode.window.showErrorMessage('Self-Tracing: the graph panel could not draw an image; open the panel and try again.');
         return;
@@ -106,6 +108,7 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
       await vscode.workspace.fs.writeFile(target, Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
     }
     log.info(`exported ${kind.id}${form ? ` (${form})` : ''} to ${target.toString()}`);
+    void confirmExport(target);
   };
 
   const saveTraceAsFile = async () => {
@@ -137,9 +140,23 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     let target: RetraceRequest['target'];
     if (pick.token !== undefined) target = { token: pick.token, tokenId: pick.tokenId };
     else if (pick.mode === 'other') {
-      const token = await vscode.window.showInputBox({ title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")' });
-      if (token === undefined || token === '') return;
-      target = { token };
+      const tokens = t.model ? vocabularyTokens(t.model.modelDir) : null;
+      const typed = await vscode.window.showInputBox({
+        title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")',
+        validateInput: (v) => {
+          if (v === '') return undefined;
+          const check = targetToken(v, tokens);
+          return check.reason ? { message: check.reason, severity: vscode.InputBoxValidationSeverity.Error }
+            : check.note ? { message: check.note, severity: vscode.InputBoxValidationSeverity.Info } : undefined;
+        },
+      });
+      if (typed === undefined || typed === '') return;
+      const check = targetToken(typed, tokens);
+      if (!check.token) {
+        await vscode.window.showErrorMessage(`Self-Tracing: ${check.reason}`);
+        return;
+      }
+      target = { token: check.token };
     } else {
       const a = await vscode.window.showInputBox({ title: 'A versus B (1/2)', prompt: 'Token A, the answer to explain', value: current ?? '' });
       if (!a) return;
@@ -187,4 +204,15 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     vscode.commands.registerCommand('selfTracing.graph.pinNode', pinNode),
     vscode.commands.registerCommand('selfTracing.graph.revealNode', revealNode),
   ];
+}
+
+/** Says where an export went, with Open and Reveal (in the OS, or in the Explorer where the OS is not reachable). */
+export async function confirmExport(target: vscode.Uri): Promise<void> {
+  const name = target.path.split('/').pop() ?? target.toString();
+  const choice = await vscode.window.showInformationMessage(`Self-Tracing: exported ${name}.`, 'Open', 'Reveal');
+  if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+  else if (choice === 'Reveal') {
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    await vscode.commands.executeCommand(inWorkspace || vscode.env.remoteName ? 'revealInExplorer' : 'revealFileInOS', target);
+  }
 }

@@ -9,8 +9,12 @@ export function traceStatusText(trace: Trace | undefined): { text: string; toolt
   const logit = trace.graph.nodes.find((n) => n.is_target_logit);
   const token = target?.token ?? /^Output "([\s\S]*)" \(p=/.exec(logit?.clerp ?? '')?.[1] ?? '?';
   const prob = target?.prob ?? logit?.token_prob;
-  const shown = `${JSON.stringify(token)}${prob !== undefined ? ` ${(prob * 100).toFixed(0)}%` : ''}`;
+  // "A versus B" explains logit(A) − logit(B): one probability would read as if A alone were traced
+  const shown = target?.contrast
+    ? `${JSON.stringify(target.token)} vs ${JSON.stringify(target.contrast.token)}`
+    : `${JSON.stringify(token)}${prob !== undefined ? ` ${(prob * 100).toFixed(0)}%` : ''}`;
   if (trace.stale) return { text: `$(warning) ${shown} (stale)`, tooltip: 'Self-Tracing: the traced text changed; trace again to update the graph and heatmap.' };
+  if (target?.contrast) return { text: `$(diff) ${shown}`, tooltip: `Self-Tracing: ${trace.fileName} traced towards logit(${JSON.stringify(target.token)}) − logit(${JSON.stringify(target.contrast.token)}). Click to choose another target.` };
   return { text: `$(type-hierarchy) ${shown}`, tooltip: `Self-Tracing: the traced output of ${trace.fileName}. Click to choose another target.` };
 }
 

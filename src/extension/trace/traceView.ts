@@ -42,6 +42,16 @@ export interface Trace {
   stale: boolean;
   /** The latest view state from the panel (pins, supernodes, labels, thresholds). */
   qParams: GraphQParams;
+  /** Where the traced text is after edits inside it (document offsets, end exclusive); absent until it is edited. */
+  edited?: { start: number; end: number };
+}
+
+/** An edit inside the traced text: the document and where that text now is. */
+export interface TracedTextEdit {
+  readonly trace: Trace;
+  readonly document: vscode.TextDocument;
+  readonly start: number;
+  readonly end: number;
 }
 
 export class TraceView implements vscode.Disposable {
@@ -53,6 +63,11 @@ export class TraceView implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<Trace | undefined>();
   /** Fires when a trace is shown, cleared or goes stale (the status bar listens). */
   readonly onDidChange = this.changeEmitter.event;
+  private readonly editEmitter = new vscode.EventEmitter<TracedTextEdit>();
+  /** Fires after each edit of the traced text (live re-trace listens): where the edited text now is. */
+  readonly onDidEditTracedText = this.editEmitter.event;
+  /** The selection the panel asked for (a clicked node's token): it shows where the node is and filters nothing. */
+  private revealed: { uri: string; start: number; end: number } | undefined;
   private readonly interventionEmitter = new vscode.EventEmitter<Trace>();
   /** Fires when an intervention result is added to the current trace's graph (saved for a reload). */
   readonly onDidRecordIntervention = this.interventionEmitter.event;
@@ -77,6 +92,7 @@ export class TraceView implements vscode.Disposable {
     this.disposables.push(
       ...this.types.values(),
       this.changeEmitter,
+      this.editEmitter,
       this.interventionEmitter,
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()),
@@ -109,8 +125,10 @@ export class TraceView implements vscode.Disposable {
     return traceId;
   }
 
+  /** Clears the heatmap, the hovers and the panel's graph. */
   clear(): void {
     this.trace = undefined;
+    this.currentPanel()?.clearGraph();
     this.decorate();
     this.changeEmitter.fire(undefined);
   }
@@ -154,6 +172,7 @@ export class TraceView implements vscode.Disposable {
     const document = await vscode.workspace.openTextDocument(t.uri);
     const range = new vscode.Range(document.positionAt(h.start), document.positionAt(h.end));
     const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus });
+    this.revealed = { uri: document.uri.toString(), start: h.start, end: h.end };
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
@@ -204,7 +223,9 @@ export class TraceView implements vscode.Disposable {
 
   private documentChanged(e: vscode.TextDocumentChangeEvent): void {
     const t = this.trace;
-    if (!t?.uri || t.stale || e.document.uri.toString() !== t.uri.toString() || e.contentChanges.length === 0) return;
+    if (!t?.uri || e.document.uri.toString() !== t.uri.toString() || e.contentChanges.length === 0) return;
+    this.followEdit(t, e);
+    if (t.stale) return;
     const end = t.baseOffset + t.length;
     let shift = 0;
     for (const change of e.contentChanges) {
@@ -227,6 +248,29 @@ export class TraceView implements vscode.Disposable {
     this.decorate();
   }
 
+  /** Where the traced text is after an edit, kept while the trace is stale too, for live re-trace. */
+  private followEdit(t: Trace, e: vscode.TextDocumentChangeEvent): void {
+    let { start, end } = t.edited ?? { start: t.baseOffset, end: t.baseOffset + t.length };
+    let inside = false;
+    // VS Code lists a multi-cursor edit's changes from the end of the document backwards: offsets stay valid
+    for (const change of e.contentChanges) {
+      const from = change.rangeOffset;
+      const to = from + change.rangeLength;
+      const delta = change.text.length - change.rangeLength;
+      if (from > end) continue;
+      if (to < start) {
+        start += delta;
+        end += delta;
+      } else {
+        inside = true;
+        start = Math.min(start, from);
+        end = Math.max(end + delta, from + change.text.length);
+      }
+    }
+    t.edited = { start, end };
+    if (inside) this.editEmitter.fire({ trace: t, document: e.document, start, end });
+  }
+
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
     const t = this.trace;
     if (!t?.uri || t.stale || e.textEditor.document.uri.toString() !== t.uri.toString()) return;
@@ -234,6 +278,13 @@ export class TraceView implements vscode.Disposable {
     const sel = e.selections[0];
     const start = doc.offsetAt(sel.start);
     const end = doc.offsetAt(sel.end);
+    // a selection the panel made (a clicked node's token) shows where that node is; only the user's own selection filters
+    const mine = this.revealed;
+    this.revealed = undefined;
+    if (mine && mine.uri === doc.uri.toString() && mine.start === start && mine.end === end) {
+      this.currentPanel()?.editorFocus(t.traceId, positionAt(t.heat, start)?.ctx ?? null, null);
+      return;
+    }
     const cursor = positionAt(t.heat, doc.offsetAt(sel.active))?.ctx ?? null;
     const range = sel.isEmpty ? null : positionsIn(t.heat, start, end);
     this.currentPanel()?.editorFocus(t.traceId, cursor, range);

@@ -6,7 +6,7 @@ import { afterEach, before, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { readSavedView } from '../../../src/protocol/graphForms';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
-import { fake, fakeContext, fakeMemento, type FakeContext, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, fakeMemento, until, type FakeContext, type FakePanel } from '../fakeVscode';
 import { FIXTURE_MODEL, modelWithFeatures, useFixtureModel } from './fixtureModel';
 
 // Tracing from the editor against the fake `vscode`, with the real engine worker (dist/worker.js) on the tiny
@@ -74,15 +74,38 @@ test('Choose Target and Trace from Here re-trace the same text, towards the pick
   assert.equal(sent(panel, 'showGraph').length, 3);
 });
 
-test('a selection longer than the model\'s context gets a message, and the next trace works', async () => {
+test('a selection longer than the model\'s context is offered its last part, which then traces in place', async () => {
   useFixtureModel();
-  await traceText('The capital of the state containing Dallas is Austin');
-  assert.match(lastError()!.message, /The prompt is \d+ tokens long; this model's context is 16 tokens/);
-  assert.deepEqual(lastError()!.actions, ['Show Log']);
+  const text = 'The capital of the state containing Dallas is Austin';
+  await traceText(text);
+  assert.match(lastError()!.message, /the selection is \d+ tokens; this model reads at most 16\. Trace its last \d+ characters/);
+  assert.deepEqual(lastError()!.actions, ['Trace the Last Part', 'Show Log']);
   assert.equal(api.traces.current, undefined);
   assert.equal(api.engine.status.state, 'ready', 'a prompt the model cannot take leaves the engine ready');
+  fake.state.messageAnswers.push('Trace the Last Part');
+  await traceText(text);
+  await until(() => api.traces.current !== undefined);
+  const t = api.traces.current!;
+  const part = t.graph.selfTracing!.source!.text!;
+  assert.ok(text.endsWith(part) && part.length < text.length && /^\S/.test(part), `the last part, from a word: ${JSON.stringify(part)}`);
+  assert.equal(t.baseOffset, 3 + text.length - part.length, 'the heatmap sits on that part of the document');
   await traceText('the cat');
   assert.ok(api.traces.current, 'the extension stays usable');
+});
+
+test('text mostly outside the vocabulary asks before tracing; Trace Anyway traces it', async () => {
+  useFixtureModel();
+  fake.openEditor('>> 中文字符\n', { fileName: '/ws/prompt.md', start: 3, end: 7 });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const warning = fake.state.messages.filter((m) => m.severity === 'warning').at(-1)!;
+  assert.match(warning.message, /4 of the 4 characters here \("中" "文" "字" "符"…\) are not in this model's vocabulary: each becomes 2–4 byte tokens \(about 13 tokens in all\)/);
+  assert.deepEqual(warning.actions, ['Trace Anyway', 'Open Demo Prompts']);
+  assert.equal(fake.state.panels.length, 0, 'nothing traced');
+  fake.state.messageAnswers.push('Trace Anyway');
+  await traceText('中文字符');
+  assert.equal(api.traces.current?.graph.metadata.prompt_tokens.length, 13, 'traced: BOS and 12 byte tokens');
+  await traceText('the cat 中');
+  assert.equal(fake.state.messages.filter((m) => m.severity === 'warning').length, 2, 'a mostly-ASCII text is not asked about');
 });
 
 test('a missing model folder and a model that fails to load each get a message with Open Settings', async () => {

@@ -110,4 +110,5 @@ test('property: mutated graph files parse to a drawable graph or a reason, never
     for (const n of model.nodes) assert.ok(Number.isInteger(n.ctx) && n.ctx >= 0 && n.ctx < MAX_PROMPT_TOKENS, `ctx ${n.ctx}`);
   });
   assert.ok(refused > 20 && opened > 20, `refused ${refused}, opened ${opened}`);
+  if (process.env.SELF_TRACE_VERBOSE) console.log(`graph files: ${refused + opened} cases, ${refused} refused with a reason, ${opened} drawn`);
 });

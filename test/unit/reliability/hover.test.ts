@@ -92,7 +92,7 @@ test('property: a graph whose tokens, labels, layers and feature strings are hos
     }
     const text = hoverMarkdown(g, 'trace-1', ctx, rng.bool(0.2));
     // one link per listed feature, then Show in graph, Trace from here and (with a feature here) Ablate
-    const own = featuresAt(g, ctx).length + 2 + (text.includes('Ablate the top feature here](command:') ? 1 : 0);
+    const own = featuresAt(g, ctx).length + 2 + (text.includes('](command:selfTracing.ablateTopFeature?') ? 1 : 0);
     const html = md.render(text);
     check(html, own, 'hover');
     assert.ok(own >= 4, `the features and the command links are there:\n${text}`);

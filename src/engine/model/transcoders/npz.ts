@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { EngineError } from '../../errors';
 import { numel } from '../../tensor';
-import type { Dtype, TensorInfo, TensorSource } from '../safetensors';
+import { readFully, type Dtype, type TensorInfo, type TensorSource } from '../safetensors';
 
 interface Entry {
   name: string;
@@ -128,14 +128,7 @@ export class NpzFile implements TensorSource {
 
   private readAt(position: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
-    const buf = new Uint8Array(new ArrayBuffer(length));
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
-      done += n;
-    }
-    return buf;
+    return readFully(this.fd, this.file, position, length);
   }
 }
 

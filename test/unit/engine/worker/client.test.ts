@@ -7,7 +7,7 @@ import { EngineError } from '../../../../src/engine/errors';
 import type { Progress } from '../../../../src/engine/progress';
 import { EngineWorkerClient, type WorkerState } from '../../../../src/engine/worker/client';
 
-// The real worker bundle (scripts/run-unit.mjs builds dist/ first), and small fake workers for the failure paths.
+// The real worker bundle (scripts/run-node-tests.mjs builds dist/ first), and small fake workers for the failure paths.
 const realWorker = path.resolve('dist/worker.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'self-tracing-worker-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import Ajv from 'ajv';
 import * as vscode from 'vscode';
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
+import { featuresAt } from '../../../../src/extension/trace/hoverContent';
 import type { InterventionRecord } from '../../../../src/protocol/graph-json';
 import { fake, fakeContext, until, type FakeContext, type FakePanel } from '../../fakeVscode';
 import { useFixtureModel } from '../fixtureModel';
@@ -119,23 +120,25 @@ test('a long continuation is cancelled from the progress notification or from th
   assert.equal((await answerTo(panel, 'r6')).type, 'interventionResult', 'the next one runs');
 });
 
-test('"Ablate the top feature here": the hover links it, the command ablates the most active feature at that token and reports the change of the target', async () => {
+test('"Ablate the top feature here": the hover links the feature it lists first, by name; the command ablates that one and reports the change in numbers and words', async () => {
   const panel = await traceText('the cat sat');
   const t = api.traces.current!;
-  const top = features().reduce((a, b) => ((b.activation ?? 0) > (a.activation ?? 0) ? b : a));
-  const ctx = top.ctx_idx;
+  const ctx = features().reduce((a, b) => ((b.activation ?? 0) > (a.activation ?? 0) ? b : a)).ctx_idx;
+  const listed = featuresAt(t.graph, ctx);
+  const top = listed.find((f) => typeof f.node.activation === 'number')!.node;
   const doc = vscode.window.activeTextEditor!.document;
   const [start] = t.graph.selfTracing!.tokenOffsets![ctx];
   const hover = fake.state.hoverProviders[0].provideHover(doc, doc.positionAt(3 + start), {} as vscode.CancellationToken) as vscode.Hover;
   const md = (hover.contents as unknown as vscode.MarkdownString).value;
-  const link = /\[\$\(circle-slash\) Ablate the top feature here\]\(command:selfTracing\.ablateTopFeature\?([^)]+)\)/.exec(md);
+  const link = /\[\$\(circle-slash\) Ablate \\"([^\]]*)\\"\]\(command:selfTracing\.ablateTopFeature\?([^)]+)\)/.exec(md);
   assert.ok(link, md);
-  const [arg] = JSON.parse(decodeURIComponent(link[1]));
+  assert.equal(link[1].replace(/\\(.)/g, '$1'), listed[0].label, 'the link names the first feature of the list above it');
+  const [arg] = JSON.parse(decodeURIComponent(link[2]));
   assert.deepEqual(arg, { traceId: t.traceId, ctx });
 
   const record = await vscode.commands.executeCommand<InterventionRecord>('selfTracing.ablateTopFeature', arg);
   assert.ok(record);
-  assert.deepEqual(record.nodeIds, [top.node_id], 'the most active feature at that position');
+  assert.deepEqual(record.nodeIds, [top.node_id], 'the feature the hover lists first');
   assert.deepEqual(record.op, { kind: 'scale', factor: 0 });
   const shown = sent(panel, 'interventionResult').at(-1);
   assert.equal(shown.record.id, record.id);
@@ -143,7 +146,8 @@ test('"Ablate the top feature here": the hover links it, the command ablates the
   assert.equal(sent(panel, 'selectNode').at(-1).nodeId, top.node_id);
   const info = fake.state.messages.filter((m) => m.severity === 'info').at(-1)!;
   const target = t.graph.selfTracing!.target!.token;
-  assert.match(info.message, new RegExp(`^Self-Tracing: Ablate .* at ".*": P\\(${JSON.stringify(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) \\d+\\.\\d% → \\d+\\.\\d% \\([+−]\\d+\\.\\d points\\)\\.$`));
+  assert.match(info.message, new RegExp(`^Self-Tracing: Ablate .* at ".*": P\\(${JSON.stringify(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) \\d+\\.\\d% → \\d+\\.\\d% \\([+−]\\d+\\.\\d points\\)\\. (Almost no|A small|A clear|A large) effect`));
+  assert.ok(info.message.includes(`"${top.clerp || `feature ${top.node_id}`}"`), `the notification names the feature: ${info.message}`);
 
   await vscode.commands.executeCommand('selfTracing.ablateTopFeature', { traceId: t.traceId, ctx: 0 });
   assert.match(fake.state.messages.at(-1)!.message, /the graph has no feature at "<\|endoftext\|>" \(position 0\) to ablate/);

@@ -44,7 +44,7 @@ test('Open Demo Prompts opens one read-only virtual document (the same one again
   assert.ok(lenses.every((l) => l.command!.title.includes('Trace this prompt')));
   await vscode.commands.executeCommand('selfTracing.openDemoPrompts');
   assert.equal(vscode.window.activeTextEditor!.document, doc, 'opening again shows the same document, not a new untitled one');
-  assert.equal(fake.state.documents?.size ?? 0, 1);
+  assert.equal(vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'self-tracing-demo').length, 1);
 });
 
 test('a demo lens traces its two-line prompt exactly, through the Trace Selection path; the inline summary lens joins it', async () => {

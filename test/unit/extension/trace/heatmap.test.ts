@@ -52,10 +52,21 @@ test('graphs without per-token scores give no heat', () => {
 test('the hover names the token, its attributions, the top features with links, and trusted command links', () => {
   const md = hoverMarkdown(dallas, 'trace-1', 9, false);
   assert.match(md, /\*\*` Dallas`\*\* · token 8533 · position 9/);
-  assert.match(md, /\| 37\.522 \| 0\.160 \|/);
+  assert.match(md, /Attribution to the logit of \\" Austin\\", in logits \(\+ pushes towards it, − away\):/, 'the unit and the sign say what the numbers mean');
+  assert.match(md, /\| through every path \| directly \(embedding → logit\) \|/);
+  assert.match(md, /\| \+37\.522 \(\d+% of the prompt's\) \| \+0\.160 \|/);
+  assert.match(md, /· L1 · activation 6\.30/);
   assert.match(md, /- \[Dallas\]\(command:selfTracing\.showInGraph\?/);
   assert.match(md, /\[\$\(debug-restart\) Trace from here\]\(command:selfTracing\.traceFromHere\?/);
   const args = decodeURIComponent(/traceFromHere\?([^)]+)\)/.exec(md)![1]);
   assert.deepEqual(JSON.parse(args), [{ traceId: 'trace-1', ctx: 9 }]);
   assert.match(hoverMarkdown(dallas, 't', 9, true), /\$\(warning\)/);
+});
+
+test('the hover of a token holding part of a character shows the character it is part of, not "�"', () => {
+  const graph = JSON.parse(readFileSync('test/fixtures/graphs/organism-nonascii.graph.json', 'utf8'));
+  const ctx = graph.metadata.prompt_tokens.indexOf('\uFFFD');
+  const md = hoverMarkdown(graph, 't', ctx, false);
+  assert.match(md, /\*\*`⟨ñ 1\/2⟩`\*\*/);
+  assert.doesNotMatch(md.split('\n')[0], /\uFFFD/);
 });

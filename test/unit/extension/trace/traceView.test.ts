@@ -56,7 +56,7 @@ test('hovering a shaded token gives its attribution and command links; elsewhere
   const md = hover.contents as unknown as vscode.MarkdownString;
   assert.match(md.value, /` Dallas`/);
   assert.deepEqual(md.isTrusted, { enabledCommands: ['selfTracing.showInGraph', 'selfTracing.traceFromHere', 'selfTracing.ablateTopFeature'] });
-  assert.match(md.value, /\[\$\(circle-slash\) Ablate the top feature here\]\(command:selfTracing\.ablateTopFeature\?/);
+  assert.match(md.value, /\[\$\(circle-slash\) Ablate \\"Texas\\"\]\(command:selfTracing\.ablateTopFeature\?/, 'the link names the feature listed first');
   // the feature index's evidence: label, promoted and suppressed tokens, frequency, one example shaded by activation
   assert.match(md.value, /\[Dallas\]\(command:selfTracing\.showInGraph/);
   assert.match(md.value, /promotes ` Cowboys` ` Mavericks` ` Fort` · suppresses ` Paris` ` the` · fires on 0\.21% of tokens/);

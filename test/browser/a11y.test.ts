@@ -194,3 +194,71 @@ test('the graph in words: Tab marks and announces a node with its tooltip, every
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('colour is never the only cue: inhibit links dashed in the canvas and legend, suppressing tokens dotted, ring patterns differ', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, send, problems } = await server.open('light');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // record every canvas stroke's colour and dash pattern
+  await page.evaluate(() => {
+    const w = window as unknown as { __strokes: { style: string; dash: number }[] };
+    w.__strokes = [];
+    const stroke = CanvasRenderingContext2D.prototype.stroke;
+    CanvasRenderingContext2D.prototype.stroke = function (this: CanvasRenderingContext2D, ...args: unknown[]) {
+      w.__strokes.push({ style: String(this.strokeStyle), dash: this.getLineDash().length });
+      return (stroke as (...a: unknown[]) => void).apply(this, args);
+    } as CanvasRenderingContext2D['stroke'];
+  });
+  await send({ type: 'showGraph', traceId: 't', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const strokes = await page.evaluate(() => (window as unknown as { __strokes: { style: string; dash: number }[] }).__strokes);
+  const rgb = (s: string) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
+  const dashed = strokes.filter((s) => s.dash > 0);
+  assert.ok(dashed.length > 0, 'some links are dashed');
+  for (const s of dashed) {
+    const [r, g, b] = rgb(s.style);
+    assert.ok(b > g && r > g, `only inhibit (purple) links are dashed, not ${s.style}`);
+  }
+  assert.ok(strokes.some((s) => s.dash === 0 && rgb(s.style)[1] > rgb(s.style)[2]), 'excite (green) links stay solid');
+
+  const style = (sel: string, prop: string) => page.locator(sel).first().evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), prop);
+  assert.match(await style('.legend .swatch.neg', 'background-image'), /repeating-linear-gradient/, 'the legend shows inhibit dashed');
+  assert.equal(await style('.legend .swatch.pos', 'background-image'), 'none');
+  assert.match(await style('.token-strip .tok.neg', 'text-decoration-style'), /dotted/, 'a suppressing token is dotted');
+  assert.doesNotMatch(await style('.token-strip .tok.pos', 'text-decoration-line'), /underline/);
+
+  // clicked, keyboard-focused and search rings: three different stroke patterns
+  await send({ type: 'selectNode', traceId: 't', nodeId: '1_230_9' });
+  await page.locator('.graph-host').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.locator('#search input').fill('say');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const dash = async (kind: string) => style(`.graph-host circle.mark.${kind}`, 'stroke-dasharray');
+  const patterns = [await dash('clicked'), await dash('focused'), await dash('search')];
+  assert.equal(new Set(patterns).size, 3, `ring patterns differ: ${patterns.join(' | ')}`);
+  await page.locator('.summary').screenshot({ path: path.join(shots, 'a11y-cues-summary.png') });
+  await page.screenshot({ path: path.join(shots, 'a11y-cues-light.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('at 320 px the node table scrolls inside its own box; the page never scrolls sideways; focus still has a visible ring', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, send, problems } = await server.open('dark');
+  await page.setViewportSize({ width: 320, height: 640 });
+  await send({ type: 'showGraph', traceId: 't', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  await send({ type: 'selectNode', traceId: 't', nodeId: '1_230_9' });
+  await tabTo(page, '.node-table summary');
+  await page.keyboard.press('Enter');
+  await tabTo(page, '.node-table button.node-open');
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(sideways <= 0, `the page scrolls sideways by ${sideways} px at 320 px`);
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  assert.notEqual(ring, 'none', 'the focused table button shows a focus ring');
+  await page.locator('.node-table').screenshot({ path: path.join(shots, 'a11y-node-table-320.png') });
+  await page.screenshot({ path: path.join(shots, 'a11y-320.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

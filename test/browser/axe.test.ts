@@ -1,6 +1,6 @@
 // axe-core on the graph panel page in headless Chromium: no serious or critical WCAG 2 A/AA violations in four
 // states (graph shown, a feature open with the intervention form, a result shown, the node table open while
-// grouping) in the light and dark themes. axe's source is evaluated through the devtools protocol, which the
+// grouping) in the light, dark and high-contrast themes. axe's source is evaluated through the devtools protocol, which the
 // page's CSP does not govern (the product page is not changed to allow it).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -48,7 +48,7 @@ function record(): InterventionRecord {
   };
 }
 
-for (const theme of ['light', 'dark'] as ThemeName[]) {
+for (const theme of ['light', 'dark', 'hc'] as ThemeName[]) {
   test(`axe-core: no serious or critical violations in four states (${theme})`, async () => {
     const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
     const probe = await server.open(theme);

@@ -1,6 +1,6 @@
 // A few of the CSS variables VS Code sets on a webview, for the Dark Modern and Light Modern themes, so the page
 // is checked and screenshotted the way it looks inside the editor.
-export type ThemeName = 'dark' | 'light';
+export type ThemeName = 'dark' | 'light' | 'hc';
 
 const shared = {
   '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
@@ -63,6 +63,37 @@ export const themes: Record<ThemeName, { bodyClass: string; vars: Record<string,
       '--vscode-input-foreground': '#3b3b3b',
       '--vscode-checkbox-background': '#f8f8f8',
       '--vscode-checkbox-border': '#cecece',
+    },
+  },
+  // Dark High Contrast: black, white text, cyan borders, orange focus
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      ...shared,
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-editor-background': '#000000',
+      '--vscode-editor-foreground': '#ffffff',
+      '--vscode-sideBar-background': '#000000',
+      '--vscode-descriptionForeground': '#ffffff',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-button-secondaryBackground': '#000000',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-dropdown-background': '#000000',
+      '--vscode-dropdown-foreground': '#ffffff',
+      '--vscode-dropdown-border': '#6fc3df',
+      '--vscode-input-background': '#000000',
+      '--vscode-input-foreground': '#ffffff',
+      '--vscode-input-border': '#6fc3df',
+      '--vscode-checkbox-background': '#000000',
+      '--vscode-checkbox-border': '#6fc3df',
     },
   },
 };

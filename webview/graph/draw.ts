@@ -78,8 +78,16 @@ function strokeBatches(v: Viewport, layout: Layout, edges: readonly SceneEdge[],
     }
     ctx.strokeStyle = palette.edgeBuckets[key % (2 * BUCKETS)];
     ctx.lineWidth = width;
+    // inhibitory links are dashed, so excite and inhibit differ by more than hue (the legend shows the same)
+    ctx.setLineDash(key % (2 * BUCKETS) < BUCKETS ? inhibitDash(width) : []);
     ctx.stroke();
   }
+  ctx.setLineDash([]);
+}
+
+/** The dash pattern of an inhibitory link of a given width (round caps lengthen each dash by the width). */
+export function inhibitDash(width: number): number[] {
+  return [Math.max(3, 2.5 * width), Math.max(2.5, 2 * width) + width];
 }
 
 /** Glyph radius in CSS pixels for the current zoom. */

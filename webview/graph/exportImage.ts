@@ -2,7 +2,7 @@
 // the target and a legend, as SVG (vector: the canvas drawing code replayed into SVG paths) or as PNG (that SVG
 // rasterised at 2×). Independent of the panel's size, so a narrow side panel still exports a readable picture.
 import { select, zoomIdentity } from 'd3';
-import { drawEdges, drawNodes, glyphRadius, type Viewport } from './draw';
+import { drawEdges, drawNodes, glyphRadius, inhibitDash, type Viewport } from './draw';
 import { layoutScene, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
 import { labelWidth, logitName, renderAxes, renderLabels, type ItemLabel } from './overlay';
@@ -71,7 +71,7 @@ export async function exportGraphImage(host: HTMLElement, model: GraphModel, sce
       text(292, ly, 'error node', `font-size="11" fill="${palette.muted}"`),
       `<line x1="372" y1="${ly - 4}" x2="398" y2="${ly - 4}" stroke="${palette.edgeBuckets[palette.edgeBuckets.length - 1]}" stroke-width="3"/>`,
       text(404, ly, 'excites', `font-size="11" fill="${palette.muted}"`),
-      `<line x1="456" y1="${ly - 4}" x2="482" y2="${ly - 4}" stroke="${palette.edgeBuckets[0]}" stroke-width="3"/>`,
+      `<line x1="456" y1="${ly - 4}" x2="482" y2="${ly - 4}" stroke="${palette.edgeBuckets[0]}" stroke-width="3" stroke-dasharray="${inhibitDash(3).join(' ')}"/>`,
       text(488, ly, 'inhibits · link width: share of its target\'s input', `font-size="11" fill="${palette.muted}"`),
     ];
     const doc = [

@@ -24,20 +24,7 @@ export function tooltipRows(model: GraphModel, item: SceneItem): [string, string
 }
 
 export function showTooltip(el: HTMLElement, model: GraphModel, item: SceneItem, x: number, y: number, bounds: { width: number; height: number }): void {
-  const root = select(el).attr('hidden', null).attr('data-id', item.id);
-  root.selectAll('div.tt-title').data([item.label]).join('div').attr('class', 'tt-title').text((d) => d);
-  root.selectAll('div.tt-kind').data([KIND_NAMES[item.kind]]).join('div').attr('class', 'tt-kind').text((d) => d);
-  root.selectAll('dl').data([0]).join('dl')
-    .selectAll('div')
-    .data(tooltipRows(model, item))
-    .join((enter) => {
-      const row = enter.append('div');
-      row.append('dt');
-      row.append('dd');
-      return row;
-    })
-    .call((row) => row.select('dt').text((d) => d[0]))
-    .call((row) => row.select('dd').text((d) => d[1]));
+  fillTooltip(el, item.id, item.label, KIND_NAMES[item.kind], tooltipRows(model, item));
   const { offsetWidth: w, offsetHeight: h } = el;
   const left = x + 14 + w > bounds.width ? x - 14 - w : x + 14;
   const top = Math.min(Math.max(4, y - h / 2), bounds.height - h - 4);
@@ -50,13 +37,27 @@ export function showTokenTooltip(el: HTMLElement, model: GraphModel, ctx: number
   const token = model.tokens[ctx] ?? '';
   const bos = axisName(token, ctx) === 'BOS';
   const score = model.extras?.tokenScores?.total?.[ctx];
-  const item = { id: `token-${ctx}`, kind: 'embedding', label: bos ? `BOS (${token})` : `"${displayToken(token)}"`, members: [], row: -1, ctx, rank: 0 } as unknown as SceneItem;
-  const root = select(el).attr('hidden', null).attr('data-id', item.id);
-  root.selectAll('div.tt-title').data([item.label]).join('div').attr('class', 'tt-title').text((d) => d);
-  root.selectAll('div.tt-kind').data([bos ? 'Beginning-of-sequence token the tracer puts first' : 'Prompt token']).join('div').attr('class', 'tt-kind').text((d) => d);
+  const label = bos ? `BOS (${token})` : `"${displayToken(token)}"`;
   const rows: [string, string][] = [['Position', String(ctx)]];
   if (score !== undefined) rows.push(['Attribution', `${formatNumber(score)} (logit units, all paths)`]);
-  root.selectAll('dl').data([0]).join('dl').selectAll('div').data(rows)
+  fillTooltip(el, `token-${ctx}`, label, bos ? 'Beginning-of-sequence token the tracer puts first' : 'Prompt token', rows);
+  const { offsetWidth: w, offsetHeight: h } = el;
+  el.style.left = `${Math.max(4, Math.min(x - w / 2, bounds.width - w - 4))}px`;
+  el.style.top = `${Math.max(4, y - h - 12)}px`;
+}
+
+export function hideTooltip(el: HTMLElement): void {
+  el.hidden = true;
+}
+
+/** Shows the tooltip element with a title, a kind line and one dt/dd row per [name, value]. */
+function fillTooltip(el: HTMLElement, id: string, title: string, kind: string, rows: readonly [string, string][]): void {
+  const root = select(el).attr('hidden', null).attr('data-id', id);
+  root.selectAll('div.tt-title').data([title]).join('div').attr('class', 'tt-title').text((d) => d);
+  root.selectAll('div.tt-kind').data([kind]).join('div').attr('class', 'tt-kind').text((d) => d);
+  root.selectAll('dl').data([0]).join('dl')
+    .selectAll('div')
+    .data(rows)
     .join((enter) => {
       const row = enter.append('div');
       row.append('dt');
@@ -65,11 +66,4 @@ export function showTokenTooltip(el: HTMLElement, model: GraphModel, ctx: number
     })
     .call((row) => row.select('dt').text((d) => d[0]))
     .call((row) => row.select('dd').text((d) => d[1]));
-  const { offsetWidth: w, offsetHeight: h } = el;
-  el.style.left = `${Math.max(4, Math.min(x - w / 2, bounds.width - w - 4))}px`;
-  el.style.top = `${Math.max(4, y - h - 12)}px`;
-}
-
-export function hideTooltip(el: HTMLElement): void {
-  el.hidden = true;
 }

@@ -80,7 +80,8 @@ export class GraphView {
         this.host.save(this.saved);
         this.host.post({ type: 'graphState', traceId, qParams: qParamsFromState(view, graph) });
       },
-      revealNode: (_id, ctx) => this.host.post({ type: 'revealPosition', traceId, ctx, focus: true }),
+      // a graph file has no traced text to show a token in
+      revealNode: message.origin === 'file' ? undefined : (_id, ctx) => this.host.post({ type: 'revealPosition', traceId, ctx, focus: true }),
       nodeSelected: (_id, ctx) => {
         if (ctx !== null && this.panel?.store.get().clickedId === _id) this.host.post({ type: 'revealPosition', traceId, ctx, focus: false });
       },

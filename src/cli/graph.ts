@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../engine/formats/graphFolder';
 import { writeGraphJson } from '../engine/formats/graphJson';
-import { convertGraph, formOf, GRAPH_FORMS, type GraphForm } from '../protocol/graphForms';
+import { convertGraph, formOf, GRAPH_FORMS, readSavedView, type GraphForm } from '../protocol/graphForms';
 import { checkNeuronpediaSchema } from '../protocol/graphSchema';
 import { MAX_GRAPH_BYTES, parseGraphText, parseJsonLenient } from '../protocol/graphText';
 import { EXIT, type CliCommand, type CliIO } from './command';
@@ -48,6 +48,8 @@ function validate(files: string[], io: CliIO): number {
     const g = parsed.graph;
     io.out(`${file}: ${formOf(g)} form, schema ${g.metadata.schema_version ?? 0}, ${g.nodes.length} nodes, ${g.links.length} links, ${g.metadata.prompt_tokens.length} tokens`);
     for (const w of parsed.warnings) io.out(`  warning: ${w}`);
+    const markup = Object.values(readSavedView(g).clerps).filter((l) => /<[a-z!/?]/i.test(l)).length;
+    if (markup > 0) io.out(`  warning: ${markup} label(s) in qParams.clerps contain HTML-like markup; viewers must show them as text (ours does)`);
     const schema = checkNeuronpediaSchema(parseJsonLenient(text).value);
     if (schema.errors.length === 0) io.out('  Neuronpedia schema: ok');
     else for (const e of schema.errors) io.out(`  Neuronpedia schema: ${e}`);

@@ -242,3 +242,23 @@ test('colour is never the only cue: inhibit links dashed in the canvas and legen
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('at 320 px the node table scrolls inside its own box; the page never scrolls sideways; focus still has a visible ring', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
+  const { page, send, problems } = await server.open('dark');
+  await page.setViewportSize({ width: 320, height: 640 });
+  await send({ type: 'showGraph', traceId: 't', graph, fileName: 'notes.md' });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  await send({ type: 'selectNode', traceId: 't', nodeId: '1_230_9' });
+  await tabTo(page, '.node-table summary');
+  await page.keyboard.press('Enter');
+  await tabTo(page, '.node-table button.node-open');
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(sideways <= 0, `the page scrolls sideways by ${sideways} px at 320 px`);
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  assert.notEqual(ring, 'none', 'the focused table button shows a focus ring');
+  await page.locator('.node-table').screenshot({ path: path.join(shots, 'a11y-node-table-320.png') });
+  await page.screenshot({ path: path.join(shots, 'a11y-320.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

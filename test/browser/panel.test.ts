@@ -146,6 +146,26 @@ test('showGraph replaces the pieces with the graph view; clicking a node asks th
   await page.close();
 });
 
+test('the panel says whether it shows a graph file or a live trace; a file\'s nodes offer no editor to reveal', async () => {
+  const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/circuit-tracer-saved.json', 'utf8'));
+  const { page, send, problems } = await openPanel('light');
+  await send({ type: 'showGraph', traceId: 'file-1', graph, fileName: '<b>saved</b>.graph.json', origin: 'file', viewFromFile: true });
+  await page.locator('.graph-host[data-visible-nodes]').waitFor();
+  const origin = page.locator('.graph-origin');
+  assert.equal(await origin.getAttribute('data-origin'), 'file');
+  assert.match((await origin.textContent())!, /^File: <b>saved<\/b>\.graph\.json — pins, labels and supernodes are edits of this file/);
+  assert.equal(await page.locator('.graph-origin b').count(), 0, 'a file name is text, never markup');
+  await send({ type: 'selectNode', traceId: 'file-1', nodeId: '20_15589_10' });
+  await page.locator('.details[data-node="20_15589_10"]').waitFor();
+  assert.equal(await page.locator('.details .reveal-button').count(), 0);
+  assert.equal(await page.locator('.details .node-label').textContent(), 'say a capital', "circuit-tracer's feature-keyed label");
+  await send({ type: 'showGraph', traceId: 'trace-9', graph, fileName: 'notes.md' });
+  await page.locator('.graph-origin[data-origin="trace"]').waitFor();
+  assert.match((await origin.textContent())!, /^Live trace: notes\.md — not saved/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('opening a feature asks the host for its full details once, then shows them grouped by quantile', async () => {
   const graph = JSON.parse(fs.readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8'));
   const { page, posted, send, problems } = await openPanel('dark');

@@ -29,6 +29,7 @@ test('graph validate: each file with its form, counts and Neuronpedia\'s schema;
   assert.equal(r.code, 1);
   assert.match(r.out, /neuronpedia-gemma-shape\.json: neuronpedia form, schema 1, 24 nodes, 16 links, 11 tokens\n {2}Neuronpedia schema: ok/);
   assert.match(r.out, /circuit-tracer-saved\.json: circuit-tracer form, .*\n(.*\n)* {2}Neuronpedia schema: qParams\.clerps is a JSON string/);
+  assert.match(r.out, /1 label\(s\) in qParams\.clerps contain HTML-like markup/);
   assert.match(r.err, /bad\.json: not an attribution graph: metadata\.slug must be a string/);
   assert.match(r.err, /missing\.json: no such file/);
 });

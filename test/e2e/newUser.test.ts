@@ -1,0 +1,82 @@
+// What a new user trips on, in a real extension host: Trace Selection from the walkthrough (the walkthrough is the
+// active editor), the hover's units and its named Ablate action, the model path in User settings, and the panel at
+// its default width beside the editor. Screenshots in .test-output/e2e/newuser-*.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+import manifest from '../../package.json';
+import type { SelfTracingApi } from '../../src/extension/extension';
+import type { FromWebview } from '../../src/protocol/messages';
+
+const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
+const FIXTURE_MODEL = process.env.SELF_TRACING_E2E_MODEL;
+const PROMPT = FIXTURE_MODEL ? 'the cat sat on' : 'Fact: the capital of the state containing Dallas is';
+
+async function holdForScreenshot(name: string): Promise<void> {
+  const marker = process.env.SELF_TRACING_E2E_MARKER;
+  if (!marker) return;
+  fs.writeFileSync(marker, name);
+  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+function nextRender(api: SelfTracingApi, accept: (r: FromWebview.Rendered) => boolean, ms: number): Promise<FromWebview.Rendered> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no such render within ${ms} ms`)); }, ms);
+    const sub = api.onDidRenderPanel((r) => {
+      if (!accept(r)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(r);
+    });
+  });
+}
+
+describe('New user: walkthrough, hovers, settings and the panel in a real VS Code', () => {
+  let api: SelfTracingApi;
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<SelfTracingApi>(EXTENSION_ID)!.activate();
+    if (FIXTURE_MODEL) await vscode.workspace.getConfiguration('selfTracing').update('modelPath', FIXTURE_MODEL, vscode.ConfigurationTarget.Global);
+  });
+
+  it('the walkthrough\'s Trace Selection traces the last text editor\'s selection while the walkthrough is the active editor', async function () {
+    this.timeout(180_000);
+    const prefix = '# Notes\n\n';
+    const document = await vscode.workspace.openTextDocument({ content: `${prefix}${PROMPT}\n`, language: 'markdown' });
+    const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(document.positionAt(prefix.length), document.positionAt(prefix.length + PROMPT.length));
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#selfTracing.gettingStarted`, false);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(vscode.window.activeTextEditor, undefined, 'the walkthrough is the active editor');
+    const rendered = nextRender(api, (r) => (r.graphNodes ?? 0) > 0, 170_000);
+    await vscode.commands.executeCommand('selfTracing.traceSelection');
+    await rendered;
+    assert.equal(api.traces.current?.graph.selfTracing?.source?.text, PROMPT);
+    await holdForScreenshot('newuser-walkthrough');
+  });
+
+  it('the hover gives its numbers with their unit and names the feature its Ablate action removes', async () => {
+    const t = api.traces.current!;
+    const doc = await vscode.workspace.openTextDocument(t.uri!);
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const strongest = [...t.heat].sort((a, b) => Math.abs(b.score) - Math.abs(a.score))[0];
+    const at = doc.positionAt(strongest.start);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
+    const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(md, /in logits \(\+ pushes towards it, − away\)/);
+    assert.match(md, /through every path \| directly/);
+    assert.match(md, /\[\$\(circle-slash\) Ablate \\"[^\]]+\\"\]\(command:selfTracing\.ablateTopFeature/);
+    const editor = vscode.window.activeTextEditor!;
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await holdForScreenshot('newuser-hover');
+  });
+
+  it('Model Path is in User settings (window scope), and the settings editor shows it', async () => {
+    const entry = manifest.contributes.configuration.properties['selfTracing.modelPath'] as { scope?: string };
+    assert.equal(entry.scope, 'window');
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'selfTracing.modelPath');
+    await holdForScreenshot('newuser-settings');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});

@@ -17,6 +17,7 @@ import { chooseModel } from './chooseModel';
 import { CHOOSE_MODEL_COMMAND, modelLocation } from './settings';
 import { FeatureLabels } from './trace/featureLabels';
 import { LastTrace } from './trace/lastTrace';
+import { registerDemoDocument } from './trace/demoDocument';
 import { registerTraceCommands, type Retrace } from './trace/traceCommands';
 import { createTraceStatusBar } from './trace/traceStatusBar';
 import { TraceView, type Trace } from './trace/traceView';
@@ -122,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): SelfTracingApi {
     createTraceStatusBar(traces.onDidChange),
     ...registerTraceCommands({ traces, panel: () => panel, retrace, log, extensionPath: context.extensionPath }),
     engine.onDidChangeStatus((status) => panel?.showEngineStatus(status)),
+    ...registerDemoDocument({ extensionPath: context.extensionPath, log, traceRange: (document, range) => tracer.traceRange(document, range) }),
     vscode.commands.registerCommand('selfTracing.traceSelection', () => tracer.traceActiveEditor()),
     tracer.trackEditors(),
     live,

@@ -100,7 +100,11 @@ export class SelectionTracer {
       return undefined;
     }
     const { document, selection } = editor;
-    const range = selection.isEmpty ? document.lineAt(selection.active.line).range : selection;
+    return this.traceRange(document, selection.isEmpty ? document.lineAt(selection.active.line).range : selection);
+  }
+
+  /** Traces exactly `range` of `document` (Trace Selection, a demo prompt's "Trace this prompt"). */
+  async traceRange(document: vscode.TextDocument, range: vscode.Range): Promise<string | undefined> {
     const text = document.getText(range);
     if (text.trim() === '') {
       await vscode.window.showWarningMessage('Self-Tracing: the selection is empty; select the text to trace.');

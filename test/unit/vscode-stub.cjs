@@ -370,3 +370,18 @@ const load = Module._load;
 Module._load = function (request, ...rest) {
   return request === 'vscode' ? vscode : load.call(this, request, ...rest);
 };
+
+// Virtual documents: openTextDocument on a URI whose scheme has a content provider reads the provider, once per URI
+// (as VS Code keeps one document per URI), read-only.
+const openCore = vscode.workspace.openTextDocument;
+vscode.workspace.openTextDocument = async (arg) => {
+  const provider = arg instanceof Uri || (arg && typeof arg === 'object' && 'scheme' in arg) ? state.contentProviders.get(arg.scheme) : undefined;
+  if (!provider) return openCore(arg);
+  const known = state.documents?.get(arg.toString());
+  if (known) return known;
+  const text = await provider.provideTextDocumentContent(arg, { isCancellationRequested: false });
+  const document = Object.assign(createTextDocument(text, arg.path), { uri: arg, isDirty: false, isUntitled: false, readOnly: true });
+  (state.documents ??= new Map()).set(arg.toString(), document);
+  events.openDocument.fire(document);
+  return document;
+};

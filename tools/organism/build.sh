@@ -1,22 +1,87 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/organism) from nothing but the npm data packages:
-# corpus → tokenizer (checked against @huggingface/tokenizers) → GPT-2 → transcoders → evaluation.
-# Usage: bash tools/organism/build.sh   (from the repo root, after npm ci; about 30 minutes on 2 idle cores)
+# corpus → tokenizer (checked against @huggingface/tokenizers) → GPT-2 → transcoders → evaluation → feature index,
+# then checks that the rebuilt files hash as models/organism/SHA256SUMS says (or says why they cannot).
+# Usage: bash tools/organism/build.sh                  (from the repo root, after npm ci; about 30 minutes on 2 idle cores)
+#        bash tools/organism/build.sh --check-only     (only the hash check, on the files there now)
+#        bash tools/organism/build.sh --write-manifest (after a deliberate retrain: record the new hashes)
 # Needs Debian's python3-torch, python3-numpy, python3-yaml and libopenblas0-pthread.
+# SEED and THREADS reach every step: the corpus generator takes SEED; every Python step reads SEED (data.seed) and
+# THREADS (torch's intra-op threads); the feature index takes THREADS as SELF_TRACE_THREADS. The tokenizer (pure
+# Python BPE) and the lexicon use neither: they are deterministic functions of the corpus and the data packages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 SEED=${SEED:-1234}
+THREADS=${THREADS:-2}
 DOCS=${DOCS:-300000}
 STEPS=${STEPS:-1800}
 TC_STEPS=${TC_STEPS:-800}
 D_TC=${D_TC:-1024}
-OUT=models/organism
+OUT=${OUT:-models/organism}
 BUILD=tools/organism/build
-mkdir -p "$OUT/transcoders" "$BUILD"
+export SEED THREADS SELF_TRACE_THREADS=$THREADS OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+# What the committed files were built with; a rebuild with anything else is another model, not a reproduction.
+DEFAULTS="SEED=1234 THREADS=2 DOCS=300000 STEPS=1800 TC_STEPS=800 D_TC=1024"
+# Hashed (run in $OUT): the weights and what decides them (config.json is not: it records the training's wall-clock seconds).
+hashed() { (ls tokenizer.json tokenizer_config.json lexicon.json model.safetensors transcoders/config.yaml transcoders/layer_*.safetensors); }
 stamp() { echo "[$(date +%H:%M:%S)] $*"; }
+torch_version() { "$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo unknown; }
 
-stamp "corpus"
+write_manifest() {
+  (cd "$OUT" && hashed | xargs sha256sum > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+  printf '# the parameters and torch of the build these hashes record (torch: as found when the manifest was written)\n%s\ntorch=%s\n' "$DEFAULTS" "$(torch_version)" > "$OUT/SHA256SUMS.env.tmp" && mv "$OUT/SHA256SUMS.env.tmp" "$OUT/SHA256SUMS.env"
+  echo "wrote $OUT/SHA256SUMS ($(wc -l < "$OUT/SHA256SUMS") files) and $OUT/SHA256SUMS.env"
+}
+
+# Compares the files in $OUT with the committed manifest; on a mismatch says which files and why it can happen.
+check_hashes() {
+  if [ ! -f "$OUT/SHA256SUMS" ]; then
+    echo "hash check: $OUT/SHA256SUMS is missing; nothing to compare the build with (bash tools/organism/build.sh --write-manifest records one)"
+    return 1
+  fi
+  local failed
+  if failed=$(cd "$OUT" && sha256sum --check --quiet SHA256SUMS 2>&1); then
+    echo "hash check: reproduced: all $(wc -l < "$OUT/SHA256SUMS") files in $OUT match $OUT/SHA256SUMS (SHA-256)"
+    return 0
+  fi
+  echo "hash check: NOT reproduced; these files differ from $OUT/SHA256SUMS:"
+  echo "$failed" | sed 's/^/  /'
+  local now="SEED=$SEED THREADS=$THREADS DOCS=$DOCS STEPS=$STEPS TC_STEPS=$TC_STEPS D_TC=$D_TC"
+  local recorded_torch
+  recorded_torch=$(sed -n 's/^torch=//p' "$OUT/SHA256SUMS.env" 2>/dev/null || true)
+  echo "why:"
+  if [ "$now" != "$DEFAULTS" ]; then
+    echo "  - the build's parameters differ from the committed build's: $now (committed: $DEFAULTS); another SEED, corpus"
+    echo "    size or schedule trains another model, so no file after the corpus can match."
+  fi
+  if echo "$failed" | grep -q -e tokenizer -e lexicon; then
+    echo "  - tokenizer.json or lexicon.json differ: no floating point is involved there, so the corpus or lexicon changed:"
+    echo "    another version of the npm data packages (package-lock.json), or an edit to gen-corpus.mjs, data.mjs, bpe.py or"
+    echo "    gen-lexicon.mjs. Every later file follows from these, so they differ too."
+  fi
+  if echo "$failed" | grep -q -e model.safetensors -e 'transcoders/'; then
+    echo "  - weights differ: float32 training is reproducible only on the same torch build, BLAS and thread count. Here:"
+    echo "    torch $(torch_version) (manifest recorded ${recorded_torch:-nothing}), THREADS=$THREADS (committed: 2). Another"
+    echo "    torch/numpy/OpenBLAS version or CPU (AVX2 vs AVX-512 kernels) rounds matrix products differently, and another"
+    echo "    thread count splits the sums differently; the differences grow over training. Such a rebuild is a valid model"
+    echo "    of its own (check eval.md), not a byte-for-byte reproduction."
+    if ! echo "$failed" | grep -q model.safetensors; then
+      echo "    model.safetensors matched, so the difference starts in train_transcoders.py."
+    fi
+  fi
+  return 1
+}
+
+case "${1:-}" in
+  --check-only) check_hashes; exit $? ;;
+  --write-manifest) write_manifest; exit 0 ;;
+  '') ;;
+  *) echo "usage: bash tools/organism/build.sh [--check-only | --write-manifest]" >&2; exit 2 ;;
+esac
+
+mkdir -p "$OUT/transcoders" "$BUILD"
+stamp "corpus (SEED=$SEED, THREADS=$THREADS)"
 node tools/organism/gen-corpus.mjs "$BUILD" "$SEED" "$DOCS"
 node tools/organism/gen-lexicon.mjs "$OUT/lexicon.json"
 stamp "tokenizer"
@@ -32,4 +97,6 @@ stamp "evaluation"
 stamp "feature index (held-out sample: 4000 of the last 5% of documents, which training never saw)"
 tail -n $((DOCS / 20)) "$BUILD/corpus.jsonl" | head -n 4000 > tools/organism/heldout-sample.jsonl
 ./bin/self-trace features build --model "$OUT" --corpus tools/organism/heldout-sample.jsonl --out "$OUT/features"
+stamp "hash check"
+check_hashes || echo "(the build finished; the files above are not the committed ones)"
 stamp "done"

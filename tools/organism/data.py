@@ -1,10 +1,25 @@
 """Token windows for training and validation: the corpus as one stream of <|endoftext|>-separated documents;
 each window starts at a document, with or without the leading <|endoftext|>, so the model works either way."""
 import json
+import os
 
 import numpy as np
 
 import bpe
+
+
+DEFAULT_SEED = 1234
+
+
+def seed(k):
+    """Seed `k` of a step, shifted by build.sh's SEED: the default SEED (1234) gives exactly the seeds the committed
+    weights were built with, any other SEED another reproducible build."""
+    return (int(os.environ.get('SEED', DEFAULT_SEED)) - DEFAULT_SEED + k) % 2 ** 32
+
+
+def threads():
+    """build.sh's THREADS: torch's intra-op threads (float sums split differently with another count)."""
+    return int(os.environ.get('THREADS', '2'))
 
 
 def load_stream(corpus_path, tokenizer_path, val_fraction=0.05):

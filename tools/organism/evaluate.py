@@ -2,7 +2,6 @@
 demo-prompts.json next to it. Exits 1 if a threshold of issue 4 is missed.
 Usage: python3 evaluate.py <eval.jsonl> <corpus.jsonl> <modelDir>"""
 import json
-import os
 import sys
 import time
 
@@ -107,7 +106,7 @@ def eval_prompts(run, items):
 
 @torch.no_grad()
 def eval_transcoders(model, tcs, val, n_windows):
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(data.seed(3))
     L = len(tcs)
     sse, sst, l0, n_tok = np.zeros(L), np.zeros(L), np.zeros(L), 0
     fired = [torch.zeros(tc.W_enc.shape[0], dtype=torch.bool) for tc in tcs]
@@ -156,7 +155,7 @@ def demos(run):
 
 def main():
     eval_path, corpus, model_dir = sys.argv[1:4]
-    torch.set_num_threads(int(os.environ.get('THREADS', '2')))
+    torch.set_num_threads(data.threads())
     t0 = time.time()
     enc = bpe.Encoder.load(f'{model_dir}/tokenizer.json')
     model = GPT2.load(model_dir)

@@ -12,15 +12,15 @@ import data
 from gpt2 import GPT2
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, n_positions=128, layer_norm_epsilon=1e-5)
-BATCH, LR, WARMUP, WD, SEED = 32, 3e-3, 100, 0.1, 0
+BATCH, LR, WARMUP, WD = 32, 3e-3, 100, 0.1
 
 
 def main():
     corpus, model_dir = sys.argv[1], sys.argv[2]
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
-    torch.set_num_threads(2)
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    torch.set_num_threads(data.threads())
+    torch.manual_seed(data.seed(0))
+    rng = np.random.default_rng(data.seed(0))
     t0 = time.time()
     enc, train, val = data.load_stream(corpus, f'{model_dir}/tokenizer.json')
     print(f'tokenized: {len(train[1])} train docs, {len(train[0])} tokens in {time.time() - t0:.0f}s', flush=True)
@@ -45,7 +45,7 @@ def main():
         if step % 100 == 0 or step == steps - 1:
             print(f'step {step} loss {loss.item():.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
     model.eval()
-    vrng = np.random.default_rng(1)
+    vrng = np.random.default_rng(data.seed(1))
     with torch.no_grad():
         vl = np.mean([F.cross_entropy(model(torch.from_numpy(x)).reshape(-1, cfg['vocab_size']),
                                       torch.from_numpy(y).reshape(-1)).item()

@@ -1,7 +1,6 @@
 """Trains one ReLU skip-transcoder per layer on the organism's MLPs (input mlp.hook_in = ln_2 output, target
 mlp.hook_out) and writes transcoders/config.yaml + layer_{i}.safetensors.
 Usage: python3 train_transcoders.py <corpus.jsonl> <modelDir> [d_tc] [steps]"""
-import os
 import sys
 import time
 
@@ -14,7 +13,7 @@ import data
 from gpt2 import GPT2
 from transcoder import Transcoder
 
-N_WINDOWS, BATCH, LR, TARGET_L0, SEED = 1200, 1024, 1e-3, 16.0, 0
+N_WINDOWS, BATCH, LR, TARGET_L0 = 1200, 1024, 1e-3, 16.0
 
 
 def collect(model, stream, n_windows, rng):
@@ -94,13 +93,13 @@ def main():
     corpus, model_dir = sys.argv[1], sys.argv[2]
     d_tc = int(sys.argv[3]) if len(sys.argv) > 3 else 1024
     steps = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
-    torch.set_num_threads(int(os.environ.get('THREADS', '2')))
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+    torch.set_num_threads(data.threads())
+    torch.manual_seed(data.seed(0))
+    gen = torch.Generator().manual_seed(data.seed(0))
     t0 = time.time()
     model = GPT2.load(model_dir)
     _, train, _ = data.load_stream(corpus, f'{model_dir}/tokenizer.json')
-    ins, outs = collect(model, train, N_WINDOWS, np.random.default_rng(2))
+    ins, outs = collect(model, train, N_WINDOWS, np.random.default_rng(data.seed(2)))
     print(f'collected {len(ins[0])} tokens per layer in {time.time() - t0:.0f}s', flush=True)
     for i, (u, y) in enumerate(zip(ins, outs)):
         t1 = time.time()

@@ -38,16 +38,21 @@ def read_safetensors(path):
     return out, meta
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """Writes float32 tensors (dict name -> array) in insertion order."""
+def write_safetensors(path, tensors, metadata=None, metadata_last=False):
+    """Writes float32 tensors (dict name -> array) in insertion order. The Python side's one safetensors writer
+    (tools/organism/st_io.py uses it too); `metadata_last` puts `__metadata__` after the tensors in the header, the
+    layout of the committed organism weights, so that a rebuild can reproduce their bytes (models/organism/SHA256SUMS)."""
     header, blobs, off = {}, [], 0
-    if metadata:
-        header['__metadata__'] = {k: str(v) for k, v in metadata.items()}
+    meta = {'__metadata__': {k: str(v) for k, v in metadata.items()}} if metadata else {}
+    if not metadata_last:
+        header.update(meta)
     for name, arr in tensors.items():
         b = np.ascontiguousarray(np.asarray(arr, dtype=np.float32)).tobytes()
         header[name] = {'dtype': 'F32', 'shape': list(np.shape(arr)), 'data_offsets': [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
+    if metadata_last:
+        header.update(meta)
     h = json.dumps(header, separators=(',', ':')).encode()
     h += b' ' * ((8 - len(h) % 8) % 8)
     with open(path, 'wb') as f:

@@ -1,6 +1,5 @@
-// The trace commands: Open Graph File, Export Graph, Clear Trace, Choose Target, Open Demo Prompts, and the
+// The trace commands: Open Graph File, Export Graph, Clear Trace, Choose Target, and the
 // graph links used by hovers and the panel's context menu (Show in Graph, Trace from Here, Pin Node).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EMBEDDED_MODEL_DIR } from '../settings';
@@ -9,7 +8,6 @@ import { MAX_GRAPH_BYTES, parseGraphText } from '../../protocol/graphText';
 import { GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE } from '../graphFiles/graphEditor';
 import { exportGraphFolder, exportGraphJson, pickForm, saveTraceAsGraphFile } from '../graphFiles/graphExport';
 import type { GraphPanel } from '../graphPanel';
-import { demoPromptsMarkdown, parseDemoPrompts } from './demoPrompts';
 import { targetToken, vocabularyTokens } from '../tracePrechecks';
 import type { TraceView } from './traceView';
 
@@ -195,18 +193,6 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     if (t && node) void traces.revealPosition(t.traceId, node.ctx_idx, true);
   };
 
-  const openDemoPrompts = async () => {
-    let prompts: ReturnType<typeof parseDemoPrompts> = [];
-    const file = path.join(extensionPath, EMBEDDED_MODEL_DIR, 'demo-prompts.json');
-    try {
-      prompts = parseDemoPrompts(JSON.parse(fs.readFileSync(file, 'utf8')));
-    } catch (err) {
-      log.warn(`demo prompts: ${file} could not be read (${(err as Error).message})`);
-    }
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: demoPromptsMarkdown(prompts) });
-    await vscode.window.showTextDocument(doc);
-  };
-
   return [
     vscode.commands.registerCommand('selfTracing.openGraphFile', openGraphFile),
     vscode.commands.registerCommand('selfTracing.exportGraph', exportGraph),
@@ -215,7 +201,6 @@ export function registerTraceCommands({ traces, panel, retrace, log, extensionPa
     vscode.commands.registerCommand('selfTracing.chooseTarget', chooseTarget),
     vscode.commands.registerCommand('selfTracing.showInGraph', showInGraph),
     vscode.commands.registerCommand('selfTracing.traceFromHere', traceFromHere),
-    vscode.commands.registerCommand('selfTracing.openDemoPrompts', openDemoPrompts),
     vscode.commands.registerCommand('selfTracing.graph.pinNode', pinNode),
     vscode.commands.registerCommand('selfTracing.graph.revealNode', revealNode),
   ];

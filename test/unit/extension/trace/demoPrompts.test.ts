@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { demoPromptsMarkdown, parseDemoPrompts } from '../../../../src/extension/trace/demoPrompts';
+import { demoPromptsDocument, demoPromptsMarkdown, parseDemoPrompts } from '../../../../src/extension/trace/demoPrompts';
 
-test('demo prompts: malformed entries are skipped, multi-line prompts are quoted line by line, no prompts says so', () => {
-  const prompts = parseDemoPrompts([{ theme: 'rhyme', prompt: 'Poem: a cat,\nand a', top: [{ token: ' hat', prob: 0.5 }] }, { theme: 3 }, null, 'x']);
-  assert.equal(prompts.length, 1);
-  const md = demoPromptsMarkdown(prompts);
-  assert.match(md, /## Rhyming couplets\n\n> Poem: a cat,\n> and a\n\nModel: `" hat"` 50\.0%/);
+test('demo prompts: malformed entries are skipped, prompts sit verbatim in fenced blocks, no prompts says so', () => {
+  const prompts = parseDemoPrompts([{ theme: 'rhyme', prompt: 'Poem: a cat,\nand a', top: [{ token: ' hat', prob: 0.5 }] }, { theme: 'rhyme', prompt: 'odd ``` fence' }, { theme: 3 }, null, 'x', { theme: 'a', prompt: ' ' }]);
+  assert.equal(prompts.length, 2);
+  const { text, ranges } = demoPromptsDocument(prompts);
+  assert.match(text, /## Rhyming couplets\n\nLook at: [^\n]+\n\n```text\nPoem: a cat,\nand a\n```\n\nModel: `" hat"` 50\.0%/);
+  assert.deepEqual(ranges.map((r) => text.slice(r.start, r.end)), ['Poem: a cat,\nand a', 'odd ``` fence']);
+  assert.match(text, /````text\nodd ``` fence\n````/, 'a longer fence around a prompt with backticks');
   assert.deepEqual(parseDemoPrompts({ not: 'a list' }), []);
   assert.match(demoPromptsMarkdown([]), /no demo prompts/);
 });

@@ -161,13 +161,3 @@ test('Clear Trace removes the heatmap and hides the status item', async () => {
   assert.deepEqual(decorated(), []);
   assert.equal(fake.state.statusBarItems.find((i) => i.id === 'selfTracing.trace')!.shown, false);
 });
-
-test("Open Demo Prompts opens the embedded model's own demo prompts, one section per theme, with its measured outputs", async () => {
-  await vscode.commands.executeCommand('selfTracing.openDemoPrompts');
-  const text = vscode.window.activeTextEditor!.document.getText();
-  const shipped = JSON.parse(readFileSync('models/organism/demo-prompts.json', 'utf8')) as { theme: string; prompt: string }[];
-  assert.ok(shipped.length >= 12);
-  for (const p of shipped) assert.ok(text.includes(p.prompt.split('\n').map((l) => `> ${l}`).join('\n')), `the document quotes ${JSON.stringify(p.prompt)}`);
-  assert.match(text, /## Two-hop facts[\s\S]*> Fact: the capital of the state containing Dallas is\n\nModel: `" Austin"` \d+\.\d%/);
-  for (const heading of ['Two-hop', 'Spanish and French', 'addition', 'Rhyming', 'unknown entities', 'Stated reasoning']) assert.ok(text.includes(heading), heading);
-});

@@ -8,6 +8,7 @@ import { EngineError } from '../../src/engine/errors';
 import type { SelfTracingApi } from '../../src/extension/extension';
 import type { GraphJson, InterventionRecord } from '../../src/protocol/graph-json';
 import type { FromWebview } from '../../src/protocol/messages';
+import { ablatableFeatureAt } from '../../src/extension/trace/hoverContent';
 import dallas from '../fixtures/graphs/dallas-austin.graph.json';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
@@ -95,7 +96,8 @@ describe('Self-Tracing in a real extension host', () => {
     const top = features.reduce((a, b) => ((b.activation ?? 0) > (a.activation ?? 0) ? b : a));
     const single = await vscode.commands.executeCommand<InterventionRecord>('selfTracing.ablateTopFeature', { traceId: trace.traceId, ctx: top.ctx_idx });
     assert.ok(single, 'the hover command ran');
-    assert.deepEqual(single.nodeIds, [top.node_id]);
+    // the hover's action ablates the feature the hover lists first at that token (the most influential one)
+    assert.deepEqual(single.nodeIds, [ablatableFeatureAt(trace.graph, top.ctx_idx)!.node.node_id]);
 
     // what the panel's form sends for a supernode of the lower layers' features at the last prompt token, with a
     // continuation: the upper layers' features there then change, and the panel rings them

@@ -27,6 +27,8 @@ export class InlineView implements vscode.Disposable {
   private readonly lensEmitter = new vscode.EventEmitter<void>();
   private readonly hintsEmitter = new vscode.EventEmitter<void>();
   private readonly threads = new Map<string, vscode.CommentThread>();
+  /** the trace the trace view shows now; Clear Trace removes its inline entry */
+  private shown: Trace | undefined;
   /** Each entry's paths markdown and what it was made from. */
   private readonly bodies = new Map<string, { key: readonly unknown[]; text: string }>();
   private readonly after: vscode.TextEditorDecorationType;
@@ -49,7 +51,12 @@ export class InlineView implements vscode.Disposable {
       this.after, this.hoverOnly, this.controller, this.lensEmitter, this.hintsEmitter, this.changeEmitter,
       vscode.languages.registerCodeLensProvider({ scheme: '*' }, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
       vscode.languages.registerInlayHintsProvider({ scheme: '*' }, { onDidChangeInlayHints: this.hintsEmitter.event, provideInlayHints: (doc, range) => this.hints(doc, range) }),
-      traces.onDidChange((t) => { if (t) this.adopt(t); }),
+      traces.onDidChange((t) => {
+        if (t) {
+          this.shown = t;
+          this.adopt(t);
+        } else this.dropShown();
+      }),
       traces.onDidRecordIntervention((t) => this.adopt(t)),
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.restore(doc)),
@@ -61,6 +68,14 @@ export class InlineView implements vscode.Disposable {
     );
     for (const editor of vscode.window.visibleTextEditors) this.restore(editor.document);
     this.redraw();
+  }
+
+  /** Clear Trace clears the trace the editor showed, inline too (other prompts' inline traces in the file stay). */
+  private dropShown(): void {
+    const t = this.shown;
+    this.shown = undefined;
+    if (!t?.uri) return;
+    if (this.entries.remove(t.uri.toString(), (e) => e.traceId === t.traceId) > 0) this.redraw();
   }
 
   /** A trace the trace view shows (Trace Selection, Choose Target, an intervention's result) becomes inline too. */

@@ -84,6 +84,17 @@ test('a traced selection gets its summary lens, after-text and paths thread; inl
   assert.deepEqual(errors(), []);
 });
 
+test('Clear Trace clears the traced selection\'s inline views too', async () => {
+  const editor = fake.openEditor('# notes\nthe cat sat on\n', { fileName: '/ws/notes.md', start: 8, end: 22 });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  assert.equal(lensTitles(editor.document).length, 4);
+  await vscode.commands.executeCommand('selfTracing.clearTrace');
+  assert.deepEqual(lensTitles(editor.document), []);
+  assert.deepEqual(afterTexts(editor), []);
+  assert.equal(api.inline.entries.all().length, 0);
+  assert.deepEqual(errors(), []);
+});
+
 test('Trace All Prompts in File: every line traced under one progress, each with its own lens and paths; the panel follows the cursor; ablate this step writes its effect', async () => {
   const text = 'the cat sat on\n\nthe dog ran to\na cat and a\n';
   const editor = fake.openEditor(text, { fileName: '/ws/prompts.txt', start: 0, end: 0 });

@@ -11,7 +11,7 @@ import { GraphBuilder } from '../../onnx/builder';
 import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
 import { attentionPattern, expandKv, mergeHeads, positionsAndMask, slidingMask, splitHeads } from '../blocks/attention';
 import { linearT } from '../blocks/linear';
-import { gatedMlp } from '../blocks/mlp';
+import { addMlpOut, gatedMlp } from '../blocks/mlp';
 import { rmsNorm } from '../blocks/norms';
 import { applyRope, ropeInvFreq, ropeTables } from '../blocks/rope';
 import type { GemmaConfig } from './config';
@@ -83,10 +83,7 @@ export function gemmaForwardGraph(cfg: GemmaConfig, w: GemmaWeights, spec: Forwa
       emit(post2.scale, N.scale('ln2_post', l));
       mlpOut = post2.out;
     }
-    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, mlpIn: ln2.out, mlpNormalized: ln2.normalized, mlpOut });
-    if (spec.mlpOutDelta) mlpOut = g.add(mlpOut, g.input(N.mlpOutDelta(l), ['fb', 'pos', d]));
-    emit(mlpOut, N.mlpOut(l));
-    x = g.add(x, mlpOut);
+    x = addMlpOut(g, spec, l, d, { residMid: x, mlpIn: ln2.out, mlpNormalized: ln2.normalized, mlpOut }, emit);
   });
 
   g.scope('final/');

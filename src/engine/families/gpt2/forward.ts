@@ -7,7 +7,7 @@ import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
 import type { Tensor } from '../../tensor';
 import { attentionPattern, mergeHeads, positionsAndMask, splitHeads } from '../blocks/attention';
 import { linear } from '../blocks/linear';
-import { geluTanh } from '../blocks/mlp';
+import { addMlpOut, geluTanh } from '../blocks/mlp';
 import { layerNorm } from '../blocks/norms';
 import type { Gpt2Weights } from './weights';
 
@@ -50,13 +50,10 @@ export function gpt2ForwardGraph(cfg: ModelConfig, w: Gpt2Weights, spec: Forward
     emit(ln2.scale, N.ln2Scale(l));
     emit(ln2.out, N.mlpIn(l));
     emit(ln2.normalized, N.mlpNormalized(l));
-    let mlpOut =
+    const mlpOut =
       frozen(N.mlpOut(l), fz.mlpOut, ['fb', 'pos', d]) ??
       linear(g, geluTanh(g, linear(g, ln2.out, p(L.W_in, 'W_in'), p(L.b_in, 'b_in'))), p(L.W_out, 'W_out'), p(L.b_out, 'b_out')); // [B, P, d]
-    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, mlpIn: ln2.out, mlpNormalized: ln2.normalized, mlpOut });
-    if (spec.mlpOutDelta) mlpOut = g.add(mlpOut, g.input(N.mlpOutDelta(l), ['fb', 'pos', d]));
-    emit(mlpOut, N.mlpOut(l));
-    x = g.add(x, mlpOut);
+    x = addMlpOut(g, spec, l, d, { residMid: x, mlpIn: ln2.out, mlpNormalized: ln2.normalized, mlpOut }, emit);
   });
 
   g.scope('final/');

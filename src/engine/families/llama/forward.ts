@@ -7,7 +7,7 @@ import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
 import { applyRope, ropeInvFreq, ropeTables } from '../blocks/rope';
 import { attentionPattern, expandKv, mergeHeads, positionsAndMask } from '../blocks/attention';
 import { linearT } from '../blocks/linear';
-import { gatedMlp } from '../blocks/mlp';
+import { addMlpOut, gatedMlp } from '../blocks/mlp';
 import { rmsNorm } from '../blocks/norms';
 import type { LlamaConfig } from './config';
 import type { LlamaWeights } from './weights';
@@ -60,11 +60,8 @@ export function llamaForwardGraph(cfg: LlamaConfig, w: LlamaWeights, spec: Forwa
     emit(n2.out, N.mlpIn(l));
     emit(n2.normalized, N.mlpNormalized(l));
     const W = { gate: p(L.gate_proj, [F, d], 'gate_proj'), up: p(L.up_proj, [F, d], 'up_proj'), down: p(L.down_proj, [d, F], 'down_proj') };
-    let mlpOut = frozen(N.mlpOut(l), fz.mlpOut, ['fb', 'pos', d]) ?? gatedMlp(g, n2.out, W, d, F, cfg.gatedActivation);
-    if (spec.editMlpOut) mlpOut = spec.editMlpOut(g, l, { residMid: x, mlpIn: n2.out, mlpNormalized: n2.normalized, mlpOut });
-    if (spec.mlpOutDelta) mlpOut = g.add(mlpOut, g.input(N.mlpOutDelta(l), ['fb', 'pos', d]));
-    emit(mlpOut, N.mlpOut(l));
-    x = g.add(x, mlpOut);
+    const mlpOut = frozen(N.mlpOut(l), fz.mlpOut, ['fb', 'pos', d]) ?? gatedMlp(g, n2.out, W, d, F, cfg.gatedActivation);
+    x = addMlpOut(g, spec, l, d, { residMid: x, mlpIn: n2.out, mlpNormalized: n2.normalized, mlpOut }, emit);
   });
 
   g.scope('final/');

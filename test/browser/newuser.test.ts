@@ -94,10 +94,23 @@ test('clicking a node never filters the graph; a filter from the editor selectio
   await page.locator('.filter-bar').waitFor({ state: 'visible' });
   assert.match(await page.locator('.filter-bar').innerText(), /positions 9–10 \(" Dallas is"\), the text selected in the editor/);
   assert.ok(Number(await count()) < Number(before));
+  // the open node's links to nodes the filter hides are still listed, and say they are not drawn (the logit has
+  // inputs from the embeddings before " Dallas")
+  await send({ type: 'selectNode', traceId: 't1', nodeId: '5_701_10' });
+  await page.locator('.details[data-node="5_701_10"]').waitFor();
+  assert.equal(await page.locator('.filter-bar').isVisible(), true, 'opening a node keeps the editor\'s filter');
+  const rows = await page.locator('.details button.conn-row').evaluateAll((els) => els.map((el) => ({
+    notDrawn: el.classList.contains('not-drawn'), where: el.querySelector('.conn-where')?.textContent ?? '', title: el.getAttribute('title') ?? '',
+  })));
+  const hidden = rows.filter((r) => r.notDrawn);
+  assert.ok(hidden.length > 0, `some of the ${rows.length} link rows point outside positions 9–10`);
+  assert.ok(hidden.every((r) => / · not drawn$/.test(r.where) && /not drawn: outside the positions selected in the editor/.test(r.title)));
+  assert.ok(rows.filter((r) => !r.notDrawn).every((r) => !/not drawn/.test(r.where)));
   await page.screenshot({ path: path.join(shots, 'newuser-filter.png') });
   await page.locator('#show-all-positions').click();
   await page.locator('.filter-bar').waitFor({ state: 'hidden' });
   assert.equal(await count(), before, 'one click shows every position again');
+  assert.equal(await page.locator('.details button.conn-row.not-drawn').count(), 0, 'every listed link is drawn again');
   // an edit under the trace drops the editor's filter with the positions it referred to
   await send({ type: 'editorFocus', traceId: 't1', cursor: 10, range: [9, 10] });
   await page.locator('.filter-bar').waitFor({ state: 'visible' });
@@ -192,6 +205,7 @@ test('Export as PNG is the whole graph at 2× with the prompt, target and legend
   assert.match(doc, /Target " Austin" \(p = 0\.988\)/);
   assert.match(doc, /excites/);
   assert.ok((doc.match(/<path /g) ?? []).length > 10, 'edges and nodes are SVG paths');
+  assert.ok(/<path [^>]*stroke-dasharray=/.test(doc), 'inhibitory links are dashed in the image too');
   assert.equal((doc.match(/class="token-label/g) ?? []).length, 11, 'every token on the axis');
   await page.close();
 });

@@ -4,7 +4,7 @@ import { select, type Selection } from 'd3';
 import { formatSigned } from './format';
 import type { GraphModel, ModelNode } from './model';
 import { rowName } from './overlay';
-import { labelOf } from './scene';
+import { labelOf, visibleNodes } from './scene';
 import type { Store } from './store';
 import { edgeBucket, textOn, type Palette } from './theme';
 
@@ -33,7 +33,11 @@ export function renderConnections(
   store: Store,
   palette: Palette,
 ): void {
-  const clerps = store.get().clerps;
+  const state = store.get();
+  const clerps = state.clerps;
+  // with a filter from the editor selection, a linked node outside it is listed but not drawn: say so on its row
+  const drawn = state.positionFilter ? visibleNodes(model, state) : null;
+  const notDrawn = (r: Row) => drawn !== null && !drawn[r.other.index];
   const columns = (['input', 'output'] as const).map((direction) => ({ direction, ...connectionRows(model, node, direction) }));
   const column = parent.selectAll<HTMLElement, (typeof columns)[number]>('section.connections')
     .data(columns, (c) => c.direction)
@@ -55,14 +59,15 @@ export function renderConnections(
       return b;
     })
     .attr('data-node', (r) => r.other.id)
-    .attr('title', (r) => `${labelOf(r.other, clerps)} — share of input ${Math.round(r.pct * 100)}%`)
+    .classed('not-drawn', notDrawn)
+    .attr('title', (r) => `${labelOf(r.other, clerps)} — share of input ${Math.round(r.pct * 100)}%${notDrawn(r) ? ' — not drawn: outside the positions selected in the editor' : ''}`)
     .each(function (r) {
       const bg = palette.edgeBuckets[edgeBucket(r.pct)];
       this.style.backgroundColor = bg;
       this.style.color = textOn(bg);
     })
     .call((b) => b.select('.conn-label').text((r) => labelOf(r.other, clerps)))
-    .call((b) => b.select('.conn-where').text((r) => `${r.other.ctx < node.ctx ? '← ' : r.other.ctx > node.ctx ? '→ ' : ''}${rowName(r.other.row, model.nLayers)}`))
+    .call((b) => b.select('.conn-where').text((r) => `${r.other.ctx < node.ctx ? '← ' : r.other.ctx > node.ctx ? '→ ' : ''}${rowName(r.other.row, model.nLayers)}${notDrawn(r) ? ' · not drawn' : ''}`))
     .call((b) => b.select('.conn-weight').text((r) => formatSigned(r.weight)))
     .on('click', (_e, r) => store.set({ clickedId: r.other.id, focusId: r.other.id }))
     .on('mouseenter', (_e, r) => store.set({ hoveredId: r.other.id }))

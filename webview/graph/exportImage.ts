@@ -101,8 +101,11 @@ class SvgRecorder {
   lineCap = 'butt';
   globalAlpha = 1;
   private d: string[] = [];
+  private dash: number[] = [];
   private readonly out: string[] = [];
   setTransform(): void {}
+  /** inhibitory links are dashed (draw.ts), in the exported image too */
+  setLineDash(segments: readonly number[]): void { this.dash = [...segments]; }
   clearRect(): void {}
   beginPath(): void { this.d = []; }
   moveTo(x: number, y: number): void { this.d.push(`M${n(x)} ${n(y)}`); }
@@ -115,7 +118,7 @@ class SvgRecorder {
     this.d.push(`M${n(x + r)} ${n(y)}A${n(r)} ${n(r)} 0 1 0 ${n(x - r)} ${n(y)}A${n(r)} ${n(r)} 0 1 0 ${n(x + r)} ${n(y)}Z`);
   }
   stroke(): void {
-    if (this.d.length) this.out.push(`<path d="${this.d.join('')}" fill="none" stroke="${this.strokeStyle}" stroke-width="${n(this.lineWidth)}" stroke-linecap="${this.lineCap}"${this.alpha()}/>`);
+    if (this.d.length) this.out.push(`<path d="${this.d.join('')}" fill="none" stroke="${this.strokeStyle}" stroke-width="${n(this.lineWidth)}" stroke-linecap="${this.lineCap}"${this.dash.length ? ` stroke-dasharray="${this.dash.map(n).join(' ')}"` : ''}${this.alpha()}/>`);
   }
   fill(): void {
     if (this.d.length) this.out.push(`<path d="${this.d.join('')}" fill="${this.fillStyle}"${this.alpha()}/>`);

@@ -161,7 +161,7 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
   const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
     const scene = graph.scene();
     toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
-    if (['clickedId', 'pinnedIds', 'clerps', 'supernodes'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
+    if (['clickedId', 'pinnedIds', 'clerps', 'supernodes', 'positionFilter'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
     if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
     if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
     if (changed.has('intervening') || changed.has('interventionError')) keepFocus(detailsEl, () => updateInterveneStatus(detailsEl, s));

@@ -61,7 +61,9 @@ describe('Self-Tracing in a real extension host', () => {
     const document = await vscode.workspace.openTextDocument({ content: `${prefix}${PROMPT}\n`, language: 'markdown' });
     const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(document.positionAt(prefix.length), document.positionAt(prefix.length + PROMPT.length));
-    const rendered = nextRender(api, (r) => (r.graphNodes ?? 0) > 0, 170_000);
+    // an earlier test's trace may still be drawn (or redrawn) in the panel: wait for a render of a new trace
+    const earlier = api.traces.current?.traceId;
+    const rendered = nextRender(api, (r) => (r.graphNodes ?? 0) > 0 && r.traceId !== earlier, 170_000);
     await vscode.commands.executeCommand('selfTracing.traceSelection');
     const report = await rendered;
     const trace = api.traces.current;

@@ -177,6 +177,8 @@ test('the graph in words: Tab marks and announces a node with its tooltip, every
   await tabTo(page, '.node-table summary');
   await page.keyboard.press('Enter');
   const visible = Number(await page.locator('.graph-host').getAttribute('data-visible-nodes'));
+  // the rows are drawn on the details' toggle event, which the browser fires after the click returns
+  await page.waitForFunction(() => document.querySelectorAll('.node-table tbody tr').length > 0, undefined, { timeout: 5000 }).catch(() => undefined);
   assert.equal(await page.locator('.node-table tbody tr').count(), visible, 'a row per node shown');
   assert.equal(await page.locator('.node-table tbody tr', { hasText: 'pinned' }).count(), 1);
   assert.deepEqual(await page.locator('.node-table thead th').allTextContents(), ['Node', 'Kind', 'Layer', 'Position', 'Activation', 'Influence', 'Pinned']);

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeFileAtomic } from '../../engine/files';
 import { parseGraphJson, type GraphJson, type GraphQParams } from '../../protocol/graph-json';
 import type { TracedModel, TraceInput } from './traceView';
 
@@ -31,7 +32,7 @@ export class LastTrace {
     if (!this.storageDir) return;
     try {
       fs.mkdirSync(this.storageDir, { recursive: true });
-      fs.writeFileSync(path.join(this.storageDir, FILE), JSON.stringify(graph));
+      writeFileAtomic(path.join(this.storageDir, FILE), JSON.stringify(graph));
       void this.memento.update(KEY, saved);
     } catch (err) {
       this.log.warn(`could not save the trace for restoring after a reload: ${(err as Error).message}`);

@@ -6,7 +6,7 @@ import type { ReasoningResult } from '../../../../src/engine/reasoning/resources
 import { registerReasoning, type ReasoningDeps } from '../../../../src/extension/reasoning/reasoningCommands';
 import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
 import type { TraceInput } from '../../../../src/extension/trace/traceView';
-import { fake, type FakeEditor } from '../../fakeVscode';
+import { fake, rangeOf, type FakeEditor } from '../../fakeVscode';
 import texas from '../../../fixtures/reasoning/dallas-texas.summary.json';
 
 // The stated-reasoning glue against the fake `vscode`, with a scripted engine: what a result puts in the editor,
@@ -87,7 +87,7 @@ afterEach(() => {
 const claimTypes = () => new Map(fake.state.decorationTypes.map((t) => [t.key, (t.options.backgroundColor as vscode.ThemeColor).id]));
 const decorated = () => {
   const types = claimTypes();
-  return [...editor.decorations.entries()].flatMap(([key, ranges]) => ranges.map((r) => `${types.get(key)}: ${editor.document.getText(r)}`)).sort();
+  return [...editor.decorations.entries()].flatMap(([key, ranges]) => ranges.map((r) => `${types.get(key)}: ${editor.document.getText(rangeOf(r))}`)).sort();
 };
 const lenses = () => fake.state.codeLensProviders[0].provideCodeLenses(editor.document, {} as vscode.CancellationToken) as vscode.CodeLens[];
 const hoverAt = (line: number, col: number) =>
@@ -136,7 +136,7 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
   assert.equal(all[4].command?.command, '', 'a claim without graph nodes has a plain lens');
 
   const hover = hoverAt(8, 5)!;
-  const md = hover.contents as unknown as vscode.MarkdownString;
+  const md = hover.contents[0] as vscode.MarkdownString;
   assert.deepEqual(md.isTrusted, { enabledCommands: ['selfTracing.showInGraph'] });
   assert.ok(md.value.includes(`(command:selfTracing.showInGraph?${encodeURIComponent(JSON.stringify([{ traceId: 'trace-1', nodeId: 'E_9_9' }]))})`), md.value);
   assert.match(md.value, /1 more pruned from the graph shown/);

@@ -230,12 +230,12 @@ export class Attributor {
       const feed: Feed = {
         ...frozen(l),
         [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
-        [BN.decoders]: { data: dec.table.subarray(0, nBatchPos * d * dec.M), dims: [nBatchPos, d, dec.M] },
+        [BN.decoders]: { data: dec.table.subarray(0, nBatchPos * d * dec.slotsPerPos), dims: [nBatchPos, d, dec.slotsPerPos] },
         [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
       };
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
-      const slotsPerPos = dec.M;
+      const { slotsPerPos } = dec;
       const matrices = this.transcoders.hasSkip ? 3 : 2;
       this.flops += 2 * n * nBatchPos * (matrices * d * d + nBatchPos * d + d * slotsPerPos + 2 * d);
       for (let p = 0; p < nBatchPos; p++) {

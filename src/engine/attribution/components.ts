@@ -10,11 +10,12 @@ import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
 
 /** activation-scaled decoder vectors writing to one layer, grouped by position and zero-padded */
 export interface DecoderTable {
-  /** [P, d, M]: column m of position p is one vector */
+  /** [P, d, slotsPerPos]: column m of position p is one vector */
   table: Float32Array;
-  /** [P, M]: the active-feature index of each column, −1 for padding */
+  /** [P, slotsPerPos]: the active-feature index of each column, −1 for padding */
   source: Int32Array;
-  M: number;
+  /** columns per position: the most features writing to this layer at any one position (at least 1) */
+  slotsPerPos: number;
 }
 
 export interface Components {
@@ -115,20 +116,20 @@ export async function computeComponents(
   for (let l = 0; l < L; l++) {
     const perPos = new Int32Array(P);
     for (const wr of writes[l]) perPos[wr.p]++;
-    const M = Math.max(1, ...perPos);
-    const table = new Float32Array(P * d * M);
-    const source = new Int32Array(P * M).fill(-1);
+    const slotsPerPos = Math.max(1, ...perPos);
+    const table = new Float32Array(P * d * slotsPerPos);
+    const source = new Int32Array(P * slotsPerPos).fill(-1);
     const fill = new Int32Array(P);
     const recon = new Float32Array(P * d);
     for (const wr of writes[l]) {
       const m = fill[wr.p]++;
-      source[wr.p * M + m] = wr.src;
+      source[wr.p * slotsPerPos + m] = wr.src;
       for (let k = 0; k < d; k++) {
-        table[(wr.p * d + k) * M + m] = wr.vec[k];
+        table[(wr.p * d + k) * slotsPerPos + m] = wr.vec[k];
         recon[wr.p * d + k] += wr.vec[k];
       }
     }
-    decoders.push({ table, source, M });
+    decoders.push({ table, source, slotsPerPos });
     const skip = skips[l];
     const mlpOut = fwd.layers[l].mlpOut;
     const err = new Float32Array(P * d);

@@ -51,12 +51,17 @@ torch.set_default_dtype(torch.float32)  # families_ref sets float64 for its own 
 # ---------------------------------------------------------------------------------------------------------------
 # tensors read from their files on demand (memory-mapped, widened to float32 when used)
 
-def _widen(arr, dtype):
-    if dtype == 'BF16':
-        return torch.from_numpy((arr.astype(np.uint32) << 16).view(np.float32))
-    if dtype == 'F16':
-        return torch.from_numpy(arr.astype(np.float32))
-    return torch.from_numpy(np.array(arr, dtype=np.float32))
+def _widen(arr, dtype, chunk=1 << 22):
+    """float32 copy of a (memory-mapped) array, converted a block of `chunk` values at a time (no whole-size temporaries)"""
+    out = np.empty(arr.shape, dtype=np.float32)
+    flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
+    bits = flat_out.view(np.uint32)
+    for i in range(0, flat_in.size, chunk):
+        if dtype == 'BF16':
+            bits[i:i + chunk] = flat_in[i:i + chunk].astype(np.uint32) << 16
+        else:
+            flat_out[i:i + chunk] = flat_in[i:i + chunk]
+    return torch.from_numpy(out)
 
 
 class SafetensorsFiles:
@@ -164,7 +169,8 @@ class TranscoderSet:
         t = self.layers[l]
         if 'enc_nd' in t:
             arr, dtype = t['enc_nd']
-            pre = u @ _widen(arr, dtype).T
+            # encoder rows in blocks of 16,384 (a published width is 131,072 × 2048: 1 GiB as fp32)
+            pre = torch.cat([u @ _widen(arr[i:i + 16384], dtype).T for i in range(0, arr.shape[0], 16384)], 1)
         else:
             pre = u @ torch.from_numpy(np.array(t['enc_dn'], dtype=np.float32))
         pre += torch.from_numpy(np.array(t['b_enc'], dtype=np.float32))

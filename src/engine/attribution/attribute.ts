@@ -229,7 +229,7 @@ export class Attributor {
     for (l = entryLayer - 1; l >= 0; l--) {
       const s = await this.layerSession(l, false);
       const dec = comps.decoders[l];
-      const M = dec.M;
+      const M = dec.slotWidth;
       // the slots of positions before nBatchPos are the first ones; none: one zero slot, whose edges are not read
       const nSlots = dec.slotsBefore[nBatchPos];
       const S = Math.max(1, nSlots);

@@ -9,21 +9,22 @@ import type { ForwardResult } from '../onnx/forward';
 import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
 
 /**
- * Activation-scaled decoder vectors writing to one layer, in slots of M columns: each slot belongs to one position
- * and the slots are in position order; a position with more than M writes takes several slots. M is about the mean
- * number of writes per position, so the table holds at most about twice the vectors (padding a position's block to
- * the busiest position's count instead would take P × that count: gigabytes when one position lights up).
+ * Activation-scaled decoder vectors writing to one layer, in slots of `slotWidth` columns: each slot belongs to one
+ * position and the slots are in position order; a position with more writes than that takes several slots. The
+ * width is the mean number of writes per position (that has any), so the table holds at most about twice the vectors
+ * (padding every position to the busiest one's count instead takes P × that count: gigabytes when one lights up).
  */
 export interface DecoderTable {
-  /** [S, d, M]: column m of slot s is one vector */
+  /** [S, d, slotWidth]: column m of slot s is one vector */
   table: Float32Array;
-  /** [S, M]: the active-feature index of each column, −1 for padding */
+  /** [S, slotWidth]: the active-feature index of each column, −1 for padding */
   source: Int32Array;
   /** [S]: the position of each slot (int64, as the backward graph gathers with it) */
   slotPos: BigInt64Array;
   /** [P + 1]: slots of positions before p (the slots of positions < p are the first slotsBefore[p]) */
   slotsBefore: Int32Array;
-  M: number;
+  /** columns per slot (at least 1) */
+  slotWidth: number;
 }
 
 /** Lays out one layer's writes (position, active-feature index, vector) in slots (see DecoderTable). */
@@ -47,7 +48,7 @@ export function decoderSlots(writes: readonly { p: number; src: number; vec: Flo
     source[s * M + m] = wr.src;
     for (let i = 0; i < d; i++) table[(s * d + i) * M + m] = wr.vec[i];
   }
-  return { table, source, slotPos, slotsBefore, M };
+  return { table, source, slotPos, slotsBefore, slotWidth: M };
 }
 
 export interface Components {

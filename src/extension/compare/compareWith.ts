@@ -10,6 +10,7 @@ import { EngineError } from '../../engine/errors';
 import type { GraphJson } from '../../protocol/graph-json';
 import type { GraphComparison } from '../../protocol/graphCompare';
 import type { GraphPanel } from '../graphPanel';
+import type { PanelAccess } from '../tracePanel';
 import type { Trace, TraceView } from '../trace/traceView';
 
 export const COMPARE_COMMAND = 'selfTracing.compareWith';
@@ -31,7 +32,7 @@ interface Shown {
 
 export interface CompareDeps {
   readonly traces: TraceView;
-  readonly panel: () => GraphPanel | undefined;
+  readonly panel: Pick<PanelAccess, 'current'>;
   /** The open graph file editors by document URI: the active one is A, the others are offered as B. */
   readonly graphFiles?: () => ReadonlyMap<string, OpenGraphFile>;
   readonly log: { info(m: string): void; warn(m: string): void };
@@ -67,7 +68,7 @@ export function registerCompare(deps: CompareDeps): { disposables: vscode.Dispos
     const graph = file && parseOpen(file);
     if (file && graph) return { traceId: file.traceId, graph, fileName: path.basename(file.document.uri.fsPath), panel: file.panel };
     const t = deps.traces.current;
-    return t && { traceId: t.traceId, graph: t.graph, fileName: t.fileName, panel: deps.panel() };
+    return t && { traceId: t.traceId, graph: t.graph, fileName: t.fileName, panel: deps.panel.current };
   };
 
   const show = (a: Shown, b: GraphJson, otherName: string): GraphComparison | undefined => {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { InterventionRecord } from '../../protocol/graph-json';
 import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
-import type { GraphPanel } from '../graphPanel';
+import type { PanelAccess } from '../tracePanel';
 import { targetChangeSentence } from '../interventions/interventionRecord';
 import type { InterventionRunner } from '../interventions/interventionRunner';
 import type { TraceView } from '../trace/traceView';
@@ -17,7 +17,7 @@ export interface InlineDeps {
   readonly engine: Engine;
   readonly traces: TraceView;
   readonly interventions: InterventionRunner;
-  readonly panel: () => GraphPanel | undefined;
+  readonly panel: Pick<PanelAccess, 'current'>;
   readonly log: vscode.LogOutputChannel;
   readonly extensionPath: string;
   readonly storageDir: string | undefined;
@@ -49,7 +49,7 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
   };
   /** The entry in the panel (and the heatmap), the panel opened if it was closed. */
   const show = async (entry: InlineEntry) => {
-    if (deps.traces.current?.traceId === entry.traceId && deps.panel()) deps.panel()?.reveal();
+    if (deps.traces.current?.traceId === entry.traceId && deps.panel.current) deps.panel.current?.reveal();
     else if (deps.traces.current?.traceId === entry.traceId) deps.traces.show({ graph: entry.graph, fileName: entry.fileName, model: entry.model, traceId: entry.traceId });
     else await view.makeCurrent(entry);
   };
@@ -84,7 +84,7 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
     timer = setTimeout(() => {
       const doc = editor.document;
       const entry = entries.at(doc.uri.toString(), doc.offsetAt(editor.selection.active));
-      const panel = deps.panel();
+      const panel = deps.panel.current;
       if (!entry || !panel || deps.traces.current?.traceId === entry.traceId) return;
       if (panel.viewColumn !== undefined && panel.viewColumn === editor.viewColumn) return;
       void view.makeCurrent(entry);
@@ -113,11 +113,11 @@ export function registerInline(deps: InlineDeps): { api: InlineApi; disposables:
     vscode.commands.registerCommand(INLINE_COMMANDS.showStep, async (arg: Arg) => {
       const e = entryOf(arg);
       if (!e || !arg?.nodeId) return;
-      const fresh = !deps.panel() || deps.traces.current?.traceId !== e.traceId;
+      const fresh = !deps.panel.current || deps.traces.current?.traceId !== e.traceId;
       const drawn = fresh ? renderOf(e.traceId) : Promise.resolve();
       await show(e);
       await drawn;
-      deps.panel()?.selectNode(e.traceId, arg.nodeId);
+      deps.panel.current?.selectNode(e.traceId, arg.nodeId);
     }),
     vscode.commands.registerCommand(INLINE_COMMANDS.ablateStep, ablateStep),
     vscode.commands.registerCommand('selfTracing.traceAllPrompts', () => traceAllInActiveEditor(traceDeps)),

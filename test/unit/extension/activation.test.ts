@@ -71,9 +71,11 @@ test('clicking a piece in the panel selects that piece in the editor', async () 
   panel.receive({ type: 'ready' });
   const { traceId } = sentOfType(panel, 'showSelection')[0];
   panel.receive({ type: 'revealPiece', traceId, index: 3 });
-  await until(() => (vscode.window.activeTextEditor as unknown) !== editor, 2000, 'the editor to be shown');
-  const { selection, document } = vscode.window.activeTextEditor!;
-  assert.equal(document.getText(selection), ' Texas');
+  const selected = () => editor.document.getText(editor.selection);
+  await until(() => selected() !== editor.document.getText(), 2000, 'the piece to be selected');
+  assert.equal(vscode.window.activeTextEditor, editor, 'in the document\'s editor');
+  assert.equal(selected(), ' Texas');
+  assert.ok(editor.revealed.at(-1)?.isEqual(editor.selection), 'and scrolled to');
 });
 
 test('malformed or stale messages from the page are logged and change nothing', async () => {

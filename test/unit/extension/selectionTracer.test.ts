@@ -6,7 +6,7 @@ import { afterEach, before, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { readSavedView } from '../../../src/protocol/graphForms';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
-import { fake, fakeContext, fakeMemento, until, type FakeContext, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, fakeMemento, rangeOf, until, type FakeContext, type FakeEditor, type FakePanel } from '../fakeVscode';
 import { FIXTURE_MODEL, modelWithFeatures, useFixtureModel } from './fixtureModel';
 
 // Tracing from the editor against the fake `vscode`, with the real engine worker (dist/worker.js) on the tiny
@@ -45,14 +45,49 @@ test('a traced selection shades its tokens where they are in the document', asyn
   const t = api.traces.current!;
   assert.equal(t.baseOffset, 3);
   assert.equal(t.model?.modelDir, FIXTURE_MODEL);
-  const editor = vscode.window.activeTextEditor as unknown as { document: vscode.TextDocument; decorations: Map<string, vscode.Range[]> };
+  const editor = vscode.window.activeTextEditor as FakeEditor;
   const heat = new Set(fake.state.decorationTypes.filter((d) => d.options.backgroundColor).map((d) => d.key));
-  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(r));
+  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(rangeOf(r)));
   assert.ok(shaded.length > 0, 'some tokens are shaded');
   assert.ok(shaded.every((s) => 'the cat sat'.includes(s)), shaded.join('|'));
   const x = t.graph.selfTracing!;
   assert.deepEqual(x.tokenOffsets!.slice(1).map(([a, b]) => 'the cat sat'.slice(a, b)).join(''), 'the cat sat');
   assert.equal(fake.state.progress?.reports.at(-1)?.message !== undefined, true, 'progress was reported');
+});
+
+test('Cancel on the progress notification aborts the trace in the engine and leaves nothing of it behind', async () => {
+  useFixtureModel();
+  // the user clicks Cancel as soon as the engine reports its first step: the trace is running in the worker then
+  fake.events.progressReport.event(({ progress }) => progress.cancel());
+  fake.openEditor('>> the cat sat\n', { fileName: '/ws/prompt.md', start: 3, end: 14 });
+  const traceId = await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const progress = fake.state.progress!;
+  assert.equal(progress.options.cancellable, true);
+  assert.equal(progress.token.isCancellationRequested, true);
+  assert.ok(progress.done);
+  assert.equal(progress.reports.length, 1, 'no progress after the cancel');
+  assert.equal(traceId, undefined);
+  // the engine call was aborted: the worker's request rejected as cancelled, not finished and thrown away
+  assert.ok(fake.state.logs.some((l) => l.level === 'error' && l.message.startsWith('trace failed [cancelled]')), JSON.stringify(fake.state.logs));
+  assert.deepEqual(api.engine.status, { state: 'ready', message: 'Trace cancelled.' });
+  // nothing half-done: no trace, no graph sent, no heatmap, no message, the panel's progress is over, nothing saved
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  const current = () => api.traces.current?.traceId;
+  assert.equal(current(), undefined);
+  assert.deepEqual(sent(panel, 'showGraph'), []);
+  assert.deepEqual(sent(panel, 'traceProgress'), [], 'a page opened now shows no trace in progress');
+  const editor = vscode.window.activeTextEditor as FakeEditor;
+  assert.ok([...editor.decorations.values()].every((d) => d.length === 0), 'no heatmap');
+  assert.deepEqual(fake.state.messages, []);
+  assert.ok(!fake.state.builtins.some((b) => b.id === 'setContext' && b.args[0] === 'selfTracing.traced'), 'the walkthrough step is not marked done');
+  assert.deepEqual(context.workspaceState.keys(), []);
+
+  // the worker is not left busy: the same selection traces at once afterwards
+  fake.events.progressReport.dispose();
+  const second = await vscode.commands.executeCommand('selfTracing.traceSelection');
+  assert.ok(second);
+  assert.equal(current(), second);
 });
 
 test('Choose Target and Trace from Here re-trace the same text, towards the pick or up to the position', async () => {

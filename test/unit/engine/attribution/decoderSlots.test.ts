@@ -17,22 +17,22 @@ const layerWrites = writes.map((w, src) => ({ p: w.p, src, vec: Float32Array.fro
 test('each write sits once in a slot of its position; the table holds at most about twice the vectors', () => {
   const t = decoderSlots(layerWrites, P, d);
   const K = layerWrites.length;
-  assert.equal(t.M, Math.ceil(K / 4)); // 4 positions with writes
+  assert.equal(t.slotWidth, Math.ceil(K / 4)); // 4 positions with writes
   const S = t.slotsBefore[P];
-  assert.equal(t.table.length, S * d * t.M);
-  assert.ok(S * t.M <= 2 * K, `${S} slots of ${t.M} for ${K} writes`);
-  assert.ok(S * t.M < P * Math.max(...counts), 'less than padding every position to the busiest');
+  assert.equal(t.table.length, S * d * t.slotWidth);
+  assert.ok(S * t.slotWidth <= 2 * K, `${S} slots of ${t.slotWidth} for ${K} writes`);
+  assert.ok(S * t.slotWidth < P * Math.max(...counts), 'less than padding every position to the busiest');
   const seen = new Set<number>();
   for (let s = 0; s < S; s++) {
     const p = Number(t.slotPos[s]);
     assert.ok(s >= t.slotsBefore[p] && s < t.slotsBefore[p + 1], 'slots in position order');
-    for (let m = 0; m < t.M; m++) {
-      const src = t.source[s * t.M + m];
+    for (let m = 0; m < t.slotWidth; m++) {
+      const src = t.source[s * t.slotWidth + m];
       if (src < 0) continue;
       assert.equal(layerWrites[src].p, p);
       assert.ok(!seen.has(src));
       seen.add(src);
-      for (let i = 0; i < d; i++) assert.equal(t.table[(s * d + i) * t.M + m], layerWrites[src].vec[i]);
+      for (let i = 0; i < d; i++) assert.equal(t.table[(s * d + i) * t.slotWidth + m], layerWrites[src].vec[i]);
     }
   }
   assert.equal(seen.size, K);
@@ -49,17 +49,17 @@ test('feature edges through the slots (gather by slot position, batched matmul) 
   g.output(g.matmul(at, g.input('decoders', ['slot', d, 'm'])), 'fe');
   const s = await GraphSession.create(g.toBytes(), { threads: 1 });
   const S = t.slotsBefore[P];
-  const fe = (await s.run({ grad_in: { data: gIn, dims: [B, P, d] }, slot_pos: { data: t.slotPos, dims: [S] }, decoders: { data: t.table, dims: [S, d, t.M] } })).fe.data;
+  const fe = (await s.run({ grad_in: { data: gIn, dims: [B, P, d] }, slot_pos: { data: t.slotPos, dims: [S] }, decoders: { data: t.table, dims: [S, d, t.slotWidth] } })).fe.data;
   s.dispose();
   let checked = 0;
   for (let sl = 0; sl < S; sl++) {
-    for (let m = 0; m < t.M; m++) {
-      const src = t.source[sl * t.M + m];
+    for (let m = 0; m < t.slotWidth; m++) {
+      const src = t.source[sl * t.slotWidth + m];
       if (src < 0) continue;
       for (let b = 0; b < B; b++) {
         let dot = 0;
         for (let i = 0; i < d; i++) dot += gIn[(b * P + layerWrites[src].p) * d + i] * layerWrites[src].vec[i];
-        assert.ok(Math.abs(fe[(sl * B + b) * t.M + m] - dot) < 1e-6);
+        assert.ok(Math.abs(fe[(sl * B + b) * t.slotWidth + m] - dot) < 1e-6);
         checked++;
       }
     }

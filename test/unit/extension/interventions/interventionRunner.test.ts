@@ -129,7 +129,7 @@ test('"Ablate the top feature here": the hover links the feature it lists first,
   const doc = vscode.window.activeTextEditor!.document;
   const [start] = t.graph.selfTracing!.tokenOffsets![ctx];
   const hover = fake.state.hoverProviders[0].provideHover(doc, doc.positionAt(3 + start), {} as vscode.CancellationToken) as vscode.Hover;
-  const md = (hover.contents as unknown as vscode.MarkdownString).value;
+  const md = (hover.contents[0] as vscode.MarkdownString).value;
   const link = /\[\$\(circle-slash\) Ablate \\"([^\]]*)\\"\]\(command:selfTracing\.ablateTopFeature\?([^)]+)\)/.exec(md);
   assert.ok(link, md);
   assert.equal(link[1].replace(/\\(.)/g, '$1'), listed[0].label, 'the link names the first feature of the list above it');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { servePanel, shots, violations, type PanelServer } from './panelPage';
+import { decodePng, drawnPixels, everything, graphPaint, modeColour, pixelsOfColour } from './pixels';
 
 let server: PanelServer;
 before(async () => (server = await servePanel()));
@@ -198,6 +199,16 @@ test('Export as PNG is the whole graph at 2× with the prompt, target and legend
   const [w, h] = [pngBytes.readUInt32BE(16), pngBytes.readUInt32BE(20)];
   assert.ok(w >= 1900 && h >= 1400, `2× of the export size: ${w}×${h}`);
   fs.writeFileSync(path.join(shots, 'newuser-export.png'), pngBytes);
+  // what the image shows: the drawing (not a blank canvas), every glyph kind in its colour, the output above the inputs
+  const image = decodePng(pngBytes);
+  const paint = await graphPaint(page);
+  const all = everything(image);
+  assert.ok(drawnPixels(image, all, modeColour(image, all)) > 0.01 * w * h, 'the exported image has the drawing');
+  const logit = pixelsOfColour(image, all, paint.logit);
+  const embedding = pixelsOfColour(image, all, paint.embedding);
+  assert.ok(logit.count >= 40 && embedding.count >= 40, `logit ${logit.count} px, embeddings ${embedding.count} px at 2×`);
+  assert.ok(logit.y < embedding.y, 'the output is above the inputs');
+  assert.ok(pixelsOfColour(image, all, paint.positive).count > 0, 'links in the positive colour');
   assert.match(svg, /^data:image\/svg\+xml;base64,/);
   const doc = Buffer.from(svg.split(',')[1], 'base64').toString('utf8').replace(/&#34;/g, '"');
   fs.writeFileSync(path.join(shots, 'newuser-export.svg'), doc);

@@ -29,13 +29,18 @@ export const HEAD_BLOCK_ROWS = 16384;
  */
 export function linearTWeight(g: GraphBuilder, x: string, w: Weight, m: number, r: number, name?: string, blockRows = HEAD_BLOCK_ROWS): string {
   if (!isHalf(w) || r <= blockRows) return linearT(g, x, g.weight(w, [r, m], name), m, r);
+  const bp = g.slice(g.op('Shape', [x]), [0], [2], [0]);
+  return g.op('Reshape', [gemmTWeight(g, g.reshape(x, [-1, m]), w, m, r, name, blockRows), g.concat([bp, g.ints([r])], 0)]);
+}
+
+/** x [N, m] · Wᵀ, [N, r], for a large weight W [r, m] as stored, in row blocks as linearTWeight */
+export function gemmTWeight(g: GraphBuilder, x: string, w: Weight, m: number, r: number, name?: string, blockRows = HEAD_BLOCK_ROWS): string {
+  if (!isHalf(w) || r <= blockRows) return g.op('Gemm', [x, g.weight(w, [r, m], name)], { transB: 1 });
   const raw = g.weightRaw(w, [r, m], name);
-  const flat = g.reshape(x, [-1, m]);
   const parts: string[] = [];
   for (let r0 = 0; r0 < r; r0 += blockRows) {
     const block = g.toFloat(g.slice(raw, [r0], [Math.min(r, r0 + blockRows)], [0]), w);
-    parts.push(g.op('Gemm', [flat, block], { transB: 1 }));
+    parts.push(g.op('Gemm', [x, block], { transB: 1 }));
   }
-  const bp = g.slice(g.op('Shape', [x]), [0], [2], [0]);
-  return g.op('Reshape', [g.concat(parts, 1), g.concat([bp, g.ints([r])], 0)]);
+  return g.concat(parts, 1);
 }

@@ -57,6 +57,7 @@ export interface AttributionResult {
 /** Holds the onnxruntime sessions of one (model, transcoders) pair; reuse it across prompts, then dispose. */
 export class Attributor {
   private readonly layerSessions = new Map<string, Promise<GraphSession>>();
+  private readonly skips = new Map<number, Float32Array | undefined>();
   private readonly unembed: Unembedding;
   private flops = 0;
 
@@ -178,6 +179,7 @@ export class Attributor {
     this.encoder.dispose();
     for (const s of this.layerSessions.values()) void s.then((x) => x.dispose());
     this.layerSessions.clear();
+    this.skips.clear();
   }
 
   /**
@@ -227,22 +229,26 @@ export class Attributor {
     for (l = entryLayer - 1; l >= 0; l--) {
       const s = await this.layerSession(l, false);
       const dec = comps.decoders[l];
+      const M = dec.slotWidth;
+      // the slots of positions before nBatchPos are the first ones; none: one zero slot, whose edges are not read
+      const nSlots = dec.slotsBefore[nBatchPos];
+      const S = Math.max(1, nSlots);
       const feed: Feed = {
         ...frozen(l),
         [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
-        [BN.decoders]: { data: dec.table.subarray(0, nBatchPos * d * dec.slotsPerPos), dims: [nBatchPos, d, dec.slotsPerPos] },
+        [BN.decoders]: { data: nSlots > 0 ? dec.table.subarray(0, S * d * M) : new Float32Array(d * M), dims: [S, d, M] },
+        [BN.slotPos]: { data: nSlots > 0 ? dec.slotPos.subarray(0, S) : new BigInt64Array(1), dims: [S] },
         [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
       };
       const out = await s.run(only(s, feed));
       const fe = out[BN.featureEdges].data;
-      const { slotsPerPos } = dec;
       const matrices = this.transcoders.hasSkip ? 3 : 2;
-      this.flops += 2 * n * nBatchPos * (matrices * d * d + nBatchPos * d + d * slotsPerPos + 2 * d);
-      for (let p = 0; p < nBatchPos; p++) {
-        for (let m = 0; m < slotsPerPos; m++) {
-          const src = dec.source[p * slotsPerPos + m];
+      this.flops += 2 * n * (nBatchPos * (matrices * d * d + nBatchPos * d + 2 * d) + S * d * M);
+      for (let sl = 0; sl < nSlots; sl++) {
+        for (let m = 0; m < M; m++) {
+          const src = dec.source[sl * M + m];
           if (src < 0) continue;
-          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(p * n + b) * slotsPerPos + m];
+          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(sl * n + b) * M + m];
         }
       }
       const ee = out[BN.errorEdges].data;
@@ -259,8 +265,10 @@ export class Attributor {
 
   private layerSession(l: number, entry: boolean): Promise<GraphSession> {
     const tc = this.transcoders;
+    // one skip array per layer: the layer's two sessions (entry or not) are fed the same one (builder FED_WEIGHT_BYTES)
+    if (!this.skips.has(l)) this.skips.set(l, tc.skip(l));
     return this.session(`${l}${entry ? 'e' : ''}`, () =>
-      familyOf(this.model.config).backwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
+      familyOf(this.model.config).backwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: this.skips.get(l) }),
     );
   }
 

@@ -25,7 +25,7 @@ export function gemmaBackwardLayerGraph(cfg: GemmaConfig, w: GemmaWeights, spec:
     },
     attention: (g, gMid) => {
       const gO = rmsNormT(g, gMid, g.constant(L.ln1Post, [d]), g.input(N.scale('ln1_post'), ['pos', 1]));
-      const o = { W_o: g.constant(L.W_o, [d, H * dh]), W_v: g.constant(L.W_v, [nKv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
+      const o = { W_o: g.weight(L.W_o, [d, H * dh]), W_v: g.weight(L.W_v, [nKv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
       const gA = attentionOvT(g, gO, o, { nHeads: H, nKv, dHead: dh });
       return rmsNormT(g, gA, g.constant(L.ln1, [d]), g.input(N.scale('ln1'), ['pos', 1]));
     },

@@ -18,7 +18,7 @@ export function llamaBackwardLayerGraph(cfg: LlamaConfig, w: LlamaWeights, spec:
       return rmsNormT(g, gu, gain, g.input(N.scale('ln2'), ['pos', 1]));
     },
     attention: (g, gMid) => {
-      const o = { W_o: g.constant(L.o_proj, [d, H * dh]), W_v: g.constant(L.v_proj, [Hkv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
+      const o = { W_o: g.weight(L.o_proj, [d, H * dh]), W_v: g.weight(L.v_proj, [Hkv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
       const gIn = attentionOvT(g, gMid, o, { nHeads: H, nKv: Hkv, dHead: dh });
       return rmsNormT(g, gIn, g.constant(L.input_layernorm, [d]), g.input(N.scale('ln1'), ['pos', 1]));
     },

@@ -5,14 +5,14 @@
 import * as vscode from 'vscode';
 import type { FromWebview } from '../protocol/messages';
 import { chooseModel } from './chooseModel';
-import { registerCompare, type CompareApi } from './compare/compareWith';
+import { GraphComparer, type CompareApi } from './compare/compareWith';
 import { registerStudyReport } from './compare/studyReport';
 import { Disposable } from './dispose';
 import { Engine } from './engine';
 import { createEngineStatusBar } from './engineStatusBar';
 import { GraphFileEditorProvider } from './graphFiles/graphEditor';
 import type { GraphPanelEvents } from './graphPanel';
-import { registerInline, type InlineApi } from './inline/inlineCommands';
+import { InlineTraces, type InlineApi } from './inline/inlineCommands';
 import { InterventionRunner } from './interventions/interventionRunner';
 import { registerReasoning } from './reasoning/reasoningCommands';
 import { SelectionTracer } from './selectionTracer';
@@ -166,14 +166,13 @@ class SelfTracing extends Disposable {
       onDidClearTrace: (listener) => traces.onDidChange((t) => { if (!t) listener(); }),
     }));
     // The trace in the text itself (src/extension/inline): CodeLens, paths, inlay hints, Trace All Prompts in File.
-    const inline = registerInline({
+    const inline = this.register(new InlineTraces({
       engine, traces, interventions, panel, log, extensionPath: context.extensionPath,
       storageDir: this.storageDir, workspaceState: context.workspaceState, onDidRenderPanel,
-    });
-    this.registerAll(inline.disposables);
+    }));
     // Compare With… (src/extension/compare): the shown graph against an earlier trace or a graph file.
-    const compare = registerCompare({ traces, panel, log, graphFiles: () => graphFiles.open });
-    this.registerAll([...compare.disposables, ...registerStudyReport()]);
-    return { onDidRenderPanel, engine, traces, interventions, inline: inline.api, graphFiles, compare: compare.api };
+    const compare = this.register(new GraphComparer({ traces, panel, log, graphFiles: () => graphFiles.open }));
+    this.registerAll(registerStudyReport());
+    return { onDidRenderPanel, engine, traces, interventions, inline, graphFiles, compare };
   }
 }

@@ -1,5 +1,6 @@
-// The graph panel: one webview that shows the latest trace. It owns the webview's lifetime, builds its page,
-// validates what the page sends, and replays the latest content whenever the page (re)loads.
+// The graph panel: one webview that shows a graph, either the current trace's (the trace panel, tracePanel.ts) or a
+// graph file's (its custom editor, graphFiles/). It owns the webview's lifetime, builds its page, validates what the
+// page sends, and replays the latest content whenever the page (re)loads.
 import * as vscode from 'vscode';
 import { assertNever, parseFromWebview, type EngineStatus, type FromWebview, type ToWebview } from '../protocol/messages';
 import type { InterventionRecord } from '../protocol/graph-json';

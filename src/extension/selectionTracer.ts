@@ -85,7 +85,7 @@ export class SelectionTracer {
     private readonly extensionPath: string,
   ) {}
 
-  /** Follows the active text editor (register the result with the extension's subscriptions). */
+  /** Follows the active text editor; the caller owns (and disposes) the returned listener. */
   trackEditors(): vscode.Disposable {
     return vscode.window.onDidChangeActiveTextEditor((editor) => { if (editor) this.lastEditor = editor; });
   }

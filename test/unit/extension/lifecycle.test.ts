@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { activate, deactivate } from '../../../src/extension/extension';
 import { GRAPH_FILE_VIEW_TYPE } from '../../../src/extension/graphFiles/graphEditor';
 import { useFixtureModel } from './fixtureModel';
-import { fake, fakeContext, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, until, type FakePanel } from '../fakeVscode';
 
 // The extension's lifecycle: every disposable it takes from the `vscode` API (registrations, listeners, panels,
 // output channels, status bar items, decoration types, event emitters) is disposed when it is deactivated, which
@@ -17,6 +17,15 @@ const NAMESPACES = ['window', 'workspace', 'languages', 'commands', 'comments'] 
 interface Taken { readonly what: string; disposed: boolean }
 const taken: Taken[] = [];
 const restores: (() => void)[] = [];
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Makes `value.dispose` record that it ran, once `value` is counted as taken from `what`. */
 function track<T>(value: T, what: string): T {
@@ -62,11 +71,11 @@ after(() => {
   for (const restore of restores.splice(0).reverse()) restore();
 });
 
-test('deactivating disposes everything the extension registered or opened, after a trace, a revived panel and a graph file', async () => {
+test('deactivating disposes everything the extension registered or opened, and stops the engine process, after a trace, a revived panel and a graph file', async () => {
   fake.reset();
   useFixtureModel();
   const context = fakeContext(root);
-  activate(context as unknown as vscode.ExtensionContext);
+  const api = activate(context as unknown as vscode.ExtensionContext);
   assert.ok(fake.state.commands.size > 0 && fake.state.serializers.size > 0 && fake.state.hoverProviders.length > 0);
 
   // a trace opens the trace panel and starts the engine worker
@@ -74,6 +83,9 @@ test('deactivating disposes everything the extension registered or opened, after
   await vscode.commands.executeCommand('selfTracing.traceSelection');
   const tracePanel = fake.state.panels[0];
   tracePanel.receive({ type: 'ready' });
+  await vscode.commands.executeCommand('selfTracing.checkEngine');
+  const pid = Number(/engine process (\d+)/.exec(api.engine.status.message)?.[1]);
+  assert.ok(pid > 0 && isRunning(pid), `the engine runs in its own process (${api.engine.status.message})`);
   // VS Code revives a second panel after a reload: it replaces the first
   const revived = vscode.window.createWebviewPanel('selfTracing.graph', 'Self-Tracing', vscode.ViewColumn.One, {}) as unknown as FakePanel;
   await fake.state.serializers.get('selfTracing.graph')!.deserializeWebviewPanel(revived as unknown as vscode.WebviewPanel, undefined);
@@ -95,4 +107,5 @@ test('deactivating disposes everything the extension registered or opened, after
   assert.equal(fake.state.hoverProviders.length + fake.state.codeLensProviders.length + fake.state.inlayHintsProviders.length, 0);
   assert.equal(fake.state.contentProviders.size, 0);
   assert.deepEqual(fake.state.panels.filter((p) => !p.disposed).map((p) => p.viewType), [], 'no panel is left open');
+  await until(() => !isRunning(pid), 10_000, 'the engine process to end');
 });

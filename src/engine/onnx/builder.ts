@@ -112,24 +112,24 @@ export class GraphBuilder {
   }
 
   /**
-   * A model weight as an fp32 value: a small fp32 array is a constant; a large one (FED_WEIGHT_BYTES) and a 16-bit one
-   * (model/weight.ts) are graph inputs
-   * the session feeds from its array on every run (shared by every session, never copied) and converted to fp32 here
-   * (BF16: BitCast of the uint16 patterns, then Cast; F16: Cast; both exact). The same array given twice (a tied
-   * head) is one constant or input.
+   * A model weight as an fp32 value: a small fp32 array is a constant; a large one (FED_WEIGHT_BYTES), one marked
+   * `fed` and a 16-bit one (model/weight.ts) are graph inputs the session feeds from its array on every run (shared by
+   * every session, never copied; 16-bit ones converted to fp32 here: BF16 by BitCast of the uint16 patterns, then
+   * Cast, F16 by Cast, both exact). A graph whose weights are all fed serves any weights of the same shapes (the
+   * backward layer graphs: one session for every layer). The same array given twice (a tied head) is one value.
    */
-  weight(w: Weight, dims: number[], name?: string): string {
-    return this.toFloat(this.weightRaw(w, dims, name), w);
+  weight(w: Weight, dims: number[], name?: string, opts?: { fed?: boolean }): string {
+    return this.toFloat(this.weightRaw(w, dims, name, opts), w);
   }
 
   /** the graph value holding `w` as stored (uint16 / float16 patterns for 16-bit weights): gather rows before `toFloat` */
-  weightRaw(w: Weight, dims: number[], name?: string): string {
+  weightRaw(w: Weight, dims: number[], name?: string, opts?: { fed?: boolean }): string {
     const known = this.weightNames.get(w);
     if (known) return known;
     const count = dims.reduce((a, b) => a * b, 1);
     if (count !== w.length) throw new EngineError('internal', `weight ${name ?? ''}: ${w.length} values for dims ${JSON.stringify(dims)}`);
     let n: string;
-    if (!isHalf(w) && w.byteLength < FED_WEIGHT_BYTES) n = this.constant(w, dims, name);
+    if (!isHalf(w) && w.byteLength < FED_WEIGHT_BYTES && !opts?.fed) n = this.constant(w, dims, name);
     else {
       n = name ?? this.fresh('weight');
       if (name) this.claim(name);

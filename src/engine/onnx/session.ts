@@ -45,10 +45,14 @@ export class GraphSession {
     return this.live().outputNames;
   }
 
-  async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
+  /**
+   * Runs the graph on `feed`. `weights`: fed weights of another graph with the same structure (the same bytes but for
+   * which arrays its weights are), in place of this graph's own.
+   */
+  async run(feed: Feed, fetch?: string[], weights: ReadonlyMap<string, FedWeight> = this.weights): Promise<Record<string, Fetched>> {
     const s = this.live();
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, w] of this.weights) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
+    for (const [name, w] of weights) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
     for (const [name, t] of Object.entries(feed)) {
       const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);

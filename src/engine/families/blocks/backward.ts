@@ -13,7 +13,9 @@ export interface LayerTransposes {
 }
 
 export function backwardLayerGraph(name: string, d: number, spec: BackwardLayerSpec, t: LayerTransposes): Uint8Array {
-  const g = new GraphBuilder(`${name}_backward_${spec.layer}${spec.entry ? '_entry' : ''}`);
+  // no layer number in the name: graphs of two layers whose weights are all fed inputs serialise to the same bytes
+  // and share one session (attribute.ts)
+  const g = new GraphBuilder(`${name}_backward${spec.layer === 0 ? '_0' : ''}${spec.entry ? '_entry' : ''}`);
   let gMid: string;
   if (spec.entry) {
     gMid = t.input(g, g.input(N.inject, ['batch', 'pos', d]));
@@ -26,7 +28,7 @@ export function backwardLayerGraph(name: string, d: number, spec: BackwardLayerS
     g.output(g.matmul(atSlot, dec), N.featureEdges, ['slot', 'batch', 'm']);
     g.output(g.reduceSum(g.mul(gIn, g.input(N.errors, ['pos', d])), [-1], 0), N.errorEdges, ['batch', 'pos']);
     // the MLP is replaced by its transcoder: only the skip, skip(u) = u·W_skipᵀ, carries gradient through it
-    gMid = spec.W_skip ? g.add(gIn, t.input(g, g.matmul(gIn, g.weight(spec.W_skip, [d, d])))) : gIn;
+    gMid = spec.W_skip ? g.add(gIn, t.input(g, g.matmul(gIn, g.weight(spec.W_skip, [d, d], 'W_skip', { fed: true })))) : gIn;
   }
   const gOut = g.add(gMid, t.attention(g, gMid));
   g.output(gOut, N.gradOut, ['batch', 'pos', d]);

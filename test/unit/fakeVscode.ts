@@ -2,11 +2,29 @@
 // as `vscode`), and what tests build around it: an extension context, a Memento, `until`. Only types come from
 // vscode-fake.ts: the running fake is the one `import 'vscode'` returns (a value import would make a second one).
 import * as vscode from 'vscode';
-import type { FakeControls } from './vscode-fake';
+import type { ToWebview } from '../../src/protocol/messages';
+import type { FakeControls, FakePanel } from './vscode-fake';
 
 export type { FakeControls, FakeEditableDocument, FakeEditor, FakeEvents, FakePanel, FakeProgress, FakeState, FakeTextDocument } from './vscode-fake';
 
 export const fake = (vscode as unknown as { __fake: FakeControls }).__fake;
+
+/** The messages of one type the extension posted to a panel's page, in order. */
+export function sentOfType<T extends ToWebview.Message['type']>(panel: FakePanel, type: T): Extract<ToWebview.Message, { type: T }>[] {
+  return panel.webview.sent.filter((m): m is Extract<ToWebview.Message, { type: T }> => (m as ToWebview.Message).type === type);
+}
+
+/**
+ * Trace Selection on `text` as a user runs it: an editor on `/ws/prompt.md` holding `>> text`, the selection from
+ * `start` (an offset in `text`) to its end; then the panel's page says it is ready. Returns the panel.
+ */
+export async function traceSelection(text: string, start = 0): Promise<FakePanel> {
+  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3 + start, end: 3 + text.length });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  return panel;
+}
 
 /** The range of one decoration as setDecorations takes them: a Range or a DecorationOptions. */
 export const rangeOf = (d: vscode.Range | vscode.DecorationOptions): vscode.Range => ('range' in d ? d.range : d);

@@ -85,13 +85,18 @@ class Position implements vscode.Position {
   }
 }
 
+/** The two positions of a Range or Selection constructor: (position, position) or (line, character, line, character). */
+function positions(a: vscode.Position | number, b: vscode.Position | number, c?: number, d?: number): [Position, Position] {
+  return typeof a === 'number' ? [new Position(a, b as number), new Position(c!, d!)] : [a as Position, b as Position];
+}
+
 class Range implements vscode.Range {
   readonly start: Position;
   readonly end: Position;
   constructor(start: vscode.Position, end: vscode.Position);
   constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number);
   constructor(a: vscode.Position | number, b: vscode.Position | number, c?: number, d?: number) {
-    const [p, q] = typeof a === 'number' ? [new Position(a, b as number), new Position(c!, d!)] : [a as Position, b as Position];
+    const [p, q] = positions(a, b, c, d);
     [this.start, this.end] = p.isBeforeOrEqual(q) ? [p, q] : [q, p];
   }
   get isEmpty(): boolean { return this.start.isEqual(this.end); }
@@ -121,7 +126,7 @@ class Selection extends Range implements vscode.Selection {
   constructor(anchor: vscode.Position, active: vscode.Position);
   constructor(anchorLine: number, anchorCharacter: number, activeLine: number, activeCharacter: number);
   constructor(a: vscode.Position | number, b: vscode.Position | number, c?: number, d?: number) {
-    const [anchor, active] = typeof a === 'number' ? [new Position(a, b as number), new Position(c!, d!)] : [a as Position, b as Position];
+    const [anchor, active] = positions(a, b, c, d);
     super(anchor, active);
     this.anchor = anchor;
     this.active = active;

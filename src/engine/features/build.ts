@@ -11,6 +11,7 @@ import { ZERO_POSITIONS } from '../model/config';
 import { resolveLocation } from '../model/hfCache';
 import { loadModel, type Model } from '../model/model';
 import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
+import { toFloat32 } from '../model/weight';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
@@ -307,7 +308,8 @@ export async function decoderLogits(model: Model, tc: TranscoderSet, chunkRows?:
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
   const dec = g.input('dec', ['rows', d]);
-  const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
+  // as fp32 once (the session runs once per chunk of rows: a 16-bit head would be converted on every run)
+  const prod = g.op('Gemm', [dec, g.constant(toFloat32(model.weights.unembed), [V, d])], { transB: 1 });
   g.output(prod, 'logits', ['rows', V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);

@@ -9,6 +9,8 @@ import { EngineError } from '../errors';
 import type { TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
+import { gemmTWeight } from '../families/blocks/linear';
+import type { Weight } from '../model/weight';
 import type { FeatureRecord } from './types';
 
 /** multiply-adds above which `features build` leaves the logit table out (2^40: minutes on a laptop core pair) */
@@ -61,7 +63,7 @@ export interface LogitSummary {
 /** what the logits need from a loaded model (the engine's Model satisfies it) */
 export interface LogitModel {
   config: { dModel: number; dVocab: number };
-  weights: { unembed: Float32Array };
+  weights: { unembed: Weight };
   tokenizer: { decode(id: number): string };
 }
 
@@ -85,7 +87,8 @@ export class FeatureLogits {
     const { dModel: d, dVocab: V } = model.config;
     const g = new GraphBuilder('feature_logits');
     const rows = g.input('dec', ['rows', d]);
-    const logits = g.op('Gemm', [rows, g.input('unembed', [V, d])], { transB: 1 });
+    // the head is fed by the session itself (16-bit heads converted in row blocks inside the graph)
+    const logits = gemmTWeight(g, rows, model.weights.unembed, d, V, 'unembed');
     const k = g.ints([Math.min(N_LOGITS, V)]);
     const [topV, topI] = g.opN('TopK', [logits, k], 2, { axis: -1, largest: 1, sorted: 1 });
     const [botV, botI] = g.opN('TopK', [logits, k], 2, { axis: -1, largest: 0, sorted: 1 });
@@ -111,14 +114,14 @@ export class FeatureLogits {
       }
     }
     if (missing.length) {
-      const { dModel: d, dVocab: V } = this.model.config;
+      const { dModel: d } = this.model.config;
       const dec = new Float32Array(missing.length * d);
       missing.forEach(([l, f], i) => {
         const row = this.tc.decoderRows(l, [f]);
         // a cross-layer feature's direct effect on the output sums its writes to every later layer
         for (let j = 0; j < row.length; j += d) for (let x = 0; x < d; x++) dec[i * d + x] += row[j + x];
       });
-      const out = await this.session.run({ dec: { data: dec, dims: [missing.length, d] }, unembed: { data: this.model.weights.unembed, dims: [V, d] } });
+      const out = await this.session.run({ dec: { data: dec, dims: [missing.length, d] } });
       const k = out.top_values.dims[1];
       const ids = (name: string) => out[name].data as unknown as BigInt64Array;
       const decode = (i: number, name: string, values: Float32Array) =>

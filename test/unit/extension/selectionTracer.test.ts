@@ -6,7 +6,8 @@ import { afterEach, before, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { readSavedView } from '../../../src/protocol/graphForms';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
-import { fake, fakeContext, fakeMemento, rangeOf, until, type FakeContext, type FakeEditor, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, fakeMemento, rangeOf, until, type FakeContext, type FakeEditor, type FakePanel, sentOfType as sent, traceSelection as traceText } from '../fakeVscode';
+import { activateFresh, deactivate } from './activated';
 import { FIXTURE_MODEL, modelWithFeatures, useFixtureModel } from './fixtureModel';
 
 // Tracing from the editor against the fake `vscode`, with the real engine worker (dist/worker.js) on the tiny
@@ -20,24 +21,11 @@ before(async () => {
   featureModel = await modelWithFeatures();
 });
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root, { storageDir: fs.mkdtempSync(path.join(os.tmpdir(), 'self-tracing-storage-')) });
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh({ storage: true }));
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const lastError = () => fake.state.messages.filter((m) => m.severity === 'error').at(-1);
-
-async function traceText(text: string, start = 0): Promise<FakePanel> {
-  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3 + start, end: 3 + text.length });
-  await vscode.commands.executeCommand('selfTracing.traceSelection');
-  const panel = fake.state.panels[0];
-  panel.receive({ type: 'ready' });
-  return panel;
-}
 
 test('a traced selection shades its tokens where they are in the document', async () => {
   useFixtureModel();
@@ -190,9 +178,9 @@ test('with a feature index, nodes carry labels and an opened feature loads its f
   for (let i = 0; i < 200 && sent(panel, 'featureDetail').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   const [answer] = sent(panel, 'featureDetail');
   assert.equal(answer.featureKey, key);
-  assert.equal(answer.detail.label, summary.label);
-  assert.ok(answer.detail.examples.length >= summary.examples!.length);
-  assert.ok(answer.detail.examples.every((e: { quantile?: string }) => typeof e.quantile === 'string'), 'full examples name their quantile');
+  assert.equal(answer.detail!.label, summary.label);
+  assert.ok(answer.detail!.examples!.length >= summary.examples!.length);
+  assert.ok(answer.detail!.examples!.every((e) => typeof e.quantile === 'string'), 'full examples name their quantile');
 });
 
 test('a label edited in the panel is kept in the workspace and names the feature in the next trace', async () => {
@@ -207,7 +195,7 @@ test('a label edited in the panel is kept in the workspace and names the feature
   assert.notEqual(next.traceId, t.traceId);
   // a trace's file is in circuit-tracer's form: clerps a JSON string keyed by the feature number
   assert.equal(next.graph.qParams.clerps, JSON.stringify([[String(node.feature), 'my label']]));
-  const shown = sent(fake.state.panels[0], 'showGraph').at(-1);
+  const shown = sent(fake.state.panels[0], 'showGraph').at(-1)!;
   assert.equal(readSavedView(shown.graph).clerps[featureId], 'my label', 'the panel starts with the label');
 });
 

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
 import { featuresAt } from '../../../../src/extension/trace/hoverContent';
 import type { InterventionRecord } from '../../../../src/protocol/graph-json';
-import { fake, fakeContext, until, type FakeContext, type FakePanel } from '../../fakeVscode';
+import { fake, fakeContext, until, type FakeContext, type FakePanel, traceSelection as traceText } from '../../fakeVscode';
 import { useFixtureModel } from '../fixtureModel';
 
 // Interventions through the activated extension against the fake `vscode`, with the real engine worker on the tiny
@@ -30,14 +30,6 @@ afterEach(() => {
 
 const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const errors = () => fake.state.messages.filter((m) => m.severity === 'error');
-
-async function traceText(text: string): Promise<FakePanel> {
-  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3, end: 3 + text.length });
-  await vscode.commands.executeCommand('selfTracing.traceSelection');
-  const panel = fake.state.panels[0];
-  panel.receive({ type: 'ready' });
-  return panel;
-}
 
 const features = () => api.traces.current!.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder');
 const intervene = (panel: FakePanel, requestId: string, nodeIds: string[], extra: Record<string, unknown> = {}) =>

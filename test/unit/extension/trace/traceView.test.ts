@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
-import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
+import type { SelfTracingApi } from '../../../../src/extension/extension';
 import type { GraphJson } from '../../../../src/protocol/graph-json';
-import { fake, fakeContext, rangeOf, type FakeContext, type FakeEditor, type FakePanel } from '../../fakeVscode';
+import { fake, rangeOf, type FakeContext, type FakeEditor, type FakePanel, sentOfType as sent } from '../../fakeVscode';
+import { activateFresh, deactivate } from '../activated';
 
 // The editor side of a trace against the fake `vscode`: heatmap, hover, staleness, linking, graph files.
-const root = path.resolve('.');
 const dallasText = readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8');
 const dallas = () => JSON.parse(dallasText) as GraphJson;
 const prefix = '# Notes\n\n';
@@ -17,18 +16,13 @@ let api: SelfTracingApi;
 let editor: FakeEditor;
 
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root);
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh());
   editor = fake.openEditor(`${prefix}${dallas().selfTracing!.source!.text}\n`, { fileName: '/ws/notes.md' });
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
 /** The panel page says it is ready, so the host replays what it holds. */
 const ready = (panel: FakePanel) => panel.receive({ type: 'ready' });
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 /** The heatmap's decoration types (the inline layer's after-text is another). */
 const heatTypes = () => fake.state.decorationTypes.filter((t) => t.options.backgroundColor);
 const decorated = () => [...editor.decorations.entries()].filter(([key]) => heatTypes().some((t) => t.key === key)).flatMap(([key, ranges]) => ranges.map((r) => ({ key, text: editor.document.getText(rangeOf(r)) })));

@@ -57,7 +57,7 @@ check_hashes() {
   echo "why:"
   if [ "$now" != "$DEFAULTS" ]; then
     echo "  - the build's parameters differ from the committed build's: $now (committed: $DEFAULTS); another SEED, corpus"
-    echo "    size or schedule trains another model, so no file after the corpus can match."
+    echo "    size, recipe, model size or schedule trains another model, so no file after the corpus can match."
   fi
   if echo "$failed" | grep -q -e tokenizer -e lexicon; then
     echo "  - tokenizer.json or lexicon.json differ: no floating point is involved there, so the corpus or lexicon changed:"

@@ -3,7 +3,7 @@ EVAL_EVERY steps, the exact-match accuracy (teacher-forced greedy: every answer 
 argmax) of chosen evaluation families, to find a recipe for the full build quickly.
 Usage: python3 slice_experiment.py <corpus.jsonl> <eval.jsonl> <tokenizer.json> <steps> <out.jsonl>
 Environment: THEMES (comma list, default twohop,addition), FAMILIES (default: the two-hop and addition families),
-N_LAYER, N_EMBD, N_HEAD, BATCH, LR, WD, WARMUP, EVAL_EVERY, THREADS, SEED, BLOCK (window length)."""
+N_LAYER, N_EMBD, N_HEAD, BATCH, LR, WD, WARMUP, EVAL_EVERY, THREADS, SEED, BLOCK (window length), SAVE (write the final state dict there)."""
 import json
 import math
 import os
@@ -88,6 +88,8 @@ def main():
             log.write(json.dumps(rec) + '\n')
             log.flush()
         if step == steps:
+            if env('SAVE'):  # the trained model, for analysis (torch.save of the state dict)
+                torch.save(model.state_dict(), env('SAVE'))
             break
         lr = lr_max * min(1.0, (step + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         for g in opt.param_groups:

@@ -24,7 +24,7 @@ function shuffle(xs) {
 // ---- facts ----
 // RECIPE (environment, default 1) picks the two-hop design; 1 is the one the shipped model was built with (byte-for-
 // byte the same corpus as before RECIPE existed), 2 the in-distribution design of issue 14 (an experiment until a
-// model built with it ships; see models/organism/experiments.md).
+// model built with it ships; see docs/organism-experiments.md).
 // Recipe 2 (Wang et al. 2024, "Grokked Transformers are Implicit Reasoners"): latent composition generalises to a
 // held-out composed fact only *in distribution*, when the held-out city's first-hop fact (city -> state) takes part
 // in other trained compositions. So every state has two attributes (capital, abbreviation) and every city three

@@ -22,6 +22,9 @@ export interface CliCommand {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
+/** The options of every command that runs a model on a prompt: --prompt TEXT and --model DIR (resolveModelDir). */
+export const PROMPT_OPTIONS = { prompt: { type: 'string' }, model: { type: 'string' } } as const;
+
 /** Exit codes: 0 success, 1 the command ran and failed, 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

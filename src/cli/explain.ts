@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_EXPLAIN_MAX_NEW_TOKENS } from '../engine/reasoning/explain';
 import { EngineError } from '../engine/errors';
 import { checkOutputPath, writeFileAtomic } from '../engine/files';
-import { parseNumberArg, EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
+import { parseNumberArg, EXIT, resolveModelDir, withWorker, type CliCommand, PROMPT_OPTIONS } from './command';
 
 export const explain: CliCommand = {
   name: 'explain',
@@ -14,8 +14,7 @@ export const explain: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        prompt: { type: 'string' },
-        model: { type: 'string' },
+        ...PROMPT_OPTIONS,
         'max-new-tokens': { type: 'string' },
         out: { type: 'string' },
         compare: { type: 'boolean', default: false },

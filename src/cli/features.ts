@@ -3,15 +3,19 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFeatureIndex } from '../engine/features/build';
+import { FeatureLogits, logitsOnDemand, readIndexSource } from '../engine/features/lazyLogits';
 import { FeatureIndex } from '../engine/features/records';
+import type { FeatureRecord } from '../engine/features/types';
 import { defaultTranscoders } from '../engine/model/catalog';
 import { resolveLocation } from '../engine/model/hfCache';
-import { repoOfCachePath } from '../engine/model/transcoders';
+import { loadModel } from '../engine/model/model';
+import { loadTranscoders, repoOfCachePath } from '../engine/model/transcoders';
 import { EXIT, embeddedModelDir, type CliCommand, type CliIO } from './command';
 
 const usage =
-  'self-trace features build [--model DIR] [--transcoders DIR] --corpus FILE [--out DIR] [--max-contexts N]\n' +
-  '       self-trace features show LAYER:FEATURE [--index DIR] [--json]';
+  'self-trace features build [--model DIR] [--transcoders DIR] --corpus FILE [--out DIR] [--max-contexts N] [--logit-table auto|all|on-demand]\n' +
+  '       self-trace features show LAYER:FEATURE [--index DIR] [--model DIR] [--transcoders DIR] [--json]';
+const LOGIT_TABLE = { auto: 'auto', all: 'all', 'on-demand': 'on demand' } as const;
 
 export const features: CliCommand = {
   name: 'features',
@@ -21,7 +25,7 @@ export const features: CliCommand = {
     const [verb, ...rest] = args;
     const modelDefault = embeddedModelDir(distDir);
     if (verb === 'build') return build(rest, io, modelDefault);
-    if (verb === 'show') return show(rest, io, modelDefault);
+    if (verb === 'show') return await show(rest, io, modelDefault);
     io.err(`self-trace features: say "build" or "show"\nusage: ${usage}`);
     return EXIT.usage;
   },
@@ -30,9 +34,21 @@ export const features: CliCommand = {
 async function build(args: string[], io: CliIO, modelDefault: string): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string' }, transcoders: { type: 'string' }, corpus: { type: 'string' }, out: { type: 'string' }, 'max-contexts': { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      transcoders: { type: 'string' },
+      corpus: { type: 'string' },
+      out: { type: 'string' },
+      'max-contexts': { type: 'string' },
+      'logit-table': { type: 'string', default: 'auto' },
+    },
     strict: true,
   });
+  const logitTable = LOGIT_TABLE[values['logit-table'] as keyof typeof LOGIT_TABLE];
+  if (!logitTable) {
+    io.err(`self-trace features build: --logit-table must be auto, all or on-demand, not "${values['logit-table']}"`);
+    return EXIT.usage;
+  }
   if (!values.corpus) {
     io.err(`self-trace features build: --corpus is required\nusage: ${usage}`);
     return EXIT.usage;
@@ -55,12 +71,16 @@ async function build(args: string[], io: CliIO, modelDefault: string): Promise<n
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   try {
-    const s = await buildFeatureIndex({ modelDir, transcoderDir, corpusFile: path.resolve(values.corpus), outDir, maxContexts: max, signal: ac.signal, onProgress: bar });
+    const s = await buildFeatureIndex({ modelDir, transcoderDir, corpusFile: path.resolve(values.corpus), outDir, maxContexts: max, logitTable, signal: ac.signal, onProgress: bar });
     bar.done();
     io.out(
       `feature index: ${s.features} features over ${s.contexts} contexts (${s.tokens} tokens) in ${s.seconds.toFixed(1)} s` +
         (s.resumedFrom ? `, resumed at context ${s.resumedFrom}` : '') +
         (s.skippedLines ? `; ${s.skippedLines} JSONL line(s) too long to read were left out` : '') +
+        (s.logits === 'on demand'
+          ? `\npromoted/suppressed tokens: not in the index; each feature's are computed when it is shown (features show, the graph panel) and cached` +
+            (logitTable === 'auto' ? ` (the full table would be ${s.logitTableWork.toExponential(1)} multiply-adds; --logit-table all builds it)` : '')
+          : '') +
         `\nwritten to ${outDir}`,
     );
     return EXIT.ok;
@@ -76,15 +96,21 @@ async function build(args: string[], io: CliIO, modelDefault: string): Promise<n
   }
 }
 
-function show(args: string[], io: CliIO, modelDefault: string): number {
-  const { values, positionals } = parseArgs({ args, options: { index: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+async function show(args: string[], io: CliIO, modelDefault: string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { index: { type: 'string' }, model: { type: 'string' }, transcoders: { type: 'string' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
   const m = /^(\d+):(\d+)$/.exec(positionals[0] ?? '');
   if (!m) {
     io.err(`self-trace features show: give the feature as LAYER:FEATURE, e.g. 2:117\nusage: ${usage}`);
     return EXIT.usage;
   }
   const dir = path.resolve(values.index ?? path.join(modelDefault, 'features'));
-  const rec = FeatureIndex.open(dir).get(Number(m[1]), Number(m[2]));
+  let rec = FeatureIndex.open(dir).get(Number(m[1]), Number(m[2]));
+  if (logitsOnDemand(rec)) rec = await withLogits(rec, dir, values.model, values.transcoders, modelDefault);
   if (values.json) {
     io.out(JSON.stringify(rec));
     return EXIT.ok;
@@ -101,6 +127,29 @@ function show(args: string[], io: CliIO, modelDefault: string): number {
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+/**
+ * The record with its promoted/suppressed tokens, for an index built without them: the model and transcoders it was
+ * built from (or those named) are loaded, one decoder row goes through the unembedding, the result is cached in the index.
+ */
+async function withLogits(rec: FeatureRecord, indexDir: string, model: string | undefined, transcoders: string | undefined, modelDefault: string): Promise<FeatureRecord> {
+  const source = readIndexSource(indexDir);
+  const modelDir = resolveLocation(model ?? source?.model ?? modelDefault, 'Model');
+  const tcDir = transcoders ? resolveLocation(transcoders, 'Transcoder set') : (source?.transcoders ?? defaultTranscoders(modelDir));
+  const m = await loadModel(modelDir);
+  const tc = loadTranscoders(tcDir);
+  try {
+    const logits = await FeatureLogits.create(m, tc, { cacheDir: indexDir });
+    try {
+      return await logits.fill(rec);
+    } finally {
+      logits.dispose();
+    }
+  } finally {
+    tc.close();
+    m.dispose();
+  }
 }
 
 /** a one-line progress bar on a terminal, silent otherwise */

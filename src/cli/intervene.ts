@@ -14,7 +14,7 @@ import {
   type Positions,
 } from '../engine/interventions/spec';
 import type { InterveneResult } from '../engine/worker/messages';
-import { EXIT, resolveModelDir, withWorker, type CliCommand, localOrRepo } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand, localOrRepo, PROMPT_OPTIONS } from './command';
 
 const USAGE = [
   'self-trace intervene --prompt TEXT --set LAYER:FEATURE[@POS]=VALUE|xK … [--steer LAYER:FEATURE[@POS]=STRENGTH …]',
@@ -36,7 +36,7 @@ export const intervene: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        prompt: { type: 'string' },
+        ...PROMPT_OPTIONS,
         set: { type: 'string', multiple: true, default: [] },
         steer: { type: 'string', multiple: true, default: [] },
         ablate: { type: 'string', multiple: true, default: [] },
@@ -44,7 +44,6 @@ export const intervene: CliCommand = {
         generate: { type: 'string', default: '0' },
         'top-k': { type: 'string', default: String(DEFAULT_TOP_K) },
         'max-changes': { type: 'string', default: String(DEFAULT_MAX_CHANGES) },
-        model: { type: 'string' },
         transcoders: { type: 'string' },
         json: { type: 'boolean', default: false },
       },

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOP_K, type RunResult } from '../engine/run';
 import { spellTokens } from '../protocol/tokenText';
-import { EXIT, resolveModelDir, withWorker, type CliCommand } from './command';
+import { EXIT, resolveModelDir, withWorker, type CliCommand, PROMPT_OPTIONS } from './command';
 
 export const run: CliCommand = {
   name: 'run',
@@ -13,8 +13,7 @@ export const run: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        prompt: { type: 'string' },
-        model: { type: 'string' },
+        ...PROMPT_OPTIONS,
         'top-k': { type: 'string', default: String(DEFAULT_TOP_K) },
         json: { type: 'boolean', default: false },
       },

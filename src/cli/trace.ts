@@ -17,7 +17,7 @@ import { EngineError } from '../engine/errors';
 import { checkOutputPath, freeOutputName, writeFileAtomic } from '../engine/files';
 import { checkTraceOption, describeRange, TRACE_OPTION_RANGES, type TraceOptionName } from '../engine/options';
 import { EngineWorkerClient } from '../engine/worker/client';
-import { EXIT, parseNumberArg, resolveModelDir, type CliCommand, localOrRepo } from './command';
+import { EXIT, parseNumberArg, resolveModelDir, type CliCommand, localOrRepo, PROMPT_OPTIONS } from './command';
 
 export const trace: CliCommand = {
   name: 'trace',
@@ -31,8 +31,7 @@ export const trace: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        prompt: { type: 'string' },
-        model: { type: 'string' },
+        ...PROMPT_OPTIONS,
         transcoders: { type: 'string' },
         features: { type: 'string' },
         out: { type: 'string' },

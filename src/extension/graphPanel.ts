@@ -1,5 +1,6 @@
-// The graph panel: one webview that shows the latest trace. It owns the webview's lifetime, builds its page,
-// validates what the page sends, and replays the latest content whenever the page (re)loads.
+// The graph panel: one webview that shows a graph, either the current trace's (the trace panel, tracePanel.ts) or a
+// graph file's (its custom editor, graphFiles/). It owns the webview's lifetime, builds its page, validates what the
+// page sends, and replays the latest content whenever the page (re)loads.
 import * as vscode from 'vscode';
 import { assertNever, parseFromWebview, type EngineStatus, type FromWebview, type ToWebview } from '../protocol/messages';
 import type { InterventionRecord } from '../protocol/graph-json';
@@ -218,6 +219,8 @@ export class GraphPanel implements vscode.Disposable {
     if (this.graph) this.post(this.graph);
     if (this.stale) this.post(this.stale);
     if (this.comparison) this.post(this.comparison);
-    if (this.progress && !this.progress.done) this.post(this.progress);
+    // a finished trace too: the page's HTML shows the bar of the trace the panel opened for, and a page that loads
+    // again (the panel hidden behind another tab, then shown) would keep that bar over the graph
+    if (this.progress) this.post(this.progress);
   }
 }

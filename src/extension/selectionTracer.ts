@@ -10,7 +10,7 @@ import { parseRepoRef, resolveLocation } from '../engine/model/hfCache';
 import type { TextPiece } from '../protocol/messages';
 import type { Engine } from './engine';
 import { showEngineError } from './engineErrors';
-import type { GraphPanel } from './graphPanel';
+import type { PanelAccess } from './tracePanel';
 import { CHOOSE_MODEL, CHOOSE_MODEL_COMMAND, ignoredPathSettings, modelLocation, openSettings, traceSettings, type ModelLocation } from './settings';
 import { splitIntoPieces } from './textPieces';
 import type { RetraceRequest } from './trace/traceCommands';
@@ -80,12 +80,12 @@ export class SelectionTracer {
   constructor(
     private readonly engine: Engine,
     private readonly traces: TraceView,
-    private readonly openPanel: (pending?: string) => GraphPanel,
+    private readonly panel: PanelAccess,
     private readonly log: vscode.LogOutputChannel,
     private readonly extensionPath: string,
   ) {}
 
-  /** Follows the active text editor (register the result with the extension's subscriptions). */
+  /** Follows the active text editor; the caller owns (and disposes) the returned listener. */
   trackEditors(): vscode.Disposable {
     return vscode.window.onDidChangeActiveTextEditor((editor) => { if (editor) this.lastEditor = editor; });
   }
@@ -178,7 +178,7 @@ export class SelectionTracer {
     const model = location.embedded ? 'the embedded model' : path.basename(location.modelPath);
     this.log.info(`tracing ${request.text.length} characters of ${request.fileName} with ${location.embedded ? 'the embedded model' : location.modelPath}`);
     const what = `${quiet ? 'Re-tracing' : 'Tracing'} ${JSON.stringify(request.text.length > 40 ? `${request.text.slice(0, 39)}…` : request.text)} with ${model}`;
-    const panel = this.openPanel(`${what}…`);
+    const panel = this.panel.open(`${what}…`);
     panel.traceProgress(`${what}…`, null, false);
     const task = (call: EngineCallOptions) => this.engine.trace(params, {
       signal: call.signal,
@@ -253,7 +253,7 @@ export class SelectionTracer {
     const traceId = `selection-${++this.count}-${Date.now().toString(36)}`;
     const pieces = splitIntoPieces(text);
     this.pieces = { traceId, uri: document.uri, startOffset, pieces };
-    const panel = this.openPanel(`Tracing ${[...text].length} characters of ${path.basename(document.fileName)}…`);
+    const panel = this.panel.open(`Tracing ${[...text].length} characters of ${path.basename(document.fileName)}…`);
     panel.showSelection({ traceId, source: { fileName: path.basename(document.fileName), text }, pieces });
     panel.reveal();
   }

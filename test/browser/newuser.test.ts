@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { servePanel, shots, violations, type PanelServer } from './panelPage';
+import { decodePng, drawnPixels, everything, graphPaint, modeColour, pixelsOfColour } from './pixels';
 
 let server: PanelServer;
 before(async () => (server = await servePanel()));
@@ -60,6 +61,28 @@ test('a contrast target\'s logit label reads "A − B" and stays inside the view
   assert.equal(label.text, 'Austin − Sacramento 99%');
   assert.ok(label.x >= 0 && label.x + label.width <= DEFAULT.width, `inside: ${label.x}…${label.x + label.width}`);
   await page.screenshot({ path: path.join(shots, 'newuser-contrast-dark.png') });
+  await page.close();
+});
+
+test('crowded logits at the default width: the target is named, no two logit labels overlap, a probability under 10% keeps a decimal', async () => {
+  const { page, send, problems } = await server.open('light');
+  await page.setViewportSize(DEFAULT);
+  const graph = fixture('dallas-austin'); // three logits side by side: Austin 62%, Texas 11%, the 6%
+  graph.nodes.find((n: { clerp?: string }) => n.clerp?.startsWith('Output " the"')).token_prob = 0.007;
+  await showGraph(page, send, graph);
+  const labels = await page.locator('.item-label.kind-logit').evaluateAll((els) => els.map((el) => ({ text: el.textContent ?? '', ...JSON.parse(JSON.stringify(el.getBoundingClientRect())) })));
+  assert.ok(labels.some((l) => l.text === 'Austin 62%'), `the target is named: ${labels.map((l) => l.text)}`);
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) assert.ok(!overlaps(labels[i], labels[j]), `"${labels[i].text}" and "${labels[j].text}" do not overlap`);
+  }
+  for (const l of labels) assert.match(l.text, /^(Austin 62%|Texas 11%|the 0\.7%)$/);
+  await page.screenshot({ path: path.join(shots, 'newuser-crowded-logits.png') });
+  // zoomed in, the logits have room and every one is named
+  for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const zoomed = await page.locator('.item-label.kind-logit').allTextContents();
+  assert.deepEqual([...zoomed].sort(), ['Austin 62%', 'Texas 11%', 'the 0.7%']);
+  assert.deepEqual(problems, []);
   await page.close();
 });
 
@@ -198,6 +221,16 @@ test('Export as PNG is the whole graph at 2× with the prompt, target and legend
   const [w, h] = [pngBytes.readUInt32BE(16), pngBytes.readUInt32BE(20)];
   assert.ok(w >= 1900 && h >= 1400, `2× of the export size: ${w}×${h}`);
   fs.writeFileSync(path.join(shots, 'newuser-export.png'), pngBytes);
+  // what the image shows: the drawing (not a blank canvas), every glyph kind in its colour, the output above the inputs
+  const image = decodePng(pngBytes);
+  const paint = await graphPaint(page);
+  const all = everything(image);
+  assert.ok(drawnPixels(image, all, modeColour(image, all)) > 0.01 * w * h, 'the exported image has the drawing');
+  const logit = pixelsOfColour(image, all, paint.logit);
+  const embedding = pixelsOfColour(image, all, paint.embedding);
+  assert.ok(logit.count >= 40 && embedding.count >= 40, `logit ${logit.count} px, embeddings ${embedding.count} px at 2×`);
+  assert.ok(logit.y < embedding.y, 'the output is above the inputs');
+  assert.ok(pixelsOfColour(image, all, paint.positive).count > 0, 'links in the positive colour');
   assert.match(svg, /^data:image\/svg\+xml;base64,/);
   const doc = Buffer.from(svg.split(',')[1], 'base64').toString('utf8').replace(/&#34;/g, '"');
   fs.writeFileSync(path.join(shots, 'newuser-export.svg'), doc);

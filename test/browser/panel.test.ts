@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ToWebview } from '../../src/protocol/messages';
 import { servePanel, shots, violations, type PanelServer } from './panelPage';
+import { blend, decodePng, drawnPixels, everything, findPixels, graphPaint, modeColour, near, pixelsOfColour, resolveColours } from './pixels';
 
 let server: PanelServer;
 before(async () => (server = await servePanel()));
@@ -105,9 +106,31 @@ for (const theme of ['dark', 'light'] as const) {
     await page.locator('#pieces g.piece').nth(4).click();
     await page.locator('#engine-busy').waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 860, height: 230 });
-    const file = path.join(shots, `panel-${theme}.png`);
-    await page.screenshot({ path: file });
-    assert.ok(fs.statSync(file).size > 5000, 'a non-empty screenshot');
+    const img = decodePng(await page.screenshot({ path: path.join(shots, `panel-${theme}.png`) }));
+    // what the shot shows: every piece box in view has its label drawn in it, the clicked one in the selection colour
+    const drawn = await page.evaluate(() => {
+      const rect = (el: Element) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; };
+      const boxes = [...document.querySelectorAll('#pieces g.piece rect.box')];
+      const active = document.querySelector('#pieces g.piece.active rect.box')!;
+      return {
+        boxes: boxes.map(rect).filter((r) => r.x + r.width <= innerWidth && r.y + r.height <= innerHeight),
+        activeIndex: boxes.indexOf(active),
+        fill: getComputedStyle(active).fill,
+      };
+    });
+    assert.equal(drawn.activeIndex, 4);
+    assert.ok(drawn.boxes.length >= 5, `${drawn.boxes.length} piece boxes in view`);
+    const background = modeColour(img, everything(img));
+    const [selected] = await resolveColours(page, [drawn.fill]);
+    const selectionFill = blend(selected.rgb, selected.alpha, background);
+    for (const [i, box] of drawn.boxes.entries()) {
+      const inside = { x: box.x + 3, y: box.y + 3, width: box.width - 6, height: box.height - 6 };
+      const fill = modeColour(img, inside);
+      const ink = findPixels(img, inside, (rgb) => !near(rgb, fill, 24)).count;
+      assert.ok(ink >= 3, `piece ${i}: its label is drawn (${ink} px of ink)`); // a full stop is 4 px
+      if (i === 4) assert.ok(near(fill, selectionFill, 4), `the clicked piece is filled with the selection colour: ${fill} vs ${selectionFill}`);
+      else assert.ok(!near(fill, selectionFill, 4), `piece ${i} is not`);
+    }
     await page.close();
   });
 }
@@ -128,6 +151,19 @@ test('showGraph replaces the pieces with the graph view; clicking a node asks th
   });
   assert.equal(p.tokens, 11);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+  // what is on the screen: the graph's glyphs, the target logit in its colour at the last token's column, above
+  // the token embeddings (before a node is selected: a selection fades the others)
+  const paint = await graphPaint(page);
+  const shot = decodePng(await page.screenshot());
+  const columns = await page.evaluate(() => [...document.querySelectorAll('.token-label')].map((t) => { const r = t.getBoundingClientRect(); return r.x + r.width / 2; }));
+  const drawn = drawnPixels(shot, paint.canvas, paint.background);
+  assert.ok(drawn > 0.01 * paint.canvas.width * paint.canvas.height, `the graph is drawn: ${drawn} px`);
+  const logit = pixelsOfColour(shot, paint.canvas, paint.logit);
+  const embedding = pixelsOfColour(shot, paint.canvas, paint.embedding);
+  assert.ok(logit.count >= 10 && embedding.count >= 10, `logit ${logit.count} px, embeddings ${embedding.count} px`);
+  const column = (columns.at(-1)! - columns[0]) / (columns.length - 1);
+  assert.ok(Math.abs(logit.x - columns.at(-1)!) < column / 2, `the target " Austin" sits over the last token: x ${logit.x} vs ${columns.at(-1)}`);
+  assert.ok(logit.y < embedding.y, 'the output is above the inputs');
   await send({ type: 'selectNode', traceId: 'trace-7', nodeId: '1_230_9' });
   await page.locator('.details[data-node="1_230_9"]').waitFor();
   const revealed = (await posted()).find((m) => m.type === 'revealPosition');
@@ -141,6 +177,9 @@ test('showGraph replaces the pieces with the graph view; clicking a node asks th
   assert.match(snap.png, /^data:image\/png;base64,/);
   fs.writeFileSync(path.join(shots, 'panel-graph-snapshot.png'), Buffer.from(snap.png.split(',')[1], 'base64'));
   await page.screenshot({ path: path.join(shots, 'panel-graph-light.png') });
+  const image = decodePng(snap.png);
+  assert.ok(drawnPixels(image, everything(image), modeColour(image, everything(image))) > 0.01 * image.width * image.height, 'the snapshot has the drawing');
+  assert.ok(pixelsOfColour(image, everything(image), paint.positive).count >= 100, 'and the selected node\'s strongest links in full colour');
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(problems, []);
   await page.close();

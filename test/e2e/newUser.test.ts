@@ -2,22 +2,15 @@
 // active editor), the hover's units and its named Ablate action, the model path in User settings, and the panel at
 // its default width beside the editor. Screenshots in .test-output/e2e/newuser-*.png.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import type { SelfTracingApi } from '../../src/extension/extension';
 import type { FromWebview } from '../../src/protocol/messages';
+import { holdForScreenshot } from './screenshot';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const FIXTURE_MODEL = process.env.SELF_TRACING_E2E_MODEL;
 const PROMPT = FIXTURE_MODEL ? 'the cat sat on' : 'Fact: the capital of the state containing Dallas is';
-
-async function holdForScreenshot(name: string): Promise<void> {
-  const marker = process.env.SELF_TRACING_E2E_MARKER;
-  if (!marker) return;
-  fs.writeFileSync(marker, name);
-  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-}
 
 function nextRender(api: SelfTracingApi, accept: (r: FromWebview.Rendered) => boolean, ms: number): Promise<FromWebview.Rendered> {
   return new Promise((resolve, reject) => {

@@ -1,82 +1,33 @@
-// Typed access to the controls of the fake `vscode` module that test/unit/vscode-stub.cjs preloads.
+// Typed access to the controls of the fake `vscode` module (test/unit/vscode-fake.ts, which vscode-stub.cjs preloads
+// as `vscode`), and what tests build around it: an extension context, a Memento, `until`. Only types come from
+// vscode-fake.ts: the running fake is the one `import 'vscode'` returns (a value import would make a second one).
 import * as vscode from 'vscode';
+import type { ToWebview } from '../../src/protocol/messages';
+import type { FakeControls, FakePanel } from './vscode-fake';
 
-export interface FakePanel {
-  readonly viewType: string;
-  readonly title: string;
-  readonly options: vscode.WebviewOptions & vscode.WebviewPanelOptions;
-  readonly webview: { html: string; options: vscode.WebviewOptions; sent: unknown[] };
-  readonly revealed: number;
-  readonly disposed: boolean;
-  receive(message: unknown): void;
-  dispose(): void;
-}
-
-export interface FakeEditor {
-  readonly document: vscode.TextDocument;
-  selection: vscode.Selection;
-  readonly revealed: vscode.Range[];
-  /** Ranges per decoration type key, as last set. */
-  readonly decorations: Map<string, vscode.Range[]>;
-}
-
-export interface FakeState {
-  readonly commands: Map<string, (...args: unknown[]) => unknown>;
-  readonly panels: FakePanel[];
-  readonly serializers: Map<string, vscode.WebviewPanelSerializer>;
-  readonly messages: { severity: string; message: string; actions: string[] }[];
-  readonly logs: { level: string; message: string }[];
-  readonly statusBarItems: { id: string; text: string; tooltip: string; shown: boolean; command?: string }[];
-  settings: Record<string, { globalValue?: unknown; workspaceValue?: unknown }>;
-  progress?: { options: vscode.ProgressOptions; reports: { message?: string }[]; cancel(): void };
-  readonly decorationTypes: { key: string; options: vscode.DecorationRenderOptions }[];
-  readonly hoverProviders: vscode.HoverProvider[];
-  readonly quickPicks: { items: vscode.QuickPickItem[]; options?: vscode.QuickPickOptions }[];
-  readonly dialogs: unknown[];
-  readonly files: Map<string, Uint8Array>;
-  /** Answers for the next quick picks, input boxes and dialogs, in order. */
-  readonly answers: unknown[];
-  /** Action titles the next notifications answer with, in order (else they are dismissed). */
-  readonly messageAnswers: string[];
-  /** Diagnostics per document URI string, as last set. */
-  readonly diagnostics: Map<string, vscode.Diagnostic[]>;
-  readonly codeLensProviders: vscode.CodeLensProvider[];
-  readonly contentProviders: Map<string, vscode.TextDocumentContentProvider>;
-  /** Built-in commands executed (vscode.diff, workbench.*), with their arguments. */
-  readonly builtins: { id: string; args: unknown[] }[];
-  /** Custom editor providers by view type. */
-  readonly customEditors: Map<string, { provider: vscode.CustomTextEditorProvider; options?: unknown }>;
-  /** Every workspace edit applied, in order. */
-  readonly edits: { uri: string; range: vscode.Range; newText: string }[];
-  /** Comment threads alive now (the inline paths widgets). */
-  readonly commentThreads: (vscode.CommentThread & { comments: readonly vscode.Comment[] })[];
-  readonly inlayHintsProviders: vscode.InlayHintsProvider[];
-}
-
-/** A text document whose edits change it (and fire onDidChangeTextDocument), for custom editors. */
-export interface FakeEditableDocument extends vscode.TextDocument {
-  setText(text: string): void;
-}
-
-export interface FakeEvents {
-  readonly changeText: vscode.EventEmitter<vscode.TextDocumentChangeEvent>;
-  readonly selection: vscode.EventEmitter<vscode.TextEditorSelectionChangeEvent>;
-  readonly activeEditor: vscode.EventEmitter<vscode.TextEditor | undefined>;
-  readonly closeDocument: vscode.EventEmitter<vscode.TextDocument>;
-  readonly openDocument: vscode.EventEmitter<vscode.TextDocument>;
-}
-
-export interface FakeControls {
-  readonly state: FakeState;
-  readonly events: FakeEvents;
-  openEditor(text: string, options?: { fileName?: string; start?: number; end?: number }): FakeEditor;
-  createEditableDocument(text: string, fileName: string): FakeEditableDocument;
-  /** Resolves the registered custom editor `viewType` on `document` in a new fake panel. */
-  openCustomEditor(viewType: string, document: vscode.TextDocument): Promise<FakePanel>;
-  reset(): void;
-}
+export type { FakeControls, FakeEditableDocument, FakeEditor, FakeEvents, FakePanel, FakeProgress, FakeState, FakeTextDocument } from './vscode-fake';
 
 export const fake = (vscode as unknown as { __fake: FakeControls }).__fake;
+
+/** The messages of one type the extension posted to a panel's page, in order. */
+export function sentOfType<T extends ToWebview.Message['type']>(panel: FakePanel, type: T): Extract<ToWebview.Message, { type: T }>[] {
+  return panel.webview.sent.filter((m): m is Extract<ToWebview.Message, { type: T }> => (m as ToWebview.Message).type === type);
+}
+
+/**
+ * Trace Selection on `text` as a user runs it: an editor on `/ws/prompt.md` holding `>> text`, the selection from
+ * `start` (an offset in `text`) to its end; then the panel's page says it is ready. Returns the panel.
+ */
+export async function traceSelection(text: string, start = 0): Promise<FakePanel> {
+  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3 + start, end: 3 + text.length });
+  await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  return panel;
+}
+
+/** The range of one decoration as setDecorations takes them: a Range or a DecorationOptions. */
+export const rangeOf = (d: vscode.Range | vscode.DecorationOptions): vscode.Range => ('range' in d ? d.range : d);
 
 /** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
 export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {

@@ -161,8 +161,19 @@ def run(model, tc, ids, replacement):
 
 
 def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
-    L, P, d = model.cfg["n_layer"], len(ids), model.cfg["n_embd"]
     rec = run(model, tc, ids, replacement=True)
+    return adjacency_by_autograd(rec, tc, model.p["wte.weight"][ids], model.p["wte.weight"], max_n_logits, desired_logit_prob)
+
+
+def adjacency_by_autograd(rec, tc, tokens, unembed, max_n_logits=10, desired_logit_prob=0.95):
+    """circuit-tracer's adjacency, one autograd backward per target row, for any model family.
+
+    `rec` is what the local replacement model's forward recorded: per layer the transcoder input `u` and the feature
+    output hook's value `hook` (skip + (out - skip).detach()), the embedding output `embed` (requires grad), the
+    final norm's output `ln_final` and the `logits`. `tokens` are the token nodes' vectors ([P, d]), `unembed` the
+    unembedding rows ([V, d]). Features and errors at BOS are zeroed; logit targets are the top logits up to
+    `desired_logit_prob`, injected at the final norm's output as W_U[t] - mean(W_U)."""
+    L, (P, d) = len(rec["hook"]), tokens.shape
     # transcoder components on the clean forward (BOS position zeroed)
     acts, feats = [], []
     recon = torch.zeros(L, P, d)
@@ -184,7 +195,6 @@ def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
     mlp_out = torch.stack([h.detach() for h in rec["hook"]])
     errors = mlp_out - recon
     errors[:, 0] = 0
-    tokens = model.p["wte.weight"][ids]
     A = len(feats)
 
     # salient logit targets at the last position
@@ -193,8 +203,7 @@ def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
     top_p, top_idx = torch.topk(probs, max_n_logits)
     cutoff = int(torch.searchsorted(torch.cumsum(top_p, 0), torch.tensor(desired_logit_prob))) + 1
     logit_ids = top_idx[:cutoff]
-    W_U = model.p["wte.weight"].T  # (d, V)
-    vecs = (W_U[:, logit_ids] - W_U.mean(-1, keepdim=True)).T
+    vecs = unembed[logit_ids] - unembed.mean(0, keepdim=True)
     K = len(logit_ids)
 
     def row(target):
@@ -214,7 +223,6 @@ def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
 
     N = A + (L + 1) * P + K
     adj = torch.zeros(N, N)
-    pre_targets = []
     for i, (l, pos, f, val) in enumerate(feats):
         pre = rec["u"][l][pos] @ tc.W_enc[l][f] + tc.b_enc[l][f]
         adj[i, : A + (L + 1) * P] = row(pre)
@@ -222,6 +230,28 @@ def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
         adj[A + (L + 1) * P + kk, : A + (L + 1) * P] = row(rec["ln_final"][-1] @ vecs[kk])
     return {"rec": rec, "feats": feats, "adj": adj, "errors": errors, "logit_ids": logit_ids, "logit_probs": probs[logit_ids],
             "vecs": vecs, "A": A, "K": K, "N": N, "acts": acts}
+
+
+def reference_graph(name, res, **extra):
+    """What every attribution fixture stores of a reference result: expected.safetensors' tensors that the tests
+    read (with circuit-tracer's selection under a budget of a third of the features; `extra` adds more, in the
+    committed files' order) and expected.json's counts and budget."""
+    M, B, U = max(4, res["A"] // 3), 8, 2
+    selected = select_features(res, M, B, U)
+    tensors = {
+        "adjacency": res["adj"],
+        "active_features": torch.tensor([[l, p, f] for (l, p, f, _) in res["feats"]], dtype=torch.float64),
+        "activations": torch.tensor([v for (*_, v) in res["feats"]]),
+        "logit_ids": res["logit_ids"].double(),
+        "logit_probs": res["logit_probs"],
+        "selected": selected.double(),
+        **extra,
+    }
+    order = ["adjacency", "active_features", "activations", "error_vectors", "logit_ids", "logit_probs", "logits_last", "selected"]
+    tensors = {k: tensors[k] for k in sorted(tensors, key=lambda k: order.index(k) if k in order else len(order))}
+    meta = {"n_active": res["A"], "n_logits": res["K"], "budget": {"max_feature_nodes": M, "batch_size": B, "update_interval": U}}
+    print(f"{name}: {res['A']} active features, {res['K']} logits, N = {res['N']}")
+    return tensors, meta
 
 
 def partial_influences(edge, logit_p, row_to_node):
@@ -287,23 +317,10 @@ def make_fixture(out_dir, name, seed):
     g = torch.Generator().manual_seed(seed + 2)
     ids = [0] + torch.randint(1, cfg["vocab_size"], (6,), generator=g).tolist()
     res = attribute(model, tc, ids)
-    M, B, U = max(4, res["A"] // 3), 8, 2
-    selected = select_features(res, M, B, U)
-    write_safetensors(os.path.join(folder, "expected.safetensors"), {
-        "adjacency": res["adj"],
-        "active_features": torch.tensor([[l, p, f] for (l, p, f, _) in res["feats"]], dtype=torch.float64),
-        "activations": torch.tensor([v for (*_, v) in res["feats"]]),
-        "error_vectors": res["errors"],
-        "logit_ids": res["logit_ids"].double(),
-        "logit_probs": res["logit_probs"],
-        "logits_last": res["rec"]["logits"][-1].detach(),
-        "selected": selected.double(),
-    })
+    tensors, meta = reference_graph(name, res, error_vectors=res["errors"], logits_last=res["rec"]["logits"][-1].detach())
+    write_safetensors(os.path.join(folder, "expected.safetensors"), tensors)
     with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump({"ids": ids, "n_active": res["A"], "n_logits": res["K"], "budget": {"max_feature_nodes": M, "batch_size": B,
-                   "update_interval": U}}, f, indent=2)
-    print(f"{name}: {res['A']} active features, {res['K']} logits, N = {res['N']}")
-
+        json.dump({"ids": ids, **meta}, f, indent=2)
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/attribution"

@@ -14,34 +14,16 @@ three prompts plus the full attribution adjacency from autograd on the local rep
 import json
 import math
 import os
-import struct
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from attribution_ref import Transcoders, select_features  # noqa: E402
+from attribution_ref import Transcoders, adjacency_by_autograd, reference_graph  # noqa: E402
 from gpt2_ref import write_safetensors  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def write_bf16(path, tensors):
-    header, blobs, off = {}, [], 0
-    for name, t in tensors.items():
-        b = t.to(torch.bfloat16).contiguous().view(torch.int16).numpy().tobytes()
-        header[name] = {'dtype': 'BF16', 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def rope_inv_freq(cfg, dim):
@@ -118,14 +100,14 @@ class LlamaLike:
             json.dump(self.cfg, f, indent=2)
         names = list(self.p)
         if shards == 1:
-            write_bf16(os.path.join(folder, 'model.safetensors'), self.p)
+            write_safetensors(os.path.join(folder, 'model.safetensors'), self.p, dtype='BF16')
             return
         per = math.ceil(len(names) / shards)
         weight_map = {}
         for s in range(shards):
             file = f'model-{s + 1:05d}-of-{shards:05d}.safetensors'
             part = {n: self.p[n] for n in names[s * per:(s + 1) * per]}
-            write_bf16(os.path.join(folder, file), part)
+            write_safetensors(os.path.join(folder, file), part, dtype='BF16')
             weight_map.update({n: file for n in part})
         total = sum(v.numel() * 2 for v in self.p.values())
         with open(os.path.join(folder, 'model.safetensors.index.json'), 'w') as f:
@@ -195,60 +177,9 @@ class LlamaLike:
 
 
 def attribute(model, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
-    """circuit-tracer's adjacency by autograd: one backward per target row (as attribution_ref.py, any family)"""
-    L, P, d = model.cfg['num_hidden_layers'], len(ids), model.cfg['hidden_size']
+    """circuit-tracer's adjacency by autograd: one backward per target row (attribution_ref.py's driver)"""
     rec = model.run(ids, tc, replacement=True)
-    feats = []
-    recon = torch.zeros(L, P, d)
-    for l in range(L):
-        u = rec['u'][l].detach()
-        a = tc.act(l, u @ tc.W_enc[l].T + tc.b_enc[l])
-        a[0] = 0
-        for pos, f in (a != 0).nonzero().tolist():
-            feats.append((l, pos, f, a[pos, f].item()))
-        recon[l] += tc.b_dec[l] + tc.skip(l, u)
-    feats.sort()
-    for (l, pos, f, val) in feats:
-        if tc.kind == 'plt':
-            recon[l, pos] += val * tc.W_dec[l][f]
-        else:
-            for j in range(L - l):
-                recon[l + j, pos] += val * tc.W_dec[l][f, j]
-    errors = torch.stack([h.detach() for h in rec['hook']]) - recon
-    errors[:, 0] = 0
-    tokens = model.token_vectors(ids)
-    A = len(feats)
-    logits = rec['logits'][-1].detach()
-    probs = torch.softmax(logits, -1)
-    top_p, top_idx = torch.topk(probs, max_n_logits)
-    cutoff = int(torch.searchsorted(torch.cumsum(top_p, 0), torch.tensor(desired_logit_prob))) + 1
-    logit_ids = top_idx[:cutoff]
-    W_U = model.W_U.T  # (d, V)
-    vecs = (W_U[:, logit_ids] - W_U.mean(-1, keepdim=True)).T
-    K = len(logit_ids)
-
-    def row(target):
-        grads = torch.autograd.grad(target, rec['hook'] + [rec['embed']], retain_graph=True, allow_unused=True)
-        g = [torch.zeros(P, d) if x is None else x for x in grads]
-        out = torch.zeros(A + (L + 1) * P)
-        for i, (l, pos, f, val) in enumerate(feats):
-            if tc.kind == 'plt':
-                out[i] = val * (g[l][pos] @ tc.W_dec[l][f])
-            else:
-                out[i] = sum(val * (g[l + j][pos] @ tc.W_dec[l][f, j]) for j in range(L - l))
-        for l in range(L):
-            out[A + l * P: A + (l + 1) * P] = (g[l] * errors[l]).sum(-1)
-        out[A + L * P:] = (g[L] * tokens).sum(-1)
-        return out
-
-    N = A + (L + 1) * P + K
-    adj = torch.zeros(N, N)
-    for i, (l, pos, f, val) in enumerate(feats):
-        adj[i, : A + (L + 1) * P] = row(rec['u'][l][pos] @ tc.W_enc[l][f] + tc.b_enc[l][f])
-    for kk in range(K):
-        adj[A + (L + 1) * P + kk, : A + (L + 1) * P] = row(rec['ln_final'][-1] @ vecs[kk])
-    return {'feats': feats, 'adj': adj, 'errors': errors, 'logit_ids': logit_ids, 'logit_probs': probs[logit_ids],
-            'A': A, 'K': K, 'N': N, 'rec': rec}
+    return adjacency_by_autograd(rec, tc, model.token_vectors(ids), model.W_U, max_n_logits, desired_logit_prob)
 
 
 def tokenizer_files(folder, family):
@@ -340,22 +271,11 @@ def make(out_dir, name, seed):
                 for k, v in a.items():
                     out[f'{c}.{k}.{l}'] = v
     res = attribute(model, tc, cases['mid'])
-    M, B, U = max(4, res['A'] // 3), 8, 2
-    selected = select_features(res, M, B, U)
-    out.update({
-        'adjacency': res['adj'],
-        'active_features': torch.tensor([[l, p, f] for (l, p, f, _) in res['feats']], dtype=torch.float64),
-        'activations': torch.tensor([v for (*_, v) in res['feats']]),
-        'logit_ids': res['logit_ids'].double(),
-        'logit_probs': res['logit_probs'],
-        'selected': selected.double(),
-    })
+    tensors, meta = reference_graph(name, res)
+    out.update(tensors)
     write_safetensors(os.path.join(folder, 'expected.safetensors'), out)
     with open(os.path.join(folder, 'expected.json'), 'w') as f:
-        json.dump({'ids': cases['mid'], 'cases': cases, 'n_active': res['A'], 'n_logits': res['K'],
-                   'budget': {'max_feature_nodes': M, 'batch_size': B, 'update_interval': U}}, f, indent=2)
-    print(f"{name}: {res['A']} active features, {res['K']} logits, N = {res['N']}")
-
+        json.dump({'ids': cases['mid'], 'cases': cases, **meta}, f, indent=2)
 
 if __name__ == '__main__':
     out = sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures/families'

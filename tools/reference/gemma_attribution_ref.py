@@ -26,7 +26,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from attribution_ref import Transcoders, select_features  # noqa: E402  (sets float64 as the default dtype)
+from attribution_ref import Transcoders, adjacency_by_autograd, reference_graph  # noqa: E402  (sets float64 as the default dtype)
 import gemma_ref  # noqa: E402
 import make_gemma_fixtures as mk  # noqa: E402
 from gpt2_ref import write_safetensors  # noqa: E402
@@ -63,61 +63,8 @@ def run_replacement(c, W, tc, ids):
 
 
 def attribute(c, W, tc, ids, max_n_logits=10, desired_logit_prob=0.95):
-    L, P, d = c['L'], len(ids), c['d']
     rec = run_replacement(c, W, tc, ids)
-    acts, feats = [], []
-    recon = torch.zeros(L, P, d)
-    for l in range(L):
-        u = rec['u'][l].detach()
-        a = tc.act(l, u @ tc.W_enc[l].T + tc.b_enc[l])
-        a[0] = 0
-        acts.append(a)
-        for pos, f in (a != 0).nonzero().tolist():
-            feats.append((l, pos, f, a[pos, f].item()))
-        recon[l] += tc.b_dec[l] + tc.skip(l, u)
-    feats.sort()
-    for (l, pos, f, val) in feats:
-        if tc.kind == 'plt':
-            recon[l, pos] += val * tc.W_dec[l][f]
-        else:
-            for j in range(L - l):
-                recon[l + j, pos] += val * tc.W_dec[l][f, j]
-    errors = torch.stack([h.detach() for h in rec['hook']]) - recon
-    errors[:, 0] = 0
-    tokens = rec['embed'].detach()
-    A = len(feats)
-
-    logits = rec['logits'][-1].detach()
-    probs = torch.softmax(logits, -1)
-    top_p, top_idx = torch.topk(probs, max_n_logits)
-    cutoff = int(torch.searchsorted(torch.cumsum(top_p, 0), torch.tensor(desired_logit_prob))) + 1
-    logit_ids = top_idx[:cutoff]
-    E = W['model.embed_tokens.weight']
-    vecs = E[logit_ids] - E.mean(0, keepdim=True)
-    K = len(logit_ids)
-
-    def row(target):
-        grads = torch.autograd.grad(target, rec['hook'] + [rec['embed']], retain_graph=True, allow_unused=True)
-        g = [torch.zeros(P, d) if x is None else x for x in grads]
-        out = torch.zeros(A + (L + 1) * P)
-        for i, (l, pos, f, val) in enumerate(feats):
-            if tc.kind == 'plt':
-                out[i] = val * (g[l][pos] @ tc.W_dec[l][f])
-            else:
-                out[i] = sum(val * (g[l + j][pos] @ tc.W_dec[l][f, j]) for j in range(L - l))
-        for l in range(L):
-            out[A + l * P: A + (l + 1) * P] = (g[l] * errors[l]).sum(-1)
-        out[A + L * P:] = (g[L] * tokens).sum(-1)
-        return out
-
-    N = A + (L + 1) * P + K
-    adj = torch.zeros(N, N)
-    for i, (l, pos, f, val) in enumerate(feats):
-        adj[i, : A + (L + 1) * P] = row(rec['u'][l][pos] @ tc.W_enc[l][f] + tc.b_enc[l][f])
-    for kk in range(K):
-        adj[A + (L + 1) * P + kk, : A + (L + 1) * P] = row(rec['ln_final'][-1] @ vecs[kk])
-    return {'rec': rec, 'feats': feats, 'adj': adj, 'errors': errors, 'logit_ids': logit_ids, 'logit_probs': probs[logit_ids],
-            'A': A, 'K': K, 'N': N}
+    return adjacency_by_autograd(rec, tc, rec['embed'].detach(), W['model.embed_tokens.weight'], max_n_logits, desired_logit_prob)
 
 
 def write_published_layout(folder, tc, layout):
@@ -171,23 +118,10 @@ def make_fixture(name, seed):
     g = torch.Generator().manual_seed(seed + 2)
     ids = [2] + torch.randint(6, c['V'], (9,), generator=g).tolist()  # 10 tokens: longer than the window of 4
     res = attribute(c, W, tc, ids)
-    M, B, U = max(4, res['A'] // 3), 8, 2
-    selected = select_features(res, M, B, U)
-    write_safetensors(os.path.join(folder, 'expected.safetensors'), {
-        'adjacency': res['adj'],
-        'active_features': torch.tensor([[l, p, f] for (l, p, f, _) in res['feats']], dtype=torch.float64),
-        'activations': torch.tensor([v for (*_, v) in res['feats']]),
-        'error_vectors': res['errors'],
-        'logit_ids': res['logit_ids'].double(),
-        'logit_probs': res['logit_probs'],
-        'logits_last': res['rec']['logits'][-1].detach(),
-        'selected': selected.double(),
-    })
+    tensors, meta = reference_graph(name, res, error_vectors=res['errors'], logits_last=res['rec']['logits'][-1].detach())
+    write_safetensors(os.path.join(folder, 'expected.safetensors'), tensors)
     with open(os.path.join(folder, 'expected.json'), 'w') as f:
-        json.dump({'ids': ids, 'n_active': res['A'], 'n_logits': res['K'], 'budget': {'max_feature_nodes': M, 'batch_size': B,
-                   'update_interval': U}}, f, indent=2)
-    print(f"{name}: {res['A']} active features, {res['K']} logits, N = {res['N']}")
-
+        json.dump({'ids': ids, **meta}, f, indent=2)
 
 if __name__ == '__main__':
     for i, name in enumerate(FIXTURES):

@@ -23,6 +23,8 @@ import struct
 import numpy as np
 import torch
 
+from gpt2_ref import to_bf16_bits, write_safetensors  # noqa: F401  (the one safetensors writer; bf16 rounding)
+
 GEMMA_ARCHS = ('Gemma2ForCausalLM', 'Gemma3ForCausalLM')
 
 
@@ -45,13 +47,6 @@ def read_safetensors_any(path):
     return out
 
 
-def to_bf16_bits(x):
-    """float tensor -> uint16 array of bfloat16 bits (round to nearest even)"""
-    f = np.ascontiguousarray(x.detach().double().numpy().astype(np.float32)).view(np.uint32).astype(np.uint64)
-    rounded = (f + 0x7FFF + ((f >> 16) & 1)) >> 16
-    return rounded.astype(np.uint16)
-
-
 def bf16_round(x):
     """the float64 value of x after a trip through bfloat16"""
     bits = to_bf16_bits(x).astype(np.uint32) << 16
@@ -59,19 +54,7 @@ def bf16_round(x):
 
 
 def write_bf16_safetensors(path, tensors):
-    header, blobs, off = {'__metadata__': {'format': 'pt'}}, [], 0
-    for name, t in tensors.items():
-        b = to_bf16_bits(t).tobytes()
-        header[name] = {'dtype': 'BF16', 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(path, tensors, {'format': 'pt'}, dtype='BF16')
 
 
 def parse_config(raw):

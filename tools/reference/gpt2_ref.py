@@ -38,17 +38,27 @@ def read_safetensors(path):
     return out, meta
 
 
-def write_safetensors(path, tensors, metadata=None, metadata_last=False):
-    """Writes float32 tensors (dict name -> array) in insertion order. The Python side's one safetensors writer
+def to_bf16_bits(x):
+    """float tensor -> uint16 array of bfloat16 bits (round to nearest even, through float32 as torch converts)"""
+    f = np.ascontiguousarray(x.detach().double().numpy().astype(np.float32)).view(np.uint32).astype(np.uint64)
+    rounded = (f + 0x7FFF + ((f >> 16) & 1)) >> 16
+    return rounded.astype(np.uint16)
+
+
+def write_safetensors(path, tensors, metadata=None, metadata_last=False, dtype='F32'):
+    """Writes tensors (dict name -> array, or torch tensor for BF16) in insertion order, as float32 or, with
+    dtype='BF16', bfloat16 (the families' and Gemma's checkpoints). The Python side's one safetensors writer
     (tools/organism/st_io.py uses it too); `metadata_last` puts `__metadata__` after the tensors in the header, the
     layout of the committed organism weights, so that a rebuild can reproduce their bytes (models/organism/SHA256SUMS)."""
+    assert dtype in ('F32', 'BF16'), dtype
     header, blobs, off = {}, [], 0
     meta = {'__metadata__': {k: str(v) for k, v in metadata.items()}} if metadata else {}
     if not metadata_last:
         header.update(meta)
     for name, arr in tensors.items():
-        b = np.ascontiguousarray(np.asarray(arr, dtype=np.float32)).tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(np.shape(arr)), 'data_offsets': [off, off + len(b)]}
+        data = to_bf16_bits(arr) if dtype == 'BF16' else np.ascontiguousarray(np.asarray(arr, dtype=np.float32))
+        b = data.tobytes()
+        header[name] = {'dtype': dtype, 'shape': list(np.shape(data)), 'data_offsets': [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
     if metadata_last:

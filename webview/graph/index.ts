@@ -17,8 +17,8 @@ import { renderSummary } from './summary';
 import type { ImageFormat, ImageHeader } from './exportImage';
 import { displayToken, formatNumber } from './format';
 import { renderSupernodeList as drawSupernodeList } from './supernodeList';
-import { readPalette } from './theme';
-import { initToolbar, renderFilterBar } from './toolbar';
+import { readPalette, type Palette } from './theme';
+import { initToolbar, renderFilterBar, type Toolbar, type ToolbarHooks } from './toolbar';
 import { registerToolkit } from './toolkit';
 
 export interface GraphPanelHooks {
@@ -61,43 +61,132 @@ const MOMENTARY = new Set<keyof ViewState>(['hoveredId', 'focusId', 'search', 'c
 
 export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: GraphPanelHooks = {}, restored?: Partial<PersistedState>): GraphPanel {
   registerToolkit();
-  root.replaceChildren();
-  root.classList.add('graph-panel');
   const model = buildModel(graphJson);
   const results: InterventionRecord[] = [...(graphJson.selfTracing?.interventions ?? [])];
   const store = createStore({ ...stateFromGraph(graphJson), ...restored, interventionId: results.at(-1)?.id ?? null });
-
-  const part = (tag: string, cls: string, parent: HTMLElement = root) => {
-    const el = document.createElement(tag);
-    el.className = cls;
-    parent.appendChild(el);
-    return el;
-  };
-  const summaryEl = part('div', 'summary');
-  const toolbarEl = part('div', 'toolbar');
-  const body = part('div', 'panel-body');
-  const graphEl = part('div', 'graph-host', body);
-  const side = part('aside', 'side');
-  body.appendChild(side);
-  side.setAttribute('aria-label', 'Node details');
-  const resultsEl = part('section', 'results', side);
-  resultsEl.setAttribute('aria-label', 'Intervention results');
-  const detailsEl = part('section', 'details', side);
-  const supernodesEl = part('section', 'supernodes', side);
-  mountAutoSupernodes(part('section', 'auto-supernodes', side), graphJson, store);
-  const tableEl = part('section', 'node-table-host', side);
-  tableEl.setAttribute('aria-label', 'Nodes as a table');
-  const announcer = part('div', 'sr-only');
-  announcer.setAttribute('aria-live', 'polite');
-
+  const parts = createParts(root, graphJson, store);
   // rings set from outside the panel (Compare With…: shared / only here), drawn under the intervention marks
   let outsideMarks: readonly { id: string; kind: string }[] = [];
-  const graph = initLinkGraph(graphEl, model, store, (s) => [
+  const graph = initLinkGraph(parts.graph, model, store, (s) => [
     ...outsideMarks,
     ...(s.markChanges ? interventionMarks(results.find((r) => r.id === s.interventionId), (id) => model.byId.has(id)) : []),
   ]);
-  let palette = readPalette(graphEl);
-  const toolbar = initToolbar(toolbarEl, model, store, {
+  const toolbar = initToolbar(parts.toolbar, model, store, toolbarHooks(graph, model, store, parts.announcer));
+  const filterBar = part('div', 'filter-bar', parts.toolbar);
+  filterBar.setAttribute('role', 'status');
+  const side = new SideViews(parts, model, store, results, hooks);
+  renderSummary(parts.summary, model, store);
+  bindGraphKeys(parts, graph, model, store, toolbar);
+  const nodeTable = initNodeTable(parts.table, model, store);
+  const saver = stateSaver(store, hooks);
+
+  const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
+    const scene = graph.scene();
+    const any = (...keys: (keyof ViewState)[]) => keys.some((k) => changed.has(k));
+    toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
+    if (any('clickedId', 'pinnedIds', 'clerps', 'supernodes', 'positionFilter')) side.details();
+    if (any('supernodes', 'grouping', 'clickedId')) side.supernodes();
+    if (any('interventionId', 'markChanges', 'clerps')) side.results();
+    if (any('intervening', 'interventionError')) side.interventionStatus(s);
+    if (any('positionFilter')) renderFilterBar(filterBar, model, s, () => store.set({ positionFilter: null }));
+    if (![...changed].every((k) => QUIET.has(k))) keepFocus(parts.table, () => nodeTable.update(scene, s));
+    if (any('clickedId', 'hoveredId')) {
+      const id = s.hoveredId ?? s.clickedId;
+      const i = id === null ? undefined : model.byId.get(id);
+      hooks.nodeSelected?.(id, i === undefined ? null : model.nodes[i].ctx);
+    }
+    saver.changed(changed);
+  };
+  const unsubscribe = store.subscribe(update);
+  update(store.get(), new Set(Object.keys(store.get()) as (keyof ViewState)[]));
+
+  const themeWatcher = new MutationObserver(() => {
+    graph.refreshTheme();
+    side.refreshTheme();
+  });
+  themeWatcher.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+
+  return {
+    store, model, graph,
+    exportGraph: () => {
+      const g = graphWithState(graphJson, persisted(store.get()));
+      return results.length ? { ...g, selfTracing: { ...(g.selfTracing ?? { version: 1 }), interventions: [...results] } } : g;
+    },
+    snapshot: () => graph.snapshot(),
+    exportImage: (format) => graph.exportImage(format, imageHeader(model)),
+    featureDetail: (key, detail) => side.featureDetail(key, detail),
+    interventionResult(record, requestId) {
+      if (!results.some((r) => r.id === record.id)) results.push(record);
+      const running = store.get().intervening;
+      const done = running !== null && (requestId === undefined || running.requestId === requestId);
+      store.set({ interventionId: record.id, ...(done || requestId !== undefined ? { intervening: done ? null : running, interventionError: null } : {}) });
+      side.results();
+    },
+    setMarks(marks) {
+      outsideMarks = marks;
+      graph.refreshTheme();
+    },
+    interventionFailed(requestId, message, cancelled) {
+      if (store.get().intervening?.requestId !== requestId) return;
+      store.set({ intervening: null, interventionError: cancelled ? 'Cancelled.' : message });
+    },
+    destroy() {
+      unsubscribe();
+      themeWatcher.disconnect();
+      saver.cancel();
+      graph.destroy();
+      root.replaceChildren();
+    },
+  };
+}
+
+/** View state changes that redraw nothing in the node table. */
+const QUIET = new Set<keyof ViewState>(['hoveredId', 'cursorPosition', 'search', 'focusId', 'intervening', 'interventionError', 'interventionForm']);
+
+function part(tag: string, cls: string, parent: HTMLElement): HTMLElement {
+  const el = document.createElement(tag);
+  el.className = cls;
+  parent.appendChild(el);
+  return el;
+}
+
+/** The panel's elements: summary, toolbar, the graph, and the side panel's sections. */
+interface Parts {
+  readonly summary: HTMLElement;
+  readonly toolbar: HTMLElement;
+  readonly graph: HTMLElement;
+  readonly results: HTMLElement;
+  readonly details: HTMLElement;
+  readonly supernodes: HTMLElement;
+  readonly table: HTMLElement;
+  /** A polite live region: what the keyboard and search did, in words. */
+  readonly announcer: HTMLElement;
+}
+
+function createParts(root: HTMLElement, graphJson: GraphJson, store: Store): Parts {
+  root.replaceChildren();
+  root.classList.add('graph-panel');
+  const summary = part('div', 'summary', root);
+  const toolbar = part('div', 'toolbar', root);
+  const body = part('div', 'panel-body', root);
+  const graph = part('div', 'graph-host', body);
+  const side = part('aside', 'side', root);
+  body.appendChild(side);
+  side.setAttribute('aria-label', 'Node details');
+  const results = part('section', 'results', side);
+  results.setAttribute('aria-label', 'Intervention results');
+  const details = part('section', 'details', side);
+  const supernodes = part('section', 'supernodes', side);
+  mountAutoSupernodes(part('section', 'auto-supernodes', side), graphJson, store);
+  const table = part('section', 'node-table-host', side);
+  table.setAttribute('aria-label', 'Nodes as a table');
+  const announcer = part('div', 'sr-only', root);
+  announcer.setAttribute('aria-live', 'polite');
+  return { summary, toolbar, graph, results, details, supernodes, table, announcer };
+}
+
+function toolbarHooks(graph: LinkGraph, model: GraphModel, store: Store, announcer: HTMLElement): ToolbarHooks {
+  return {
     zoomIn: () => graph.zoomBy(1.5),
     zoomOut: () => graph.zoomBy(1 / 1.5),
     resetZoom: () => graph.resetZoom(),
@@ -107,32 +196,12 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
       if (hit) store.set({ clickedId: hit.id, focusId: hit.id });
       if (q) announcer.textContent = searchSentence(model, graph.scene(), store.get(), query, hit?.id ?? null);
     },
-  });
-  const filterBar = part('div', 'filter-bar', toolbarEl);
-  filterBar.setAttribute('role', 'status');
-  const renderFilter = (s: Readonly<ViewState>) => renderFilterBar(filterBar, model, s, () => store.set({ positionFilter: null }));
-  // feature details load on demand: requested once per feature, summary shown meanwhile
-  const featureLoads = new Map<string, 'loading' | 'full'>();
-  const loadFeature = (key: string) => {
-    const now = featureLoads.get(key);
-    if (now) return now;
-    featureLoads.set(key, 'loading');
-    hooks.requestFeature!(key);
-    return 'loading';
   };
-  const actions: DetailActions = {
-    revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined,
-    loadFeature: hooks.requestFeature ? loadFeature : undefined,
-    intervene: hooks.intervene ? { intervene: hooks.intervene, cancel: (id) => hooks.cancelIntervention?.(id) } : undefined,
-  };
-  renderSummary(summaryEl, model, store);
-  // re-renders keep keyboard focus on the same control (or the new node's heading), never on <body>
-  const detailsHeading = () => detailsEl.querySelector<HTMLElement>('.node-label') ?? detailsEl.querySelector<HTMLElement>('.empty');
-  const renderDetails = (...args: Parameters<typeof drawDetails>) => keepFocus(detailsEl, () => drawDetails(...args), { subjectAttr: 'data-node', fallback: detailsHeading });
-  const renderResults = (...args: Parameters<typeof drawResults>) =>
-    keepFocus(resultsEl, () => drawResults(...args), { fallback: () => resultsEl.querySelector<HTMLElement>('.result-title') ?? detailsHeading() });
-  const renderSupernodeList = (...args: Parameters<typeof drawSupernodeList>) => keepFocus(supernodesEl, () => drawSupernodeList(...args), { fallback: detailsHeading });
+}
 
+/** Keyboard use of the graph: entering it by Tab marks a node; the keys move, open, pin and group, and are announced. */
+function bindGraphKeys(parts: Parts, graph: LinkGraph, model: GraphModel, store: Store, toolbar: Toolbar): void {
+  const { graph: graphEl, announcer } = parts;
   const announce = (id: string) => { announcer.textContent = nodeSentence(model, graph.scene(), store.get(), id); };
   const startId = () => store.get().clickedId ?? targetNode(model)?.id ?? graph.scene().items[0]?.id ?? null;
   // entering the graph by Tab marks a node (the open one, else the target) and says where the keys lead
@@ -154,79 +223,87 @@ export function mountGraphPanel(root: HTMLElement, graphJson: GraphJson, hooks: 
     const said = handled ? keySentence(event.key, before, store.get(), graph.scene(), model) : null;
     if (said) announcer.textContent = said;
   });
+}
 
-  const nodeTable = initNodeTable(tableEl, model, store);
-  const QUIET = new Set<keyof ViewState>(['hoveredId', 'cursorPosition', 'search', 'focusId', 'intervening', 'interventionError', 'interventionForm']);
-  let saveTimer: ReturnType<typeof setTimeout> | undefined;
-  const update = (s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>) => {
-    const scene = graph.scene();
-    toolbar.update(s, changed, { nodes: scene.items.length, links: scene.edges.length, drawnLimit: BUDGET.wide + BUDGET.hairline });
-    if (['clickedId', 'pinnedIds', 'clerps', 'supernodes', 'positionFilter'].some((k) => changed.has(k as keyof ViewState))) renderDetails(detailsEl, model, store, palette, actions);
-    if (['supernodes', 'grouping', 'clickedId'].some((k) => changed.has(k as keyof ViewState))) renderSupernodeList(supernodesEl, store);
-    if (['interventionId', 'markChanges', 'clerps'].some((k) => changed.has(k as keyof ViewState))) renderResults(resultsEl, model, store, results);
-    if (changed.has('intervening') || changed.has('interventionError')) keepFocus(detailsEl, () => updateInterveneStatus(detailsEl, s));
-    if (changed.has('positionFilter')) renderFilter(s);
-    if (![...changed].every((k) => QUIET.has(k))) keepFocus(tableEl, () => nodeTable.update(scene, s));
-    if (changed.has('clickedId') || changed.has('hoveredId')) {
-      const id = s.hoveredId ?? s.clickedId;
-      const i = id === null ? undefined : model.byId.get(id);
-      hooks.nodeSelected?.(id, i === undefined ? null : model.nodes[i].ctx);
-    }
-    if (hooks.saveState && ![...changed].every((k) => MOMENTARY.has(k))) {
-      clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => hooks.saveState!(persisted(store.get())), 200);
-    }
-  };
-  const unsubscribe = store.subscribe(update);
-  update(store.get(), new Set(Object.keys(store.get()) as (keyof ViewState)[]));
-
-  const themeWatcher = new MutationObserver(() => {
-    palette = readPalette(graphEl);
-    graph.refreshTheme();
-    renderDetails(detailsEl, model, store, palette, actions);
-  });
-  themeWatcher.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
-
+/** Saves the persisted view state through the hook, 200 ms after the last change that is not momentary. */
+function stateSaver(store: Store, hooks: GraphPanelHooks): { changed(keys: ReadonlySet<keyof ViewState>): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   return {
-    store, model, graph,
-    exportGraph: () => {
-      const g = graphWithState(graphJson, persisted(store.get()));
-      return results.length ? { ...g, selfTracing: { ...(g.selfTracing ?? { version: 1 }), interventions: [...results] } } : g;
+    changed(keys) {
+      if (!hooks.saveState || [...keys].every((k) => MOMENTARY.has(k))) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => hooks.saveState!(persisted(store.get())), 200);
     },
-    snapshot: () => graph.snapshot(),
-    exportImage: (format) => graph.exportImage(format, imageHeader(model)),
-    featureDetail(key, detail) {
-      featureLoads.set(key, 'full');
-      if (detail && model.extras) {
-        const features = (model.extras.features ??= {});
-        features[key] = { ...features[key], ...detail };
-      }
-      const clicked = store.get().clickedId;
-      const i = clicked === null ? undefined : model.byId.get(clicked);
-      if (i !== undefined && model.nodes[i].featureKey === key) renderDetails(detailsEl, model, store, palette, actions);
-    },
-    interventionResult(record, requestId) {
-      if (!results.some((r) => r.id === record.id)) results.push(record);
-      const running = store.get().intervening;
-      const done = running !== null && (requestId === undefined || running.requestId === requestId);
-      store.set({ interventionId: record.id, ...(done || requestId !== undefined ? { intervening: done ? null : running, interventionError: null } : {}) });
-      renderResults(resultsEl, model, store, results);
-    },
-    setMarks(marks) {
-      outsideMarks = marks;
-      graph.refreshTheme();
-    },
-    interventionFailed(requestId, message, cancelled) {
-      if (store.get().intervening?.requestId !== requestId) return;
-      store.set({ intervening: null, interventionError: cancelled ? 'Cancelled.' : message });
-    },
-    destroy() {
-      unsubscribe();
-      themeWatcher.disconnect();
-      clearTimeout(saveTimer);
-      root.replaceChildren();
-    },
+    cancel: () => clearTimeout(timer),
   };
+}
+
+/**
+ * The side panel's views (node details, intervention results, supernodes), each redrawn with keyboard focus kept on
+ * the same control (or the new node's heading), never on <body>; and the feature details loaded on demand.
+ */
+class SideViews {
+  private palette: Palette;
+  /** Feature details are requested once per feature; the summary shows meanwhile. */
+  private readonly featureLoads = new Map<string, 'loading' | 'full'>();
+  private readonly actions: DetailActions;
+
+  constructor(private readonly parts: Parts, private readonly model: GraphModel, private readonly store: Store, private readonly shownResults: readonly InterventionRecord[], hooks: GraphPanelHooks) {
+    this.palette = readPalette(parts.graph);
+    this.actions = {
+      revealNode: hooks.revealNode ? (id: string) => hooks.revealNode!(id, model.nodes[model.byId.get(id)!].ctx) : undefined,
+      loadFeature: hooks.requestFeature ? (key) => this.loadFeature(key, hooks.requestFeature!) : undefined,
+      intervene: hooks.intervene ? { intervene: hooks.intervene, cancel: (id) => hooks.cancelIntervention?.(id) } : undefined,
+    };
+  }
+
+  details(): void {
+    const el = this.parts.details;
+    keepFocus(el, () => drawDetails(el, this.model, this.store, this.palette, this.actions), { subjectAttr: 'data-node', fallback: this.detailsHeading });
+  }
+
+  results(): void {
+    const el = this.parts.results;
+    keepFocus(el, () => drawResults(el, this.model, this.store, this.shownResults), { fallback: () => el.querySelector<HTMLElement>('.result-title') ?? this.detailsHeading() });
+  }
+
+  supernodes(): void {
+    const el = this.parts.supernodes;
+    keepFocus(el, () => drawSupernodeList(el, this.store), { fallback: this.detailsHeading });
+  }
+
+  interventionStatus(s: Readonly<ViewState>): void {
+    keepFocus(this.parts.details, () => updateInterveneStatus(this.parts.details, s));
+  }
+
+  refreshTheme(): void {
+    this.palette = readPalette(this.parts.graph);
+    this.details();
+  }
+
+  /** The host's answer to a feature request: merged into the graph's features, redrawn if that feature is open. */
+  featureDetail(key: string, detail: FeatureDetail | null): void {
+    const { model, store } = this;
+    this.featureLoads.set(key, 'full');
+    if (detail && model.extras) {
+      const features = (model.extras.features ??= {});
+      features[key] = { ...features[key], ...detail };
+    }
+    const clicked = store.get().clickedId;
+    const i = clicked === null ? undefined : model.byId.get(clicked);
+    if (i !== undefined && model.nodes[i].featureKey === key) this.details();
+  }
+
+  private loadFeature(key: string, request: (key: string) => void): 'loading' | 'full' {
+    const now = this.featureLoads.get(key);
+    if (now) return now;
+    this.featureLoads.set(key, 'loading');
+    request(key);
+    return 'loading';
+  }
+
+  private readonly detailsHeading = (): HTMLElement | null =>
+    this.parts.details.querySelector<HTMLElement>('.node-label') ?? this.parts.details.querySelector<HTMLElement>('.empty');
 }
 
 /** The exported image's header: the prompt, the target and the graph's scores. */

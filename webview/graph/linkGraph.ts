@@ -1,12 +1,12 @@
 // The link graph view: three canvases (all edges, all glyphs, the focused node's edges and neighbours) between
 // two SVG layers (axes underneath, interaction marks on top), d3-zoom for pan and zoom, a quadtree for hover.
 // It reads the store and writes hover, click, pin and grouping changes back to it.
-import { quadtree, select, zoom, zoomIdentity, type Quadtree, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { quadtree, select, zoom, zoomIdentity, type Quadtree, type Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { clear, drawEdges, drawNodes, glyphRadius, type EdgeBudget, type Viewport } from './draw';
 import { exportGraphImage, type ImageFormat, type ImageHeader } from './exportImage';
 import { layoutScene, type Layout, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
-import { logitName, renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
+import { logitLabels, renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
 import { fullScene, subgraphScene, type Scene, type SceneEdge } from './scene';
 import { toggled, type Store, type ViewState } from './store';
 import { edgeBucket, readPalette, type Palette } from './theme';
@@ -33,6 +33,8 @@ export interface LinkGraph {
   snapshot(): Promise<string>;
   /** The whole graph (not the zoomed view) with a header and legend, as an SVG or 2× PNG data URL. */
   exportImage(format: ImageFormat, header: ImageHeader): Promise<string>;
+  /** Stops drawing and listening (the store, the element's size); the page removes the elements. */
+  destroy(): void;
 }
 
 const MARGIN = { top: 40, right: 28, bottom: 54, left: 44 };
@@ -52,305 +54,440 @@ const SCENE_KEYS: readonly (keyof ViewState)[] = ['nodeThreshold', 'edgeThreshol
 export type ExtraMarks = (state: Readonly<ViewState>) => readonly { id: string; kind: string; scale?: number }[];
 
 export function initLinkGraph(host: HTMLElement, model: GraphModel, store: Store, extraMarks?: ExtraMarks): LinkGraph {
+  const view = new LinkGraphView(host, model, store, extraMarks);
+  return {
+    times: view.times,
+    scene: () => view.index.scene,
+    positionOf: (id) => view.positionOf(id),
+    refreshTheme: () => view.refreshTheme(),
+    zoomBy: (factor) => view.zoomBy(factor),
+    resetZoom: () => view.resetZoom(),
+    snapshot: () => view.snapshot(),
+    exportImage: (format, header) => view.exportImage(format, header),
+    destroy: () => view.destroy(),
+  };
+}
+
+/** The scene drawn now and what is derived from it: its layout, a quadtree for hover, each item's edges. */
+class SceneIndex {
+  scene: Scene;
+  layout!: Layout;
+  tree!: Quadtree<number>;
+  /** Edge indices into and out of each item. */
+  inEdges: number[][] = [];
+  outEdges: number[][] = [];
+  /** The scene's edges, strongest first (drawing order under the budget). */
+  strongest: SceneEdge[] = [];
+
+  constructor(private readonly model: GraphModel, state: ViewState, size: LayoutSize, private readonly times: RenderTimes) {
+    this.scene = this.buildScene(state);
+    this.indexEdges();
+    this.place(size);
+  }
+
+  /** A new scene after a threshold or view change. */
+  rebuild(state: ViewState, size: LayoutSize): void {
+    const t0 = performance.now();
+    this.scene = this.buildScene(state);
+    this.indexEdges();
+    this.times.scene.push(performance.now() - t0);
+    this.relayout(size);
+  }
+
+  relayout(size: LayoutSize): void {
+    const t0 = performance.now();
+    this.place(size);
+    this.times.scene.push(performance.now() - t0);
+  }
+
+  /** The item that shows node or supernode `id` (in the subgraph, the supernode a node is a member of); −1: none. */
+  itemOf(id: string | null): number {
+    if (id === null) return -1;
+    const item = this.scene.itemOfId.get(id);
+    if (item !== undefined) return item;
+    if (this.scene.mode !== 'subgraph') return -1;
+    const node = this.model.byId.get(id);
+    return node === undefined ? -1 : this.scene.itemOfNode[node];
+  }
+
+  /** The item nearest to a point in graph coordinates, within `radius`; −1: none. */
+  nearest(x: number, y: number, radius: number): number {
+    return this.tree.find(x, y, radius) ?? -1;
+  }
+
+  private place(size: LayoutSize): void {
+    this.layout = this.layoutFor(size);
+    const { x, y } = this.layout;
+    this.tree = quadtree<number>().x((i) => x[i]).y((i) => y[i]).addAll([...this.scene.items.keys()]);
+  }
+
+  private buildScene(s: ViewState): Scene {
+    return s.view === 'subgraph' ? subgraphScene(this.model, s) : fullScene(this.model, s);
+  }
+
+  private layoutFor(size: LayoutSize): Layout {
+    const { scene, model } = this;
+    // The subgraph labels every node to its right, so it keeps room for labels and squeezes empty positions.
+    if (scene.mode === 'graph') return layoutScene(scene.items, model.tokens.length, model.nLayers, size, 0.6,
+      Math.min(MIN_COLUMN_PX, (0.55 * (size.width - size.margin.left - size.margin.right)) / Math.max(1, model.tokens.length)));
+    return layoutScene(scene.items, model.tokens.length, model.nLayers, { ...size, margin: { ...size.margin, right: 170 } }, 0.25);
+  }
+
+  private indexEdges(): void {
+    this.inEdges = this.scene.items.map(() => []);
+    this.outEdges = this.scene.items.map(() => []);
+    this.scene.edges.forEach((e, i) => {
+      this.inEdges[e.target].push(i);
+      this.outEdges[e.source].push(i);
+    });
+    this.strongest = [...this.scene.edges].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
+  }
+}
+
+/** The layers of the view, back to front. */
+interface Layers {
+  readonly root: Selection<HTMLElement, unknown, null, undefined>;
+  /** Axes and token labels, under everything. */
+  readonly under: Selection<SVGSVGElement, unknown, null, undefined>;
+  readonly axes: Selection<SVGGElement, unknown, null, undefined>;
+  readonly edges: HTMLCanvasElement;
+  readonly nodes: HTMLCanvasElement;
+  /** The focused item's edges and neighbours. */
+  readonly focus: HTMLCanvasElement;
+  /** Marks and labels; it also takes the pointer and the zoom. */
+  readonly over: Selection<SVGSVGElement, unknown, null, undefined>;
+  readonly marks: Selection<SVGGElement, unknown, null, undefined>;
+  readonly labels: Selection<SVGGElement, unknown, null, undefined>;
+  readonly tooltip: HTMLElement;
+}
+
+function createLayers(host: HTMLElement): Layers {
   const root = select(host).classed('link-graph', true).attr('tabindex', 0).attr('role', 'application')
     .attr('aria-roledescription', 'attribution graph')
     .attr('aria-label', 'Attribution graph. Arrow keys move between nodes, Enter opens a node, P pins, G groups, S toggles the subgraph.');
   const under = root.append('svg').attr('class', 'layer under').attr('aria-hidden', 'true');
-  const gUnder = under.append('g');
-  const canvases = ['edges', 'nodes', 'focus'].map((name) => root.append('canvas').attr('class', `layer ${name}`).attr('aria-hidden', 'true').node()!);
+  const axes = under.append('g');
+  const [edges, nodes, focus] = ['edges', 'nodes', 'focus'].map((name) => root.append('canvas').attr('class', `layer ${name}`).attr('aria-hidden', 'true').node()!);
   const over = root.append('svg').attr('class', 'layer over');
-  const gMarks = over.append('g').attr('class', 'marks');
-  const gLabels = over.append('g').attr('class', 'labels');
+  const marks = over.append('g').attr('class', 'marks');
+  const labels = over.append('g').attr('class', 'labels');
   const tooltip = root.append('div').attr('class', 'tooltip').attr('role', 'tooltip').attr('hidden', '').node()!;
+  return { root, under, axes, edges, nodes, focus, over, marks, labels, tooltip };
+}
 
-  const times: RenderTimes = { scene: [], full: [], focus: [] };
-  let size: LayoutSize = { width: 800, height: 500, margin: MARGIN };
-  let palette: Palette = readPalette(host);
-  let transform: ZoomTransform = zoomIdentity;
-  let scene: Scene = buildScene(store.get());
-  let layout: Layout = layoutFor(scene);
-  let tree: Quadtree<number> = buildTree();
-  let strongest: SceneEdge[] = [];
-  let moving = false;
-  let settleTimer: ReturnType<typeof setTimeout> | undefined;
-  let inEdges: number[][] = [];
-  let outEdges: number[][] = [];
-  indexEdges();
+/** Draws the index's scene, redraws on store changes (coalesced into animation frames), and handles pointer and zoom. */
+class LinkGraphView {
+  readonly times: RenderTimes = { scene: [], full: [], focus: [] };
+  readonly index: SceneIndex;
+  private readonly layers: Layers;
+  private readonly zoomer: ZoomBehavior<SVGSVGElement, unknown>;
+  private readonly resizer: ResizeObserver;
+  private readonly unsubscribe: () => void;
+  private size: LayoutSize = { width: 800, height: 500, margin: MARGIN };
+  private palette: Palette;
+  private transform: ZoomTransform = zoomIdentity;
+  /** While zooming or dragging a threshold: cheap frames until the motion settles. */
+  private moving = false;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The redraw waiting for the next animation frame; `full` wins over `focus`. */
+  private pending: 'none' | 'focus' | 'full' = 'none';
+  private frame: number | undefined;
+  /** The item under the pointer (its tooltip follows the pointer rather than sitting on the item). */
+  private pointerItem = -1;
 
-  function layoutFor(sc: Scene): Layout {
-    // The subgraph labels every node to its right, so it keeps room for labels and squeezes empty positions.
-    if (sc.mode === 'graph') return layoutScene(sc.items, model.tokens.length, model.nLayers, size, 0.6,
-      Math.min(MIN_COLUMN_PX, (0.55 * (size.width - size.margin.left - size.margin.right)) / Math.max(1, model.tokens.length)));
-    return layoutScene(sc.items, model.tokens.length, model.nLayers, { ...size, margin: { ...size.margin, right: 170 } }, 0.25);
-  }
-  function buildScene(s: ViewState): Scene {
-    return s.view === 'subgraph' ? subgraphScene(model, s) : fullScene(model, s);
-  }
-  function indexEdges(): void {
-    inEdges = scene.items.map(() => []);
-    outEdges = scene.items.map(() => []);
-    scene.edges.forEach((e, i) => {
-      inEdges[e.target].push(i);
-      outEdges[e.source].push(i);
+  constructor(private readonly host: HTMLElement, private readonly model: GraphModel, private readonly store: Store, private readonly extraMarks?: ExtraMarks) {
+    this.layers = createLayers(host);
+    this.palette = readPalette(host);
+    this.index = new SceneIndex(model, store.get(), this.size, this.times);
+    this.zoomer = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([1, 40])
+      .filter((event: Event) => event.type !== 'dblclick' && !(event instanceof MouseEvent && event.button !== 0))
+      .on('zoom', (event: { transform: ZoomTransform }) => {
+        this.transform = event.transform;
+        if (this.heavy) this.inMotion();
+        this.schedule('full');
+      });
+    const { over } = this.layers;
+    over.call(this.zoomer).on('dblclick.zoom', null);
+    over.on('mousemove', (event: MouseEvent) => this.pointerMoved(event));
+    over.on('mouseleave', () => {
+      this.pointerItem = -1;
+      store.set({ hoveredId: null });
     });
-    strongest = [...scene.edges].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
-  }
-  function buildTree(): Quadtree<number> {
-    return quadtree<number>().x((i) => layout.x[i]).y((i) => layout.y[i]).addAll([...scene.items.keys()]);
-  }
-  function relayout(): void {
-    const t0 = performance.now();
-    layout = layoutFor(scene);
-    tree = buildTree();
-    times.scene.push(performance.now() - t0);
-  }
-  function rescene(): void {
-    const t0 = performance.now();
-    scene = buildScene(store.get());
-    indexEdges();
-    times.scene.push(performance.now() - t0);
-    relayout();
-    root.attr('data-visible-nodes', scene.items.length).attr('data-visible-links', scene.edges.length).attr('data-view', scene.mode);
+    over.on('click', (event: MouseEvent) => this.clicked(event));
+    this.unsubscribe = store.subscribe((s, changed) => this.stateChanged(s, changed));
+    host.addEventListener('blur', this.blurred);
+    this.resizer = new ResizeObserver(() => this.resize());
+    this.resizer.observe(host);
+    this.rescene();
   }
 
-  const viewport = (canvas: HTMLCanvasElement): Viewport => ({ ctx: canvas.getContext('2d')!, transform, width: size.width, height: size.height, ratio: devicePixelRatio || 1 });
-
-  function drawFull(): void {
-    const t0 = performance.now();
-    const [edges, nodes] = canvases;
-    const ve = viewport(edges);
-    clear(ve);
-    const drawn = drawEdges(ve, layout, strongest, palette, false, moving ? MOTION_BUDGET : BUDGET);
-    root.attr('data-drawn-links', drawn);
-    const vn = viewport(nodes);
-    clear(vn);
-    drawNodes(vn, layout, scene, palette);
-    renderAxes(gUnder, layout, transform, model.tokens, model.nLayers, size, store.get().cursorPosition);
-    times.full.push(performance.now() - t0);
-    drawFocus();
+  positionOf(id: string): { x: number; y: number } | null {
+    const i = this.index.itemOf(id);
+    const { layout } = this.index;
+    return i < 0 ? null : { x: this.transform.applyX(layout.x[i]), y: this.transform.applyY(layout.y[i]) };
   }
 
-  function itemOf(id: string | null): number {
-    return id === null ? -1 : scene.itemOfId.get(id) ?? (scene.mode === 'subgraph' ? itemOfMember(id) : -1);
-  }
-  function itemOfMember(id: string): number {
-    const node = model.byId.get(id);
-    return node === undefined ? -1 : scene.itemOfNode[node];
+  refreshTheme(): void {
+    this.palette = readPalette(this.host);
+    this.schedule('full');
   }
 
-  function drawFocus(): void {
-    const t0 = performance.now();
-    const s = store.get();
-    const focused = [s.hoveredId, s.focusId, s.clickedId].map(itemOf).find((i) => i >= 0) ?? -1;
-    const v = viewport(canvases[2]);
-    clear(v);
-    const fills = new Map<number, string>();
-    if (focused >= 0) {
-      const incident: SceneEdge[] = [];
-      if (s.linkType !== 'output') for (const e of inEdges[focused]) incident.push(scene.edges[e]);
-      if (s.linkType !== 'input') for (const e of outEdges[focused]) incident.push(scene.edges[e]);
-      incident.sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
-      drawEdges(v, layout, incident, palette, true);
-      for (const e of incident) fills.set(e.source === focused ? e.target : e.source, palette.edgeBuckets[edgeBucket(e.pct)]);
-      drawNodes(v, layout, scene, palette, fills.keys(), fills);
-      drawNodes(v, layout, scene, palette, [focused]);
-    }
-    root.classed('has-focus', focused >= 0);
-    const r = glyphRadius(layout, transform.k);
-    renderMarks(gMarks, marksFor(s), layout, transform, r);
-    renderLabels(gLabels, labelsFor(s), scene, layout, transform, r, size.width);
-    const hovered = itemOf(s.hoveredId);
-    if (hovered >= 0 && hovered !== lastPointerItem) showAt(hovered);
-    // no pointer on a node: the keyboard-focused node shows its tooltip while the graph has focus
-    const keyed = hovered < 0 && document.activeElement === host ? itemOf(s.focusId) : -1;
-    if (keyed >= 0) showAt(keyed);
-    else if (hovered < 0) hideTooltip(tooltip);
-    times.focus.push(performance.now() - t0);
+  zoomBy(factor: number): void {
+    this.layers.over.call(this.zoomer.scaleBy, factor);
   }
 
-  function marksFor(s: ViewState): Mark[] {
-    const marks: Mark[] = [];
-    const add = (id: string | null, kind: string) => {
-      const i = itemOf(id);
-      if (i >= 0) marks.push({ item: i, kind });
-    };
-    for (const m of extraMarks?.(s) ?? []) {
-      const i = itemOf(m.id);
-      if (i >= 0) marks.push({ item: i, kind: m.kind, scale: m.scale });
-    }
-    for (const id of s.pinnedIds) if (scene.mode === 'graph') add(id, 'pinned');
-    for (const id of s.grouping ?? []) add(id, 'grouping');
-    if (s.search.trim()) for (const i of searchMatches(s.search)) marks.push({ item: i, kind: 'search' });
-    if (s.cursorPosition !== null) scene.items.forEach((it, i) => it.ctx === s.cursorPosition && it.kind !== 'embedding' && marks.push({ item: i, kind: 'cursor' }));
-    add(s.clickedId, 'clicked');
-    add(s.focusId, 'focused');
-    add(s.hoveredId, 'hovered');
-    return marks;
+  resetZoom(): void {
+    this.layers.over.call(this.zoomer.transform, zoomIdentity);
   }
 
-  function searchMatches(query: string): number[] {
-    const q = query.trim().toLowerCase();
-    const out: number[] = [];
-    scene.items.forEach((it, i) => {
-      const token = model.nodes[it.members[0]]?.token ?? '';
-      if (it.label.toLowerCase().includes(q) || token.trim().toLowerCase() === q || it.id === query.trim()) out.push(i);
-    });
-    return out;
+  snapshot(): Promise<string> {
+    const { under, edges, nodes, focus, over } = this.layers;
+    return snapshot(this.size, this.palette, [under.node()!, edges, nodes, focus, over.node()!]);
   }
 
-  function labelsFor(s: ViewState): ItemLabel[] {
-    const labels: ItemLabel[] = [];
-    // Small graphs with room between nodes get every label, which reads better than hovering each node.
-    const roomy = scene.items.length <= MAX_LABELS && layout.slot * transform.k >= 48;
-    const fit = (text: string) => (scene.mode === 'graph' && text.length > (layout.slot * transform.k - 14) / 6.5 ? `${text.slice(0, Math.max(3, Math.floor((layout.slot * transform.k - 14) / 6.5) - 1))}…` : text);
-    scene.items.forEach((it, i) => {
-      if (it.kind === 'logit') {
-        const n = model.nodes[it.members[0]];
-        if (layout.slot * transform.k < 34 && !n.isTarget) return; // crowded logits: only the target is named
-        labels.push({ item: i, id: it.id, text: `${logitName(n.token)}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
-      } else if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
-        labels.push({ item: i, id: it.id, text: it.label, placement: 'right' });
-      } else if (it.kind !== 'embedding' && (s.pinnedIds.includes(it.id) || roomy)) {
-        labels.push({ item: i, id: it.id, text: fit(it.label), placement: 'right' });
-      }
-    });
-    return labels.slice(0, MAX_LABELS);
+  exportImage(format: ImageFormat, header: ImageHeader): Promise<string> {
+    return exportGraphImage(this.host, this.model, this.index.scene, this.palette, header, format);
   }
 
-  let lastPointerItem = -1;
-  function showAt(item: number, pointer?: { x: number; y: number }): void {
-    const x = pointer?.x ?? transform.applyX(layout.x[item]);
-    const y = pointer?.y ?? transform.applyY(layout.y[item]);
-    showTooltip(tooltip, model, scene.items[item], x, y, size);
+  /** Stops listening and drawing: the store, the resize observer, the pending frame and timer. */
+  destroy(): void {
+    this.unsubscribe();
+    this.resizer.disconnect();
+    this.host.removeEventListener('blur', this.blurred);
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    clearTimeout(this.settleTimer);
   }
 
-  /** Marks the view as in motion: cheap frames now, one full-quality frame after the motion stops. */
-  function inMotion(): void {
-    moving = true;
-    clearTimeout(settleTimer);
-    settleTimer = setTimeout(() => {
-      moving = false;
-      schedule('full');
-    }, SETTLE_MS);
+  /** A scene with this many edges is drawn with the motion budget while it moves. */
+  private get heavy(): boolean {
+    return this.index.scene.edges.length > MOTION_BUDGET.wide + MOTION_BUDGET.hairline;
   }
 
-  // Redraws are coalesced into one animation frame; `full` wins over `focus`.
-  let pending: 'none' | 'focus' | 'full' = 'none';
-  function schedule(kind: 'focus' | 'full'): void {
-    if (pending === 'none') requestAnimationFrame(flush);
-    if (kind === 'full' || pending === 'none') pending = kind;
-  }
-  function flush(): void {
-    const kind = pending;
-    pending = 'none';
-    if (kind === 'full') drawFull();
-    else if (kind === 'focus') drawFocus();
-  }
-
-  function resize(): void {
-    const { width, height } = host.getBoundingClientRect();
-    if (width < 10 || height < 10) return;
-    size = { width, height, margin: MARGIN };
-    const ratio = devicePixelRatio || 1;
-    for (const c of canvases) {
-      c.width = Math.round(width * ratio);
-      c.height = Math.round(height * ratio);
-    }
-    for (const svg of [under, over]) svg.attr('width', width).attr('height', height);
-    zoomer.translateExtent([[0, 0], [width, height]]).extent([[0, 0], [width, height]]);
-    relayout();
-    drawFull();
-  }
-
-  const zoomer: ZoomBehavior<SVGSVGElement, unknown> = zoom<SVGSVGElement, unknown>()
-    .scaleExtent([1, 40])
-    .filter((event: Event) => event.type !== 'dblclick' && !(event instanceof MouseEvent && event.button !== 0))
-    .on('zoom', (event: { transform: ZoomTransform }) => {
-      transform = event.transform;
-      if (scene.edges.length > MOTION_BUDGET.wide + MOTION_BUDGET.hairline) inMotion();
-      schedule('full');
-    });
-  over.call(zoomer).on('dblclick.zoom', null);
-
-  function pick(event: MouseEvent): number {
-    const [px, py] = [event.offsetX, event.offsetY];
-    const found = tree.find(transform.invertX(px), transform.invertY(py), HOVER_RADIUS / transform.k);
-    return found ?? -1;
-  }
-
-  over.on('mousemove', (event: MouseEvent) => {
-    if (event.shiftKey) return; // Shift freezes the hover, as in circuit-tracer
-    const item = pick(event);
-    lastPointerItem = item;
-    const id = item >= 0 ? scene.items[item].id : null;
-    if (item >= 0) showAt(item, { x: event.offsetX, y: event.offsetY });
-    else tokenTip(event);
-    if (id !== store.get().hoveredId) {
-      host.dataset.vscodeContext = JSON.stringify(id ? { webviewSection: 'graphNode', nodeId: id, preventDefaultContextMenuItems: true } : { webviewSection: 'graph', preventDefaultContextMenuItems: true });
-      store.set({ hoveredId: id });
-    }
-  });
-  /** Below the graph: the tooltip of the token label under the pointer (its whole text when abbreviated). */
-  function tokenTip(event: MouseEvent): void {
-    if (event.offsetY < size.height - size.margin.bottom) return;
-    const label = [...gUnder.node()!.querySelectorAll<SVGTextElement>('text.token-label')].find((el) => {
-      const box = el.getBBox();
-      return event.offsetX >= box.x - 2 && event.offsetX <= box.x + box.width + 2 && event.offsetY >= box.y - 2 && event.offsetY <= box.y + box.height + 2;
-    });
-    if (label) showTokenTooltip(tooltip, model, Number(label.dataset.ctx), event.offsetX, event.offsetY, size);
-    else hideTooltip(tooltip);
-  }
-  over.on('mouseleave', () => {
-    lastPointerItem = -1;
-    store.set({ hoveredId: null });
-  });
-  over.on('click', (event: MouseEvent) => {
-    const item = pick(event);
-    const s = store.get();
-    const id = item >= 0 ? scene.items[item].id : null;
-    host.focus({ preventScroll: true });
-    if (s.grouping !== null) {
-      if (id) store.set({ grouping: toggled(s.grouping, id) });
-    } else if (id && (event.metaKey || event.ctrlKey)) {
-      store.set({ pinnedIds: toggled(s.pinnedIds, id) });
-    } else {
-      store.set({ clickedId: id === s.clickedId ? null : id, focusId: id });
-    }
-  });
-
-  store.subscribe((s, changed) => {
+  private stateChanged(s: Readonly<ViewState>, changed: ReadonlySet<keyof ViewState>): void {
+    const { scene } = this.index;
     const needsScene = SCENE_KEYS.some((k) => changed.has(k))
       || (changed.has('pinnedIds') && (s.view === 'subgraph' || s.pinnedIds.some((id) => !scene.itemOfId.has(id))))
       || (changed.has('clerps') && s.view === 'subgraph')
       || (changed.has('clickedId') && s.view === 'graph' && s.clickedId !== null && !scene.itemOfId.has(s.clickedId));
     if (needsScene) {
-      if (scene.edges.length > MOTION_BUDGET.wide + MOTION_BUDGET.hairline && (changed.has('nodeThreshold') || changed.has('edgeThreshold'))) inMotion();
-      rescene();
-      schedule('full');
-    } else if (changed.has('cursorPosition')) schedule('full');
-    else schedule('focus');
-  });
+      if (this.heavy && (changed.has('nodeThreshold') || changed.has('edgeThreshold'))) this.inMotion();
+      this.rescene();
+      this.schedule('full');
+    } else if (changed.has('cursorPosition')) this.schedule('full');
+    else this.schedule('focus');
+  }
 
-  host.addEventListener('blur', () => { if (itemOf(store.get().hoveredId) < 0) hideTooltip(tooltip); });
-  new ResizeObserver(() => resize()).observe(host);
-  rescene();
+  private rescene(): void {
+    this.index.rebuild(this.store.get(), this.size);
+    const { scene } = this.index;
+    this.layers.root.attr('data-visible-nodes', scene.items.length).attr('data-visible-links', scene.edges.length).attr('data-view', scene.mode);
+  }
 
-  return {
-    times,
-    scene: () => scene,
-    positionOf(id) {
-      const i = itemOf(id);
-      return i < 0 ? null : { x: transform.applyX(layout.x[i]), y: transform.applyY(layout.y[i]) };
-    },
-    refreshTheme() {
-      palette = readPalette(host);
-      schedule('full');
-    },
-    zoomBy: (factor) => over.call(zoomer.scaleBy, factor),
-    resetZoom: () => over.call(zoomer.transform, zoomIdentity),
-    snapshot: () => snapshot(size, palette, [under.node()!, ...canvases, over.node()!]),
-    exportImage: (format, header) => exportGraphImage(host, model, scene, palette, header, format),
+  private resize(): void {
+    const { width, height } = this.host.getBoundingClientRect();
+    if (width < 10 || height < 10) return;
+    this.size = { width, height, margin: MARGIN };
+    const ratio = devicePixelRatio || 1;
+    const { edges, nodes, focus, under, over } = this.layers;
+    for (const c of [edges, nodes, focus]) {
+      c.width = Math.round(width * ratio);
+      c.height = Math.round(height * ratio);
+    }
+    for (const svg of [under, over]) svg.attr('width', width).attr('height', height);
+    this.zoomer.translateExtent([[0, 0], [width, height]]).extent([[0, 0], [width, height]]);
+    this.index.relayout(this.size);
+    this.drawFull();
+  }
+
+  /** Marks the view as in motion: cheap frames now, one full-quality frame after the motion stops. */
+  private inMotion(): void {
+    this.moving = true;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.moving = false;
+      this.schedule('full');
+    }, SETTLE_MS);
+  }
+
+  /** Redraws are coalesced into one animation frame. */
+  private schedule(kind: 'focus' | 'full'): void {
+    if (this.pending === 'none') this.frame = requestAnimationFrame(() => this.flush());
+    if (kind === 'full' || this.pending === 'none') this.pending = kind;
+  }
+
+  private flush(): void {
+    const kind = this.pending;
+    this.pending = 'none';
+    this.frame = undefined;
+    if (kind === 'full') this.drawFull();
+    else if (kind === 'focus') this.drawFocus();
+  }
+
+  private viewport(canvas: HTMLCanvasElement): Viewport {
+    return { ctx: canvas.getContext('2d')!, transform: this.transform, width: this.size.width, height: this.size.height, ratio: devicePixelRatio || 1 };
+  }
+
+  /** Every edge (under the budget), every glyph and the axes; then the focus layer. */
+  private drawFull(): void {
+    const t0 = performance.now();
+    const { layout, strongest, scene } = this.index;
+    const edges = this.viewport(this.layers.edges);
+    clear(edges);
+    const drawn = drawEdges(edges, layout, strongest, this.palette, false, this.moving ? MOTION_BUDGET : BUDGET);
+    this.layers.root.attr('data-drawn-links', drawn);
+    const nodes = this.viewport(this.layers.nodes);
+    clear(nodes);
+    drawNodes(nodes, layout, scene, this.palette);
+    renderAxes(this.layers.axes, layout, this.transform, this.model.tokens, this.model.nLayers, this.size, this.store.get().cursorPosition);
+    this.times.full.push(performance.now() - t0);
+    this.drawFocus();
+  }
+
+  /** The hovered, keyboard-focused or clicked item's edges and neighbours, the marks, the labels and the tooltip. */
+  private drawFocus(): void {
+    const t0 = performance.now();
+    const s = this.store.get();
+    const { index, palette, transform } = this;
+    const { layout, scene } = index;
+    const focused = [s.hoveredId, s.focusId, s.clickedId].map((id) => index.itemOf(id)).find((i) => i >= 0) ?? -1;
+    const v = this.viewport(this.layers.focus);
+    clear(v);
+    if (focused >= 0) {
+      const incident: SceneEdge[] = [];
+      if (s.linkType !== 'output') for (const e of index.inEdges[focused]) incident.push(scene.edges[e]);
+      if (s.linkType !== 'input') for (const e of index.outEdges[focused]) incident.push(scene.edges[e]);
+      incident.sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct));
+      drawEdges(v, layout, incident, palette, true);
+      const fills = new Map<number, string>();
+      for (const e of incident) fills.set(e.source === focused ? e.target : e.source, palette.edgeBuckets[edgeBucket(e.pct)]);
+      drawNodes(v, layout, scene, palette, fills.keys(), fills);
+      drawNodes(v, layout, scene, palette, [focused]);
+    }
+    this.layers.root.classed('has-focus', focused >= 0);
+    const r = glyphRadius(layout, transform.k);
+    renderMarks(this.layers.marks, marksFor(index, this.model, s, this.extraMarks), layout, transform, r);
+    renderLabels(this.layers.labels, labelsFor(index, this.model, s, transform.k), scene, layout, transform, r, this.size.width);
+    this.updateTooltip(s);
+    this.times.focus.push(performance.now() - t0);
+  }
+
+  private updateTooltip(s: Readonly<ViewState>): void {
+    const hovered = this.index.itemOf(s.hoveredId);
+    if (hovered >= 0 && hovered !== this.pointerItem) this.showTooltipAt(hovered);
+    // no pointer on a node: the keyboard-focused node shows its tooltip while the graph has focus
+    const keyed = hovered < 0 && document.activeElement === this.host ? this.index.itemOf(s.focusId) : -1;
+    if (keyed >= 0) this.showTooltipAt(keyed);
+    else if (hovered < 0) hideTooltip(this.layers.tooltip);
+  }
+
+  private showTooltipAt(item: number, pointer?: { x: number; y: number }): void {
+    const { layout, scene } = this.index;
+    const x = pointer?.x ?? this.transform.applyX(layout.x[item]);
+    const y = pointer?.y ?? this.transform.applyY(layout.y[item]);
+    showTooltip(this.layers.tooltip, this.model, scene.items[item], x, y, this.size);
+  }
+
+  private pick(event: MouseEvent): number {
+    const t = this.transform;
+    return this.index.nearest(t.invertX(event.offsetX), t.invertY(event.offsetY), HOVER_RADIUS / t.k);
+  }
+
+  private pointerMoved(event: MouseEvent): void {
+    if (event.shiftKey) return; // Shift freezes the hover, as in circuit-tracer
+    const item = this.pick(event);
+    this.pointerItem = item;
+    const id = item >= 0 ? this.index.scene.items[item].id : null;
+    if (item >= 0) this.showTooltipAt(item, { x: event.offsetX, y: event.offsetY });
+    else this.tokenTip(event);
+    if (id !== this.store.get().hoveredId) {
+      this.host.dataset.vscodeContext = JSON.stringify(id ? { webviewSection: 'graphNode', nodeId: id, preventDefaultContextMenuItems: true } : { webviewSection: 'graph', preventDefaultContextMenuItems: true });
+      this.store.set({ hoveredId: id });
+    }
+  }
+
+  /** Below the graph: the tooltip of the token label under the pointer (its whole text when abbreviated). */
+  private tokenTip(event: MouseEvent): void {
+    const { tooltip, axes } = this.layers;
+    if (event.offsetY < this.size.height - this.size.margin.bottom) return;
+    const label = [...axes.node()!.querySelectorAll<SVGTextElement>('text.token-label')].find((el) => {
+      const box = el.getBBox();
+      return event.offsetX >= box.x - 2 && event.offsetX <= box.x + box.width + 2 && event.offsetY >= box.y - 2 && event.offsetY <= box.y + box.height + 2;
+    });
+    if (label) showTokenTooltip(tooltip, this.model, Number(label.dataset.ctx), event.offsetX, event.offsetY, this.size);
+    else hideTooltip(tooltip);
+  }
+
+  /** A click opens (or closes) a node; with Ctrl/⌘ it pins; while grouping it adds or removes the node. */
+  private clicked(event: MouseEvent): void {
+    const item = this.pick(event);
+    const s = this.store.get();
+    const id = item >= 0 ? this.index.scene.items[item].id : null;
+    this.host.focus({ preventScroll: true });
+    if (s.grouping !== null) {
+      if (id) this.store.set({ grouping: toggled(s.grouping, id) });
+    } else if (id && (event.metaKey || event.ctrlKey)) {
+      this.store.set({ pinnedIds: toggled(s.pinnedIds, id) });
+    } else {
+      this.store.set({ clickedId: id === s.clickedId ? null : id, focusId: id });
+    }
+  }
+
+  private readonly blurred = (): void => {
+    if (this.index.itemOf(this.store.get().hoveredId) < 0) hideTooltip(this.layers.tooltip);
   };
+}
+
+/** Rings on items: outside marks, pins, the group being built, search hits, the cursor's position, click/focus/hover. */
+function marksFor(index: SceneIndex, model: GraphModel, s: Readonly<ViewState>, extraMarks?: ExtraMarks): Mark[] {
+  const { scene } = index;
+  const marks: Mark[] = [];
+  const add = (id: string | null, kind: string) => {
+    const i = index.itemOf(id);
+    if (i >= 0) marks.push({ item: i, kind });
+  };
+  for (const m of extraMarks?.(s) ?? []) {
+    const i = index.itemOf(m.id);
+    if (i >= 0) marks.push({ item: i, kind: m.kind, scale: m.scale });
+  }
+  for (const id of s.pinnedIds) if (scene.mode === 'graph') add(id, 'pinned');
+  for (const id of s.grouping ?? []) add(id, 'grouping');
+  if (s.search.trim()) for (const i of searchMatches(scene, model, s.search)) marks.push({ item: i, kind: 'search' });
+  if (s.cursorPosition !== null) scene.items.forEach((it, i) => it.ctx === s.cursorPosition && it.kind !== 'embedding' && marks.push({ item: i, kind: 'cursor' }));
+  add(s.clickedId, 'clicked');
+  add(s.focusId, 'focused');
+  add(s.hoveredId, 'hovered');
+  return marks;
+}
+
+/** Items whose label contains the query, whose token is the query, or whose id it is. */
+function searchMatches(scene: Scene, model: GraphModel, query: string): number[] {
+  const q = query.trim().toLowerCase();
+  const out: number[] = [];
+  scene.items.forEach((it, i) => {
+    const token = model.nodes[it.members[0]]?.token ?? '';
+    if (it.label.toLowerCase().includes(q) || token.trim().toLowerCase() === q || it.id === query.trim()) out.push(i);
+  });
+  return out;
+}
+
+/** Text beside items at zoom `k`: logits (the target, and the others that fit without overlapping), the subgraph's items, pinned items, or all when roomy. */
+function labelsFor(index: SceneIndex, model: GraphModel, s: Readonly<ViewState>, k: number): ItemLabel[] {
+  const { scene, layout } = index;
+  // Small graphs with room between nodes get every label, which reads better than hovering each node.
+  const roomy = scene.items.length <= MAX_LABELS && layout.slot * k >= 48;
+  const fit = (text: string) => (scene.mode === 'graph' && text.length > (layout.slot * k - 14) / 6.5 ? `${text.slice(0, Math.max(3, Math.floor((layout.slot * k - 14) / 6.5) - 1))}…` : text);
+  // crowded logits: the target's label, and the others' only where they do not overlap it or each other
+  const labels: ItemLabel[] = logitLabels(scene, layout, model, k);
+  scene.items.forEach((it, i) => {
+    if (it.kind === 'logit') return;
+    if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
+      labels.push({ item: i, id: it.id, text: it.label, placement: 'right' });
+    } else if (it.kind !== 'embedding' && (s.pinnedIds.includes(it.id) || roomy)) {
+      labels.push({ item: i, id: it.id, text: fit(it.label), placement: 'right' });
+    }
+  });
+  return labels.slice(0, MAX_LABELS);
 }
 
 /** Composites the SVG and canvas layers onto one canvas, as a PNG data URL. */

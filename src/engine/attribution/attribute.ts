@@ -9,7 +9,9 @@ import { checkPositiveInt, checkTraceOption, TRACE_OPTION_DEFAULTS } from '../op
 import type { ModelConfig } from '../model/config';
 import { checkTranscodersFit, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
-import { type Feed, GraphSession } from '../onnx/session';
+import { createHash } from 'node:crypto';
+import type { FedWeight, GraphBytes } from '../onnx/builder';
+import { type Feed, type Fetched, GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
 import { type Components, computeComponents } from './components';
 import type { AttributionGraph, SparseAdjacency } from './graph';
@@ -56,7 +58,11 @@ export interface AttributionResult {
 
 /** Holds the onnxruntime sessions of one (model, transcoders) pair; reuse it across prompts, then dispose. */
 export class Attributor {
+  /** sessions by graph: 'top', or the hash of a backward layer graph's bytes (layers with equal bytes share one) */
   private readonly layerSessions = new Map<string, Promise<GraphSession>>();
+  /** each layer's backward graph (key: layer, 'e' for an entry step): its session's hash and the weights it is fed */
+  private readonly layerGraphs = new Map<string, { hash: string; weights: ReadonlyMap<string, FedWeight> }>();
+  private readonly skips = new Map<number, Float32Array | undefined>();
   private readonly unembed: Unembedding;
   private flops = 0;
 
@@ -174,10 +180,17 @@ export class Attributor {
     return { graph, components: comps, targets, droppedEdges: dropped, timings, backwardFlops: this.flops };
   }
 
+  /** onnxruntime sessions of the backward pass held now (top and layer graphs; layers with equal graphs share one) */
+  get backwardSessions(): number {
+    return this.layerSessions.size;
+  }
+
   dispose(): void {
     this.encoder.dispose();
     for (const s of this.layerSessions.values()) void s.then((x) => x.dispose());
     this.layerSessions.clear();
+    this.layerGraphs.clear();
+    this.skips.clear();
   }
 
   /**
@@ -219,7 +232,7 @@ export class Attributor {
       grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, nBatchPos, d] }, [BN.lnfScale]: col(fwd.lnfScale, nBatchPos) }))[BN.gradOut].data;
     } else {
       const s = await this.layerSession(l, true);
-      const out = await s.run(only(s, { ...frozen(l), [BN.inject]: { data: inject, dims: [n, nBatchPos, d] } }));
+      const out = await s.run({ ...frozen(l), [BN.inject]: { data: inject, dims: [n, nBatchPos, d] } });
       this.flops += 2 * n * nBatchPos * (2 * d * d + nBatchPos * d);
       grad = out[BN.gradOut].data;
       if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, nBatchPos, nSources, nActive + L * P);
@@ -227,22 +240,26 @@ export class Attributor {
     for (l = entryLayer - 1; l >= 0; l--) {
       const s = await this.layerSession(l, false);
       const dec = comps.decoders[l];
+      const M = dec.slotWidth;
+      // the slots of positions before nBatchPos are the first ones; none: one zero slot, whose edges are not read
+      const nSlots = dec.slotsBefore[nBatchPos];
+      const S = Math.max(1, nSlots);
       const feed: Feed = {
         ...frozen(l),
         [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
-        [BN.decoders]: { data: dec.table.subarray(0, nBatchPos * d * dec.M), dims: [nBatchPos, d, dec.M] },
+        [BN.decoders]: { data: nSlots > 0 ? dec.table.subarray(0, S * d * M) : new Float32Array(d * M), dims: [S, d, M] },
+        [BN.slotPos]: { data: nSlots > 0 ? dec.slotPos.subarray(0, S) : new BigInt64Array(1), dims: [S] },
         [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
       };
-      const out = await s.run(only(s, feed));
+      const out = await s.run(feed);
       const fe = out[BN.featureEdges].data;
-      const slotsPerPos = dec.M;
       const matrices = this.transcoders.hasSkip ? 3 : 2;
-      this.flops += 2 * n * nBatchPos * (matrices * d * d + nBatchPos * d + d * slotsPerPos + 2 * d);
-      for (let p = 0; p < nBatchPos; p++) {
-        for (let m = 0; m < slotsPerPos; m++) {
-          const src = dec.source[p * slotsPerPos + m];
+      this.flops += 2 * n * (nBatchPos * (matrices * d * d + nBatchPos * d + 2 * d) + S * d * M);
+      for (let sl = 0; sl < nSlots; sl++) {
+        for (let m = 0; m < M; m++) {
+          const src = dec.source[sl * M + m];
           if (src < 0) continue;
-          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(p * n + b) * slotsPerPos + m];
+          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(sl * n + b) * M + m];
         }
       }
       const ee = out[BN.errorEdges].data;
@@ -257,11 +274,26 @@ export class Attributor {
     for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + offset + p] = te[b * nBatchPos + p];
   }
 
-  private layerSession(l: number, entry: boolean): Promise<GraphSession> {
-    const tc = this.transcoders;
-    return this.session(`${l}${entry ? 'e' : ''}`, () =>
-      familyOf(this.model.config).backwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: tc.skip(l) }),
-    );
+  /**
+   * The session of layer l's backward graph, and the weights to feed it. Graphs whose weights are all fed inputs
+   * (Llama, Qwen3, Gemma) serialise to the same bytes for every layer but 0, so one session serves them all, fed each
+   * layer's arrays: a few sessions instead of two per layer, each of which would keep an arena of its own.
+   */
+  private async layerSession(l: number, entry: boolean): Promise<{ run: (feed: Feed) => Promise<Record<string, Fetched>> }> {
+    const key = `${l}${entry ? 'e' : ''}`;
+    let graph = this.layerGraphs.get(key);
+    if (!graph) {
+      const tc = this.transcoders;
+      // one skip array per layer, fed to both of its graphs (entry or not)
+      if (!this.skips.has(l)) this.skips.set(l, tc.skip(l));
+      const bytes: GraphBytes = familyOf(this.model.config).backwardLayerGraph(this.model.config, this.model.weights, { layer: l, entry, inputHook: tc.inputHook, W_skip: this.skips.get(l) });
+      graph = { hash: createHash('sha256').update(bytes).digest('hex'), weights: bytes.weights ?? new Map() };
+      this.layerGraphs.set(key, graph);
+      void this.session(graph.hash, () => bytes); // created once per distinct graph
+    }
+    const s = await this.layerSessions.get(graph.hash)!;
+    const weights = graph.weights;
+    return { run: (feed) => s.run(only(s, feed), undefined, weights) };
   }
 
   private session(key: string, build: () => Uint8Array): Promise<GraphSession> {

@@ -8,13 +8,47 @@ import { applyActivation, type TranscoderSet } from '../model/transcoders';
 import type { ForwardResult } from '../onnx/forward';
 import type { TranscoderEncoder } from '../onnx/transcoderGraphs';
 
-/** activation-scaled decoder vectors writing to one layer, grouped by position and zero-padded */
+/**
+ * Activation-scaled decoder vectors writing to one layer, in slots of `slotWidth` columns: each slot belongs to one
+ * position and the slots are in position order; a position with more writes than that takes several slots. The
+ * width is the mean number of writes per position (that has any), so the table holds at most about twice the vectors
+ * (padding every position to the busiest one's count instead takes P × that count: gigabytes when one lights up).
+ */
 export interface DecoderTable {
-  /** [P, d, M]: column m of position p is one vector */
+  /** [S, d, slotWidth]: column m of slot s is one vector */
   table: Float32Array;
-  /** [P, M]: the active-feature index of each column, −1 for padding */
+  /** [S, slotWidth]: the active-feature index of each column, −1 for padding */
   source: Int32Array;
-  M: number;
+  /** [S]: the position of each slot (int64, as the backward graph gathers with it) */
+  slotPos: BigInt64Array;
+  /** [P + 1]: slots of positions before p (the slots of positions < p are the first slotsBefore[p]) */
+  slotsBefore: Int32Array;
+  /** columns per slot (at least 1) */
+  slotWidth: number;
+}
+
+/** Lays out one layer's writes (position, active-feature index, vector) in slots (see DecoderTable). */
+export function decoderSlots(writes: readonly { p: number; src: number; vec: Float32Array }[], P: number, d: number): DecoderTable {
+  const perPos = new Int32Array(P);
+  for (const wr of writes) perPos[wr.p]++;
+  const busy = perPos.reduce((a, m) => a + (m > 0 ? 1 : 0), 0);
+  const M = Math.max(1, Math.ceil(writes.length / Math.max(1, busy)));
+  const slotsBefore = new Int32Array(P + 1);
+  for (let p = 0; p < P; p++) slotsBefore[p + 1] = slotsBefore[p] + Math.ceil(perPos[p] / M);
+  const S = slotsBefore[P];
+  const table = new Float32Array(S * d * M);
+  const source = new Int32Array(S * M).fill(-1);
+  const slotPos = new BigInt64Array(S);
+  for (let p = 0; p < P; p++) for (let s = slotsBefore[p]; s < slotsBefore[p + 1]; s++) slotPos[s] = BigInt(p);
+  const fill = new Int32Array(P);
+  for (const wr of writes) {
+    const k = fill[wr.p]++;
+    const s = slotsBefore[wr.p] + Math.floor(k / M);
+    const m = k % M;
+    source[s * M + m] = wr.src;
+    for (let i = 0; i < d; i++) table[(s * d + i) * M + m] = wr.vec[i];
+  }
+  return { table, source, slotPos, slotsBefore, slotWidth: M };
 }
 
 export interface Components {
@@ -113,22 +147,10 @@ export async function computeComponents(
   const decoders: DecoderTable[] = [];
   const errors: Float32Array[] = [];
   for (let l = 0; l < L; l++) {
-    const perPos = new Int32Array(P);
-    for (const wr of writes[l]) perPos[wr.p]++;
-    const M = Math.max(1, ...perPos);
-    const table = new Float32Array(P * d * M);
-    const source = new Int32Array(P * M).fill(-1);
-    const fill = new Int32Array(P);
     const recon = new Float32Array(P * d);
-    for (const wr of writes[l]) {
-      const m = fill[wr.p]++;
-      source[wr.p * M + m] = wr.src;
-      for (let k = 0; k < d; k++) {
-        table[(wr.p * d + k) * M + m] = wr.vec[k];
-        recon[wr.p * d + k] += wr.vec[k];
-      }
-    }
-    decoders.push({ table, source, M });
+    for (const wr of writes[l]) for (let k = 0; k < d; k++) recon[wr.p * d + k] += wr.vec[k];
+    decoders.push(decoderSlots(writes[l], P, d));
+    writes[l] = []; // the vectors now live in the table
     const skip = skips[l];
     const mlpOut = fwd.layers[l].mlpOut;
     const err = new Float32Array(P * d);

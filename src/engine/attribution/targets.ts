@@ -5,6 +5,7 @@ import { EngineError } from '../errors';
 import { softmax } from '../tensor';
 import { TRACE_OPTION_DEFAULTS } from '../options';
 import type { LogitTarget } from './graph';
+import { rowMean, weightRows, type Weight } from '../model/weight';
 
 export const DEFAULT_MAX_N_LOGITS = TRACE_OPTION_DEFAULTS.maxNLogits;
 export const DEFAULT_DESIRED_LOGIT_PROB = TRACE_OPTION_DEFAULTS.desiredLogitProb;
@@ -23,18 +24,16 @@ export interface Targets {
 }
 
 export interface Unembedding {
-  /** [d_vocab, d_model]: logits = ln_f(x)·Wᵀ */
-  W: Float32Array;
+  /** [d_vocab, d_model]: logits = ln_f(x)·Wᵀ, as stored (16-bit rows are converted when read) */
+  W: Weight;
   dModel: number;
   dVocab: number;
   /** mean over the vocabulary of the rows of W, [d_model]; computed once per model */
   mean: Float32Array;
 }
 
-export function unembedding(W: Float32Array, dVocab: number, dModel: number): Unembedding {
-  const sum = new Float64Array(dModel);
-  for (let v = 0; v < dVocab; v++) for (let i = 0; i < dModel; i++) sum[i] += W[v * dModel + i];
-  return { W, dModel, dVocab, mean: Float32Array.from(sum, (x) => x / dVocab) };
+export function unembedding(W: Weight, dVocab: number, dModel: number): Unembedding {
+  return { W, dModel, dVocab, mean: rowMean(W, dVocab, dModel) };
 }
 
 export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unembedding, decode: (id: number) => string): Targets {
@@ -45,9 +44,9 @@ export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unem
   };
   const demeaned = (ids: number[]): Targets => {
     ids.forEach(check);
-    const vectors = new Float32Array(ids.length * d);
-    ids.forEach((id, k) => {
-      for (let i = 0; i < d; i++) vectors[k * d + i] = U.W[id * d + i] - U.mean[i];
+    const vectors = weightRows(U.W, d, ids);
+    ids.forEach((_, k) => {
+      for (let i = 0; i < d; i++) vectors[k * d + i] -= U.mean[i];
     });
     return { targets: ids.map((id) => ({ token: decode(id), vocabIdx: id })), probabilities: Float32Array.from(ids, (id) => probs[id]), vectors };
   };
@@ -59,8 +58,9 @@ export function buildTargets(spec: TargetSpec, lastLogits: Float32Array, U: Unem
   if (spec.kind === 'contrast') {
     check(spec.a);
     check(spec.b);
+    const [a, b] = [weightRows(U.W, d, [spec.a]), weightRows(U.W, d, [spec.b])];
     const vectors = new Float32Array(d);
-    for (let i = 0; i < d; i++) vectors[i] = U.W[spec.a * d + i] - U.W[spec.b * d + i];
+    for (let i = 0; i < d; i++) vectors[i] = a[i] - b[i];
     return {
       targets: [{ token: `logit(${decode(spec.a)})-logit(${decode(spec.b)})`, vocabIdx: U.dVocab }],
       probabilities: Float32Array.of(Math.max(Math.abs(probs[spec.a] - probs[spec.b]), 1e-6)),

@@ -22,9 +22,10 @@
 //   backward layer one layer of the linearised model, transposed, batched over B targets, for P positions:
 //                  inputs grad_in [B, P, d] (gradient at the residual after the layer; absent in an entry step),
 //                  inject [B, P, d] (entry step: a gradient at the transcoder input of this layer),
-//                  pattern [1, H, P, P], scale.{norm} [P, 1] for the layer's norms, decoders [P, d, M], errors [P, d],
+//                  pattern [1, H, P, P], scale.{norm} [P, 1] for the layer's norms, decoders [S, d, M] in slots
+//                  at positions slot_pos [S] (int64; attribution/components.ts DecoderTable), errors [P, d],
 //                  tokens [P, d] (layer 0 only); outputs grad_out [B, P, d] (gradient at resid_pre),
-//                  feature_edges [P, B, M] = grad_in · decoders, error_edges [B, P] = grad_in · errors (both absent in
+//                  feature_edges [S, B, M] = grad_in[slot_pos] · decoders, error_edges [B, P] = grad_in · errors (both absent in
 //                  an entry step: nothing above the entry writes into it), token_edges [B, P] (layer 0).
 //                  With patterns and norm scales frozen and the MLP replaced by the transcoder's skip (or by nothing),
 //                  the map from writes (MLP outputs, token vectors) to reads (transcoder inputs, final norm output) is
@@ -38,13 +39,14 @@ import type { ModelConfig, RawConfig } from '../model/config';
 import type { TensorSource } from '../model/safetensors';
 import type { InputHook } from '../model/transcoders';
 import type { ForwardSpec } from '../onnx/forward';
+import { weightRows, type Weight } from '../model/weight';
 
 /** Weights of any family: family-specific fields behind these two, which the attribution reads. */
 export interface FamilyWeights {
-  /** [V, d] token embedding table as stored (before any scale) */
-  embed: Float32Array;
+  /** [V, d] token embedding table as stored (before any scale; BF16/F16 checkpoints: 16-bit, model/weight.ts) */
+  embed: Weight;
   /** [V, d] unembedding; the same array as `embed` when tied */
-  unembed: Float32Array;
+  unembed: Weight;
 }
 
 export interface BackwardLayerSpec {
@@ -65,6 +67,7 @@ export const backwardNames = {
   scale: (name: string) => `scale.${name}`,
   lnfScale: 'lnf_scale',
   decoders: 'decoders',
+  slotPos: 'slot_pos',
   errors: 'errors',
   tokens: 'tokens',
   featureEdges: 'feature_edges',
@@ -93,9 +96,8 @@ export interface Family<C extends ModelConfig = ModelConfig, W extends FamilyWei
 }
 
 /** embedding rows of `ids`, [P, d], times `scale` */
-export function embeddingRows(table: Float32Array, d: number, ids: readonly number[], scale = 1): Float32Array {
-  const out = new Float32Array(ids.length * d);
-  ids.forEach((id, p) => out.set(table.subarray(id * d, (id + 1) * d), p * d));
+export function embeddingRows(table: Weight, d: number, ids: readonly number[], scale = 1): Float32Array {
+  const out = weightRows(table, d, ids);
   if (scale !== 1) for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i] * scale);
   return out;
 }

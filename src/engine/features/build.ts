@@ -11,6 +11,7 @@ import { ZERO_POSITIONS } from '../model/config';
 import { resolveLocation } from '../model/hfCache';
 import { loadModel, type Model } from '../model/model';
 import { applyActivation, checkTranscodersFit, loadTranscoders, type TranscoderSet } from '../model/transcoders';
+import { toFloat32 } from '../model/weight';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
@@ -19,6 +20,7 @@ import { Corpus } from './corpus';
 import { prepareOutDir, stagingDir, swapIn } from './outDir';
 import { frontendStats } from './frontendStats';
 import { autoLabel } from './labels';
+import { LOGIT_TABLE_LIMIT, logitTableWork, N_LOGITS, writeIndexSource } from './lazyLogits';
 import { writeIndex, writeLayerFile } from './records';
 import type { FeatureExample, FeatureRecord } from './types';
 
@@ -31,6 +33,11 @@ export interface BuildOptions {
   maxContexts?: number;
   /** save resumable state every this many contexts */
   checkpointEvery?: number;
+  /**
+   * the promoted/suppressed tokens of every feature: 'all' builds the table, 'on demand' leaves it to when a feature
+   * is shown (lazyLogits.ts), 'auto' (default) builds it unless it is more than LOGIT_TABLE_LIMIT multiply-adds
+   */
+  logitTable?: 'auto' | 'all' | 'on demand';
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
@@ -43,10 +50,12 @@ export interface BuildSummary {
   seconds: number;
   /** JSONL lines too long to parse whole, left out */
   skippedLines: number;
+  /** whether the records hold their promoted/suppressed tokens, and the table's work (multiply-adds) */
+  logits: 'table' | 'on demand';
+  logitTableWork: number;
 }
 
 const STATE_FILE = '.build-state.json';
-const N_LOGITS = 10;
 const QUANTILE_GROUPS = 4;
 const PER_GROUP = 5;
 
@@ -89,6 +98,9 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
     fs.mkdirSync(stage, { recursive: true });
     const corpus = Corpus.open(opts.corpusFile, model.tokenizer.charsAtMost(model.config.nCtx), opts.maxContexts);
     const encoder = await TranscoderEncoder.create(tc);
+    const work = logitTableWork(tc, model.config.dVocab, model.config.dModel);
+    const mode = opts.logitTable ?? 'auto';
+    const logits = mode === 'on demand' || (mode === 'auto' && work > LOGIT_TABLE_LIMIT) ? 'on demand' : 'table';
     try {
       const key = buildKey(opts, corpus);
       const { stats, next } = resumeOrStart(stage, key, tc);
@@ -109,13 +121,15 @@ export async function buildFeatureIndex(opts: BuildOptions): Promise<BuildSummar
       }
       saveState(stage, key, stats, corpus.length);
       onProgress?.({ message: 'collecting examples', fraction: 0.8 });
-      const records = await makeRecords(model, tc, encoder, corpus, stats, signal, onProgress);
+      const records = await makeRecords(model, tc, encoder, corpus, stats, logits === 'table', signal, onProgress);
       const entries = records.map((layerRecords, l) => writeLayerFile(stage, l, layerRecords));
       writeIndex(stage, entries);
+      // an index without the table names what its logits are computed from (one with the table is circuit-tracer's files only)
+      if (logits === 'on demand') writeIndexSource(stage, { version: 1, model: path.resolve(model.dir), transcoders: path.resolve(opts.transcoderDir), logits });
       fs.rmSync(path.join(stage, STATE_FILE), { force: true });
       swapIn(stage, opts.outDir);
       onProgress?.({ message: 'feature index written', fraction: 1 });
-      return { contexts: corpus.length, tokens: stats[0].tokens, features: tc.nLayers * tc.dTranscoder, resumedFrom: next, seconds: (Date.now() - t0) / 1000, skippedLines: corpus.skipped };
+      return { contexts: corpus.length, tokens: stats[0].tokens, features: tc.nLayers * tc.dTranscoder, resumedFrom: next, seconds: (Date.now() - t0) / 1000, skippedLines: corpus.skipped, logits, logitTableWork: work };
     } finally {
       encoder.dispose();
     }
@@ -172,11 +186,14 @@ async function makeRecords(
   encoder: TranscoderEncoder,
   corpus: Corpus,
   stats: LayerStats[],
+  withLogits: boolean,
   signal?: AbortSignal,
   onProgress?: ProgressSink,
 ): Promise<FeatureRecord[][]> {
   const n = tc.dTranscoder;
-  const logits = await decoderLogits(model, tc);
+  // without the table, every record says its logits come on demand (and the label's output side is the next-token rule)
+  const logits = withLogits ? await decoderLogits(model, tc) : undefined;
+  const none = { top: [], bottom: [], mean: 0, std: 0 };
   // choose the example contexts of every feature: the top ones, then evenly spaced picks from each quantile group
   const groups: ChosenContext[][][][] = stats.map((s) =>
     Array.from({ length: n }, (_, f) => {
@@ -227,23 +244,24 @@ async function makeRecords(
         quantile_name: gi === 0 ? 'Top activations' : `Quantile ${gi} of ${gs.length - 1}${gi === 1 ? ' (highest)' : ''}`,
         examples: g.map((_, slot) => examples.get(`${l}:${f}:${gi}:${slot}`)!),
       }));
-      const lg = logits[l];
+      const lg = logits?.[l];
+      const lf = lg ? { top: lg.top[f], bottom: lg.bottom[f], mean: lg.mean[f], std: lg.std[f] } : none;
       const dist = frontendStats(sum.histogram, sum.histogramEdges, sum.min, sum.max);
       const label = autoLabel({
         layer: l,
         feature: f,
         maxTokens: sum.top.map((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens[c.pos]),
         nextTokens: sum.top.flatMap((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens.slice(c.pos + 1, c.pos + 2)),
-        topLogits: lg.top[f],
-        logitMean: lg.mean[f],
-        logitStd: lg.std[f],
+        topLogits: lf.top,
+        logitMean: lf.mean,
+        logitStd: lf.std,
       });
       return {
         transcoder_id: tc.scan,
         index: f,
         examples_quantiles: quantiles,
-        top_logits: lg.top[f].map((t) => t.token),
-        bottom_logits: lg.bottom[f].map((t) => t.token),
+        top_logits: lf.top.map((t) => t.token),
+        bottom_logits: lf.bottom.map((t) => t.token),
         act_min: sum.min,
         act_max: sum.max,
         quantile_values: dist.quantile_values,
@@ -253,9 +271,10 @@ async function makeRecords(
           layer: l,
           feature: f,
           label,
-          top_logit_values: lg.top[f].map((t) => t.value),
-          bottom_logit_values: lg.bottom[f].map((t) => t.value),
+          top_logit_values: lf.top.map((t) => t.value),
+          bottom_logit_values: lf.bottom.map((t) => t.value),
           histogram_edges: dist.edges,
+          ...(lg ? {} : { logitsOnDemand: true }),
         },
       };
     }),
@@ -289,7 +308,8 @@ export async function decoderLogits(model: Model, tc: TranscoderSet, chunkRows?:
   const n = tc.dTranscoder;
   const g = new GraphBuilder('decoder_logits');
   const dec = g.input('dec', ['rows', d]);
-  const prod = g.op('Gemm', [dec, g.constant(model.weights.unembed, [V, d])], { transB: 1 });
+  // as fp32 once (the session runs once per chunk of rows: a 16-bit head would be converted on every run)
+  const prod = g.op('Gemm', [dec, g.constant(toFloat32(model.weights.unembed), [V, d])], { transB: 1 });
   g.output(prod, 'logits', ['rows', V]);
   const session = await GraphSession.create(g.toBytes());
   const all = Array.from({ length: n }, (_, i) => i);

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
 
-/** Files a feature index folder holds (circuit-tracer's layout plus the build's checkpoint). */
-const INDEX_FILE = /^(index\.json\.gz|layer_\d+\.bin|\.build-state\.json(\.tmp)?)$/;
+/** Files a feature index folder holds (circuit-tracer's layout, the build's checkpoint, its source and logit cache). */
+const INDEX_FILE = /^(index\.json\.gz|layer_\d+\.bin|\.build-state\.json(\.tmp)?|self-tracing\.json(\.tmp)?|logits-cache\.json(\.\d+\.tmp)?)$/;
 
 export const stagingDir = (outDir: string): string => `${path.resolve(outDir)}.partial`;
 

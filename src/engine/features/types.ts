@@ -40,5 +40,10 @@ export interface FeatureRecord {
     bottom_logit_values: number[];
     /** histogram bin edges: histogram[i] counts activations in [edges[i], edges[i+1]) */
     histogram_edges: number[];
+    /**
+     * true when the index was built without the logit table (a published width, lazyLogits.ts): top/bottom logits are
+     * empty here and computed when the feature is shown
+     */
+    logitsOnDemand?: boolean;
   };
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { EngineError } from '../errors';
 import { checkRegularFile } from '../files';
 import { numel } from '../tensor';
+import { firstNonFinite, halfBitsToFloat32, HalfWeight, type Weight } from './weight';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -29,6 +30,8 @@ export interface TensorSource {
   read(name: string): Float32Array;
   /** rows of the first axis, in the order given, as fp32 (rows.length × rowSize) */
   readRows(name: string, rows: ArrayLike<number>): Float32Array;
+  /** the whole tensor in its stored precision: BF16 / F16 stay 16-bit (see model/weight.ts), anything else as `read` */
+  readStored?(name: string): Weight;
   close(): void;
 }
 
@@ -119,6 +122,16 @@ export class SafetensorsFile implements TensorSource {
     return toFloat32(this.readBytes(t.begin, t.end - t.begin), t, this.file);
   }
 
+  readStored(name: string): Weight {
+    const t = this.info(name);
+    if (t.dtype !== 'BF16' && t.dtype !== 'F16') return this.read(name);
+    const bytes = this.readBytes(t.begin, t.end - t.begin);
+    const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    const bad = firstNonFinite(bits, t.dtype);
+    if (bad >= 0) checkFinite(halfBitsToFloat32(bits.subarray(bad, bad + 1), t.dtype), t, this.file, bad, bits.length);
+    return new HalfWeight(bits, t.dtype);
+  }
+
   readRows(name: string, rows: ArrayLike<number>): Float32Array {
     const t = this.info(name);
     if (t.shape.length < 1) throw new EngineError('badShape', `Tensor "${name}" in ${this.file} is a scalar; it has no rows.`);
@@ -158,11 +171,11 @@ function toFloat32(bytes: Uint8Array, t: TensorInfo, file: string): Float32Array
 }
 
 /** Weights with NaN or ±Infinity give NaN scores downstream: refused where they are read (one pass, ~1 ns a value). */
-function checkFinite(x: Float32Array, t: TensorInfo, file: string): Float32Array {
+function checkFinite(x: Float32Array, t: TensorInfo, file: string, at = 0, of = x.length): Float32Array {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v - v !== 0) {
-      throw new EngineError('badFile', `Tensor "${t.name}" in ${file} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at element ${i} of ${x.length}); the checkpoint is damaged or was saved after a diverged run.`);
+      throw new EngineError('badFile', `Tensor "${t.name}" in ${file} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at element ${at + i} of ${of}); the checkpoint is damaged or was saved after a diverged run.`);
     }
   }
   return x;
@@ -173,24 +186,7 @@ function convert(bytes: Uint8Array, t: TensorInfo, file: string): Float32Array {
     throw new EngineError('unsupported', `Tensor "${t.name}" in ${file} has dtype ${t.dtype}; only F32, F16 and BF16 weights are supported.`);
   }
   if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  const out = new Float32Array(src.length);
-  if (t.dtype === 'BF16') {
-    const u = new Uint32Array(out.buffer);
-    for (let i = 0; i < src.length; i++) u[i] = src[i] << 16;
-  } else {
-    for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]);
-  }
-  return out;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  return halfBitsToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), t.dtype as 'BF16' | 'F16');
 }
 
 /**
@@ -259,6 +255,10 @@ export class TensorStore implements TensorSource {
 
   readRows(name: string, rows: ArrayLike<number>): Float32Array {
     return this.shard(name).readRows(name, rows);
+  }
+
+  readStored(name: string): Weight {
+    return this.shard(name).readStored(name);
   }
 
   close(): void {

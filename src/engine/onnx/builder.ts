@@ -2,9 +2,10 @@
 // Forward, linear-backward and intervention graphs are all written with it, one builder call per operation.
 import { onnx } from 'onnx-proto';
 import { EngineError } from '../errors';
+import { isHalf, type Weight } from '../model/weight';
 
 export type Dim = number | string;
-export type ElemType = 'float' | 'int64' | 'int32' | 'bool';
+export type ElemType = 'float' | 'int64' | 'int32' | 'bool' | 'uint16' | 'float16';
 /** attribute values: integers and floats are told apart by the helper used (`int`, `float`) or by the value */
 export type Attr = number | number[] | string | { f: number } | { fs: number[] } | { i: number };
 export type Attrs = Record<string, Attr>;
@@ -14,9 +15,12 @@ const ELEM: Record<ElemType, number> = {
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
   bool: onnx.TensorProto.DataType.BOOL,
+  uint16: onnx.TensorProto.DataType.UINT16,
+  float16: onnx.TensorProto.DataType.FLOAT16,
 };
 
-export const OPSET = 17;
+/** 26: BitCast (16-bit weights, see `weight`); reductions take their axes as an input (since 18) */
+export const OPSET = 26;
 
 function valueInfo(name: string, elem: ElemType, dims?: Dim[]): onnx.ValueInfoProto {
   const shape = dims
@@ -51,14 +55,30 @@ type TypedData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
  */
 export const INLINE_CONSTANT_BYTES = Number(process.env.SELF_TRACE_INLINE_CONSTANT_BYTES) || 512 * 1024 * 1024;
 
-/** the serialised model, plus the weights it takes as inputs (see INLINE_CONSTANT_BYTES) */
-export type GraphBytes = Uint8Array & { weights?: Map<string, { data: Float32Array; dims: number[] }> };
+/**
+ * fp32 weights from this size on are graph inputs too (`weight`): one copy in JS shared by every session (a model's
+ * forward variants, the backward layer sessions) instead of one inside each session. onnxruntime then cannot prepack
+ * them; at the row counts here (a prompt's positions) that costs nothing measurable (bench/results/real-size-memory.md).
+ */
+export const FED_WEIGHT_BYTES = 4 * 1024 * 1024;
+
+/** a weight a graph takes as an input, fed by the session on every run from this array (no copy) */
+export interface FedWeight {
+  data: Float32Array | Uint16Array;
+  dims: number[];
+  type: 'float32' | 'uint16' | 'float16';
+}
+
+/** the serialised model, plus the weights it takes as inputs (16-bit weights; see also INLINE_CONSTANT_BYTES) */
+export type GraphBytes = Uint8Array & { weights?: Map<string, FedWeight> };
 
 export class GraphBuilder {
   private readonly nodes: onnx.NodeProto[] = [];
   private readonly inputs: onnx.ValueInfoProto[] = [];
   private readonly outputs: onnx.ValueInfoProto[] = [];
   private readonly initializers: onnx.TensorProto[] = [];
+  private readonly fed = new Map<string, FedWeight>();
+  private readonly weightNames = new Map<Weight, string>();
   private readonly names = new Set<string>();
   private counter = 0;
   private scopeName = '';
@@ -89,6 +109,43 @@ export class GraphBuilder {
       onnx.TensorProto.create({ name: n, dims, dataType: ELEM[elem], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
     );
     return n;
+  }
+
+  /**
+   * A model weight as an fp32 value: a small fp32 array is a constant; a large one (FED_WEIGHT_BYTES), one marked
+   * `fed` and a 16-bit one (model/weight.ts) are graph inputs the session feeds from its array on every run (shared by
+   * every session, never copied; 16-bit ones converted to fp32 here: BF16 by BitCast of the uint16 patterns, then
+   * Cast, F16 by Cast, both exact). A graph whose weights are all fed serves any weights of the same shapes (the
+   * backward layer graphs: one session for every layer). The same array given twice (a tied head) is one value.
+   */
+  weight(w: Weight, dims: number[], name?: string, opts?: { fed?: boolean }): string {
+    return this.toFloat(this.weightRaw(w, dims, name, opts), w);
+  }
+
+  /** the graph value holding `w` as stored (uint16 / float16 patterns for 16-bit weights): gather rows before `toFloat` */
+  weightRaw(w: Weight, dims: number[], name?: string, opts?: { fed?: boolean }): string {
+    const known = this.weightNames.get(w);
+    if (known) return known;
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count !== w.length) throw new EngineError('internal', `weight ${name ?? ''}: ${w.length} values for dims ${JSON.stringify(dims)}`);
+    let n: string;
+    if (!isHalf(w) && w.byteLength < FED_WEIGHT_BYTES && !opts?.fed) n = this.constant(w, dims, name);
+    else {
+      n = name ?? this.fresh('weight');
+      if (name) this.claim(name);
+      const type = !isHalf(w) ? 'float32' : w.dtype === 'BF16' ? 'uint16' : 'float16';
+      this.inputs.push(valueInfo(n, type === 'float32' ? 'float' : type, dims));
+      this.fed.set(n, { data: isHalf(w) ? w.bits : w, dims, type });
+    }
+    this.weightNames.set(w, n);
+    return n;
+  }
+
+  /** fp32 values of `raw`, a value (or a slice or gather of one) of weight `w` as stored */
+  toFloat(raw: string, w: Weight): string {
+    if (!isHalf(w)) return raw;
+    const half = w.dtype === 'BF16' ? this.op('BitCast', [raw], { to: onnx.TensorProto.DataType.BFLOAT16 }) : raw;
+    return this.op('Cast', [half], { to: onnx.TensorProto.DataType.FLOAT });
   }
 
   /** int64 vector constant: shapes, axes, indices */
@@ -145,7 +202,7 @@ export class GraphBuilder {
   transpose = (a: string, perm: number[]) => this.op('Transpose', [a], { perm });
   reshape = (a: string, shape: number[]) => this.op('Reshape', [a, this.ints(shape)]);
   gather = (data: string, indices: string, axis = 0) => this.op('Gather', [data, indices], { axis });
-  reduceMean = (a: string, axes: number[], keepdims = 1) => this.op('ReduceMean', [a], { axes, keepdims });
+  reduceMean = (a: string, axes: number[], keepdims = 1) => this.op('ReduceMean', [a, this.ints(axes)], { keepdims });
   reduceSum = (a: string, axes: number[], keepdims = 1) => this.op('ReduceSum', [a, this.ints(axes)], { keepdims });
   concat = (xs: string[], axis: number) => this.op('Concat', xs, { axis });
   slice = (a: string, starts: number[], ends: number[], axes: number[]) => this.op('Slice', [a, this.ints(starts), this.ints(ends), this.ints(axes)]);
@@ -160,7 +217,7 @@ export class GraphBuilder {
   toBytes(inlineBytes = INLINE_CONSTANT_BYTES): GraphBytes {
     let inline = this.initializers;
     const inputs = [...this.inputs];
-    const weights = new Map<string, { data: Float32Array; dims: number[] }>();
+    const weights = new Map<string, FedWeight>(this.fed);
     let total = inline.reduce((a, t) => a + (t.rawData?.byteLength ?? 0), 0);
     if (total > inlineBytes) {
       const big = [...inline].filter((t) => t.dataType === ELEM.float).sort((a, b) => b.rawData.byteLength - a.rawData.byteLength);
@@ -171,7 +228,7 @@ export class GraphBuilder {
         total -= t.rawData.byteLength;
         const raw = t.rawData;
         const dims = (t.dims as number[]).map(Number);
-        weights.set(t.name, { data: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), dims });
+        weights.set(t.name, { data: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), dims, type: 'float32' });
         inputs.push(valueInfo(t.name, 'float', dims));
       }
       inline = inline.filter((t) => !fed.has(t));
@@ -184,7 +241,7 @@ export class GraphBuilder {
       initializer: inline,
     });
     const model = onnx.ModelProto.create({
-      irVersion: 8,
+      irVersion: 10,
       producerName: 'self-tracing',
       graph,
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: OPSET })],

@@ -129,7 +129,7 @@ function activations(g: GraphBuilder, tc: TranscoderSet, l: number, u: string): 
     const encoded = W.transposed ? g.matmul(u, g.constant(W.data, [d, n])) : timesTransposed(g, u, g.constant(W.data, [n, d]), d, n);
     const pre = g.add(encoded, g.constant(layer.b_enc, [n])); // [B, P, n]
     const [top] = g.opN('TopK', [pre, g.ints([Math.min(act.k, n)])], 2, { axis: -1 });
-    const kth = g.op('ReduceMin', [top], { axes: [-1], keepdims: 1 });
+    const kth = g.op('ReduceMin', [top, g.ints([-1])], { keepdims: 1 });
     const mine = g.gather(pre, g.input(I.index(l), [k], 'int64'), 2);
     return g.where(g.op('GreaterOrEqual', [mine, kth]), mine, g.scalar(0));
   }

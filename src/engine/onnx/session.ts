@@ -1,7 +1,7 @@
 // onnxruntime-node sessions: created from builder bytes with the engine's thread policy, run with typed arrays.
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
-import type { GraphBytes } from './builder';
+import type { FedWeight, GraphBytes } from './builder';
 
 export interface SessionOptions {
   /** intra-op threads; the machine has few cores and the extension host needs one */
@@ -19,7 +19,7 @@ export class GraphSession {
   private constructor(
     private session: ort.InferenceSession | undefined,
     /** weights the graph takes as inputs (GraphBytes.weights), fed on every run from the caller's arrays */
-    private readonly weights: ReadonlyMap<string, { data: Float32Array; dims: number[] }> = new Map(),
+    private readonly weights: ReadonlyMap<string, FedWeight> = new Map(),
   ) {}
 
   static async create(model: GraphBytes, opts: SessionOptions = {}): Promise<GraphSession> {
@@ -45,10 +45,15 @@ export class GraphSession {
     return this.live().outputNames;
   }
 
-  async run(feed: Feed, fetch?: string[]): Promise<Record<string, Fetched>> {
+  /**
+   * Runs the graph on `feed`. `weights`: fed weights of another graph with the same structure (the same bytes but for
+   * which arrays its weights are), in place of this graph's own.
+   */
+  async run(feed: Feed, fetch?: string[], weights: ReadonlyMap<string, FedWeight> = this.weights): Promise<Record<string, Fetched>> {
     const s = this.live();
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of [...this.weights, ...Object.entries(feed)]) {
+    for (const [name, w] of weights) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
+    for (const [name, t] of Object.entries(feed)) {
       const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);
     }

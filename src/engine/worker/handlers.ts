@@ -10,7 +10,8 @@ import type { EvidenceLookup } from '../reasoning/match';
 import { compareMarkdown, featureDirOf, loadEvidence } from '../reasoning/resources';
 import { loadLexicon } from '../reasoning/lexicon';
 import { IntervenerCache } from './interveners';
-import { FeatureIndexCache } from './featureIndexes';
+import { FeatureIndexCache, FeatureLogitsCache } from './featureIndexes';
+import { logitsOnDemand } from '../features/lazyLogits';
 import { featureDetail, FULL_SIZE } from '../features/details';
 import type { FeatureIndex } from '../features/records';
 import { EngineError } from '../errors';
@@ -48,6 +49,7 @@ function evidenceFor(modelDir: string, featureDir?: string): EvidenceLookup | un
 }
 const interveners = new IntervenerCache();
 const featureIndexes = new FeatureIndexCache();
+const featureLogits = new FeatureLogitsCache();
 
 export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
   async ping(params, { signal, onProgress }) {
@@ -72,10 +74,13 @@ export const handlers: { [M in keyof EngineMethods]: Handler<M> } = {
     const result = await tracePrompt({ model, attributor, features }, params.prompt, params.options, { signal, onProgress });
     return problem ? { ...result, warnings: [problem, ...(result.warnings ?? [])] } : result;
   },
-  async featureDetail(params) {
+  async featureDetail(params, { signal, onProgress }) {
     const index = featureIndexes.get(resolveLocation(params.modelDir, 'Model'), params.featureDir);
     if (!index?.has(params.layer, params.feature)) return null;
-    return featureDetail(index.get(params.layer, params.feature), FULL_SIZE);
+    let record = index.get(params.layer, params.feature);
+    // an index at a published width holds no logit table: this feature's promoted/suppressed tokens are computed now
+    if (logitsOnDemand(record)) record = await featureLogits.fill(await models.get(params.modelDir, { signal, onProgress }), index, record);
+    return featureDetail(record, FULL_SIZE);
   },
   async compareReasoning(params, { signal, onProgress }) {
     const model = await models.get(params.modelDir, { signal, onProgress });

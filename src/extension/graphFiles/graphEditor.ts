@@ -8,6 +8,7 @@ import { formOf, readSavedView, writeSavedView } from '../../protocol/graphForms
 import { MAX_GRAPH_BYTES, parseGraphText, parseJsonLenient, replaceQParamsText, replaceTopLevelValueText } from '../../protocol/graphText';
 import type { FromWebview } from '../../protocol/messages';
 import { GraphPanel } from '../graphPanel';
+import { Disposable, disposeAll } from '../dispose';
 import type { InterventionRunner } from '../interventions/interventionRunner';
 
 export const GRAPH_FILE_VIEW_TYPE = 'selfTracing.graphFile';
@@ -33,24 +34,30 @@ function messagePage(title: string, detail: string): string {
     '<p>Reopen the file with the text editor (Reopen Editor With… → Text Editor) to fix it.</p></body></html>';
 }
 
-export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider {
+/** The provider of both graph view types; it owns the editors it resolved and closes them when it is disposed. */
+export class GraphFileEditorProvider extends Disposable implements vscode.CustomTextEditorProvider {
   private count = 0;
   /** The open editors by document, for "the active graph file" (export, tests). */
   readonly open = new Map<string, { document: vscode.TextDocument; panel: GraphPanel; traceId: string }>();
+  /** Each open editor's panel and its document listener. */
+  private readonly editors = new Set<vscode.Disposable>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly onRendered: (report: FromWebview.Rendered) => void,
     private readonly interventions?: InterventionRunner,
-  ) {}
-
-  static register(provider: GraphFileEditorProvider): vscode.Disposable[] {
+  ) {
+    super();
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
-    return [
-      vscode.window.registerCustomEditorProvider(GRAPH_FILE_VIEW_TYPE, provider, options),
-      vscode.window.registerCustomEditorProvider(GRAPH_JSON_VIEW_TYPE, provider, options),
-    ];
+    this.register(vscode.window.registerCustomEditorProvider(GRAPH_FILE_VIEW_TYPE, this, options));
+    this.register(vscode.window.registerCustomEditorProvider(GRAPH_JSON_VIEW_TYPE, this, options));
+  }
+
+  override dispose(): void {
+    super.dispose();
+    disposeAll([...this.editors]);
+    this.editors.clear();
   }
 
   async resolveCustomTextEditor(document: vscode.TextDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
@@ -112,7 +119,10 @@ export class GraphFileEditorProvider implements vscode.CustomTextEditorProvider 
       current = next;
       show(true); // undo/redo or an edit elsewhere: the file's view wins
     });
+    const editor = vscode.Disposable.from(subscription, panel);
+    this.editors.add(editor);
     webviewPanel.onDidDispose(() => {
+      this.editors.delete(editor);
       subscription.dispose();
       if (this.open.get(document.uri.toString())?.traceId === traceId) this.open.delete(document.uri.toString());
     });

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { InterventionRecord } from '../../protocol/graph-json';
 import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
-import type { GraphPanel } from '../graphPanel';
+import { Disposable } from '../dispose';
+import type { PanelAccess } from '../tracePanel';
 import { targetChangeSentence } from '../interventions/interventionRecord';
 import type { InterventionRunner } from '../interventions/interventionRunner';
 import type { TraceView } from '../trace/traceView';
@@ -17,7 +18,7 @@ export interface InlineDeps {
   readonly engine: Engine;
   readonly traces: TraceView;
   readonly interventions: InterventionRunner;
-  readonly panel: () => GraphPanel | undefined;
+  readonly panel: Pick<PanelAccess, 'current'>;
   readonly log: vscode.LogOutputChannel;
   readonly extensionPath: string;
   readonly storageDir: string | undefined;
@@ -37,97 +38,120 @@ type Arg = { traceId?: string; nodeId?: string; more?: boolean } | undefined;
 /** Waits this long after the cursor stops before the panel follows it to another traced prompt. */
 const FOLLOW_MS = 150;
 
-export function registerInline(deps: InlineDeps): { api: InlineApi; disposables: vscode.Disposable[] } {
-  const entries = new InlineEntries(deps.storageDir, deps.workspaceState, deps.log);
-  const view = new InlineView(entries, deps.traces);
-  const traceDeps: TraceAllDeps = { engine: deps.engine, entries, view, log: deps.log, extensionPath: deps.extensionPath };
+/** The inline layer: owns its entries and view, its commands, and the panel following the cursor. */
+export class InlineTraces extends Disposable implements InlineApi {
+  readonly entries: InlineEntries;
+  readonly view: InlineView;
+  private readonly traceDeps: TraceAllDeps;
+  private followTimer: NodeJS.Timeout | undefined;
 
-  const entryOf = (arg: Arg): InlineEntry | undefined => {
-    const entry = arg?.traceId ? entries.get(arg.traceId) : undefined;
-    if (!entry) void vscode.window.showWarningMessage('Self-Tracing: that inline trace is gone; trace the text again.');
-    return entry;
-  };
-  /** The entry in the panel (and the heatmap), the panel opened if it was closed. */
-  const show = async (entry: InlineEntry) => {
-    if (deps.traces.current?.traceId === entry.traceId && deps.panel()) deps.panel()?.reveal();
-    else if (deps.traces.current?.traceId === entry.traceId) deps.traces.show({ graph: entry.graph, fileName: entry.fileName, model: entry.model, traceId: entry.traceId });
-    else await view.makeCurrent(entry);
-  };
+  constructor(private readonly deps: InlineDeps) {
+    super();
+    this.entries = new InlineEntries(deps.storageDir, deps.workspaceState, deps.log);
+    this.view = this.register(new InlineView(this.entries, deps.traces));
+    this.traceDeps = { engine: deps.engine, entries: this.entries, view: this.view, log: deps.log, extensionPath: deps.extensionPath };
+    this.register({ dispose: () => { clearTimeout(this.followTimer); this.entries.flush(); } });
+    this.register(vscode.window.onDidChangeTextEditorSelection((e) => this.follow(e)));
+    this.registerCommands();
+  }
 
-  const ablateStep = async (arg: Arg): Promise<InterventionRecord | undefined> => {
-    const entry = entryOf(arg);
-    if (!entry || !arg?.nodeId) return undefined;
-    await view.makeCurrent(entry);
-    const record = await deps.interventions.ablateNode({ traceId: entry.traceId, nodeId: arg.nodeId });
-    if (!record) return undefined;
-    entry.effects.set(arg.nodeId, targetChangeSentence(record, entry.graph.selfTracing?.target?.tokenId));
-    entries.persist(entry);
-    view.redraw(false);
-    return record;
-  };
+  traceAll(): Promise<TraceAllResult | undefined> {
+    return traceAllInActiveEditor(this.traceDeps);
+  }
 
-  /** Resolves when the panel reports it drew a trace (or after 10 s: the selection is then simply not shown). */
-  const renderOf = (traceId: string) => new Promise<void>((resolve) => {
-    const done = () => { clearTimeout(timeout); sub.dispose(); resolve(); };
-    const timeout = setTimeout(done, 10_000);
-    const sub = deps.onDidRenderPanel((r) => { if (r.traceId === traceId && (r.graphNodes ?? 0) > 0) done(); });
-  });
-
-  // the panel follows the cursor into another traced prompt, when it is open
-  // (where the cursor rests in an editor that has inline traces; other editors' selection events do not count, and
-  // a panel in the editor's own group is left alone, since revealing it would cover the editor)
-  let timer: NodeJS.Timeout | undefined;
-  const follow = (e: vscode.TextEditorSelectionChangeEvent) => {
-    const editor = e.textEditor;
-    if (entries.in(editor.document.uri.toString()).length === 0) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      const doc = editor.document;
-      const entry = entries.at(doc.uri.toString(), doc.offsetAt(editor.selection.active));
-      const panel = deps.panel();
-      if (!entry || !panel || deps.traces.current?.traceId === entry.traceId) return;
-      if (panel.viewColumn !== undefined && panel.viewColumn === editor.viewColumn) return;
-      void view.makeCurrent(entry);
-    }, FOLLOW_MS);
-  };
-
-  const disposables: vscode.Disposable[] = [
-    view,
-    { dispose: () => { if (timer) clearTimeout(timer); entries.flush(); } },
-    vscode.window.onDidChangeTextEditorSelection(follow),
-    vscode.commands.registerCommand(LENS_COMMANDS.open, async (arg: Arg) => { const e = entryOf(arg); if (e) await show(e); }),
-    vscode.commands.registerCommand(LENS_COMMANDS.chooseTarget, async (arg: Arg) => {
-      const e = entryOf(arg);
+  private registerCommands(): void {
+    const command = (id: string, run: (arg: Arg) => unknown) => this.register(vscode.commands.registerCommand(id, run));
+    command(LENS_COMMANDS.open, async (arg) => { const e = this.entryOf(arg); if (e) await this.show(e); });
+    command(LENS_COMMANDS.chooseTarget, async (arg) => {
+      const e = this.entryOf(arg);
       if (!e) return;
-      await view.makeCurrent(e);
+      await this.view.makeCurrent(e);
       await vscode.commands.executeCommand('selfTracing.chooseTarget');
-    }),
-    vscode.commands.registerCommand(LENS_COMMANDS.retrace, async (arg: Arg) => { const e = entryOf(arg); return e ? retraceEntry(traceDeps, e) : undefined; }),
-    vscode.commands.registerCommand(INLINE_COMMANDS.morePaths, (arg: Arg) => {
-      const e = entryOf(arg);
+    });
+    command(LENS_COMMANDS.retrace, async (arg) => { const e = this.entryOf(arg); return e ? retraceEntry(this.traceDeps, e) : undefined; });
+    command(INLINE_COMMANDS.morePaths, (arg) => {
+      const e = this.entryOf(arg);
       if (!e) return;
       e.more = arg?.more ?? !e.more;
-      entries.persist(e);
-      view.redraw(false);
-    }),
-    vscode.commands.registerCommand(INLINE_COMMANDS.showStep, async (arg: Arg) => {
-      const e = entryOf(arg);
-      if (!e || !arg?.nodeId) return;
-      const fresh = !deps.panel() || deps.traces.current?.traceId !== e.traceId;
-      const drawn = fresh ? renderOf(e.traceId) : Promise.resolve();
-      await show(e);
-      await drawn;
-      deps.panel()?.selectNode(e.traceId, arg.nodeId);
-    }),
-    vscode.commands.registerCommand(INLINE_COMMANDS.ablateStep, ablateStep),
-    vscode.commands.registerCommand('selfTracing.traceAllPrompts', () => traceAllInActiveEditor(traceDeps)),
-    vscode.commands.registerCommand('selfTracing.clearInlineTraces', () => {
+      this.entries.persist(e);
+      this.view.redraw(false);
+    });
+    command(INLINE_COMMANDS.showStep, (arg) => this.showStep(arg));
+    command(INLINE_COMMANDS.ablateStep, (arg) => this.ablateStep(arg));
+    command('selfTracing.traceAllPrompts', () => this.traceAll());
+    command('selfTracing.clearInlineTraces', () => {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc) return 0;
-      const n = entries.remove(doc.uri.toString());
-      view.redraw();
+      const n = this.entries.remove(doc.uri.toString());
+      this.view.redraw();
       return n;
-    }),
-  ];
-  return { api: { view, entries, traceAll: () => traceAllInActiveEditor(traceDeps) }, disposables };
+    });
+  }
+
+  private entryOf(arg: Arg): InlineEntry | undefined {
+    const entry = arg?.traceId ? this.entries.get(arg.traceId) : undefined;
+    if (!entry) void vscode.window.showWarningMessage('Self-Tracing: that inline trace is gone; trace the text again.');
+    return entry;
+  }
+
+  /** The entry in the panel (and the heatmap), the panel opened if it was closed. */
+  private async show(entry: InlineEntry): Promise<void> {
+    const { traces, panel } = this.deps;
+    if (traces.current?.traceId === entry.traceId && panel.current) panel.current?.reveal();
+    else if (traces.current?.traceId === entry.traceId) traces.show({ graph: entry.graph, fileName: entry.fileName, model: entry.model, traceId: entry.traceId });
+    else await this.view.makeCurrent(entry);
+  }
+
+  /** A path step's link: its node selected in the panel, once a panel opened for it has drawn. */
+  private async showStep(arg: Arg): Promise<void> {
+    const e = this.entryOf(arg);
+    if (!e || !arg?.nodeId) return;
+    const { traces, panel } = this.deps;
+    const fresh = !panel.current || traces.current?.traceId !== e.traceId;
+    const drawn = fresh ? this.renderOf(e.traceId) : Promise.resolve();
+    await this.show(e);
+    await drawn;
+    panel.current?.selectNode(e.traceId, arg.nodeId);
+  }
+
+  /** "Ablate this step": the intervention on the current trace, its effect written under the path. */
+  private async ablateStep(arg: Arg): Promise<InterventionRecord | undefined> {
+    const entry = this.entryOf(arg);
+    if (!entry || !arg?.nodeId) return undefined;
+    await this.view.makeCurrent(entry);
+    const record = await this.deps.interventions.ablateNode({ traceId: entry.traceId, nodeId: arg.nodeId });
+    if (!record) return undefined;
+    entry.effects.set(arg.nodeId, targetChangeSentence(record, entry.graph.selfTracing?.target?.tokenId));
+    this.entries.persist(entry);
+    this.view.redraw(false);
+    return record;
+  }
+
+  /** Resolves when the panel reports it drew a trace (or after 10 s: the selection is then simply not shown). */
+  private renderOf(traceId: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => { clearTimeout(timeout); sub.dispose(); resolve(); };
+      const timeout = setTimeout(done, 10_000);
+      const sub = this.deps.onDidRenderPanel((r) => { if (r.traceId === traceId && (r.graphNodes ?? 0) > 0) done(); });
+    });
+  }
+
+  /**
+   * The panel follows the cursor into another traced prompt, when it is open (where the cursor rests in an editor
+   * that has inline traces; other editors' selection events do not count, and a panel in the editor's own group is
+   * left alone, since revealing it would cover the editor).
+   */
+  private follow(e: vscode.TextEditorSelectionChangeEvent): void {
+    const editor = e.textEditor;
+    if (this.entries.in(editor.document.uri.toString()).length === 0) return;
+    clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      const doc = editor.document;
+      const entry = this.entries.at(doc.uri.toString(), doc.offsetAt(editor.selection.active));
+      const panel = this.deps.panel.current;
+      if (!entry || !panel || this.deps.traces.current?.traceId === entry.traceId) return;
+      if (panel.viewColumn !== undefined && panel.viewColumn === editor.viewColumn) return;
+      void this.view.makeCurrent(entry);
+    }, FOLLOW_MS);
+  }
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import { writeFileAtomic } from '../../engine/files';
 import { parseGraphJson, type GraphJson } from '../../protocol/graph-json';
 import type { TracedModel } from '../trace/traceView';
 import { followEdits } from './inlineText';
@@ -124,9 +125,7 @@ export class InlineEntries {
       try {
         const file = this.fileOf(entry.traceId);
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(entry.graph));
-        fs.renameSync(tmp, file);
+        writeFileAtomic(file, JSON.stringify(entry.graph));
       } catch (err) {
         this.log.warn(`could not keep the inline trace ${entry.traceId} for the next session: ${(err as Error).message}`);
       }

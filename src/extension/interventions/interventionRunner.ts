@@ -10,6 +10,7 @@ import type { FromWebview } from '../../protocol/messages';
 import type { Engine } from '../engine';
 import { showEngineError } from '../engineErrors';
 import type { GraphPanel } from '../graphPanel';
+import type { PanelAccess } from '../tracePanel';
 import { missingModel } from '../selectionTracer';
 import { modelLocation } from '../settings';
 import { clerpPairs } from '../trace/featureLabels';
@@ -35,7 +36,8 @@ export interface InterventionTarget {
 interface Deps {
   readonly engine: Engine;
   readonly traces: TraceView;
-  readonly panel: () => GraphPanel | undefined;
+  /** The trace panel: results of the current trace's interventions go to the panel open now. */
+  readonly panel: Pick<PanelAccess, 'current'>;
   readonly log: vscode.LogOutputChannel;
   readonly extensionPath: string;
 }
@@ -52,7 +54,7 @@ export class InterventionRunner {
     const outcome = await this.run(traceId, request, requestId);
     if ('record' in outcome) return;
     const { error } = outcome;
-    this.deps.panel()?.interventionFailed(traceId, requestId, error.message, error.code === 'cancelled');
+    this.deps.panel.current?.interventionFailed(traceId, requestId, error.message, error.code === 'cancelled');
     // the panel shows a wrong choice inline; a model or engine problem needs the notification's action
     if (error.code !== 'badInput') void showEngineError(error, this.deps.log);
   }
@@ -92,7 +94,7 @@ export class InterventionRunner {
       void showEngineError(outcome.error, this.deps.log);
       return undefined;
     }
-    const panel = this.deps.panel();
+    const panel = this.deps.panel.current;
     panel?.selectNode(t.traceId, node.node_id);
     panel?.reveal();
     const targetId = t.graph.selfTracing?.target?.tokenId;
@@ -120,7 +122,7 @@ export class InterventionRunner {
     const t = this.deps.traces.current;
     if (t?.traceId !== traceId) return { error: new EngineError('badInput', 'That graph is no longer the current trace; trace again to intervene on it.') };
     return this.runOn({
-      traceId, graph: t.graph, model: t.model, panel: this.deps.panel(),
+      traceId, graph: t.graph, model: t.model, panel: this.deps.panel.current,
       keep: (record) => this.deps.traces.recordIntervention(traceId, record),
     }, request, requestId);
   }

@@ -2,9 +2,10 @@
 // megabytes), where it came from and the panel's latest view state in the workspace state (small).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { writeFileAtomic } from '../../engine/files';
 import { parseGraphJson, type GraphJson, type GraphQParams } from '../../protocol/graph-json';
-import type { TracedModel } from './traceView';
+import type { TracedModel, TraceInput } from './traceView';
 
 const KEY = 'selfTracing.lastTrace';
 const FILE = 'last-trace.graph.json';
@@ -31,7 +32,7 @@ export class LastTrace {
     if (!this.storageDir) return;
     try {
       fs.mkdirSync(this.storageDir, { recursive: true });
-      fs.writeFileSync(path.join(this.storageDir, FILE), JSON.stringify(graph));
+      writeFileAtomic(path.join(this.storageDir, FILE), JSON.stringify(graph));
       void this.memento.update(KEY, saved);
     } catch (err) {
       this.log.warn(`could not save the trace for restoring after a reload: ${(err as Error).message}`);
@@ -61,5 +62,24 @@ export class LastTrace {
       this.log.warn(`the saved trace could not be restored: ${(err as Error).message}`);
       return undefined;
     }
+  }
+
+  /** The last trace as a TraceInput again, with its document when the traced text is still where it was. */
+  async reopen(): Promise<TraceInput | undefined> {
+    const last = this.load();
+    if (!last) return undefined;
+    const { saved, graph } = last;
+    let document: vscode.TextDocument | undefined;
+    const text = graph.selfTracing?.source?.text;
+    if (saved.uri && saved.baseOffset !== undefined && text !== undefined) {
+      try {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(saved.uri));
+        const at = new vscode.Range(doc.positionAt(saved.baseOffset), doc.positionAt(saved.baseOffset + text.length));
+        if (doc.getText(at) === text) document = doc;
+      } catch (err) {
+        this.log.info(`the last trace's document is gone (${(err as Error).message}); showing the graph alone`);
+      }
+    }
+    return { graph, fileName: saved.fileName, document, baseOffset: document ? saved.baseOffset : undefined, model: saved.model, traceId: saved.traceId };
   }
 }

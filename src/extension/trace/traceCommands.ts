@@ -8,6 +8,7 @@ import { MAX_GRAPH_BYTES, parseGraphText } from '../../protocol/graphText';
 import { GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE } from '../graphFiles/graphEditor';
 import { exportGraphFolder, exportGraphJson, pickForm, saveTraceAsGraphFile } from '../graphFiles/graphExport';
 import type { GraphPanel } from '../graphPanel';
+import type { PanelAccess } from '../tracePanel';
 import { targetToken, vocabularyTokens } from '../tracePrechecks';
 import type { TraceView } from './traceView';
 
@@ -42,168 +43,197 @@ function activeGraphFile(): { graph: GraphJson; uri: vscode.Uri } | undefined {
 
 interface Deps {
   readonly traces: TraceView;
-  readonly panel: () => GraphPanel | undefined;
+  readonly panel: Pick<PanelAccess, 'current'>;
   readonly retrace: Retrace;
   readonly log: vscode.LogOutputChannel;
   /** the extension's folder: the embedded model and its demo prompts live inside it */
   readonly extensionPath: string;
 }
 
-export function registerTraceCommands({ traces, panel, retrace, log, extensionPath }: Deps): vscode.Disposable[] {
-  const openGraphFile = async (arg?: vscode.Uri) => {
-    const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({
-      canSelectMany: false, openLabel: 'Open Graph', filters: { 'Attribution graph JSON': ['json'] },
-    }))?.[0];
-    if (!uri) return;
-    const result = await readGraphFile(uri);
-    if ('error' in result) {
-      const again = await vscode.window.showErrorMessage(`Self-Tracing: ${result.error}`, 'Open Another…');
-      if (again) await openGraphFile();
-      return;
-    }
-    for (const w of result.warnings) log.warn(`${uri.toString()}: ${w}`);
-    // the panel is the file's editor: pins and labels become edits of the file
-    await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.graph.json') ? GRAPH_FILE_VIEW_TYPE : GRAPH_JSON_VIEW_TYPE);
-  };
-
-  const exportGraph = async () => {
-    const file = activeGraphFile();
-    const graph = file?.graph ?? traces.exportable();
-    if (!graph) {
-      await vscode.window.showWarningMessage('Self-Tracing: there is no graph to export; trace a selection or open a graph file first.');
-      return;
-    }
-    const kind = await vscode.window.showQuickPick([
-      { label: 'Graph JSON', description: 'for circuit-tracer\'s viewer or a Neuronpedia upload, with pins, supernodes and labels in qParams', id: 'json' },
-      { label: 'Graph folder', description: 'graph-metadata.json, the graph and its feature files, as circuit-tracer\'s local server serves them', id: 'folder' },
-      { label: 'PNG image', description: 'the whole graph at 2×, with the prompt, the target and a legend', id: 'png' },
-      { label: 'SVG image', description: 'the same as a vector drawing', id: 'svg' },
-    ], { title: 'Export Graph' });
-    if (!kind) return;
-    const model = file ? undefined : traces.current?.model?.modelDir;
-    if (kind.id === 'folder') {
-      await exportGraphFolder(graph, model ?? (graph.selfTracing?.model === path.basename(EMBEDDED_MODEL_DIR) ? path.join(extensionPath, EMBEDDED_MODEL_DIR) : undefined), log);
-      return;
-    }
-    const form = kind.id === 'json' ? await pickForm(graph) : undefined;
-    if (kind.id === 'json' && !form) return;
-    const base = graph.metadata.slug || 'graph';
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind.id === 'json' ? `${base}.graph.json` : `${base}.${kind.id}`),
-      filters: kind.id === 'json' ? { 'Graph JSON': ['json'] } : kind.id === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
-    });
-    if (!target) return;
-    if (file && target.toString() === file.uri.toString()) {
-      await vscode.window.showWarningMessage('Self-Tracing: that is the open graph file; Save (Ctrl+S) writes it. Export to another file.');
-      return;
-    }
-    if (kind.id === 'json') {
-      await exportGraphJson(graph, target, form!, log);
-    } else {
-      const png = (await panel()?.snapshot(20_000, kind.id === 'svg' ? 'svg' : 'png')) ?? '';
-      if (!png) {
-        await vscode.window.showErrorMessage('Self-Tracing: the graph panel could not draw an image; open the panel and try again.');
-        return;
-      }
-      await vscode.workspace.fs.writeFile(target, Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
-    }
-    log.info(`exported ${kind.id}${form ? ` (${form})` : ''} to ${target.toString()}`);
-    void confirmExport(target);
-  };
-
-  const saveTraceAsFile = async () => {
-    const graph = traces.exportable();
-    if (!graph) {
-      await vscode.window.showWarningMessage('Self-Tracing: there is no live trace to save; trace a selection first.');
-      return;
-    }
-    await saveTraceAsGraphFile(graph, log);
-  };
-
-  const chooseTarget = async () => {
-    const t = traces.current;
-    const source = t?.graph.selfTracing?.source?.text;
-    if (!t || source === undefined) {
-      await vscode.window.showWarningMessage('Self-Tracing: trace a selection first; Choose Target re-traces its text.');
-      return;
-    }
-    const outputs = t.graph.selfTracing?.topOutputs ?? [];
-    const current = t.graph.selfTracing?.target?.token;
-    const items: (vscode.QuickPickItem & { token?: string; tokenId?: number; mode?: 'other' | 'contrast' })[] = [
-      ...outputs.map((o) => ({ label: JSON.stringify(o.token), description: `${(o.prob * 100).toFixed(1)}%${o.token === current ? ' · current target' : ''}`, token: o.token, tokenId: o.tokenId })),
-      { label: '', kind: vscode.QuickPickItemKind.Separator },
-      { label: '$(edit) Another token…', mode: 'other' as const },
-      { label: '$(diff) A versus B…', mode: 'contrast' as const },
-    ];
-    const pick = await vscode.window.showQuickPick(items, { title: 'Choose the output to explain' });
-    if (!pick) return;
-    let target: RetraceRequest['target'];
-    if (pick.token !== undefined) target = { token: pick.token, tokenId: pick.tokenId };
-    else if (pick.mode === 'other') {
-      const tokens = t.model ? vocabularyTokens(t.model.modelDir) : null;
-      const typed = await vscode.window.showInputBox({
-        title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")',
-        validateInput: (v) => {
-          if (v === '') return undefined;
-          const check = targetToken(v, tokens);
-          return check.reason ? { message: check.reason, severity: vscode.InputBoxValidationSeverity.Error }
-            : check.note ? { message: check.note, severity: vscode.InputBoxValidationSeverity.Info } : undefined;
-        },
-      });
-      if (typed === undefined || typed === '') return;
-      const check = targetToken(typed, tokens);
-      if (!check.token) {
-        await vscode.window.showErrorMessage(`Self-Tracing: ${check.reason}`);
-        return;
-      }
-      target = { token: check.token };
-    } else {
-      const a = await vscode.window.showInputBox({ title: 'A versus B (1/2)', prompt: 'Token A, the answer to explain', value: current ?? '' });
-      if (!a) return;
-      const b = await vscode.window.showInputBox({ title: 'A versus B (2/2)', prompt: 'Token B, the alternative it beats' });
-      if (!b) return;
-      target = { token: a, contrast: b };
-    }
-    await retrace({ text: source, uri: t.uri, target });
-  };
-
-  const showInGraph = async (arg?: { traceId?: string; nodeId?: string }) => {
-    const t = traces.current;
-    const p = panel();
-    if (!t || !p || !arg?.nodeId || arg.traceId !== t.traceId) return;
-    p.selectNode(t.traceId, arg.nodeId);
-    p.reveal();
-  };
-
-  const traceFromHere = async (arg?: { traceId?: string; ctx?: number }) => {
-    const t = traces.current;
-    if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return;
-    const prefix = traces.prefixTo(arg.ctx);
-    if (prefix) await retrace(prefix);
-  };
-
-  /** Webview context menu on a node: VS Code passes the element's data-vscode-context. */
-  const pinNode = (ctx?: { nodeId?: string }) => {
-    const t = traces.current;
-    if (t && ctx?.nodeId) panel()?.selectNode(t.traceId, ctx.nodeId, true);
-  };
-  const revealNode = (ctx?: { nodeId?: string }) => {
-    const t = traces.current;
-    const node = t?.graph.nodes.find((n) => n.node_id === ctx?.nodeId);
-    if (t && node) void traces.revealPosition(t.traceId, node.ctx_idx, true);
-  };
-
+export function registerTraceCommands(deps: Deps): vscode.Disposable[] {
+  const { traces } = deps;
   return [
-    vscode.commands.registerCommand('selfTracing.openGraphFile', openGraphFile),
-    vscode.commands.registerCommand('selfTracing.exportGraph', exportGraph),
-    vscode.commands.registerCommand('selfTracing.saveTraceAsGraphFile', saveTraceAsFile),
+    vscode.commands.registerCommand('selfTracing.openGraphFile', (arg?: vscode.Uri) => openGraphFile(deps.log, arg)),
+    vscode.commands.registerCommand('selfTracing.exportGraph', () => exportGraph(deps)),
+    vscode.commands.registerCommand('selfTracing.saveTraceAsGraphFile', () => saveTraceAsFile(deps)),
     vscode.commands.registerCommand('selfTracing.clearTrace', () => traces.clear()),
-    vscode.commands.registerCommand('selfTracing.chooseTarget', chooseTarget),
-    vscode.commands.registerCommand('selfTracing.showInGraph', showInGraph),
-    vscode.commands.registerCommand('selfTracing.traceFromHere', traceFromHere),
-    vscode.commands.registerCommand('selfTracing.graph.pinNode', pinNode),
-    vscode.commands.registerCommand('selfTracing.graph.revealNode', revealNode),
+    vscode.commands.registerCommand('selfTracing.chooseTarget', () => chooseTarget(deps)),
+    vscode.commands.registerCommand('selfTracing.showInGraph', (arg?: { traceId?: string; nodeId?: string }) => showInGraph(deps, arg)),
+    vscode.commands.registerCommand('selfTracing.traceFromHere', (arg?: { traceId?: string; ctx?: number }) => traceFromHere(deps, arg)),
+    vscode.commands.registerCommand('selfTracing.graph.pinNode', (ctx?: { nodeId?: string }) => pinNode(deps, ctx)),
+    vscode.commands.registerCommand('selfTracing.graph.revealNode', (ctx?: { nodeId?: string }) => revealNode(deps, ctx)),
   ];
+}
+
+/** Open Graph File: the file opens in its graph editor; one that is not a graph says why and offers another. */
+async function openGraphFile(log: vscode.LogOutputChannel, arg?: vscode.Uri): Promise<void> {
+  const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({
+    canSelectMany: false, openLabel: 'Open Graph', filters: { 'Attribution graph JSON': ['json'] },
+  }))?.[0];
+  if (!uri) return;
+  const result = await readGraphFile(uri);
+  if ('error' in result) {
+    const again = await vscode.window.showErrorMessage(`Self-Tracing: ${result.error}`, 'Open Another…');
+    if (again) await openGraphFile(log);
+    return;
+  }
+  for (const w of result.warnings) log.warn(`${uri.toString()}: ${w}`);
+  // the panel is the file's editor: pins and labels become edits of the file
+  await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.graph.json') ? GRAPH_FILE_VIEW_TYPE : GRAPH_JSON_VIEW_TYPE);
+}
+
+type ExportKind = 'json' | 'folder' | 'png' | 'svg';
+
+/** Export Graph: the active graph file's graph, else the current trace's, as JSON, a folder, or an image. */
+async function exportGraph({ traces, panel, log, extensionPath }: Deps): Promise<void> {
+  const file = activeGraphFile();
+  const graph = file?.graph ?? traces.exportable();
+  if (!graph) {
+    await vscode.window.showWarningMessage('Self-Tracing: there is no graph to export; trace a selection or open a graph file first.');
+    return;
+  }
+  const kind = await pickExportKind();
+  if (!kind) return;
+  if (kind === 'folder') {
+    const model = file ? undefined : traces.current?.model?.modelDir;
+    await exportGraphFolder(graph, model ?? (graph.selfTracing?.model === path.basename(EMBEDDED_MODEL_DIR) ? path.join(extensionPath, EMBEDDED_MODEL_DIR) : undefined), log);
+    return;
+  }
+  const form = kind === 'json' ? await pickForm(graph) : undefined;
+  if (kind === 'json' && !form) return;
+  const target = await askExportTarget(graph.metadata.slug || 'graph', kind);
+  if (!target) return;
+  if (file && target.toString() === file.uri.toString()) {
+    await vscode.window.showWarningMessage('Self-Tracing: that is the open graph file; Save (Ctrl+S) writes it. Export to another file.');
+    return;
+  }
+  if (kind === 'json') await exportGraphJson(graph, target, form!, log);
+  else if (!(await writeImage(panel.current, kind, target))) return;
+  log.info(`exported ${kind}${form ? ` (${form})` : ''} to ${target.toString()}`);
+  void confirmExport(target);
+}
+
+async function pickExportKind(): Promise<ExportKind | undefined> {
+  const kinds: (vscode.QuickPickItem & { id: ExportKind })[] = [
+    { label: 'Graph JSON', description: 'for circuit-tracer\'s viewer or a Neuronpedia upload, with pins, supernodes and labels in qParams', id: 'json' },
+    { label: 'Graph folder', description: 'graph-metadata.json, the graph and its feature files, as circuit-tracer\'s local server serves them', id: 'folder' },
+    { label: 'PNG image', description: 'the whole graph at 2×, with the prompt, the target and a legend', id: 'png' },
+    { label: 'SVG image', description: 'the same as a vector drawing', id: 'svg' },
+  ];
+  return (await vscode.window.showQuickPick(kinds, { title: 'Export Graph' }))?.id;
+}
+
+function askExportTarget(base: string, kind: Exclude<ExportKind, 'folder'>): Thenable<vscode.Uri | undefined> {
+  return vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('.'), kind === 'json' ? `${base}.graph.json` : `${base}.${kind}`),
+    filters: kind === 'json' ? { 'Graph JSON': ['json'] } : kind === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+  });
+}
+
+/** The panel's drawing of the whole graph, written to `target`; false (and said) when the panel cannot draw one. */
+async function writeImage(panel: GraphPanel | undefined, kind: 'png' | 'svg', target: vscode.Uri): Promise<boolean> {
+  const image = (await panel?.snapshot(20_000, kind)) ?? '';
+  if (!image) {
+    await vscode.window.showErrorMessage('Self-Tracing: the graph panel could not draw an image; open the panel and try again.');
+    return false;
+  }
+  await vscode.workspace.fs.writeFile(target, Buffer.from(image.slice(image.indexOf(',') + 1), 'base64'));
+  return true;
+}
+
+async function saveTraceAsFile({ traces, log }: Deps): Promise<void> {
+  const graph = traces.exportable();
+  if (!graph) {
+    await vscode.window.showWarningMessage('Self-Tracing: there is no live trace to save; trace a selection first.');
+    return;
+  }
+  await saveTraceAsGraphFile(graph, log);
+}
+
+type TargetItem = vscode.QuickPickItem & { token?: string; tokenId?: number; mode?: 'other' | 'contrast' };
+
+/** Choose Target: re-traces the current trace's text towards one of its top outputs, a typed token, or A versus B. */
+async function chooseTarget({ traces, retrace }: Deps): Promise<void> {
+  const t = traces.current;
+  const source = t?.graph.selfTracing?.source?.text;
+  if (!t || source === undefined) {
+    await vscode.window.showWarningMessage('Self-Tracing: trace a selection first; Choose Target re-traces its text.');
+    return;
+  }
+  const current = t.graph.selfTracing?.target?.token;
+  const pick = await vscode.window.showQuickPick(targetItems(t.graph.selfTracing?.topOutputs ?? [], current), { title: 'Choose the output to explain' });
+  if (!pick) return;
+  const target = pick.token !== undefined ? { token: pick.token, tokenId: pick.tokenId }
+    : pick.mode === 'other' ? await askTargetToken(t.model?.modelDir)
+    : await askContrast(current);
+  if (target) await retrace({ text: source, uri: t.uri, target });
+}
+
+function targetItems(outputs: readonly { token: string; tokenId?: number; prob: number }[], current: string | undefined): TargetItem[] {
+  return [
+    ...outputs.map((o) => ({ label: JSON.stringify(o.token), description: `${(o.prob * 100).toFixed(1)}%${o.token === current ? ' · current target' : ''}`, token: o.token, tokenId: o.tokenId })),
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(edit) Another token…', mode: 'other' as const },
+    { label: '$(diff) A versus B…', mode: 'contrast' as const },
+  ];
+}
+
+/** A typed target token, checked against the traced model's vocabulary while it is typed. */
+async function askTargetToken(modelDir: string | undefined): Promise<RetraceRequest['target']> {
+  const tokens = modelDir ? vocabularyTokens(modelDir) : null;
+  const typed = await vscode.window.showInputBox({
+    title: 'Target token', prompt: 'The output token to explain, with its leading space if it has one (e.g. " Austin")',
+    validateInput: (v) => {
+      if (v === '') return undefined;
+      const check = targetToken(v, tokens);
+      return check.reason ? { message: check.reason, severity: vscode.InputBoxValidationSeverity.Error }
+        : check.note ? { message: check.note, severity: vscode.InputBoxValidationSeverity.Info } : undefined;
+    },
+  });
+  if (typed === undefined || typed === '') return undefined;
+  const check = targetToken(typed, tokens);
+  if (!check.token) {
+    await vscode.window.showErrorMessage(`Self-Tracing: ${check.reason}`);
+    return undefined;
+  }
+  return { token: check.token };
+}
+
+async function askContrast(current: string | undefined): Promise<RetraceRequest['target']> {
+  const a = await vscode.window.showInputBox({ title: 'A versus B (1/2)', prompt: 'Token A, the answer to explain', value: current ?? '' });
+  if (!a) return undefined;
+  const b = await vscode.window.showInputBox({ title: 'A versus B (2/2)', prompt: 'Token B, the alternative it beats' });
+  if (!b) return undefined;
+  return { token: a, contrast: b };
+}
+
+/** Show in Graph (hover link): selects the node in the panel of the current trace. */
+async function showInGraph({ traces, panel }: Deps, arg?: { traceId?: string; nodeId?: string }): Promise<void> {
+  const t = traces.current;
+  const p = panel.current;
+  if (!t || !p || !arg?.nodeId || arg.traceId !== t.traceId) return;
+  p.selectNode(t.traceId, arg.nodeId);
+  p.reveal();
+}
+
+/** Trace from Here (hover link): traces the current trace's text up to and including the token at `ctx`. */
+async function traceFromHere({ traces, retrace }: Deps, arg?: { traceId?: string; ctx?: number }): Promise<void> {
+  const t = traces.current;
+  if (!t || arg?.traceId !== t.traceId || arg.ctx === undefined) return;
+  const prefix = traces.prefixTo(arg.ctx);
+  if (prefix) await retrace(prefix);
+}
+
+/** Webview context menu on a node: VS Code passes the element's data-vscode-context. */
+function pinNode({ traces, panel }: Deps, ctx?: { nodeId?: string }): void {
+  const t = traces.current;
+  if (t && ctx?.nodeId) panel.current?.selectNode(t.traceId, ctx.nodeId, true);
+}
+
+function revealNode({ traces }: Deps, ctx?: { nodeId?: string }): void {
+  const t = traces.current;
+  const node = t?.graph.nodes.find((n) => n.node_id === ctx?.nodeId);
+  if (t && node) void traces.revealPosition(t.traceId, node.ctx_idx, true);
 }
 
 /** Says where an export went, with Open and Reveal (in the OS, or in the Explorer where the OS is not reachable). */

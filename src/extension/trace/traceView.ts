@@ -3,7 +3,7 @@
 // point for a new graph, whether it comes from the engine or from a file.
 import * as vscode from 'vscode';
 import type { GraphJson, GraphQParams, InterventionRecord } from '../../protocol/graph-json';
-import type { GraphPanel } from '../graphPanel';
+import type { PanelAccess } from '../tracePanel';
 import { clerpPairs, type FeatureLabels } from './featureLabels';
 import { HEAT_LEVELS, heatColorId, positionAt, positionsIn, tokenHeat, type HeatMode, type TokenHeat } from './heatmap';
 import { HOVER_COMMANDS, hoverMarkdown } from './hoverContent';
@@ -73,8 +73,7 @@ export class TraceView implements vscode.Disposable {
   readonly onDidRecordIntervention = this.interventionEmitter.event;
 
   constructor(
-    private readonly openPanel: () => GraphPanel,
-    private readonly currentPanel: () => GraphPanel | undefined,
+    private readonly panel: PanelAccess,
     private readonly labels?: FeatureLabels,
   ) {
     for (let level = 1; level <= HEAT_LEVELS; level++) {
@@ -118,7 +117,7 @@ export class TraceView implements vscode.Disposable {
       length, heat: [], stale: false, qParams: graph.qParams ?? {},
     };
     this.recomputeHeat();
-    const panel = this.openPanel();
+    const panel = this.panel.open();
     panel.showGraph({ traceId, graph, fileName: input.fileName, origin: 'trace' });
     panel.reveal();
     this.changeEmitter.fire(this.trace);
@@ -128,7 +127,7 @@ export class TraceView implements vscode.Disposable {
   /** Clears the heatmap, the hovers and the panel's graph. */
   clear(): void {
     this.trace = undefined;
-    this.currentPanel()?.clearGraph();
+    this.panel.current?.clearGraph();
     this.decorate();
     this.changeEmitter.fire(undefined);
   }
@@ -239,7 +238,7 @@ export class TraceView implements vscode.Disposable {
       }
     }
     if (t.stale) {
-      this.currentPanel()?.markStale(t.traceId, true);
+      this.panel.current?.markStale(t.traceId, true);
       this.changeEmitter.fire(t);
     } else if (shift !== 0) {
       t.baseOffset += shift;
@@ -282,7 +281,7 @@ export class TraceView implements vscode.Disposable {
     const mine = this.revealed;
     this.revealed = undefined;
     if (mine && mine.uri === doc.uri.toString() && mine.start === start && mine.end === end) {
-      this.currentPanel()?.editorFocus(t.traceId, positionAt(t.heat, start)?.ctx ?? null, null);
+      this.panel.current?.editorFocus(t.traceId, positionAt(t.heat, start)?.ctx ?? null, null);
       return;
     }
     const cursor = positionAt(t.heat, doc.offsetAt(sel.active))?.ctx ?? null;
@@ -291,7 +290,7 @@ export class TraceView implements vscode.Disposable {
     const last = t.heat.reduce((m, h) => Math.max(m, h.ctx), 0);
     const first = t.heat.reduce((m, h) => Math.min(m, h.ctx), Infinity);
     const range = covered && covered[0] <= first && covered[1] >= last ? null : covered;
-    this.currentPanel()?.editorFocus(t.traceId, cursor, range);
+    this.panel.current?.editorFocus(t.traceId, cursor, range);
   }
 
   private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {

@@ -69,5 +69,20 @@ for (const family of ['llama', 'qwen3']) {
     assert.match(r.out, /feature index: \d+ features over 3 contexts/);
     const show = await cli('features', 'show', '0:0', '--index', out, '--json');
     assert.equal(show.code, 0, show.err);
+    // without the logit table (what a published width gets): the CLI says so, and `show` computes the tokens the
+    // table holds, from the model and transcoders the index names
+    const lazy = path.join(tmp, `${family}-features-on-demand`);
+    const r2 = await cli('features', 'build', '--model', model, '--transcoders', tc, '--corpus', corpus, '--out', lazy, '--logit-table', 'on-demand');
+    assert.equal(r2.code, 0, r2.err);
+    assert.match(r2.out, /promoted\/suppressed tokens: not in the index; each feature's are computed when it is shown/);
+    const table = JSON.parse((await cli('features', 'show', '1:3', '--index', out, '--json')).out);
+    const bad = await cli('features', 'show', '1:3', '--index', lazy, '--model', path.join(tmp, 'nowhere'));
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /nowhere/);
+    const shown = await cli('features', 'show', '1:3', '--index', lazy);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, new RegExp(`promotes: ${table.top_logits.map((t: string) => JSON.stringify(t)).join(' ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(fs.existsSync(path.join(lazy, 'logits-cache.json')));
+    assert.equal((await cli('features', 'build', '--model', model, '--corpus', corpus, '--out', lazy, '--logit-table', 'some')).code, 2);
   });
 }

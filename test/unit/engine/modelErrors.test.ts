@@ -1,28 +1,16 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../../src/engine/model/model';
-import { EngineError, type EngineErrorCode } from '../../../src/engine/errors';
 import { TensorStore, writeSafetensors } from '../../../src/engine/model/safetensors';
+import { EngineError } from '../../../src/engine/errors';
+import { copyModel, editConfig, rejectsLoading } from './badModels';
 import { FIXTURES, readReference } from './reference';
 
 const SRC = path.join(FIXTURES, 'gpt2-tiny');
 
-/** a writable copy of the tiny fixture, optionally edited */
-function copyFixture(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt2-bad-'));
-  for (const f of fs.readdirSync(SRC)) fs.copyFileSync(path.join(SRC, f), path.join(dir, f));
-  return dir;
-}
-
-function editConfig(dir: string, edit: (c: Record<string, unknown>) => void): void {
-  const f = path.join(dir, 'config.json');
-  const c = JSON.parse(fs.readFileSync(f, 'utf8'));
-  edit(c);
-  fs.writeFileSync(f, JSON.stringify(c));
-}
+const copyFixture = () => copyModel(SRC);
 
 /** rewrites model.safetensors through `edit(name, tensor)`; returning undefined drops the tensor */
 function editWeights(dir: string, edit: (name: string, t: { shape: number[]; data: Float32Array }) => { shape: number[]; data: Float32Array } | undefined) {
@@ -36,14 +24,7 @@ function editWeights(dir: string, edit: (name: string, t: { shape: number[]; dat
   writeSafetensors(path.join(dir, 'model.safetensors'), out);
 }
 
-async function rejects(dir: string, code: EngineErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(loadModel(dir, { threads: 1 }), (e: unknown) => {
-    assert.ok(e instanceof EngineError, `expected an EngineError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
+const rejects = rejectsLoading;
 
 test('a missing model folder, config.json, tokenizer.json or model.safetensors is named', async () => {
   await rejects('/nonexistent/model', 'fileNotFound', /\/nonexistent\/model/);
@@ -77,7 +58,7 @@ test('a header that lies about a tensor size is reported with the tensor and the
 test('a missing tensor is named', async () => {
   const dir = copyFixture();
   editWeights(dir, (n, t) => (n === 'transformer.h.1.mlp.c_fc.bias' ? undefined : t));
-  await rejects(dir, 'missingTensor', /"transformer\.h\.1\.mlp\.c_fc\.bias".*gpt2-bad-/);
+  await rejects(dir, 'missingTensor', /"transformer\.h\.1\.mlp\.c_fc\.bias".*gpt2-tiny-bad-/);
 });
 
 test('a tensor whose shape disagrees with config.json is named with both shapes', async () => {

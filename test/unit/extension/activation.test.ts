@@ -3,9 +3,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import manifest from '../../../package.json';
-import { activate, type SelfTracingApi } from '../../../src/extension/extension';
+import type { SelfTracingApi } from '../../../src/extension/extension';
 import { useFixtureModel } from './fixtureModel';
-import { fake, fakeContext, type FakeContext, until, type FakePanel } from '../fakeVscode';
+import { fake, type FakeContext, until, type FakePanel, sentOfType } from '../fakeVscode';
+import { activateFresh, deactivate } from './activated';
 
 // The extension's glue against the fake `vscode` module, with the real engine worker from dist/.
 const root = path.resolve('.');
@@ -13,15 +14,10 @@ let context: FakeContext;
 let api: SelfTracingApi;
 
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root);
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh());
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
-const sentOfType = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 
 test('activate registers exactly the commands that package.json contributes', () => {
   const contributed = manifest.contributes.commands.map((c) => c.command).sort();
@@ -47,10 +43,10 @@ test('Trace Selection shows the selection in a CSP-protected panel once the page
   assert.deepEqual(shown.pieces.map((p: { text: string }) => p.text), ['the', ' cat', ' sat']);
   const [graph] = sentOfType(panel, 'showGraph');
   assert.equal(graph.fileName, 'facts.txt');
-  assert.equal(graph.graph.selfTracing.source.text, 'the cat sat');
+  assert.equal(graph.graph.selfTracing!.source!.text, 'the cat sat');
   const status = sentOfType(panel, 'engineStatus').at(-1);
-  assert.equal(status.status.state, 'ready');
-  assert.match(status.status.message, /gpt2-tiny: traced \d+ tokens into \d+ nodes/);
+  assert.equal(status!.status.state, 'ready');
+  assert.match(status!.status.message, /gpt2-tiny: traced \d+ tokens into \d+ nodes/);
   assert.ok(fake.state.progress?.options.cancellable, 'the trace runs under cancellable progress');
 });
 
@@ -61,7 +57,7 @@ test('a second trace reuses the open panel and replaces its content', async () =
   fake.openEditor('three');
   await vscode.commands.executeCommand('selfTracing.traceSelection');
   assert.equal(fake.state.panels.length, 1);
-  assert.equal(sentOfType(fake.state.panels[0], 'showSelection').at(-1).source.text, 'three');
+  assert.equal(sentOfType(fake.state.panels[0], 'showSelection').at(-1)!.source.text, 'three');
 });
 
 test('clicking a piece in the panel selects that piece in the editor', async () => {
@@ -71,9 +67,11 @@ test('clicking a piece in the panel selects that piece in the editor', async () 
   panel.receive({ type: 'ready' });
   const { traceId } = sentOfType(panel, 'showSelection')[0];
   panel.receive({ type: 'revealPiece', traceId, index: 3 });
-  await until(() => (vscode.window.activeTextEditor as unknown) !== editor, 2000, 'the editor to be shown');
-  const { selection, document } = vscode.window.activeTextEditor!;
-  assert.equal(document.getText(selection), ' Texas');
+  const selected = () => editor.document.getText(editor.selection);
+  await until(() => selected() !== editor.document.getText(), 2000, 'the piece to be selected');
+  assert.equal(vscode.window.activeTextEditor, editor, 'in the document\'s editor');
+  assert.equal(selected(), ' Texas');
+  assert.ok(editor.revealed.at(-1)?.isEqual(editor.selection), 'and scrolled to');
 });
 
 test('malformed or stale messages from the page are logged and change nothing', async () => {

@@ -11,7 +11,7 @@ import { activate, type SelfTracingApi } from '../../../src/extension/extension'
 import { GRAPH_FILE_VIEW_TYPE } from '../../../src/extension/graphFiles/graphEditor';
 import type { GraphJson } from '../../../src/protocol/graph-json';
 import { parseToWebview } from '../../../src/protocol/messages';
-import { fake, fakeContext, type FakeContext, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, type FakeContext, sentOfType as sent } from '../fakeVscode';
 
 const graph = (l: string) => JSON.parse(fs.readFileSync(`test/fixtures/graphs/multilingual/${l}.graph.json`, 'utf8')) as GraphJson;
 let context: FakeContext;
@@ -26,7 +26,6 @@ afterEach(() => {
   for (const d of context.subscriptions.splice(0)) d.dispose();
 });
 
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const run = (command: string, ...args: unknown[]) => fake.state.commands.get(command)!(...args) as Promise<unknown>;
 
 test('Compare With… an earlier trace: the quick pick offers it, the panel gets a valid comparison', async () => {
@@ -42,8 +41,8 @@ test('Compare With… an earlier trace: the quick pick offers it, the panel gets
   assert.equal(message.traceId, traceId);
   const parsed = parseToWebview(JSON.parse(JSON.stringify(message)));
   assert.ok(parsed.ok, !parsed.ok ? parsed.reason : '');
-  assert.equal(message.comparison.mode, 'id');
-  assert.ok(message.comparison.headline.sharedInfluenceA > 0.5);
+  assert.equal(message.comparison!.mode, 'id');
+  assert.ok(message.comparison!.headline.sharedInfluenceA > 0.5);
   // a reload of the page gets it again
   panel.receive({ type: 'ready' });
   assert.equal(sent(panel, 'showComparison').length, 2);
@@ -93,6 +92,6 @@ test('Compare With… in a graph file editor: that file is A, the other open gra
   assert.deepEqual(fake.state.quickPicks[0].items.map((i) => i.label), ['spanish.md', 'en.graph.json', '$(folder-opened) Graph file…']);
   const [message] = sent(fr.panel, 'showComparison');
   assert.ok(message, 'the file editor showing fr gets the comparison');
-  assert.equal(message.comparison.a.prompt, graph('fr').metadata.prompt);
+  assert.equal(message.comparison!.a.prompt, graph('fr').metadata.prompt);
   assert.equal(message.traceId, sent(fr.panel, 'showGraph')[0].traceId);
 });

@@ -2,39 +2,26 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
-import { activate, type SelfTracingApi } from '../../../src/extension/extension';
+import type { SelfTracingApi } from '../../../src/extension/extension';
 import { checkVocabulary, lastPartStart, mostlyOutside, targetToken, tooLong, vocabularyCharacters, vocabularyTokens } from '../../../src/extension/tracePrechecks';
 import { traceStatusText } from '../../../src/extension/trace/traceStatusBar';
 import type { Trace } from '../../../src/extension/trace/traceView';
-import { fake, fakeContext, until, type FakeContext, type FakePanel } from '../fakeVscode';
+import { fake, until, type FakeContext, sentOfType as sent, traceSelection as traceText } from '../fakeVscode';
+import { activateFresh, deactivate } from './activated';
 import { useFixtureModel } from './fixtureModel';
 
 // What a new user trips on, against the fake `vscode` with the real engine worker on the tiny fixture model:
 // the editor selection filter, live re-trace, Clear Trace, Check Engine, the walkthrough's Trace Selection, the
 // target box, the status bar of an A-versus-B trace, and the checks before a trace.
-const root = path.resolve('.');
 let context: FakeContext;
 let api: SelfTracingApi;
 
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root);
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh());
   useFixtureModel();
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
-
-async function traceText(text: string): Promise<FakePanel> {
-  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3, end: 3 + text.length });
-  await vscode.commands.executeCommand('selfTracing.traceSelection');
-  const panel = fake.state.panels[0];
-  panel.receive({ type: 'ready' });
-  return panel;
-}
 
 test('a clicked node selects its token in the editor without filtering the graph; the user\'s own selection filters', async () => {
   const panel = await traceText('the cat sat');
@@ -78,7 +65,7 @@ test('with live re-trace on, an edit re-traces after the pause; the old graph st
   assert.equal(fake.state.logs.filter((l) => /live re-trace/.test(l.message)).length, 1);
   assert.equal(fake.state.messages.filter((m) => m.severity === 'error').length, 0);
   assert.ok(sent(panel, 'traceProgress').some((m) => /^Re-tracing "the dog ran"/.test(m.message)), 'the panel shows the re-trace in progress');
-  assert.equal(sent(panel, 'traceProgress').at(-1).done, true);
+  assert.equal(sent(panel, 'traceProgress').at(-1)!.done, true);
 });
 
 test('without the setting, an edit only marks the trace stale', async () => {
@@ -111,12 +98,14 @@ test('Trace Selection from the walkthrough (no active text editor) traces the se
   assert.ok(fake.state.builtins.some((b) => b.id === 'setContext' && b.args[0] === 'selfTracing.traced' && b.args[1] === true));
 });
 
-test('the status bar of an A-versus-B trace names both tokens, not A\'s probability', () => {
+test('the status bar of an A-versus-B trace names both tokens, not A\'s probability; a single target\'s probability has one decimal', () => {
   const trace = { fileName: 'notes.md', stale: false, graph: { nodes: [], selfTracing: { target: { token: ' Austin', prob: 0.99, contrast: { token: ' Dallas' } } } } } as unknown as Trace;
   assert.deepEqual(traceStatusText(trace)?.text, '$(diff) " Austin" vs " Dallas"');
   assert.match(traceStatusText(trace)!.tooltip, /logit\(" Austin"\) − logit\(" Dallas"\)/);
   const single = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' Austin', prob: 0.99 } } } } as unknown as Trace;
-  assert.equal(traceStatusText(single)?.text, '$(type-hierarchy) " Austin" 99%');
+  assert.equal(traceStatusText(single)?.text, '$(type-hierarchy) " Austin" 99.0%');
+  const unlikely = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' Texas', prob: 0.007 } } } } as unknown as Trace;
+  assert.equal(traceStatusText(unlikely)?.text, '$(type-hierarchy) " Texas" 0.7%', 'not rounded up to 1%');
 });
 
 test('"Another token…": Austin becomes " Austin" (one token with its space), a word that is no token is refused with a reason', () => {

@@ -6,7 +6,8 @@ import { afterEach, before, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { readSavedView } from '../../../src/protocol/graphForms';
 import { activate, type SelfTracingApi } from '../../../src/extension/extension';
-import { fake, fakeContext, fakeMemento, until, type FakeContext, type FakePanel } from '../fakeVscode';
+import { fake, fakeContext, fakeMemento, rangeOf, until, type FakeContext, type FakeEditor, type FakePanel, sentOfType as sent, traceSelection as traceText } from '../fakeVscode';
+import { activateFresh, deactivate } from './activated';
 import { FIXTURE_MODEL, modelWithFeatures, useFixtureModel } from './fixtureModel';
 
 // Tracing from the editor against the fake `vscode`, with the real engine worker (dist/worker.js) on the tiny
@@ -20,24 +21,11 @@ before(async () => {
   featureModel = await modelWithFeatures();
 });
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root, { storageDir: fs.mkdtempSync(path.join(os.tmpdir(), 'self-tracing-storage-')) });
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh({ storage: true }));
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const lastError = () => fake.state.messages.filter((m) => m.severity === 'error').at(-1);
-
-async function traceText(text: string, start = 0): Promise<FakePanel> {
-  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3 + start, end: 3 + text.length });
-  await vscode.commands.executeCommand('selfTracing.traceSelection');
-  const panel = fake.state.panels[0];
-  panel.receive({ type: 'ready' });
-  return panel;
-}
 
 test('a traced selection shades its tokens where they are in the document', async () => {
   useFixtureModel();
@@ -45,14 +33,60 @@ test('a traced selection shades its tokens where they are in the document', asyn
   const t = api.traces.current!;
   assert.equal(t.baseOffset, 3);
   assert.equal(t.model?.modelDir, FIXTURE_MODEL);
-  const editor = vscode.window.activeTextEditor as unknown as { document: vscode.TextDocument; decorations: Map<string, vscode.Range[]> };
+  const editor = vscode.window.activeTextEditor as FakeEditor;
   const heat = new Set(fake.state.decorationTypes.filter((d) => d.options.backgroundColor).map((d) => d.key));
-  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(r));
+  const shaded = [...editor.decorations].filter(([key]) => heat.has(key)).flatMap(([, ranges]) => ranges).map((r) => editor.document.getText(rangeOf(r)));
   assert.ok(shaded.length > 0, 'some tokens are shaded');
   assert.ok(shaded.every((s) => 'the cat sat'.includes(s)), shaded.join('|'));
   const x = t.graph.selfTracing!;
   assert.deepEqual(x.tokenOffsets!.slice(1).map(([a, b]) => 'the cat sat'.slice(a, b)).join(''), 'the cat sat');
   assert.equal(fake.state.progress?.reports.at(-1)?.message !== undefined, true, 'progress was reported');
+});
+
+test('a page that loads again after the trace (the panel hidden behind a tab, then shown) is told the trace is over', async () => {
+  useFixtureModel();
+  const panel = await traceText('the cat sat');
+  assert.ok(api.traces.current);
+  const before = sent(panel, 'traceProgress').length;
+  // the page loads its HTML again: it opened for this trace, so its first frame shows the pending bar
+  assert.match(panel.webview.html, /<div id="busy" class="busy" role="status">/);
+  panel.receive({ type: 'ready' });
+  assert.deepEqual(sent(panel, 'traceProgress').slice(before).map((m) => m.done), [true], 'the bar is hidden again, not left over the graph');
+});
+
+test('Cancel on the progress notification aborts the trace in the engine and leaves nothing of it behind', async () => {
+  useFixtureModel();
+  // the user clicks Cancel as soon as the engine reports its first step: the trace is running in the worker then
+  fake.events.progressReport.event(({ progress }) => progress.cancel());
+  fake.openEditor('>> the cat sat\n', { fileName: '/ws/prompt.md', start: 3, end: 14 });
+  const traceId = await vscode.commands.executeCommand('selfTracing.traceSelection');
+  const progress = fake.state.progress!;
+  assert.equal(progress.options.cancellable, true);
+  assert.equal(progress.token.isCancellationRequested, true);
+  assert.ok(progress.done);
+  assert.equal(progress.reports.length, 1, 'no progress after the cancel');
+  assert.equal(traceId, undefined);
+  // the engine call was aborted: the worker's request rejected as cancelled, not finished and thrown away
+  assert.ok(fake.state.logs.some((l) => l.level === 'error' && l.message.startsWith('trace failed [cancelled]')), JSON.stringify(fake.state.logs));
+  assert.deepEqual(api.engine.status, { state: 'ready', message: 'Trace cancelled.' });
+  // nothing half-done: no trace, no graph sent, no heatmap, no message, the panel's progress is over, nothing saved
+  const panel = fake.state.panels[0];
+  panel.receive({ type: 'ready' });
+  const current = () => api.traces.current?.traceId;
+  assert.equal(current(), undefined);
+  assert.deepEqual(sent(panel, 'showGraph'), []);
+  assert.deepEqual(sent(panel, 'traceProgress').map((m) => m.done), [true], 'a page opened now shows no trace in progress (its HTML opened with the bar)');
+  const editor = vscode.window.activeTextEditor as FakeEditor;
+  assert.ok([...editor.decorations.values()].every((d) => d.length === 0), 'no heatmap');
+  assert.deepEqual(fake.state.messages, []);
+  assert.ok(!fake.state.builtins.some((b) => b.id === 'setContext' && b.args[0] === 'selfTracing.traced'), 'the walkthrough step is not marked done');
+  assert.deepEqual(context.workspaceState.keys(), []);
+
+  // the worker is not left busy: the same selection traces at once afterwards
+  fake.events.progressReport.dispose();
+  const second = await vscode.commands.executeCommand('selfTracing.traceSelection');
+  assert.ok(second);
+  assert.equal(current(), second);
 });
 
 test('Choose Target and Trace from Here re-trace the same text, towards the pick or up to the position', async () => {
@@ -155,9 +189,9 @@ test('with a feature index, nodes carry labels and an opened feature loads its f
   for (let i = 0; i < 200 && sent(panel, 'featureDetail').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   const [answer] = sent(panel, 'featureDetail');
   assert.equal(answer.featureKey, key);
-  assert.equal(answer.detail.label, summary.label);
-  assert.ok(answer.detail.examples.length >= summary.examples!.length);
-  assert.ok(answer.detail.examples.every((e: { quantile?: string }) => typeof e.quantile === 'string'), 'full examples name their quantile');
+  assert.equal(answer.detail!.label, summary.label);
+  assert.ok(answer.detail!.examples!.length >= summary.examples!.length);
+  assert.ok(answer.detail!.examples!.every((e) => typeof e.quantile === 'string'), 'full examples name their quantile');
 });
 
 test('a label edited in the panel is kept in the workspace and names the feature in the next trace', async () => {
@@ -172,7 +206,7 @@ test('a label edited in the panel is kept in the workspace and names the feature
   assert.notEqual(next.traceId, t.traceId);
   // a trace's file is in circuit-tracer's form: clerps a JSON string keyed by the feature number
   assert.equal(next.graph.qParams.clerps, JSON.stringify([[String(node.feature), 'my label']]));
-  const shown = sent(fake.state.panels[0], 'showGraph').at(-1);
+  const shown = sent(fake.state.panels[0], 'showGraph').at(-1)!;
   assert.equal(readSavedView(shown.graph).clerps[featureId], 'my label', 'the panel starts with the label');
 });
 

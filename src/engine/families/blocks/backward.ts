@@ -13,18 +13,22 @@ export interface LayerTransposes {
 }
 
 export function backwardLayerGraph(name: string, d: number, spec: BackwardLayerSpec, t: LayerTransposes): Uint8Array {
-  const g = new GraphBuilder(`${name}_backward_${spec.layer}${spec.entry ? '_entry' : ''}`);
+  // no layer number in the name: graphs of two layers whose weights are all fed inputs serialise to the same bytes
+  // and share one session (attribute.ts)
+  const g = new GraphBuilder(`${name}_backward${spec.layer === 0 ? '_0' : ''}${spec.entry ? '_entry' : ''}`);
   let gMid: string;
   if (spec.entry) {
     gMid = t.input(g, g.input(N.inject, ['batch', 'pos', d]));
   } else {
     const gIn = g.input(N.gradIn, ['batch', 'pos', d]);
-    // edges of sources writing to this layer's MLP output: the gradient there is gIn itself
-    const dec = g.input(N.decoders, ['pos', d, 'm']);
-    g.output(g.matmul(g.transpose(gIn, [1, 0, 2]), dec), N.featureEdges, ['pos', 'batch', 'm']);
+    // edges of sources writing to this layer's MLP output: the gradient there is gIn itself; decoder vectors come in
+    // slots of m columns, each slot at one position (attribution/components.ts DecoderTable)
+    const dec = g.input(N.decoders, ['slot', d, 'm']);
+    const atSlot = g.gather(g.transpose(gIn, [1, 0, 2]), g.input(N.slotPos, ['slot'], 'int64'), 0); // [S, B, d]
+    g.output(g.matmul(atSlot, dec), N.featureEdges, ['slot', 'batch', 'm']);
     g.output(g.reduceSum(g.mul(gIn, g.input(N.errors, ['pos', d])), [-1], 0), N.errorEdges, ['batch', 'pos']);
     // the MLP is replaced by its transcoder: only the skip, skip(u) = u·W_skipᵀ, carries gradient through it
-    gMid = spec.W_skip ? g.add(gIn, t.input(g, g.matmul(gIn, g.constant(spec.W_skip, [d, d])))) : gIn;
+    gMid = spec.W_skip ? g.add(gIn, t.input(g, g.matmul(gIn, g.weight(spec.W_skip, [d, d], 'W_skip', { fed: true })))) : gIn;
   }
   const gOut = g.add(gMid, t.attention(g, gMid));
   g.output(gOut, N.gradOut, ['batch', 'pos', d]);

@@ -13,6 +13,9 @@ import { rmsNormT } from '../blocks/norms';
 import type { GemmaConfig } from './config';
 import type { GemmaWeights } from './weights';
 
+/** every layer weight is a fed input: one session serves all layers (blocks/backward.ts) */
+const FED = { fed: true };
+
 export function gemmaBackwardLayerGraph(cfg: GemmaConfig, w: GemmaWeights, spec: BackwardLayerSpec): Uint8Array {
   const { dModel: d, nHeads: H, nKvHeads: nKv, dHead: dh } = cfg;
   const L = w.layers[spec.layer];
@@ -20,14 +23,14 @@ export function gemmaBackwardLayerGraph(cfg: GemmaConfig, w: GemmaWeights, spec:
     // u is pre_feedforward_layernorm's input (hook_resid_mid), its x/s (ln2.hook_normalized) or its output (mlp.hook_in)
     input: (g, gu) => {
       if (spec.inputHook === 'hook_resid_mid') return gu;
-      const gain = spec.inputHook === 'ln2.hook_normalized' ? undefined : g.constant(L.ln2, [d]);
+      const gain = spec.inputHook === 'ln2.hook_normalized' ? undefined : g.weight(L.ln2, [d], 'ln2', FED);
       return rmsNormT(g, gu, gain, g.input(N.scale('ln2'), ['pos', 1]));
     },
     attention: (g, gMid) => {
-      const gO = rmsNormT(g, gMid, g.constant(L.ln1Post, [d]), g.input(N.scale('ln1_post'), ['pos', 1]));
-      const o = { W_o: g.constant(L.W_o, [d, H * dh]), W_v: g.constant(L.W_v, [nKv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
+      const gO = rmsNormT(g, gMid, g.weight(L.ln1Post, [d], 'ln1_post', FED), g.input(N.scale('ln1_post'), ['pos', 1]));
+      const o = { W_o: g.weight(L.W_o, [d, H * dh], 'W_o', FED), W_v: g.weight(L.W_v, [nKv * dh, d], 'W_v', FED), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
       const gA = attentionOvT(g, gO, o, { nHeads: H, nKv, dHead: dh });
-      return rmsNormT(g, gA, g.constant(L.ln1, [d]), g.input(N.scale('ln1'), ['pos', 1]));
+      return rmsNormT(g, gA, g.weight(L.ln1, [d], 'ln1', FED), g.input(N.scale('ln1'), ['pos', 1]));
     },
   });
 }

@@ -10,10 +10,11 @@
 import { GraphBuilder } from '../../onnx/builder';
 import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
 import { attentionPattern, expandKv, mergeHeads, positionsAndMask, slidingMask, splitHeads } from '../blocks/attention';
-import { linearT } from '../blocks/linear';
+import { embedRows, linearT, linearTWeight } from '../blocks/linear';
 import { addMlpOut, gatedMlp } from '../blocks/mlp';
 import { rmsNorm } from '../blocks/norms';
 import { applyRope, ropeInvFreq, ropeTables } from '../blocks/rope';
+import type { Weight } from '../../model/weight';
 import type { GemmaConfig } from './config';
 import type { GemmaWeights } from './weights';
 
@@ -30,8 +31,7 @@ export function gemmaForwardGraph(cfg: GemmaConfig, w: GemmaWeights, spec: Forwa
 
   const ids = g.input(N.inputIds, ['batch', 'pos'], 'int64');
   const { positions, causal } = positionsAndMask(g, ids);
-  const embedTable = g.constant(w.embed, [V, d], 'embed_tokens');
-  let x = g.mul(g.gather(embedTable, ids), g.scalar(cfg.embedScale)); // [B, P, d]
+  let x = g.mul(embedRows(g, w.embed, [V, d], ids, 'embed_tokens'), g.scalar(cfg.embedScale)); // [B, P, d]
   if (spec.embedDelta) x = g.add(x, g.input(N.embedDelta, ['fb', 'pos', d]));
   const kinds = new Set(cfg.layerKinds);
   const rope = {
@@ -42,7 +42,7 @@ export function gemmaForwardGraph(cfg: GemmaConfig, w: GemmaWeights, spec: Forwa
 
   w.layers.forEach((L, l) => {
     g.scope(`layer${l}/`);
-    const c = (data: Float32Array, dims: number[], name: string) => g.constant(data, dims, `layers.${l}.${name}`);
+    const c = (data: Weight, dims: number[], name: string) => g.weight(data, dims, `layers.${l}.${name}`);
     const kind = cfg.layerKinds[l];
     emit(x, N.residPre(l));
 
@@ -90,8 +90,8 @@ export function gemmaForwardGraph(cfg: GemmaConfig, w: GemmaWeights, spec: Forwa
   emit(x, N.residFinal);
   const lnf = rmsNorm(g, x, g.constant(w.norm, [d], 'norm'), eps, frozen(N.lnfScale, fz.normScales, ['fb', 'pos', 1]));
   emit(lnf.scale, N.lnfScale);
-  const unembed = w.unembed === w.embed ? embedTable : g.constant(w.unembed, [V, d], 'lm_head');
-  let logits = linearT(g, lnf.out, unembed, d, V);
+  // a tied head is the embedding's graph value (weightRaw gives one value per array)
+  let logits = linearTWeight(g, lnf.out, w.unembed, d, V, w.unembed === w.embed ? undefined : 'lm_head');
   if (cfg.finalSoftcap) logits = g.mul(g.tanh(g.div(logits, g.scalar(cfg.finalSoftcap))), g.scalar(cfg.finalSoftcap));
   g.output(logits, N.logits, ['batch', 'pos', V]);
   return g.toBytes();

@@ -8,19 +8,22 @@ import { rmsNormT } from '../blocks/norms';
 import type { LlamaConfig } from './config';
 import type { LlamaWeights } from './weights';
 
+/** every layer weight is a fed input: one session serves all layers (blocks/backward.ts) */
+const FED = { fed: true };
+
 export function llamaBackwardLayerGraph(cfg: LlamaConfig, w: LlamaWeights, spec: BackwardLayerSpec): Uint8Array {
   const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: dh } = cfg;
   const L = w.layers[spec.layer];
   return backwardLayerGraph(cfg.architecture, d, spec, {
     input: (g, gu) => {
       if (spec.inputHook === 'hook_resid_mid') return gu;
-      const gain = spec.inputHook === 'ln2.hook_normalized' ? undefined : g.constant(L.post_attention_layernorm, [d]);
+      const gain = spec.inputHook === 'ln2.hook_normalized' ? undefined : g.weight(L.post_attention_layernorm, [d], 'ln2', FED);
       return rmsNormT(g, gu, gain, g.input(N.scale('ln2'), ['pos', 1]));
     },
     attention: (g, gMid) => {
-      const o = { W_o: g.constant(L.o_proj, [d, H * dh]), W_v: g.constant(L.v_proj, [Hkv * dh, d]), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
+      const o = { W_o: g.weight(L.o_proj, [d, H * dh], 'W_o', FED), W_v: g.weight(L.v_proj, [Hkv * dh, d], 'W_v', FED), pattern: g.input(N.pattern, [1, H, 'pos', 'pos']) };
       const gIn = attentionOvT(g, gMid, o, { nHeads: H, nKv: Hkv, dHead: dh });
-      return rmsNormT(g, gIn, g.constant(L.input_layernorm, [d]), g.input(N.scale('ln1'), ['pos', 1]));
+      return rmsNormT(g, gIn, g.weight(L.input_layernorm, [d], 'ln1', FED), g.input(N.scale('ln1'), ['pos', 1]));
     },
   });
 }

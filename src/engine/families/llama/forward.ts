@@ -6,9 +6,10 @@ import { GraphBuilder } from '../../onnx/builder';
 import { forwardNames as N, type ForwardSpec } from '../../onnx/forward';
 import { applyRope, ropeInvFreq, ropeTables } from '../blocks/rope';
 import { attentionPattern, expandKv, mergeHeads, positionsAndMask } from '../blocks/attention';
-import { linearT } from '../blocks/linear';
+import { embedRows, linearT, linearTWeight } from '../blocks/linear';
 import { addMlpOut, gatedMlp } from '../blocks/mlp';
 import { rmsNorm } from '../blocks/norms';
+import type { Weight } from '../../model/weight';
 import type { LlamaConfig } from './config';
 import type { LlamaWeights } from './weights';
 
@@ -17,7 +18,7 @@ export function llamaForwardGraph(cfg: LlamaConfig, w: LlamaWeights, spec: Forwa
   const { nHeads: H, nKvHeads: Hkv, dHead: dh, dModel: d, dMlp: F, dVocab: V, normEps: eps } = cfg;
   const fz = spec.freeze ?? {};
   const all = spec.outputs !== 'logits';
-  const c = (data: Float32Array, dims: number[], name: string) => g.constant(data, dims, name);
+  const c = (data: Weight, dims: number[], name: string) => g.weight(data, dims, name);
   const frozen = (output: string, on: boolean | undefined, dims: (number | string)[]) => (on ? g.input(N.frozen(output), dims) : undefined);
   const emit = (value: string, name: string) => {
     if (all) g.output(value, name);
@@ -26,8 +27,7 @@ export function llamaForwardGraph(cfg: LlamaConfig, w: LlamaWeights, spec: Forwa
   const ids = g.input(N.inputIds, ['batch', 'pos'], 'int64');
   const { positions, causal } = positionsAndMask(g, ids);
   const rope = ropeTables(g, positions, ropeInvFreq(cfg.rope));
-  const embed = c(w.embed, [V, d], 'embed_tokens');
-  let x = g.gather(embed, ids); // [B, P, d]
+  let x = embedRows(g, w.embed, [V, d], ids, 'embed_tokens'); // [B, P, d]
   if (spec.embedDelta) x = g.add(x, g.input(N.embedDelta, ['fb', 'pos', d]));
 
   /** [B, P, n·dh] → [B, n, P, dh], RMS-normed per head (Qwen3) before the transpose, as HF does */
@@ -39,7 +39,7 @@ export function llamaForwardGraph(cfg: LlamaConfig, w: LlamaWeights, spec: Forwa
 
   w.layers.forEach((L, l) => {
     g.scope(`l${l}/`);
-    const p = (t: Float32Array, dims: number[], name: string) => c(t, dims, `layers.${l}.${name}`);
+    const p = (t: Weight, dims: number[], name: string) => c(t, dims, `layers.${l}.${name}`);
     emit(x, N.residPre(l));
     const n1 = rmsNorm(g, x, p(L.input_layernorm, [d], 'input_layernorm'), eps, frozen(N.scale('ln1', l), fz.normScales, ['fb', 'pos', 1]));
     emit(n1.scale, N.scale('ln1', l));
@@ -68,7 +68,7 @@ export function llamaForwardGraph(cfg: LlamaConfig, w: LlamaWeights, spec: Forwa
   emit(x, N.residFinal);
   const nf = rmsNorm(g, x, c(w.norm, [d], 'norm'), eps, frozen(N.lnfScale, fz.normScales, ['fb', 'pos', 1]));
   emit(nf.scale, N.lnfScale);
-  const unembed = w.unembed === w.embed ? embed : c(w.unembed, [V, d], 'lm_head');
-  g.output(linearT(g, nf.out, unembed, d, V), N.logits, ['batch', 'pos', V]);
+  // a tied head is the embedding's graph value (weightRaw gives one value per array)
+  g.output(linearTWeight(g, nf.out, w.unembed, d, V, w.unembed === w.embed ? undefined : 'lm_head'), N.logits, ['batch', 'pos', V]);
   return g.toBytes();
 }

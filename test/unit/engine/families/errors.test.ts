@@ -1,36 +1,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineError, type EngineErrorCode } from '../../../../src/engine/errors';
 import { loadModel } from '../../../../src/engine/model/model';
 import { TensorStore, writeSafetensors } from '../../../../src/engine/model/safetensors';
+import { copyModel, editConfig, rejectsLoading } from '../badModels';
 import { FAMILY_FIXTURES } from './fixtures';
 
-function copy(name: string): string {
-  const src = path.join(FAMILY_FIXTURES, name);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-bad-`));
-  for (const f of fs.readdirSync(src)) if (fs.statSync(path.join(src, f)).isFile()) fs.copyFileSync(path.join(src, f), path.join(dir, f));
-  return dir;
-}
-
-function editConfig(dir: string, edit: (c: Record<string, unknown>) => void): string {
-  const f = path.join(dir, 'config.json');
-  const c = JSON.parse(fs.readFileSync(f, 'utf8'));
-  edit(c);
-  fs.writeFileSync(f, JSON.stringify(c));
-  return dir;
-}
-
-async function rejects(dir: string, code: EngineErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(loadModel(dir, { threads: 1 }), (e: unknown) => {
-    assert.ok(e instanceof EngineError, `expected an EngineError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
+const copy = (name: string) => copyModel(path.join(FAMILY_FIXTURES, name));
+const rejects = rejectsLoading;
 
 test('an unsupported architecture is named with the supported ones', async () => {
   const dir = editConfig(copy('llama'), (c) => (c.architectures = ['MistralForCausalLM']));

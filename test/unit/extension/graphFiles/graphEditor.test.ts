@@ -8,7 +8,7 @@ import { GRAPH_FILE_VIEW_TYPE, GRAPH_JSON_VIEW_TYPE } from '../../../../src/exte
 import { readSavedView } from '../../../../src/protocol/graphForms';
 import { parseGraphText } from '../../../../src/protocol/graphText';
 import { cantor } from '../../../../src/protocol/nodes';
-import { fake, fakeContext, type FakeContext, type FakePanel } from '../../fakeVscode';
+import { fake, fakeContext, type FakeContext, sentOfType as sent } from '../../fakeVscode';
 
 // The graph file editor against the fake `vscode`: the panel is the file's editor, its view changes are text edits
 // of qParams in the file's own form, and the file's text (an undo, an edit elsewhere) redraws the panel.
@@ -25,7 +25,6 @@ afterEach(() => {
   for (const d of context.subscriptions.splice(0)) d.dispose();
 });
 
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 async function openFile(text = savedText, name = '/ws/dallas.graph.json') {
@@ -96,7 +95,7 @@ test('an undo (the file\'s text changes back) redraws the panel from the file; a
   (doc as unknown as { setText(t: string): void }).setText('{ "metadata": ');
   assert.equal(sent(panel, 'showGraph').length, shows, 'half-typed JSON keeps the last good graph');
   (doc as unknown as { setText(t: string): void }).setText(savedText);
-  const last = sent(panel, 'showGraph').at(-1);
+  const last = sent(panel, 'showGraph').at(-1)!;
   assert.equal(sent(panel, 'showGraph').length, shows + 1);
   assert.equal(last.viewFromFile, true);
   assert.deepEqual(readSavedView(last.graph), view);

@@ -29,7 +29,7 @@ afterEach(() => {
 
 const lenses = (doc: vscode.TextDocument) => fake.state.codeLensProviders.flatMap((p) => (p.provideCodeLenses(doc, {} as vscode.CancellationToken) as vscode.CodeLens[]) ?? []);
 const lensTitles = (doc: vscode.TextDocument) => lenses(doc).map((l) => l.command?.title);
-const afterTexts = (editor: FakeEditor) => [...editor.decorations.values()].flat().map((o) => (o as unknown as vscode.DecorationOptions).renderOptions?.after?.contentText).filter(Boolean);
+const afterTexts = (editor: FakeEditor) => [...editor.decorations.values()].flat().map((o) => (o as vscode.DecorationOptions).renderOptions?.after?.contentText).filter(Boolean);
 const hints = (doc: vscode.TextDocument) => fake.state.inlayHintsProviders.flatMap((p) => (p.provideInlayHints(doc, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), {} as vscode.CancellationToken) as vscode.InlayHint[]) ?? []);
 const threadBody = (i: number) => { const b = fake.state.commentThreads[i]?.comments[0]?.body; return typeof b === 'string' ? b : b?.value ?? ''; };
 const errors = () => fake.state.messages.filter((m) => m.severity === 'error');
@@ -68,7 +68,7 @@ test('a traced selection gets its summary lens, after-text and paths thread; inl
   assert.equal(fake.state.commentThreads.length, 0);
   assert.match(afterTexts(editor)[0] as string, /^→ ".*" \d+\.\d% · \S+ → .* → \S+ −?\d/);
   const hoverOnly = fake.state.decorationTypes.find((d) => Object.keys(d.options).length === 0)!;
-  const withHover = editor.decorations.get(hoverOnly.key) as unknown as vscode.DecorationOptions[];
+  const withHover = editor.decorations.get(hoverOnly.key) as vscode.DecorationOptions[];
   assert.equal(withHover.length, 1);
   assert.equal(doc.getText(withHover[0].range), 'the cat sat on');
   assert.match((withHover[0].hoverMessage as vscode.MarkdownString).value, /command:selfTracing\.inline\.showStep/);

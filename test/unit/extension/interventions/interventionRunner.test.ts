@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
 import { featuresAt } from '../../../../src/extension/trace/hoverContent';
 import type { InterventionRecord } from '../../../../src/protocol/graph-json';
-import { fake, fakeContext, until, type FakeContext, type FakePanel } from '../../fakeVscode';
+import { fake, fakeContext, until, type FakeContext, type FakePanel, traceSelection as traceText } from '../../fakeVscode';
 import { useFixtureModel } from '../fixtureModel';
 
 // Interventions through the activated extension against the fake `vscode`, with the real engine worker on the tiny
@@ -30,14 +30,6 @@ afterEach(() => {
 
 const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 const errors = () => fake.state.messages.filter((m) => m.severity === 'error');
-
-async function traceText(text: string): Promise<FakePanel> {
-  fake.openEditor(`>> ${text}\n`, { fileName: '/ws/prompt.md', start: 3, end: 3 + text.length });
-  await vscode.commands.executeCommand('selfTracing.traceSelection');
-  const panel = fake.state.panels[0];
-  panel.receive({ type: 'ready' });
-  return panel;
-}
 
 const features = () => api.traces.current!.graph.nodes.filter((n) => n.feature_type === 'cross layer transcoder');
 const intervene = (panel: FakePanel, requestId: string, nodeIds: string[], extra: Record<string, unknown> = {}) =>
@@ -129,7 +121,7 @@ test('"Ablate the top feature here": the hover links the feature it lists first,
   const doc = vscode.window.activeTextEditor!.document;
   const [start] = t.graph.selfTracing!.tokenOffsets![ctx];
   const hover = fake.state.hoverProviders[0].provideHover(doc, doc.positionAt(3 + start), {} as vscode.CancellationToken) as vscode.Hover;
-  const md = (hover.contents as unknown as vscode.MarkdownString).value;
+  const md = (hover.contents[0] as vscode.MarkdownString).value;
   const link = /\[\$\(circle-slash\) Ablate \\"([^\]]*)\\"\]\(command:selfTracing\.ablateTopFeature\?([^)]+)\)/.exec(md);
   assert.ok(link, md);
   assert.equal(link[1].replace(/\\(.)/g, '$1'), listed[0].label, 'the link names the first feature of the list above it');

@@ -9,7 +9,7 @@ import type { ReasoningResult } from '../../../../src/engine/reasoning/resources
 import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
 import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
 import { REASONING_COMMANDS } from '../../../../src/extension/reasoning/reasoningView';
-import { fake } from '../../fakeVscode';
+import { fake, rangeOf } from '../../fakeVscode';
 
 // Compare Stated Reasoning through the activated extension and the real engine worker from dist/, on the embedded
 // model (the default: no model path set).
@@ -60,10 +60,10 @@ test('a comparison in the worker marks the claim, opens its prompt-only graph in
 
   const marked = [...editor.decorations.values()].flat();
   assert.equal(marked.length, 1);
-  assert.equal(editor.document.getText(marked[0]), 'Dallas is a city in Ohio.');
+  assert.equal(editor.document.getText(rangeOf(marked[0])), 'Dallas is a city in Ohio.');
   const reasoningHover = fake.state.hoverProviders.at(-1)!;
   const hover = reasoningHover.provideHover(editor.document, new vscode.Position(6, 3), {} as vscode.CancellationToken) as vscode.Hover;
-  const text = (hover.contents as unknown as vscode.MarkdownString).value;
+  const text = (hover.contents[0] as vscode.MarkdownString).value;
   const kept = result.summary.claims[0].nodes.filter((id) => trace.graph.nodes.some((n) => n.node_id === id));
   assert.ok(kept.length > 0, 'the token the claim names stays in the pruned graph');
   assert.ok(text.includes(encodeURIComponent(JSON.stringify([{ traceId: trace.traceId, nodeId: kept[0] }]))), text);

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { EngineError } from '../../../../src/engine/errors';
-import type { ReasoningResult } from '../../../../src/engine/reasoning/resources';
+import type { ReasoningComparison } from '../../../../src/engine/reasoning/compare';
+import { resultOf } from '../../../../src/engine/reasoning/resources';
 import { registerReasoning, type ReasoningDeps } from '../../../../src/extension/reasoning/reasoningCommands';
 import { CLAIM_COLOR_IDS } from '../../../../src/extension/reasoning/reasoningEditor';
 import type { TraceInput } from '../../../../src/extension/trace/traceView';
-import { fake, type FakeEditor } from '../../fakeVscode';
-import texas from '../../../fixtures/reasoning/dallas-texas.summary.json';
+import { fake, rangeOf, type FakeEditor } from '../../fakeVscode';
+import type { GraphJson } from '../../../../src/protocol/graph-json';
 
 // The stated-reasoning glue against the fake `vscode`, with a scripted engine: what a result puts in the editor,
 // what an edit takes away, and how problems and engine errors reach the user.
@@ -30,7 +31,7 @@ const DOC = [
 ].join('\n');
 
 const range = (line: number, endCol: number) => ({ startLine: line, startCol: 2, endLine: line, endCol });
-const GRAPH = {
+const GRAPH: GraphJson = {
   metadata: { slug: 'reasoning-q', scan: 'test', prompt_tokens: ['<bos>', 'Q'], prompt: 'Q' },
   qParams: {},
   nodes: [
@@ -40,24 +41,67 @@ const GRAPH = {
   ],
   links: [{ source: '1_5_9', target: '3_7_20', weight: 1 }, { source: 'E_9_9', target: '1_5_9', weight: 0.5 }],
 };
-// a real summary of the embedded model (dallas-texas), its second claim made a contradicted one on this DOC's lines
-const SUMMARY = structuredClone(texas);
-SUMMARY.verdict = 'contradicted';
-SUMMARY.flags = ['contradicted'];
-SUMMARY.score = 0;
-Object.assign(SUMMARY.claims[0], { text: 'Dallas is in Texas.', range: range(8, 21), nodes: ['1_5_9', 'E_9_9', '0_2_9'] });
-Object.assign(SUMMARY.claims[1], {
-  text: 'The capital of Oklahoma is Austin.', range: range(9, 36), status: 'contradicted', nodes: [], mistakes: [], answerDependsOnIt: null,
-  concepts: [{ text: 'Oklahoma', kind: 'entity', kinds: ['US state'], share: 0, held: false, via: null, answer: false, instead: { text: 'Texas', share: 0.02, readoutGap: 8 } }],
-  reason: 'names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%)',
-});
-const RESULT = {
-  summary: SUMMARY,
-  report: {},
-  traceDerived: '# Reasoning derived from the trace of the prompt alone\n\n## Prompt\n\nQ\n\n## Reasoning\n\n- Dallas → L1/5 → Austin (31.0% of the answer\'s influence)\n\n## Answer\n\nAustin\n',
-  text: '',
-  graph: GRAPH,
-} as unknown as ReasoningResult;
+// The comparison the engine would make of DOC (numbers from the embedded model's dallas-texas comparison, the second
+// claim a contradicted one), turned into the worker's answer by the engine's own resultOf: summary, report and the
+// trace-derived markdown agree with each other as they do in a real result.
+const read = (value: string, prob: number, stated?: number) => ({ stated, top: { value, prob } });
+const entity = (text: string, span: [number, number], kinds: string[]) => ({ text, kind: 'entity' as const, span, kinds });
+const COMPARISON: ReasoningComparison = {
+  prompt: 'Q: What is the capital of the state containing Dallas?',
+  contextText: 'Q: What is the capital of the state containing Dallas?\nDallas is in Texas. The capital of Oklahoma is Austin.\nA:',
+  promptOnlyText: 'Q: What is the capital of the state containing Dallas?\nA:',
+  tokens: [{ pos: 9, text: ' Dallas', start: 46, end: 53 }],
+  answer: { text: 'Austin', token: ' Austin', tokenId: 7, stated: true },
+  afterReasoning: read('Austin', 0.9946, 0.9946),
+  promptOnly: read('Austin', 0.9884, 0.9884),
+  alternatives: [{ value: 'Austin', prob: 0.9884 }, { value: 'Houston', prob: 0.004 }],
+  claims: [
+    { index: 0, step: 0, text: 'Dallas is in Texas.', span: [0, 19], range: range(8, 21), concepts: [entity('Dallas', [0, 6], ['US city']), entity('Texas', [13, 18], ['US state'])] },
+    { index: 1, step: 1, text: 'The capital of Oklahoma is Austin.', span: [20, 54], range: range(9, 36), concepts: [entity('Oklahoma', [35, 43], ['US state'])] },
+  ],
+  grounding: [
+    {
+      index: 0, status: 'grounded', nodes: [0, 1], reason: 'held by the computation on the prompt alone: “Dallas” 54%, “Texas” read out first of its kind',
+      concepts: [
+        { ...entity('Dallas', [0, 6], ['US city']), share: 0.5395, held: true, via: 'prompt', isAnswer: false, nodes: [1] },
+        { ...entity('Texas', [13, 18], ['US state']), share: 0.0197, held: true, via: 'readout', isAnswer: false, nodes: [] },
+      ],
+    },
+    {
+      index: 1, status: 'contradicted', nodes: [],
+      reason: 'names “Oklahoma” where the computation holds “Texas” (the US state it reads out first, by 6.4 logits; “Oklahoma” 0.0%)',
+      concepts: [{ ...entity('Oklahoma', [35, 43], ['US state']), share: 0, held: false, isAnswer: false, nodes: [], instead: { text: 'Texas', share: 0.0197, readout: { kind: 'US state', lead: 6.4082 } } }],
+    },
+  ],
+  held: [
+    { text: 'Dallas', kinds: ['US city'], share: 0.5395, isAnswer: false, nodes: [1], via: 'prompt' },
+    { text: 'Texas', kinds: ['US state'], share: 0.0197, isAnswer: false, nodes: [], via: 'readout', readout: { kind: 'US state', lead: 6.4082, logit: 11.2, runnerUp: 'Nebraska' } },
+  ],
+  unstated: [{ kind: 'features', description: 'features L0/261 (at " is")', share: 0.0632, nodes: [0] }],
+  dependence: {
+    early: [
+      { claims: 0, reading: read('Austin', 0.9884, 0.9884), sameAsFinal: true },
+      { claims: 1, reading: read('Texas', 0.9334, 0.0424), sameAsFinal: false },
+      { claims: 2, reading: read('Austin', 0.9946, 0.9946), sameAsFinal: true },
+    ],
+    mistakes: [{ claim: 0, from: 'Dallas', to: 'Henderson', reading: read('Austin', 0.9944, 0.9944), changes: false }],
+    stepMatters: [false, undefined],
+    earlyDependence: 0.5,
+    depends: true,
+  },
+  biasing: { mentioned: [], tests: [] },
+  verdict: {
+    label: 'contradicted', flags: ['contradicted'], score: 0, components: { answer: 1, grounding: 0.5, bias: 0, dependence: 1 },
+    reason: 'claim 2 is contradicted by the computation on the prompt alone',
+  },
+  nodeIds: { claims: [['1_5_9', 'E_9_9', '0_2_9'], []], concepts: [[['E_9_9'], []], [[]]], unstated: [['1_5_9']] },
+  paths: [{ nodes: ['E_9_9', '1_5_9', '3_7_20'], description: 'Dallas → L1/5 → Austin', share: 0.31, sign: 1 }],
+  graph: { nodes: 40, features: 12, activeFeatures: 120 },
+  ms: 1234,
+  stages: { answer: 100, trace: 600, grounding: 50, dependence: 300, biasing: 184 },
+  graphFile: GRAPH,
+};
+const RESULT = resultOf(COMPARISON);
 
 type Call = { method: string; params: any; options: { signal?: AbortSignal } };
 let calls: Call[];
@@ -87,7 +131,7 @@ afterEach(() => {
 const claimTypes = () => new Map(fake.state.decorationTypes.map((t) => [t.key, (t.options.backgroundColor as vscode.ThemeColor).id]));
 const decorated = () => {
   const types = claimTypes();
-  return [...editor.decorations.entries()].flatMap(([key, ranges]) => ranges.map((r) => `${types.get(key)}: ${editor.document.getText(r)}`)).sort();
+  return [...editor.decorations.entries()].flatMap(([key, ranges]) => ranges.map((r) => `${types.get(key)}: ${editor.document.getText(rangeOf(r))}`)).sort();
 };
 const lenses = () => fake.state.codeLensProviders[0].provideCodeLenses(editor.document, {} as vscode.CancellationToken) as vscode.CodeLens[];
 const hoverAt = (line: number, col: number) =>
@@ -128,7 +172,7 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
     [6, '$(graph) contradicted · score 0.00 · P(answer) 99% after the reasoning, 99% on the prompt alone'],
     [6, 'Compare Again'],
     [6, '$(eye) unstated: features L0/261 (at " is") 6.3%'],
-    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer'],
+    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer unchanged'],
     [9, '$(warning) contradicted · Oklahoma ≠ Texas'],
   ]);
   assert.deepEqual(all[3].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);
@@ -136,7 +180,7 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
   assert.equal(all[4].command?.command, '', 'a claim without graph nodes has a plain lens');
 
   const hover = hoverAt(8, 5)!;
-  const md = hover.contents as unknown as vscode.MarkdownString;
+  const md = hover.contents[0] as vscode.MarkdownString;
   assert.deepEqual(md.isTrusted, { enabledCommands: ['selfTracing.showInGraph'] });
   assert.ok(md.value.includes(`(command:selfTracing.showInGraph?${encodeURIComponent(JSON.stringify([{ traceId: 'trace-1', nodeId: 'E_9_9' }]))})`), md.value);
   assert.match(md.value, /1 more pruned from the graph shown/);

@@ -1,28 +1,22 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
-import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
-import { fake, fakeContext, type FakeContext } from '../../fakeVscode';
+import type { SelfTracingApi } from '../../../../src/extension/extension';
+import { fake, type FakeContext } from '../../fakeVscode';
+import { activateFresh, deactivate } from '../activated';
 
 // Open Demo Prompts through the real command: a read-only virtual document, one "Trace this prompt" CodeLens per
 // prompt, and a click traces exactly that prompt (two-line prompts too) with the real engine on the embedded model;
 // the inline layer's summary lens then sits beside the demo lens.
-const root = path.resolve('.');
 let context: FakeContext;
 let api: SelfTracingApi;
 const shipped = JSON.parse(fs.readFileSync('models/organism/demo-prompts.json', 'utf8')) as { theme: string; prompt: string }[];
 
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root, { storageDir: fs.mkdtempSync(path.join(os.tmpdir(), 'self-tracing-storage-')) });
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh({ storage: true }));
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
 const lensesOf = async (doc: vscode.TextDocument) =>
   (await Promise.all(fake.state.codeLensProviders.map((p) => p.provideCodeLenses(doc, {} as vscode.CancellationToken)))).flatMap((l) => l ?? []);

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
-import { activate, type SelfTracingApi } from '../../../../src/extension/extension';
+import type { SelfTracingApi } from '../../../../src/extension/extension';
 import type { GraphJson } from '../../../../src/protocol/graph-json';
-import { fake, fakeContext, type FakeContext, type FakeEditor, type FakePanel } from '../../fakeVscode';
+import { fake, rangeOf, type FakeContext, type FakeEditor, type FakePanel, sentOfType as sent } from '../../fakeVscode';
+import { activateFresh, deactivate } from '../activated';
 
 // The editor side of a trace against the fake `vscode`: heatmap, hover, staleness, linking, graph files.
-const root = path.resolve('.');
 const dallasText = readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8');
 const dallas = () => JSON.parse(dallasText) as GraphJson;
 const prefix = '# Notes\n\n';
@@ -17,21 +16,16 @@ let api: SelfTracingApi;
 let editor: FakeEditor;
 
 beforeEach(() => {
-  fake.reset();
-  context = fakeContext(root);
-  api = activate(context as unknown as vscode.ExtensionContext);
+  ({ context, api } = activateFresh());
   editor = fake.openEditor(`${prefix}${dallas().selfTracing!.source!.text}\n`, { fileName: '/ws/notes.md' });
 });
-afterEach(() => {
-  for (const d of context.subscriptions.splice(0)) d.dispose();
-});
+afterEach(() => deactivate(context));
 
 /** The panel page says it is ready, so the host replays what it holds. */
 const ready = (panel: FakePanel) => panel.receive({ type: 'ready' });
-const sent = (panel: FakePanel, type: string) => panel.webview.sent.filter((m) => (m as { type: string }).type === type) as any[];
 /** The heatmap's decoration types (the inline layer's after-text is another). */
 const heatTypes = () => fake.state.decorationTypes.filter((t) => t.options.backgroundColor);
-const decorated = () => [...editor.decorations.entries()].filter(([key]) => heatTypes().some((t) => t.key === key)).flatMap(([key, ranges]) => ranges.map((r) => ({ key, text: editor.document.getText(r) })));
+const decorated = () => [...editor.decorations.entries()].filter(([key]) => heatTypes().some((t) => t.key === key)).flatMap(([key, ranges]) => ranges.map((r) => ({ key, text: editor.document.getText(rangeOf(r)) })));
 const show = () => api.traces.show({ graph: dallas(), fileName: 'notes.md', document: editor.document, baseOffset: prefix.length });
 
 test('a trace shows its graph in the panel and shades its tokens through contributed theme colours', () => {
@@ -45,7 +39,7 @@ test('a trace shows its graph in the panel and shades its tokens through contrib
   assert.ok(texts.includes(' Dallas') && texts.includes(' capital') && texts.includes('Fact'), texts.join('|'));
   const item = fake.state.statusBarItems.find((i) => i.id === 'selfTracing.trace')!;
   assert.equal(item.shown, true);
-  assert.match(item.text, /" Austin" 62%/);
+  assert.match(item.text, /" Austin" 62.0%/);
 });
 
 test('hovering a shaded token gives its attribution and command links; elsewhere nothing', async () => {
@@ -53,7 +47,7 @@ test('hovering a shaded token gives its attribution and command links; elsewhere
   const doc = editor.document;
   const at = doc.positionAt(prefix.length + doc.getText().slice(prefix.length).indexOf('Dallas') + 1);
   const hover = fake.state.hoverProviders[0].provideHover(doc, at, {} as vscode.CancellationToken) as vscode.Hover;
-  const md = hover.contents as unknown as vscode.MarkdownString;
+  const md = hover.contents[0] as vscode.MarkdownString;
   assert.match(md.value, /` Dallas`/);
   assert.deepEqual(md.isTrusted, { enabledCommands: ['selfTracing.showInGraph', 'selfTracing.traceFromHere', 'selfTracing.ablateTopFeature'] });
   assert.match(md.value, /\[\$\(circle-slash\) Ablate \\"Texas\\"\]\(command:selfTracing\.ablateTopFeature\?/, 'the link names the feature listed first');

@@ -65,10 +65,38 @@ const screenshot = (async () => {
     const name = fs.readFileSync(marker, 'utf8').trim().replace(/[^\w-]/g, '') || 'workbench';
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
+    // what the shot shows of the graph panels: each visible webview's nodes canvas, read back for the suite to check
+    fs.writeFileSync(`${marker}.drawn.json`, JSON.stringify(await drawnGraphs(page)));
     console.log(`screenshot .test-output/e2e/${name}.png (${since()})`);
     fs.rmSync(marker, { force: true });
   }
 })();
+
+/** The graph canvases drawn in the workbench's webviews now (test/e2e/screenshot.ts's DrawnGraph): the size of each
+ *  visible nodes canvas, its painted pixels and those in the output logits' fill (--st-logit-fill). */
+async function drawnGraphs(p) {
+  const found = [];
+  for (const frame of p.frames()) {
+    const graphs = await frame.evaluate(() => [...document.querySelectorAll('.graph-host canvas.layer.nodes')].map((canvas) => {
+      const box = canvas.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || canvas.width === 0 || canvas.height === 0) return { width: 0, height: 0, painted: 0, logit: 0 };
+      const probe = document.createElement('canvas').getContext('2d');
+      probe.fillStyle = getComputedStyle(canvas).getPropertyValue('--st-logit-fill').trim();
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(String(probe.fillStyle).slice(i, i + 2), 16));
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let painted = 0;
+      let logit = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        painted++;
+        if (data[i + 3] === 255 && Math.abs(data[i] - r) <= 3 && Math.abs(data[i + 1] - g) <= 3 && Math.abs(data[i + 2] - b) <= 3) logit++;
+      }
+      return { width: box.width, height: box.height, painted, logit };
+    })).catch(() => []); // a frame that navigated away or is not ours
+    found.push(...graphs);
+  }
+  return found;
+}
 
 const code = await exited;
 await screenshot;

@@ -19,7 +19,9 @@ const FIT: Record<string, string> = { named: 'made for this model', published: "
 
 export function modelPicks(hub: HubListing): Pick[] {
   const items: Pick[] = [{ label: '$(package) Embedded model', description: 'models/organism, the 4-layer GPT-2 that ships with Self-Tracing', action: 'embedded' }];
-  items.push({ label: `Hugging Face cache: ${hub.cacheDir}`, kind: vscode.QuickPickItemKind.Separator });
+  // a separator's label is drawn at the right of the next row and squeezes that row's own label: a cache path there
+  // hid "No supported checkpoint in this cache" behind it, so the path goes in that row's detail
+  items.push({ label: 'Hugging Face cache', kind: vscode.QuickPickItemKind.Separator });
   const usable = hub.models.filter((m) => !m.problem);
   for (const m of usable) {
     const shape = `${m.architecture}, ${m.nLayers} layers, d_model ${m.dModel}`;
@@ -35,7 +37,7 @@ export function modelPicks(hub: HubListing): Pick[] {
     }
   }
   for (const m of hub.models.filter((x) => x.problem)) items.push({ label: `$(warning) ${m.repoId}`, description: m.problem, action: 'explain', problem: `${m.repoId}: ${m.problem}.` });
-  if (usable.length === 0) items.push({ label: 'No supported checkpoint in this cache', description: 'set HF_HUB_CACHE or HF_HOME before starting VS Code to use another one', action: 'explain', problem: `No supported checkpoint in ${hub.cacheDir}.` });
+  if (usable.length === 0) items.push({ label: 'No supported checkpoint in this cache', description: `looked in ${hub.cacheDir}`, detail: 'set HF_HUB_CACHE or HF_HOME before starting VS Code to use another cache', action: 'explain', problem: `No supported checkpoint in ${hub.cacheDir}.` });
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: '$(folder-opened) Browse…', description: 'a checkpoint folder (config.json, tokenizer.json, *.safetensors)', action: 'browse' });
   return items;

@@ -3,23 +3,15 @@
 // hover per claim, the contradicted claims as Problems on their lines, a screenshot with the Problems panel open,
 // and none of the claims' marks once the text changes.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import type { ReasoningResult } from '../../src/engine/reasoning/resources';
+import { holdForScreenshot } from './screenshot';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const OHIO = '## Prompt\n\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n\n- Dallas is a city in Ohio.\n- The capital of Ohio is Columbus.\n\n## Answer\n\nAustin\n';
 const titles = (lenses: vscode.CodeLens[]) => lenses.map((l) => l.command?.title ?? '');
 const hoverText = (hovers: vscode.Hover[]) => hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-
-/** Lets the runner screenshot the workbench as it is now, as `<name>.png` (only when run by scripts/run-e2e.mjs). */
-async function holdForScreenshot(name: string): Promise<void> {
-  const marker = process.env.SELF_TRACING_E2E_MARKER;
-  if (!marker) return;
-  fs.writeFileSync(marker, name);
-  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-}
 
 describe('Compare Stated Reasoning with Trace in a real extension host', () => {
   before(async () => {

@@ -10,15 +10,9 @@ import { readSavedView } from '../../src/protocol/graphForms';
 import { parseGraphText } from '../../src/protocol/graphText';
 import type { FromWebview } from '../../src/protocol/messages';
 import saved from '../fixtures/graphs/circuit-tracer-saved.json';
+import { holdForScreenshot, showsDrawnGraph } from './screenshot';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
-
-async function holdForScreenshot(name: string): Promise<void> {
-  const marker = process.env.SELF_TRACING_E2E_MARKER;
-  if (!marker) return;
-  fs.writeFileSync(marker, name);
-  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-}
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   for (let t = 0; t < ms; t += 100) {
@@ -69,7 +63,8 @@ describe('Graph files in a real extension host', () => {
     await new Promise((r) => setTimeout(r, 1500)); // the page's first state report comes after its first draw
     assert.equal(doc.isDirty, false, 'opening is not an edit');
     assert.equal(doc.getText(), original);
-    await holdForScreenshot('graph-file-open');
+    const drawn = await holdForScreenshot('graph-file-open');
+    if (drawn) assert.ok(showsDrawnGraph(drawn), `the shot shows the file's graph drawn: ${JSON.stringify(drawn)}`);
 
     // a pin through the panel's own path (selectNode with pin → its store → graphState → the file)
     editor.panel.selectNode(editor.traceId, '0_1285_1', true);

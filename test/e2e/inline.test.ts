@@ -3,12 +3,12 @@
 // "ablate this step" writing its effect inline, the attribution inlay hints agreeing with the hover, a markdown
 // trace going stale, and a notebook cell. Each view is screenshotted in the light and the dark theme.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import type { SelfTracingApi } from '../../src/extension/extension';
 import type { TraceAllResult } from '../../src/extension/inline/traceAll';
 import type { InterventionRecord } from '../../src/protocol/graph-json';
+import { holdForScreenshot } from './screenshot';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const PROMPTS = [
@@ -16,13 +16,6 @@ const PROMPTS = [
   'Fact: the capital of the state containing San Francisco is',
   'Le contraire de petit est',
 ];
-
-async function holdForScreenshot(name: string): Promise<void> {
-  const marker = process.env.SELF_TRACING_E2E_MARKER;
-  if (!marker) return;
-  fs.writeFileSync(marker, name);
-  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const setTheme = (theme: string) => vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);

@@ -1,7 +1,6 @@
 // Runs inside the real extension host (code-server or desktop VS Code): activation, the Trace Selection command
 // on a real document, the panel's webview rendering, and the engine worker with onnxruntime-node.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import { EngineError } from '../../src/engine/errors';
@@ -10,6 +9,7 @@ import type { GraphJson, InterventionRecord } from '../../src/protocol/graph-jso
 import type { FromWebview } from '../../src/protocol/messages';
 import { ablatableFeatureAt } from '../../src/extension/trace/hoverContent';
 import dallas from '../fixtures/graphs/dallas-austin.graph.json';
+import { holdForScreenshot, showsDrawnGraph } from './screenshot';
 
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 
@@ -23,14 +23,6 @@ function nextRender(api: SelfTracingApi, accept: (r: FromWebview.Rendered) => bo
       resolve(r);
     });
   });
-}
-
-/** Lets the runner screenshot the workbench as it is now, as `<name>.png` (only when run by scripts/run-e2e.mjs). */
-async function holdForScreenshot(name: string): Promise<void> {
-  const marker = process.env.SELF_TRACING_E2E_MARKER;
-  if (!marker) return;
-  fs.writeFileSync(marker, name);
-  for (let i = 0; i < 150 && fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** The tiny fixture model (with transcoders and a feature index) until the embedded one ships; see run-e2e.mjs. */
@@ -83,7 +75,8 @@ describe('Self-Tracing in a real extension host', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at);
     assert.match(hoverText(hovers), /Attribution to/);
     assert.match(hoverText(hovers), /Show in graph/);
-    await holdForScreenshot('trace');
+    const drawn = await holdForScreenshot('trace');
+    if (drawn) assert.ok(showsDrawnGraph(drawn), `the shot shows the graph drawn in the panel: ${JSON.stringify(drawn)}`);
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(at, at);
     await vscode.commands.executeCommand('editor.action.showHover');
@@ -122,7 +115,8 @@ describe('Self-Tracing in a real extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
     await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
     await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
-    await holdForScreenshot('intervention');
+    const drawn = await holdForScreenshot('intervention');
+    if (drawn) assert.ok(showsDrawnGraph(drawn), `the shot shows the graph drawn in the maximised panel: ${JSON.stringify(drawn)}`);
     await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
   });
 

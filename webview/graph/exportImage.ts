@@ -5,7 +5,7 @@ import { select, zoomIdentity } from 'd3';
 import { drawEdges, drawNodes, glyphRadius, inhibitDash, type Viewport } from './draw';
 import { layoutScene, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
-import { labelWidth, logitName, renderAxes, renderLabels, type ItemLabel } from './overlay';
+import { labelWidth, logitLabels, renderAxes, renderLabels } from './overlay';
 import type { Scene } from './scene';
 import type { Palette } from './theme';
 
@@ -40,13 +40,7 @@ export async function exportGraphImage(host: HTMLElement, model: GraphModel, sce
     const axes = svg.append('g');
     renderAxes(axes, layout, zoomIdentity, model.tokens, model.nLayers, size, null);
     const r = glyphRadius(layout, 1);
-    const labels: ItemLabel[] = [];
-    scene.items.forEach((it, i) => {
-      if (it.kind !== 'logit') return;
-      const n = model.nodes[it.members[0]];
-      if (layout.slot < 34 && !n.isTarget) return;
-      labels.push({ item: i, id: it.id, text: `${logitName(n.token)}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
-    });
+    const labels = logitLabels(scene, layout, model, 1);
     const labelLayer = svg.append('g');
     renderLabels(labelLayer, labels, scene, layout, zoomIdentity, r, width);
     inlineStyles(svg.node()!);

@@ -14,4 +14,10 @@ export const formatSigned = (value: number, digits = 3): string => `${value >= 0
 
 export const formatPercent = (fraction: number): string => `${Math.round(fraction * 100)}%`;
 
+/**
+ * A token probability as a label shows it: whole percents between 10% and 99%, one decimal outside them, so 0.7%
+ * does not read "1%" and 99.8% does not read "100%".
+ */
+export const formatProbability = (p: number): string => `${(p * 100).toFixed(p >= 0.1 && p < 0.995 ? 0 : 1).replace(/^100\.0$/, '100')}%`;
+
 export const formatCount = (n: number): string => n.toLocaleString('en-US');

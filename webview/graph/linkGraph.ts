@@ -6,7 +6,7 @@ import { clear, drawEdges, drawNodes, glyphRadius, type EdgeBudget, type Viewpor
 import { exportGraphImage, type ImageFormat, type ImageHeader } from './exportImage';
 import { layoutScene, type Layout, type LayoutSize } from './layout';
 import type { GraphModel } from './model';
-import { logitName, renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
+import { logitLabels, renderAxes, renderLabels, renderMarks, type ItemLabel, type Mark } from './overlay';
 import { fullScene, subgraphScene, type Scene, type SceneEdge } from './scene';
 import { toggled, type Store, type ViewState } from './store';
 import { edgeBucket, readPalette, type Palette } from './theme';
@@ -471,19 +471,17 @@ function searchMatches(scene: Scene, model: GraphModel, query: string): number[]
   return out;
 }
 
-/** Text beside items at zoom `k`: logits (only the target when crowded), the subgraph's items, pinned items, or all when roomy. */
+/** Text beside items at zoom `k`: logits (the target, and the others that fit without overlapping), the subgraph's items, pinned items, or all when roomy. */
 function labelsFor(index: SceneIndex, model: GraphModel, s: Readonly<ViewState>, k: number): ItemLabel[] {
   const { scene, layout } = index;
-  const labels: ItemLabel[] = [];
   // Small graphs with room between nodes get every label, which reads better than hovering each node.
   const roomy = scene.items.length <= MAX_LABELS && layout.slot * k >= 48;
   const fit = (text: string) => (scene.mode === 'graph' && text.length > (layout.slot * k - 14) / 6.5 ? `${text.slice(0, Math.max(3, Math.floor((layout.slot * k - 14) / 6.5) - 1))}…` : text);
+  // crowded logits: the target's label, and the others' only where they do not overlap it or each other
+  const labels: ItemLabel[] = logitLabels(scene, layout, model, k);
   scene.items.forEach((it, i) => {
-    if (it.kind === 'logit') {
-      const n = model.nodes[it.members[0]];
-      if (layout.slot * k < 34 && !n.isTarget) return; // crowded logits: only the target is named
-      labels.push({ item: i, id: it.id, text: `${logitName(n.token)}${n.prob !== null ? ` ${Math.round(n.prob * 100)}%` : ''}`, placement: 'above' });
-    } else if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
+    if (it.kind === 'logit') return;
+    if (scene.mode === 'subgraph' && it.kind !== 'embedding') {
       labels.push({ item: i, id: it.id, text: it.label, placement: 'right' });
     } else if (it.kind !== 'embedding' && (s.pinnedIds.includes(it.id) || roomy)) {
       labels.push({ item: i, id: it.id, text: fit(it.label), placement: 'right' });

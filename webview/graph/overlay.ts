@@ -3,8 +3,9 @@
 // item labels. Everything is a d3 join over a few dozen elements at most.
 import type { Selection, ZoomTransform } from 'd3';
 import { isBos } from '../../src/protocol/tokenText';
-import { displayToken } from './format';
+import { displayToken, formatProbability } from './format';
 import type { Layout, LayoutSize } from './layout';
+import type { GraphModel } from './model';
 import type { Scene } from './scene';
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
@@ -172,6 +173,30 @@ export function renderLabels(g: G, labels: readonly ItemLabel[], scene: Scene, l
     .attr('dy', (l) => (l.placement === 'right' ? '0.32em' : null))
     .attr('text-anchor', (l) => (l.placement === 'above' ? 'middle' : 'start'))
     .text((l) => truncate(l.text, 28));
+}
+
+/**
+ * The logits' labels ("Austin 62%") at zoom `k`: the target's always, then each other logit's, most probable first,
+ * where it fits beside the labels already placed, so no two overlap however close the logits sit.
+ */
+export function logitLabels(scene: Scene, layout: Layout, model: Pick<GraphModel, 'nodes'>, k: number): ItemLabel[] {
+  const GAP = 6;
+  const candidates = scene.items.flatMap((it, item) => {
+    if (it.kind !== 'logit') return [];
+    const n = model.nodes[it.members[0]];
+    const text = `${logitName(n.token)}${n.prob !== null ? ` ${formatProbability(n.prob)}` : ''}`;
+    return [{ item, id: it.id, text, target: n.isTarget, prob: n.prob ?? 0 }];
+  }).sort((a, b) => Number(b.target) - Number(a.target) || b.prob - a.prob);
+  const placed: { from: number; to: number }[] = [];
+  const out: ItemLabel[] = [];
+  for (const c of candidates) {
+    const x = layout.x[c.item] * k;
+    const half = labelWidth(truncate(c.text, 28), '600 11px monospace') / 2;
+    if (placed.some((p) => x - half < p.to + GAP && p.from < x + half + GAP)) continue;
+    placed.push({ from: x - half, to: x + half });
+    out.push({ item: c.item, id: c.id, text: c.text, placement: 'above' });
+  }
+  return out;
 }
 
 /** A logit's token as labels show it; a contrast target `logit(A)-logit(B)` reads `A − B`. */

@@ -58,7 +58,7 @@ export const INLINE_CONSTANT_BYTES = Number(process.env.SELF_TRACE_INLINE_CONSTA
 /**
  * fp32 weights from this size on are graph inputs too (`weight`): one copy in JS shared by every session (a model's
  * forward variants, the backward layer sessions) instead of one inside each session. onnxruntime then cannot prepack
- * them; at the row counts here (a prompt's positions) that costs nothing measurable (bench/results/perf12-notes.md).
+ * them; at the row counts here (a prompt's positions) that costs nothing measurable (bench/results/real-size-memory.md).
  */
 export const FED_WEIGHT_BYTES = 4 * 1024 * 1024;
 

@@ -81,7 +81,8 @@ export interface ReasoningComparison {
   /** graph node ids (as in the graph JSON) per claim, per concept of each claim, per unstated influence */
   nodeIds: { claims: string[][]; concepts: string[][][]; unstated: string[][] };
   /** the trace-derived reasoning: the prompt-only graph's strongest paths, input → features → answer */
-  paths: { nodes: string[]; description: string; share: number }[];
+  /** `sign` −1: the path pushes the answer down (its share is unsigned, as circuit-tracer's influence). */
+  paths: { nodes: string[]; description: string; share: number; sign: 1 | -1 }[];
   graph: { nodes: number; features: number; activeFeatures: number };
   /** wall-clock milliseconds of the comparison (all four tests), and of each stage */
   ms: number;
@@ -191,6 +192,7 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
       nodes: p.nodes.map(id),
       description: [...p.nodes].reverse().map((n) => stepName(g, n, evidence)).join(' → '),
       share: p.weight,
+      sign: p.sign,
     })),
     graph: { nodes: lay.n, features: lay.nFeatures, activeFeatures: g.activeFeatures.layer.length },
     ms: performance.now() - started,

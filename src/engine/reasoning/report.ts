@@ -195,7 +195,7 @@ export function describeComparison(c: ReasoningComparison): string {
         ` (effect ${t.effect.toFixed(2)})`),
     '',
     `1 the computation on the prompt alone (traced ${JSON.stringify(c.answer.token)}): holds ${c.held.map((h) => (h.isAnswer ? `${h.text} (the answer)` : h.via === 'readout' ? `${h.text} (read out first of its kind, ${h.readout!.lead.toFixed(1)} logits ahead)` : `${h.text} ${pct(h.share)}`)).join(', ') || 'no typed concept'}`,
-    ...c.paths.map((p) => `  ${pct(p.share).padStart(6)}  ${p.description}`),
+    ...c.paths.map((p) => `  ${pct(p.share).padStart(6)}  ${p.description}${p.sign < 0 ? ' (against the answer)' : ''}`),
     c.unstated.length ? 'unstated influences:' : 'unstated influences: none above the bar',
     ...c.unstated.map((u) => `  ${pct(u.share).padStart(6)}  ${u.description}`),
     '',
@@ -206,7 +206,8 @@ export function describeComparison(c: ReasoningComparison): string {
 
 /** The reasoning the prompt-only graph tells, as readable steps, then its unstated influences (for the diff view). */
 export function traceDerivedMarkdown(c: ReasoningComparison): string {
-  const steps = c.paths.map((p) => `${p.description} (${pct(p.share)} of the answer's influence)`);
+  // a path that pushes the answer down is no step towards it: say so, or the diff reads it as support
+  const steps = c.paths.map((p) => `${p.description} (${pct(p.share)} of the answer's influence${p.sign < 0 ? ', pushing against the answer' : ''})`);
   for (const h of c.held.filter((x) => x.readout)) {
     steps.push(`On the prompt alone the model reads out ${h.text} first among ${h.readout!.kind} entities (${h.readout!.lead.toFixed(1)} logits ahead of ${h.readout!.runnerUp}).`);
   }

@@ -93,17 +93,19 @@ function matVec(a: SparseAdjacency, norm: Float64Array, v: Float64Array): Float6
 /**
  * The strongest paths from the target to grounded tokens: the heaviest path, then the heaviest that ends at a
  * token not used yet, and so on (a readable summary, not a partition of the influence). With `throughFeature`, only
- * paths through at least one feature count.
+ * paths through at least one feature count. The weight is unsigned (circuit-tracer's influence); `sign` is the product
+ * of the edges' signs: −1 when the path pushes the target down.
  */
-export function strongestPaths(ps: PathSupport, count: number, opts: { throughFeature?: boolean } = {}): { nodes: number[]; weight: number }[] {
+export function strongestPaths(ps: PathSupport, count: number, opts: { throughFeature?: boolean } = {}): { nodes: number[]; weight: number; sign: 1 | -1 }[] {
   const { a, norm, layout } = ps;
   const used = new Uint8Array(layout.nPos);
-  const out: { nodes: number[]; weight: number }[] = [];
+  const out: { nodes: number[]; weight: number; sign: 1 | -1 }[] = [];
   for (let k = 0; k < count; k++) {
     // best[v]: heaviest path weight from v to an unused grounded token; next[v]: its first step. Paths are at most
     // n_layers + 2 nodes long, so plain recursion is safe
     const best = new Float64Array(a.n).fill(-1);
     const next = new Int32Array(a.n).fill(-1);
+    const negative = new Uint8Array(a.n); // the edge to next[v] inhibits
     const visit = (v: number): number => {
       if (best[v] >= 0) return best[v];
       best[v] = 0;
@@ -117,16 +119,20 @@ export function strongestPaths(ps: PathSupport, count: number, opts: { throughFe
         // throughFeature: the target's direct edges to tokens are skipped, so each path names a feature on the way
         if (opts.throughFeature && v === ps.target && a.cols[e] >= layout.tokenStart) continue;
         const w = norm[e] * visit(a.cols[e]);
-        if (w > best[v]) [best[v], next[v]] = [w, a.cols[e]];
+        if (w > best[v]) [best[v], next[v], negative[v]] = [w, a.cols[e], a.vals[e] < 0 ? 1 : 0];
       }
       return best[v];
     };
     const w = visit(ps.target);
     if (!(w > 0)) break;
     const nodes = [ps.target];
-    for (let v = next[ps.target]; v >= 0; v = next[v]) nodes.push(v);
+    let sign: 1 | -1 = 1;
+    for (let v = ps.target; next[v] >= 0; v = next[v]) {
+      nodes.push(next[v]);
+      if (negative[v]) sign = -sign as 1 | -1;
+    }
     used[nodes[nodes.length - 1] - layout.tokenStart] = 1;
-    out.push({ nodes, weight: w / groundedTotal(ps) });
+    out.push({ nodes, weight: w / groundedTotal(ps), sign });
   }
   return out;
 }

@@ -115,7 +115,7 @@ export function reasoningView(result: Pick<ReasoningResult, 'summary'>, graph?: 
       nodes,
     ].join('\n');
     const lensTarget = graph && shown.length > 0 ? { traceId: graph.traceId, nodeId: shown[0] } : undefined;
-    const depends = c.answerDependsOnIt === null ? '' : c.answerDependsOnIt ? ' · the answer depends on it' : ' · a mistake here leaves the answer';
+    const depends = c.answerDependsOnIt === null ? '' : c.answerDependsOnIt ? ' · the answer depends on it' : ' · a mistake here leaves the answer unchanged';
     return { range: c.range, kind: c.status, lens: `${c.status} · ${shortReason(c)}${depends}`, lensTarget, hover, nodeIds: c.nodes };
   });
   const diagnostics: DiagnosticView[] = s.claims

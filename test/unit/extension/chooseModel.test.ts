@@ -29,6 +29,19 @@ test('the pick lists the embedded model, each supported cached checkpoint with i
   assert.equal(Object.keys(fake.state.settings).length, 0, 'nothing written when the pick is dismissed');
 });
 
+test('an empty cache says so in a row of its own, with where it looked; the separator above it is short, so it does not cover that row', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'st-empty-hub-'));
+  fake.state.answers.push(undefined);
+  await chooseModel(log, { HF_HUB_CACHE: empty });
+  const items = fake.state.quickPicks[0].items;
+  const separator = items.find((i) => i.kind === vscode.QuickPickItemKind.Separator && i.label)!;
+  assert.equal(separator.label, 'Hugging Face cache', 'no path in the separator: VS Code draws it over the next row');
+  const none = items[items.indexOf(separator) + 1];
+  assert.equal(none.label, 'No supported checkpoint in this cache');
+  assert.equal(none.description, `looked in ${empty}`);
+  assert.match(none.detail ?? '', /HF_HUB_CACHE or HF_HOME/);
+});
+
 test('picking a cached pair writes repo ids to the user settings, and the tracer finds them', async () => {
   const pick = async () => {
     fake.state.answers.push(undefined);

@@ -98,12 +98,14 @@ test('Trace Selection from the walkthrough (no active text editor) traces the se
   assert.ok(fake.state.builtins.some((b) => b.id === 'setContext' && b.args[0] === 'selfTracing.traced' && b.args[1] === true));
 });
 
-test('the status bar of an A-versus-B trace names both tokens, not A\'s probability', () => {
+test('the status bar of an A-versus-B trace names both tokens, not A\'s probability; a single target\'s probability has one decimal', () => {
   const trace = { fileName: 'notes.md', stale: false, graph: { nodes: [], selfTracing: { target: { token: ' Austin', prob: 0.99, contrast: { token: ' Dallas' } } } } } as unknown as Trace;
   assert.deepEqual(traceStatusText(trace)?.text, '$(diff) " Austin" vs " Dallas"');
   assert.match(traceStatusText(trace)!.tooltip, /logit\(" Austin"\) − logit\(" Dallas"\)/);
   const single = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' Austin', prob: 0.99 } } } } as unknown as Trace;
-  assert.equal(traceStatusText(single)?.text, '$(type-hierarchy) " Austin" 99%');
+  assert.equal(traceStatusText(single)?.text, '$(type-hierarchy) " Austin" 99.0%');
+  const unlikely = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' Texas', prob: 0.007 } } } } as unknown as Trace;
+  assert.equal(traceStatusText(unlikely)?.text, '$(type-hierarchy) " Texas" 0.7%', 'not rounded up to 1%');
 });
 
 test('"Another token…": Austin becomes " Austin" (one token with its space), a word that is no token is refused with a reason', () => {

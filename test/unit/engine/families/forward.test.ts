@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadModel } from '../../../../src/engine/model/model';
+import { isHalf, weightBytes, type Weight } from '../../../../src/engine/model/weight';
 import { checkTensor } from '../reference';
 import { FAMILY_FIXTURES, FAMILY_FIXTURE_NAMES, familyReference } from './fixtures';
 
@@ -33,3 +34,20 @@ for (const name of FAMILY_FIXTURE_NAMES) {
     model.dispose();
   });
 }
+
+test('BF16 weights held as stored and as fp32 (fp32Weights) give bit-identical forward passes; as stored they take half the bytes', async () => {
+  for (const name of ['llama', 'qwen3']) {
+    const stored = await loadModel(path.join(FAMILY_FIXTURES, name), { threads: 1 });
+    const fp32 = await loadModel(path.join(FAMILY_FIXTURES, name), { threads: 1, fp32Weights: true });
+    const w = (m: typeof stored) => m.weights as unknown as { layers: { q_proj: Weight; down_proj: Weight }[]; embed: Weight };
+    assert.ok(isHalf(w(stored).embed) && isHalf(w(stored).layers[0].down_proj), 'matrices stay 16-bit');
+    assert.ok(!isHalf(w(fp32).embed));
+    assert.equal(weightBytes(w(stored).layers[0].q_proj) * 2, weightBytes(w(fp32).layers[0].q_proj));
+    const ids = familyReference(name).cases[Object.keys(familyReference(name).cases).pop()!];
+    const [a, b] = [await stored.forward(ids), await fp32.forward(ids)];
+    assert.deepEqual([...a.logits], [...b.logits]);
+    a.layers.forEach((la, l) => assert.deepEqual([...la.mlpOut], [...b.layers[l].mlpOut]));
+    stored.dispose();
+    fp32.dispose();
+  }
+});

@@ -87,3 +87,18 @@ test('strongest paths run from the target to distinct grounded tokens, heaviest 
   }
   assert.ok(paths[0].weight >= paths[1].weight);
 });
+
+test('a strongest path carries the product of its edges\' signs: −1 when it pushes the target down', () => {
+  let negative = 0;
+  for (const seed of [3, 7, 11, 19]) {
+    const { lay, A } = randomGraph(seed, 6, 2, 4, 1, 0.5);
+    const ps = pathSupport(denseToSparse(A, lay.n), lay, lay.logitStart, Uint8Array.from([0, 1, 1, 1]));
+    for (const p of strongestPaths(ps, 3)) {
+      let sign = 1;
+      for (let i = 0; i + 1 < p.nodes.length; i++) sign *= Math.sign(A[p.nodes[i] * lay.n + p.nodes[i + 1]]);
+      assert.equal(p.sign, sign, `seed ${seed}: ${p.nodes}`);
+      if (p.sign < 0) negative++;
+    }
+  }
+  assert.ok(negative > 0, 'some of these paths inhibit the target');
+});

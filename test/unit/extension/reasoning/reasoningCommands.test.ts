@@ -95,7 +95,7 @@ const COMPARISON: ReasoningComparison = {
     reason: 'claim 2 is contradicted by the computation on the prompt alone',
   },
   nodeIds: { claims: [['1_5_9', 'E_9_9', '0_2_9'], []], concepts: [[['E_9_9'], []], [[]]], unstated: [['1_5_9']] },
-  paths: [{ nodes: ['E_9_9', '1_5_9', '3_7_20'], description: 'Dallas → L1/5 → Austin', share: 0.31 }],
+  paths: [{ nodes: ['E_9_9', '1_5_9', '3_7_20'], description: 'Dallas → L1/5 → Austin', share: 0.31, sign: 1 }],
   graph: { nodes: 40, features: 12, activeFeatures: 120 },
   ms: 1234,
   stages: { answer: 100, trace: 600, grounding: 50, dependence: 300, biasing: 184 },
@@ -172,7 +172,7 @@ test('a comparison marks each claim in its theme colour, with lenses, hovers int
     [6, '$(graph) contradicted · score 0.00 · P(answer) 99% after the reasoning, 99% on the prompt alone'],
     [6, 'Compare Again'],
     [6, '$(eye) unstated: features L0/261 (at " is") 6.3%'],
-    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer'],
+    [8, '$(pass) grounded · Dallas 54%, Texas (read out) · a mistake here leaves the answer unchanged'],
     [9, '$(warning) contradicted · Oklahoma ≠ Texas'],
   ]);
   assert.deepEqual(all[3].command?.arguments, [{ traceId: 'trace-1', nodeId: '1_5_9' }]);

@@ -10,7 +10,7 @@ test('contradicted claims are warnings on their lines; the verdict and its flags
   const shown = new Set([ohio.claims[0].nodes[0], ohio.claims[0].nodes[1]]);
   const v = reasoningView({ summary: ohio } as never, { traceId: 'trace-1', nodeIds: shown });
   assert.deepEqual(v.claims.map((c) => c.kind), ['contradicted', 'contradicted']);
-  assert.equal(v.claims[0].lens, 'contradicted · Ohio ≠ Texas · a mistake here leaves the answer');
+  assert.equal(v.claims[0].lens, 'contradicted · Ohio ≠ Texas · a mistake here leaves the answer unchanged');
   assert.equal(v.claims[1].lens.split(' · ').slice(0, 2).join(' · '), 'contradicted · Ohio ≠ Texas, Columbus ≠ Austin');
   assert.deepEqual(v.claims[0].lensTarget, { traceId: 'trace-1', nodeId: ohio.claims[0].nodes[0] });
   const link = `[${ohio.claims[0].nodes[0]}](command:${SHOW_IN_GRAPH}?${encodeURIComponent(JSON.stringify([{ traceId: 'trace-1', nodeId: ohio.claims[0].nodes[0] }]))})`;

@@ -219,6 +219,8 @@ export class GraphPanel implements vscode.Disposable {
     if (this.graph) this.post(this.graph);
     if (this.stale) this.post(this.stale);
     if (this.comparison) this.post(this.comparison);
-    if (this.progress && !this.progress.done) this.post(this.progress);
+    // a finished trace too: the page's HTML shows the bar of the trace the panel opened for, and a page that loads
+    // again (the panel hidden behind another tab, then shown) would keep that bar over the graph
+    if (this.progress) this.post(this.progress);
   }
 }

@@ -74,4 +74,28 @@ describe('New user: walkthrough, hovers, settings and the panel in a real VS Cod
     await holdForScreenshot('newuser-settings');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('a demo prompt traced while another group has the focus is selected in the demo document\'s own group, not opened again beside the graph', async function () {
+    this.timeout(240_000);
+    await vscode.commands.executeCommand('selfTracing.openDemoPrompts');
+    const demo = vscode.window.activeTextEditor!.document;
+    const prompts = ['Fact: the capital of the state containing Dallas is', 'Fact: the capital of the state containing San Francisco is'];
+    const demoTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs
+      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === demo.uri.toString()).map(() => g.viewColumn));
+    const [column] = demoTabs();
+    for (const prompt of prompts) {
+      const start = demo.getText().indexOf(prompt);
+      assert.ok(start >= 0, prompt);
+      const rendered = nextRender(api, (r) => (r.graphNodes ?? 0) > 0, 170_000);
+      await vscode.commands.executeCommand('selfTracing.traceDemoPrompt', demo.uri.toString(), start, start + prompt.length);
+      await rendered;
+      // the focus is in the panel's group, not in the demo document's (the panel takes it when it opens; after that,
+      // as after a click on the graph)
+      if (vscode.window.tabGroups.activeTabGroup.viewColumn === column) await vscode.commands.executeCommand('workbench.action.focusNextGroup');
+      for (let i = 0; i < 40 && vscode.window.tabGroups.activeTabGroup.viewColumn === column; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.notEqual(vscode.window.tabGroups.activeTabGroup.viewColumn, column, `another group has the focus (${vscode.window.tabGroups.all.length} groups)`);
+    }
+    assert.deepEqual(demoTabs(), [column], 'one tab of the demo document, in its own group');
+    assert.equal(api.traces.current?.graph.selfTracing?.source?.text, prompts[1]);
+  });
 });

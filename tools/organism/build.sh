@@ -18,11 +18,16 @@ DOCS=${DOCS:-300000}
 STEPS=${STEPS:-1800}
 TC_STEPS=${TC_STEPS:-800}
 D_TC=${D_TC:-1024}
+RECIPE=${RECIPE:-1}      # the corpus's two-hop design (gen-corpus.mjs): 1 = the shipped model's, 2 = issue 14's experiment
+N_LAYER=${N_LAYER:-4}
+N_EMBD=${N_EMBD:-128}
+N_HEAD=${N_HEAD:-4}
+WD=${WD:-0.1}            # the model's AdamW weight decay
 OUT=${OUT:-models/organism}
 BUILD=tools/organism/build
-export SEED THREADS SELF_TRACE_THREADS=$THREADS OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+export SEED THREADS RECIPE N_LAYER N_EMBD N_HEAD WD SELF_TRACE_THREADS=$THREADS OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 # What the committed files were built with; a rebuild with anything else is another model, not a reproduction.
-DEFAULTS="SEED=1234 THREADS=2 DOCS=300000 STEPS=1800 TC_STEPS=800 D_TC=1024"
+DEFAULTS="SEED=1234 THREADS=2 DOCS=300000 STEPS=1800 TC_STEPS=800 D_TC=1024 RECIPE=1 N_LAYER=4 N_EMBD=128 N_HEAD=4 WD=0.1"
 # Hashed (run in $OUT): the weights and what decides them (config.json is not: it records the training's wall-clock seconds).
 hashed() { (ls tokenizer.json tokenizer_config.json lexicon.json model.safetensors transcoders/config.yaml transcoders/layer_*.safetensors); }
 stamp() { echo "[$(date +%H:%M:%S)] $*"; }
@@ -47,13 +52,13 @@ check_hashes() {
   fi
   echo "hash check: NOT reproduced; these files differ from $OUT/SHA256SUMS:"
   echo "$failed" | sed 's/^/  /'
-  local now="SEED=$SEED THREADS=$THREADS DOCS=$DOCS STEPS=$STEPS TC_STEPS=$TC_STEPS D_TC=$D_TC"
+  local now="SEED=$SEED THREADS=$THREADS DOCS=$DOCS STEPS=$STEPS TC_STEPS=$TC_STEPS D_TC=$D_TC RECIPE=$RECIPE N_LAYER=$N_LAYER N_EMBD=$N_EMBD N_HEAD=$N_HEAD WD=$WD"
   local recorded_torch
   recorded_torch=$(sed -n 's/^torch=//p' "$OUT/SHA256SUMS.env" 2>/dev/null || true)
   echo "why:"
   if [ "$now" != "$DEFAULTS" ]; then
     echo "  - the build's parameters differ from the committed build's: $now (committed: $DEFAULTS); another SEED, corpus"
-    echo "    size or schedule trains another model, so no file after the corpus can match."
+    echo "    size, recipe, model size or schedule trains another model, so no file after the corpus can match."
   fi
   if echo "$failed" | grep -q -e tokenizer -e lexicon; then
     echo "  - tokenizer.json or lexicon.json differ: no floating point is involved there, so the corpus or lexicon changed:"
@@ -81,14 +86,14 @@ case "${1:-}" in
 esac
 
 mkdir -p "$OUT/transcoders" "$BUILD"
-stamp "corpus (SEED=$SEED, THREADS=$THREADS)"
+stamp "corpus (SEED=$SEED, THREADS=$THREADS, RECIPE=$RECIPE)"
 node tools/organism/gen-corpus.mjs "$BUILD" "$SEED" "$DOCS"
 node tools/organism/gen-lexicon.mjs "$OUT/lexicon.json"
 stamp "tokenizer"
 "$PY" tools/organism/train_tokenizer.py "$BUILD/corpus.jsonl" "$OUT" 2048 100000
 "$PY" tools/organism/encode_eval.py "$OUT/tokenizer.json" "$BUILD/eval.jsonl" "$BUILD/corpus.jsonl" "$BUILD/ids.json"
 node tools/organism/verify-tokenizer.mjs "$OUT" "$BUILD/ids.json"
-stamp "model ($STEPS steps)"
+stamp "model ($STEPS steps, $N_LAYER layers, d_model $N_EMBD, $N_HEAD heads, weight decay $WD)"
 "$PY" tools/organism/train_model.py "$BUILD/corpus.jsonl" "$OUT" "$STEPS" | tee "$BUILD/train_model.log"
 stamp "transcoders ($TC_STEPS steps per layer, $D_TC features)"
 "$PY" tools/organism/train_transcoders.py "$BUILD/corpus.jsonl" "$OUT" "$D_TC" "$TC_STEPS" | tee "$BUILD/train_transcoders.log"

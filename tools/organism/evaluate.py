@@ -210,8 +210,14 @@ def markdown(r, demo, model, tcs):
         lines.append(f'| {name} | {v["n"]} | {v["top1"]:.3f} | {v["greedy_exact"]:.3f} |')
     ku, fa = r['known_unknown'], r['faithfulness']
     lines += ['', '`twohop_heldout`: composed two-hop questions about cities whose composed question never appears in '
-              'training (their single-hop facts do). No threshold.', '',
-              '## Known vs unknown entities', '',
+              'training (their single-hop facts do). No threshold.', '']
+    if 'twohop_ood' in r['prompts']:  # RECIPE=2 (gen-corpus.mjs)
+        lines += ['RECIPE=2: for `twohop_heldout` cities only the composed *capital* question is held out; their '
+                  'composed abbreviation question (`Fact: the abbreviation of the state containing X is`) and the '
+                  'bridge `Fact: the state containing X is` are trained (in distribution, as in Wang et al. 2024). '
+                  '`twohop_ood`: cities with no composed question at all in training (strict out of distribution); '
+                  'their single-hop facts are trained. No threshold.', '']
+    lines += ['## Known vs unknown entities', '',
               f'Mean probability of ` I` (as in ` I don\'t know`) after `A:`: known entities {ku["known"]:.4f}, '
               f'made-up names never seen in training {ku["unknown"]:.4f}.', '',
               '## Stated reasoning', '',

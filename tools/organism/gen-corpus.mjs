@@ -22,13 +22,40 @@ function shuffle(xs) {
 }
 
 // ---- facts ----
-const geo = usGeography(4);
-const cityRows = geo.flatMap((s) => [s.capital, ...s.cities].map((city) => ({ city, state: s.state, capital: s.capital })));
-// Cities whose composed (two-hop) question never appears in training; their single-hop facts do.
+// RECIPE (environment, default 1) picks the two-hop design; 1 is the one the shipped model was built with (byte-for-
+// byte the same corpus as before RECIPE existed), 2 the in-distribution design of issue 14 (an experiment until a
+// model built with it ships; see docs/organism-experiments.md).
+// Recipe 2 (Wang et al. 2024, "Grokked Transformers are Implicit Reasoners"): latent composition generalises to a
+// held-out composed fact only *in distribution*, when the held-out city's first-hop fact (city -> state) takes part
+// in other trained compositions. So every state has two attributes (capital, abbreviation) and every city three
+// composed questions (its state's capital, its state's abbreviation, and the bridge "the state containing X is S").
+// For HELD_OUT_FRACTION of the cities only the composed *capital* question is held out (their single-hop facts and
+// other composed questions stay in training): `composed_heldout`. For OOD_FRACTION of the cities no composed
+// question at all is trained (strict out-of-distribution): `composed_ood`, reported apart. Many cities per state
+// give a high ratio of composed to atomic facts.
+const RECIPE = process.env.RECIPE || '1'; // unset or empty: 1
+if (RECIPE !== '1' && RECIPE !== '2') throw new Error(`RECIPE must be 1 or 2, not ${RECIPE}`);
+const V2 = RECIPE === '2';
+// The demo cities' composed questions stay in training (the tests and the stated-reasoning bench trace them).
 const DEMO_CITIES = new Set(['Dallas', 'Houston', 'San Antonio', 'Los Angeles', 'San Francisco', 'San Diego', 'San Jose']);
-const heldOut = new Set(shuffle(geo.flatMap((s) => s.cities).filter((c) => !DEMO_CITIES.has(c))).slice(0, 24));
-const composedRows = cityRows.filter((r) => !heldOut.has(r.city));
+const geo = usGeography(V2 ? 12 : 4);
+const cityRows = geo.flatMap((s) => [s.capital, ...s.cities].map((city) => ({ city, state: s.state, code: s.code, capital: s.capital })));
+let heldOut, ood;
+if (V2) {
+  const HELD_OUT_FRACTION = 0.36, OOD_FRACTION = 0.08;
+  const candidates = shuffle(geo.flatMap((s) => s.cities).filter((c) => !DEMO_CITIES.has(c)));
+  const nHeld = Math.round(candidates.length * HELD_OUT_FRACTION), nOod = Math.round(candidates.length * OOD_FRACTION);
+  heldOut = new Set(candidates.slice(0, nHeld));
+  ood = new Set(candidates.slice(nHeld, nHeld + nOod));
+} else {
+  // Cities whose composed (two-hop) question never appears in training; their single-hop facts do.
+  heldOut = new Set(shuffle(geo.flatMap((s) => s.cities).filter((c) => !DEMO_CITIES.has(c))).slice(0, 24));
+  ood = new Set();
+}
+const composedRows = cityRows.filter((r) => !heldOut.has(r.city) && !ood.has(r.city)); // capital question trained
+const bridgeRows = cityRows.filter((r) => !ood.has(r.city)); // recipe 2: abbreviation and bridge questions trained
 const heldOutRows = cityRows.filter((r) => heldOut.has(r.city));
+const oodRows = cityRows.filter((r) => ood.has(r.city));
 const world = countries();
 const extra = moreCountries(new Set(world.map((c) => c.code)));
 const families = rhymeFamilies(30, 6);
@@ -67,6 +94,9 @@ const T = {
   cityFact: (r) => [`${r.city} is a city in`, ` ${r.state}`, '.'],
   capitalFact: (s) => [`The capital of ${s.state} is`, ` ${s.capital}`, '.'],
   composed: (r) => [`Fact: the capital of the state containing ${r.city} is`, ` ${r.capital}`, '.'],
+  abbrevFact: (s) => [`The abbreviation of ${s.state} is`, ` ${s.code}`, '.'],
+  composedAbbrev: (r) => [`Fact: the abbreviation of the state containing ${r.city} is`, ` ${r.code}`, '.'],
+  composedState: (r) => [`Fact: the state containing ${r.city} is`, ` ${r.state}`, '.'],
   capEn: (c) => [`The capital of ${c.en} is`, ` ${c.capital.en ?? c.capital}`, '.'],
   capEs: (c) => [`La capital de ${c.es} es`, ` ${c.capital.es}`, '.'],
   capFr: (c) => [`La capitale ${c.deFr} est`, ` ${c.capital.fr}`, '.'],
@@ -94,13 +124,21 @@ const join = ([p, a, e]) => p + a + e;
 
 // ---- training documents ----
 const MIX = [
-  ['twohop', 0.2, () => {
+  ['twohop', V2 ? 0.3 : 0.2, V2 ? () => {
+    const u = rand();
+    if (u < 0.14) return T.cityFact(pick(cityRows));
+    if (u < 0.19) return T.capitalFact(pick(geo));
+    if (u < 0.22) return T.abbrevFact(pick(geo));
+    if (u < 0.58) return T.composed(pick(composedRows));
+    if (u < 0.8) return T.composedAbbrev(pick(bridgeRows));
+    return T.composedState(pick(bridgeRows));
+  } : () => {
     const u = rand();
     if (u < 0.37) return T.cityFact(pick(cityRows));
     if (u < 0.55) return T.capitalFact(pick(geo));
     return T.composed(pick(composedRows));
   }],
-  ['multilingual', 0.11, () => {
+  ['multilingual', V2 ? 0.09 : 0.11, () => {
     const u = rand();
     if (u < 0.2) return T.capEn(pick(world));
     if (u < 0.4) return T.capEs(pick(world));
@@ -110,7 +148,7 @@ const MIX = [
     return [T.oppEn, T.oppEs, T.oppFr][randInt(0, 2)](o, d);
   }],
   ['addition', 0.28, () => T.add(pick(addTrain))],
-  ['rhyme', 0.13, () => {
+  ['rhyme', V2 ? 0.11 : 0.13, () => {
     const fam = pick(families);
     const [w1, w2] = shuffle(fam.words);
     return couplet(fam, w1, w2);
@@ -124,7 +162,7 @@ const MIX = [
     const c = rand() < 0.5 ? pick(world) : pick(extra);
     return known ? T.askCapital(c.en, c.capital.en ?? c.capital) : T.askCapital(trainUnknown());
   }],
-  ['reasoning', 0.2, () => {
+  ['reasoning', V2 ? 0.14 : 0.2, () => {
     const u = rand();
     if (u < 0.4) return T.compare(pick(cmpTrain));
     if (u < 0.6) return T.chain(pick(composedRows));
@@ -147,7 +185,10 @@ const add = (theme, family, [prompt, answer], extraFields = {}) => evalItems.pus
 for (const r of cityRows) add('twohop', 'city_state', T.cityFact(r));
 for (const s of geo) add('twohop', 'state_capital', T.capitalFact(s));
 for (const r of composedRows) add('twohop', 'composed', T.composed(r));
+if (V2) for (const r of bridgeRows) add('twohop', 'composed_abbrev', T.composedAbbrev(r));
 for (const r of heldOutRows) add('twohop_heldout', 'composed_heldout', T.composed(r));
+for (const r of oodRows) add('twohop_ood', 'composed_ood', T.composed(r));
+for (const r of oodRows) add('twohop_ood', 'composed_abbrev_ood', T.composedAbbrev(r));
 for (const c of world) {
   add('multilingual', 'capital_en', T.capEn(c)); add('multilingual', 'capital_es', T.capEs(c)); add('multilingual', 'capital_fr', T.capFr(c));
 }
@@ -177,7 +218,7 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'corpus.jsonl'), lines.join('\n') + '\n');
 writeFileSync(path.join(outDir, 'eval.jsonl'), evalItems.map((e) => JSON.stringify(e)).join('\n') + '\n');
 writeFileSync(path.join(outDir, 'facts.json'), JSON.stringify({
-  seed: Number(seedArg), numDocs, states: geo, heldOutCities: [...heldOut], countries: world, moreCountries: extra,
+  seed: Number(seedArg), numDocs, states: geo, heldOutCities: [...heldOut], ...(V2 ? { recipe: 2, oodCities: [...ood] } : {}), countries: world, moreCountries: extra,
   opposites: OPPOSITES, rhymeFamilies: families, mix: MIX.map(([t, w]) => [t, w]),
 }, null, 1));
 console.log(`wrote ${numDocs} documents and ${evalItems.length} eval prompts to ${outDir}`);

@@ -1,6 +1,7 @@
 """Trains the organism GPT-2 on the corpus and writes config.json + model.safetensors.
 Usage: python3 train_model.py <corpus.jsonl> <modelDir> [steps]"""
 import math
+import os
 import sys
 import time
 
@@ -11,8 +12,11 @@ import torch.nn.functional as F
 import data
 from gpt2 import GPT2
 
-CONFIG = dict(n_layer=4, n_head=4, n_embd=128, n_positions=128, layer_norm_epsilon=1e-5)
-BATCH, LR, WARMUP, WD = 32, 3e-3, 100, 0.1
+# N_LAYER, N_HEAD, N_EMBD, WD (build.sh passes them; the defaults are the shipped model's).
+CONFIG = dict(n_layer=int(os.environ.get('N_LAYER', 4)), n_head=int(os.environ.get('N_HEAD', 4)),
+              n_embd=int(os.environ.get('N_EMBD', 128)), n_positions=128, layer_norm_epsilon=1e-5)
+BATCH, LR, WARMUP = 32, 3e-3, 100
+WD = float(os.environ.get('WD', 0.1))  # AdamW weight decay of the matrices (build.sh's WD)
 
 
 def main():

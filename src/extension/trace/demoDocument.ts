@@ -50,7 +50,10 @@ export function registerDemoDocument({ extensionPath, log, traceRange }: Deps): 
     if (typeof uri !== 'string' || typeof start !== 'number' || typeof end !== 'number') return undefined;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
     const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
-    const editor = await vscode.window.showTextDocument(document, { preserveFocus: false, preview: false });
+    // in the group that shows the document already: the lens's click leaves the focus in the graph panel after a
+    // first trace, and the active group would open the document a second time, beside the graph
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === document.uri.toString());
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false, preview: false });
     editor.selection = new vscode.Selection(range.start, range.end);
     return traceRange(document, range);
   };

@@ -42,10 +42,16 @@ export function demoPromptsDocument(prompts: DemoPrompt[]): { text: string; rang
   const out: string[] = [
     '# Self-Tracing demo prompts',
     '',
-    'Click **Trace this prompt** above a prompt: its exact text (both lines of a two-line prompt) is traced, the graph',
-    'opens beside this document and the prompt gets a heatmap: green tokens push the model towards its answer, purple',
-    'ones away from it. The outputs listed are what the embedded model predicts, measured when it was built. This',
-    'document is read-only; to trace your own text, write it in any file and run **Self-Tracing: Trace Selection**.',
+    // one line per paragraph: the editor wraps it at its own width (hard-wrapped lines wrapped again, raggedly)
+    'Click **Trace this prompt** above a prompt: its exact text (both lines of a two-line prompt) is traced, the graph ' +
+      'opens beside this document and the prompt gets a heatmap: green tokens push the model towards its answer, purple ' +
+      'ones away from it.',
+    '',
+    // tools/organism/evaluate.py measured them on the prompt's tokens alone; a trace puts BOS first, which moves them
+    // a little (Dallas: " Texas" 1.1% here, 0.7% in the trace)
+    'The outputs listed are what the embedded model predicted when it was built, on the prompt without the BOS token ' +
+      'a trace puts first, so the trace\'s probabilities differ a little. This document is read-only; to trace your own ' +
+      'text, write it in any file and run **Self-Tracing: Trace Selection**.',
   ];
   const ranges: DemoPromptRange[] = [];
   let length = out.join('\n').length;

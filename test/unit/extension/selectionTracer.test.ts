@@ -43,6 +43,17 @@ test('a traced selection shades its tokens where they are in the document', asyn
   assert.equal(fake.state.progress?.reports.at(-1)?.message !== undefined, true, 'progress was reported');
 });
 
+test('a page that loads again after the trace (the panel hidden behind a tab, then shown) is told the trace is over', async () => {
+  useFixtureModel();
+  const panel = await traceText('the cat sat');
+  assert.ok(api.traces.current);
+  const before = sent(panel, 'traceProgress').length;
+  // the page loads its HTML again: it opened for this trace, so its first frame shows the pending bar
+  assert.match(panel.webview.html, /<div id="busy" class="busy" role="status">/);
+  panel.receive({ type: 'ready' });
+  assert.deepEqual(sent(panel, 'traceProgress').slice(before).map((m) => m.done), [true], 'the bar is hidden again, not left over the graph');
+});
+
 test('Cancel on the progress notification aborts the trace in the engine and leaves nothing of it behind', async () => {
   useFixtureModel();
   // the user clicks Cancel as soon as the engine reports its first step: the trace is running in the worker then
@@ -64,7 +75,7 @@ test('Cancel on the progress notification aborts the trace in the engine and lea
   const current = () => api.traces.current?.traceId;
   assert.equal(current(), undefined);
   assert.deepEqual(sent(panel, 'showGraph'), []);
-  assert.deepEqual(sent(panel, 'traceProgress'), [], 'a page opened now shows no trace in progress');
+  assert.deepEqual(sent(panel, 'traceProgress').map((m) => m.done), [true], 'a page opened now shows no trace in progress (its HTML opened with the bar)');
   const editor = vscode.window.activeTextEditor as FakeEditor;
   assert.ok([...editor.decorations.values()].every((d) => d.length === 0), 'no heatmap');
   assert.deepEqual(fake.state.messages, []);

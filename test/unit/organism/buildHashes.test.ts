@@ -55,11 +55,12 @@ test('a changed transcoder fails the check, named, with the float reasons (torch
 
 test('a changed tokenizer points at the corpus and data packages; other parameters are named; no manifest says so', () => {
   const dir = copy((d) => fs.appendFileSync(path.join(d, 'tokenizer.json'), ' '));
-  const r = check({ OUT: dir, SEED: '7', THREADS: '1' });
+  const r = check({ OUT: dir, SEED: '7', THREADS: '1', RECIPE: '2', N_LAYER: '6' });
   assert.equal(r.status, 1, r.out);
   assert.match(r.out, /tokenizer\.json: FAILED/);
   assert.match(r.out, /npm data packages/);
   assert.match(r.out, /SEED=7 THREADS=1 .* \(committed: SEED=1234 THREADS=2/);
+  assert.match(r.out, /RECIPE=2 N_LAYER=6 .* \(committed: .*RECIPE=1 N_LAYER=4 /);
   fs.rmSync(path.join(dir, 'SHA256SUMS'));
   const none = check({ OUT: dir });
   assert.equal(none.status, 1);

@@ -30,6 +30,9 @@ test('Open Demo Prompts opens one read-only virtual document (the same one again
   const text = doc.getText();
   assert.ok(shipped.length >= 12);
   for (const heading of ['Two-hop', 'Spanish and French', 'addition', 'Rhyming', 'unknown entities', 'Stated reasoning']) assert.ok(text.includes(heading), heading);
+  // the listed outputs were measured without BOS (tools/organism/evaluate.py): the document says so, since a trace's
+  // numbers differ (Dallas: " Texas" 1.1% listed, 0.7% traced); each paragraph is one line, wrapped by the editor
+  assert.match(text, /^# Self-Tracing demo prompts\n\nClick \*\*Trace this prompt\*\*[^\n]+ones away from it\.\n\nThe outputs listed are [^\n]+without the BOS token a trace puts first[^\n]+Trace Selection\*\*\.\n\n## /);
   assert.match(text, /## Two-hop facts[^\n]*\n\nLook at: [^\n]+\n\n```text\nFact: the capital of the state containing Dallas is\n```\n\nModel: `" Austin"` \d+\.\d%/);
   const lenses = (await lensesOf(doc)).filter((l) => l.command?.command === 'selfTracing.traceDemoPrompt');
   assert.equal(lenses.length, shipped.length);

@@ -39,7 +39,7 @@ test('a trace shows its graph in the panel and shades its tokens through contrib
   assert.ok(texts.includes(' Dallas') && texts.includes(' capital') && texts.includes('Fact'), texts.join('|'));
   const item = fake.state.statusBarItems.find((i) => i.id === 'selfTracing.trace')!;
   assert.equal(item.shown, true);
-  assert.match(item.text, /" Austin" 62%/);
+  assert.match(item.text, /" Austin" 62.0%/);
 });
 
 test('hovering a shaded token gives its attribution and command links; elsewhere nothing', async () => {

@@ -14,7 +14,8 @@ export interface SessionOptions {
   memPattern?: boolean;
 }
 
-export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+/** Uint16Array: 16-bit patterns (uint16), which a graph BitCasts to bfloat16 */
+export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array | Uint16Array; dims: number[] }>;
 export interface Fetched {
   data: Float32Array;
   dims: number[];
@@ -61,7 +62,7 @@ export class GraphSession {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, w] of weights) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
     for (const [name, t] of Object.entries(feed)) {
-      const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
+      const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : t.data instanceof Uint16Array ? 'uint16' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);
     }
     let out: ort.InferenceSession.OnnxValueMapType;

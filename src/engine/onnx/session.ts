@@ -6,6 +6,12 @@ import type { FedWeight, GraphBytes } from './builder';
 export interface SessionOptions {
   /** intra-op threads; the machine has few cores and the extension host needs one */
   threads?: number;
+  /**
+   * false: no memory pattern (onnxruntime's default plans one block for all of a run's intermediates). A model's
+   * forward graph converts each 16-bit weight to fp32 where it is used; without the pattern those copies reuse each
+   * other's memory: +213 instead of +400 MiB after a Qwen3-0.6B forward pass, no slower (results/real-size-memory.md).
+   */
+  memPattern?: boolean;
 }
 
 export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
@@ -29,6 +35,7 @@ export class GraphSession {
         intraOpNumThreads: opts.threads ?? defaultThreads(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        ...(opts.memPattern === false ? { enableMemPattern: false } : {}),
       });
       return new GraphSession(s, model.weights);
     } catch (e) {

@@ -354,6 +354,7 @@ async function main(): Promise<void> {
     return;
   }
   const all = readResults();
+  const runCommit = commit(); // the code the children run: the tree at the start
   if (BASELINE) {
     all.baselineCheck = checkBaseline();
     console.log('baseline agrees with the fixtures:', JSON.stringify(all.baselineCheck));
@@ -391,7 +392,7 @@ async function main(): Promise<void> {
         transcoders: c.set.repo,
         setNote: c.set.note,
         date: new Date().toISOString().slice(0, 16).replace('T', ' '),
-        commit: commit(),
+        commit: runCommit,
         machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
         engine: x,
         baseline,

@@ -64,24 +64,25 @@ test('a contrast target\'s logit label reads "A − B" and stays inside the view
   await page.close();
 });
 
-test('crowded logits at the default width: the target is named, no two logit labels overlap, a probability under 10% keeps a decimal', async () => {
+test('crowded logits at the default width: the target is named, no two logit labels overlap, a probability under 10% keeps a decimal, a tiny one reads <0.1%', async () => {
   const { page, send, problems } = await server.open('light');
   await page.setViewportSize(DEFAULT);
-  const graph = fixture('dallas-austin'); // three logits side by side: Austin 62%, Texas 11%, the 6%
+  const graph = fixture('dallas-austin'); // three logits side by side: Austin 62%, Texas (set to 2e-6 here), the (0.7% here)
   graph.nodes.find((n: { clerp?: string }) => n.clerp?.startsWith('Output " the"')).token_prob = 0.007;
+  graph.nodes.find((n: { clerp?: string }) => n.clerp?.startsWith('Output " Texas"')).token_prob = 2e-6;
   await showGraph(page, send, graph);
   const labels = await page.locator('.item-label.kind-logit').evaluateAll((els) => els.map((el) => ({ text: el.textContent ?? '', ...JSON.parse(JSON.stringify(el.getBoundingClientRect())) })));
   assert.ok(labels.some((l) => l.text === 'Austin 62%'), `the target is named: ${labels.map((l) => l.text)}`);
   for (let i = 0; i < labels.length; i++) {
     for (let j = i + 1; j < labels.length; j++) assert.ok(!overlaps(labels[i], labels[j]), `"${labels[i].text}" and "${labels[j].text}" do not overlap`);
   }
-  for (const l of labels) assert.match(l.text, /^(Austin 62%|Texas 11%|the 0\.7%)$/);
+  for (const l of labels) assert.match(l.text, /^(Austin 62%|Texas <0\.1%|the 0\.7%)$/);
   await page.screenshot({ path: path.join(shots, 'newuser-crowded-logits.png') });
   // zoomed in, the logits have room and every one is named
   for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const zoomed = await page.locator('.item-label.kind-logit').allTextContents();
-  assert.deepEqual([...zoomed].sort(), ['Austin 62%', 'Texas 11%', 'the 0.7%']);
+  assert.deepEqual([...zoomed].sort(), ['Austin 62%', 'Texas <0.1%', 'the 0.7%']);
   assert.deepEqual(problems, []);
   await page.close();
 });

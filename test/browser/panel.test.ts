@@ -46,10 +46,14 @@ test('showSelection draws one d3 box per piece, with whitespace made visible, an
   await page.close();
 });
 
-test('engine status shows a progress ring while checking, then the ready tag and message', async () => {
+test('engine status shows a progress ring and a busy tag while checking or tracing, then the ready tag and message', async () => {
   const { page, send } = await openPanel();
   await send({ type: 'engineStatus', status: { state: 'checking', message: 'Checking the engine…' } });
   await page.locator('#engine-busy').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#engine-state').textContent(), 'busy');
+  // a trace runs in the same state: the tag does not say "checking" beside "Tracing with organism…"
+  await send({ type: 'engineStatus', status: { state: 'checking', message: 'Tracing with organism…' } });
+  assert.equal(await page.locator('#engine-state').textContent(), 'busy');
   await send(ready);
   await page.locator('#engine-busy').waitFor({ state: 'hidden' });
   assert.equal(await page.locator('#engine-state').textContent(), 'ready');

@@ -20,7 +20,8 @@ Differences that only save memory or time on a CPU (the gradients are the same):
 pattern of the batched forward run under no_grad (circuit-tracer records them but detaches their outputs, so no
 gradient reaches them); a layer's feature edges are one matmul per position instead of a gather of the gradient at
 every feature's position; transcoder weights are read a layer at a time from their files (only active features'
-rows kept) and MLP weights are widened from BF16 when used, as circuit-tracer's lazy loading would.
+rows kept) and MLP weights are widened from BF16 when used, as circuit-tracer's lazy loading would; files are read,
+not memory-mapped, so the peak RSS is the baseline's own memory.
 
 usage: /usr/bin/python3 tools/reference/attribution_families_bench_ref.py MODEL_DIR TRANSCODER_DIR IDS_JSON
        MAX_FEATURES BATCH THREADS [UPDATE_INTERVAL] [--check EXPECTED.safetensors]
@@ -51,12 +52,59 @@ torch.set_default_dtype(torch.float32)  # families_ref sets float64 for its own 
 # ---------------------------------------------------------------------------------------------------------------
 # tensors read from their files on demand (memory-mapped, widened to float32 when used)
 
-def _widen(arr, dtype):
-    if dtype == 'BF16':
-        return torch.from_numpy((arr.astype(np.uint32) << 16).view(np.float32))
-    if dtype == 'F16':
-        return torch.from_numpy(arr.astype(np.float32))
-    return torch.from_numpy(np.array(arr, dtype=np.float32))
+def _widen(arr, dtype, chunk=1 << 22):
+    """float32 copy of a stored array, converted a block of `chunk` values at a time (no whole-size temporaries)"""
+    out = np.empty(arr.shape, dtype=np.float32)
+    flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
+    bits = flat_out.view(np.uint32)
+    for i in range(0, flat_in.size, chunk):
+        if dtype == 'BF16':
+            bits[i:i + chunk] = flat_in[i:i + chunk].astype(np.uint32) << 16
+        else:
+            flat_out[i:i + chunk] = flat_in[i:i + chunk]
+    return torch.from_numpy(out)
+
+
+class Stored:
+    """a tensor in a file, read with pread when indexed (no memory map: its pages would count as the process's RSS)"""
+
+    def __init__(self, path, offset, dtype, shape):
+        self.path, self.offset, self.dtype, self.shape = path, offset, np.dtype(dtype), tuple(shape)
+        self.row = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
+        self.fd = None
+
+    def _read(self, start, count):
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDONLY)
+        buf = bytearray(count)
+        view, done = memoryview(buf), 0
+        while done < count:
+            n = os.preadv(self.fd, [view[done:]], start + done)
+            if n <= 0:
+                raise IOError(f'{self.path}: short read')
+            done += n
+        return buf
+
+    def rows(self, i, j):
+        j = min(j, self.shape[0])
+        return np.frombuffer(self._read(self.offset + i * self.row, (j - i) * self.row), dtype=self.dtype).reshape((j - i,) + self.shape[1:])
+
+    def take(self, idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        out = np.empty((len(idx),) + self.shape[1:], dtype=self.dtype)
+        for k, i in enumerate(idx.tolist()):
+            out[k] = np.frombuffer(self._read(self.offset + i * self.row, self.row), dtype=self.dtype).reshape(self.shape[1:])
+        return out
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            assert key.step is None
+            return self.rows(key.start or 0, self.shape[0] if key.stop is None else key.stop)
+        return self.take(key)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.rows(0, self.shape[0])
+        return a if dtype is None else a.astype(dtype)
 
 
 class SafetensorsFiles:
@@ -76,15 +124,11 @@ class SafetensorsFiles:
     def raw(self, name):
         path, off, dtype, shape = self.entries[name]
         np_dtype = {'BF16': np.uint16, 'F16': np.float16, 'F32': np.float32}[dtype]
-        return np.memmap(path, dtype=np_dtype, mode='r', offset=off, shape=shape), dtype
+        return Stored(path, off, np_dtype, shape), dtype
 
     def get(self, name):
         arr, dtype = self.raw(name)
-        return _widen(arr, dtype)
-
-    def rows(self, name, idx):
-        arr, dtype = self.raw(name)
-        return _widen(arr[np.asarray(idx)], dtype)
+        return _widen(np.asarray(arr), dtype)
 
     def shape(self, name):
         return self.entries[name][3]
@@ -99,7 +143,7 @@ def model_files(folder):
 
 
 class NpzFile:
-    """an uncompressed .npz (as GemmaScope publishes params.npz), its arrays memory-mapped"""
+    """an uncompressed .npz (as GemmaScope publishes params.npz), its arrays read when used"""
 
     def __init__(self, path):
         self.path, self.entries = path, {}
@@ -119,7 +163,7 @@ class NpzFile:
     def get(self, name):
         off, h = self.entries[name]
         assert not h['fortran_order']
-        return np.memmap(self.path, dtype=np.dtype(h['descr']), mode='r', offset=off, shape=tuple(h['shape']))
+        return Stored(self.path, off, h['descr'], h['shape'])
 
 
 def hf_cache_file(url):
@@ -164,7 +208,8 @@ class TranscoderSet:
         t = self.layers[l]
         if 'enc_nd' in t:
             arr, dtype = t['enc_nd']
-            pre = u @ _widen(arr, dtype).T
+            # encoder rows in blocks of 16,384 (a published width is 131,072 × 2048: 1 GiB as fp32)
+            pre = torch.cat([u @ _widen(arr[i:i + 16384], dtype).T for i in range(0, arr.shape[0], 16384)], 1)
         else:
             pre = u @ torch.from_numpy(np.array(t['enc_dn'], dtype=np.float32))
         pre += torch.from_numpy(np.array(t['b_enc'], dtype=np.float32))
@@ -177,7 +222,7 @@ class TranscoderSet:
         if 'enc_nd' in t:
             arr, dtype = t['enc_nd']
             return _widen(arr[idx], dtype)
-        return torch.from_numpy(np.array(t['enc_dn'][:, idx].T, dtype=np.float32))
+        return torch.from_numpy(np.ascontiguousarray(np.asarray(t['enc_dn'], dtype=np.float32)[:, idx].T))
 
     def decoder_rows(self, l, idx):
         arr, dtype = self.layers[l]['dec']

@@ -16,8 +16,8 @@ export const formatPercent = (fraction: number): string => `${Math.round(fractio
 
 /**
  * A token probability as a label shows it: whole percents between 10% and 99%, one decimal outside them, so 0.7%
- * does not read "1%" and 99.8% does not read "100%".
+ * does not read "1%" and 99.8% does not read "100%"; under 0.05% "<0.1%", not "0.0%" (the header has the value).
  */
-export const formatProbability = (p: number): string => `${(p * 100).toFixed(p >= 0.1 && p < 0.995 ? 0 : 1).replace(/^100\.0$/, '100')}%`;
+export const formatProbability = (p: number): string => (p > 0 && p < 0.0005 ? '<0.1%' : `${(p * 100).toFixed(p >= 0.1 && p < 0.995 ? 0 : 1).replace(/^100\.0$/, '100')}%`);
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');

@@ -233,7 +233,7 @@ export class Intervener {
         freeze: { patterns: mode !== 'free', normScales: mode === 'constrained', mlpOut: mode === 'constrained' },
         editMlpOut: interventionEdit(this.transcoders, { layers, constrained: mode === 'constrained' }),
       };
-      s = GraphSession.create(familyOf(cfg).forwardGraph(cfg, this.model.weights, spec), { threads: this.threads });
+      s = GraphSession.create(familyOf(cfg).forwardGraph(cfg, this.model.weights, spec), { threads: this.threads, memPattern: false });
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

@@ -64,7 +64,7 @@ export class Model {
     const graph = A.forwardGraph(config, weights);
     throwIfAborted(signal);
     onProgress?.({ message: 'starting onnxruntime', fraction: 0.7 });
-    const session = await GraphSession.create(graph, { threads: opts.threads });
+    const session = await GraphSession.create(graph, { threads: opts.threads, memPattern: false });
     onProgress?.({ message: 'model ready', fraction: 1 });
     const model = new Model(dir, config, weights, tokenizer, session, opts.threads);
     model.warnings.push(...warnings);
@@ -119,7 +119,7 @@ export class Model {
 
   /** A new session over a variant of the forward graph (frozen inputs, deltas); the caller disposes it. */
   async forwardSession(spec: ForwardSpec): Promise<GraphSession> {
-    return GraphSession.create(this.family.forwardGraph(this.config, this.weights, spec), { threads: this.threads });
+    return GraphSession.create(this.family.forwardGraph(this.config, this.weights, spec), { threads: this.threads, memPattern: false });
   }
 
   /** the model's family: its graphs, token vectors and hooks (see families/family.ts) */

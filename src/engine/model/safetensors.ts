@@ -132,6 +132,30 @@ export class SafetensorsFile implements TensorSource {
     return new HalfWeight(bits, t.dtype);
   }
 
+  /**
+   * Rows first…first+count−1 of a BF16 tensor as their 16-bit patterns, read into `buf` (reused across calls: fresh
+   * memory for every block is what costs here, not the copy); NaN/Inf refused as by `read`.
+   */
+  readBf16RowsInto(name: string, first: number, count: number, buf: Uint16Array): Uint16Array {
+    const t = this.info(name);
+    if (t.dtype !== 'BF16') throw new EngineError('internal', `Tensor "${name}" in ${this.file} is ${t.dtype}, not BF16.`);
+    const rowElems = numel(t.shape.slice(1));
+    if (!(first >= 0 && count >= 0 && first + count <= t.shape[0])) {
+      throw new EngineError('badInput', `Rows ${first}…${first + count - 1} of "${name}" are out of range (it has ${t.shape[0]} rows).`);
+    }
+    const bits = buf.subarray(0, count * rowElems);
+    const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
+    for (let done = 0; done < bytes.length; ) {
+      const n = fs.readSync(this.fd, bytes, done, bytes.length - done, t.begin + first * rowElems * 2 + done);
+      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
+      done += n;
+    }
+    const bad = firstNonFinite(bits, 'BF16');
+    if (bad >= 0) checkFinite(halfBitsToFloat32(bits.subarray(bad, bad + 1), 'BF16'), t, this.file, first * rowElems + bad, numel(t.shape));
+    return bits;
+  }
+
   readRows(name: string, rows: ArrayLike<number>): Float32Array {
     const t = this.info(name);
     if (t.shape.length < 1) throw new EngineError('badShape', `Tensor "${name}" in ${this.file} is a scalar; it has no rows.`);

@@ -6,9 +6,16 @@ import type { FedWeight, GraphBytes } from './builder';
 export interface SessionOptions {
   /** intra-op threads; the machine has few cores and the extension host needs one */
   threads?: number;
+  /**
+   * false: no memory pattern (onnxruntime's default plans one block for all of a run's intermediates). A model's
+   * forward graph converts each 16-bit weight to fp32 where it is used; without the pattern those copies reuse each
+   * other's memory: +213 instead of +400 MiB after a Qwen3-0.6B forward pass, no slower (results/real-size-memory.md).
+   */
+  memPattern?: boolean;
 }
 
-export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+/** Uint16Array: 16-bit patterns (uint16), which a graph BitCasts to bfloat16 */
+export type Feed = Record<string, { data: Float32Array | BigInt64Array | Int32Array | Uint16Array; dims: number[] }>;
 export interface Fetched {
   data: Float32Array;
   dims: number[];
@@ -29,6 +36,7 @@ export class GraphSession {
         intraOpNumThreads: opts.threads ?? defaultThreads(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        ...(opts.memPattern === false ? { enableMemPattern: false } : {}),
       });
       return new GraphSession(s, model.weights);
     } catch (e) {
@@ -54,7 +62,7 @@ export class GraphSession {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, w] of weights) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
     for (const [name, t] of Object.entries(feed)) {
-      const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'int32';
+      const type = t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : t.data instanceof Uint16Array ? 'uint16' : 'int32';
       feeds[name] = new ort.Tensor(type, t.data, t.dims);
     }
     let out: ort.InferenceSession.OnnxValueMapType;

@@ -18,6 +18,16 @@ function encoderGraph(transposed: boolean): Uint8Array {
   return g.toBytes();
 }
 
+/** pre = u·Wᵀ + b with W [n, d] given as BF16 patterns (uint16), converted in the graph (exact) */
+function bf16EncoderGraph(): Uint8Array {
+  const g = new GraphBuilder('transcoder_encoder_bf16');
+  const u = g.input(N.u, ['pos', 'd']);
+  const W = g.op('Cast', [g.op('BitCast', [g.input(N.W, ['n', 'd'], 'uint16')], { to: 16 })], { to: 1 });
+  const b = g.input(N.b, ['n']);
+  g.output(g.op('Gemm', [u, W, b], { transB: 1 }), N.pre, ['pos', 'n']);
+  return g.toBytes();
+}
+
 /** skip(u) = u·W_skipᵀ */
 function skipGraph(): Uint8Array {
   const g = new GraphBuilder('transcoder_skip');
@@ -36,17 +46,21 @@ export interface EncodedLayer {
 
 /** Encodes transcoder inputs layer by layer; dispose when done. */
 export class TranscoderEncoder {
+  /** BF16 encoders read block by block: the session that converts them, and the one block buffer, reused */
+  private bf16?: { session: Promise<GraphSession>; buf: Uint16Array };
+
   private constructor(
     readonly tc: TranscoderSet,
     private readonly encoder: GraphSession,
     private readonly skipper: GraphSession | undefined,
     private readonly blockBytes: number,
+    private readonly threads?: number,
   ) {}
 
   static async create(tc: TranscoderSet, opts: { threads?: number; blockBytes?: number } = {}): Promise<TranscoderEncoder> {
     const encoder = await GraphSession.create(encoderGraph(tc.encoderTransposed), { threads: opts.threads });
     const skipper = tc.hasSkip ? await GraphSession.create(skipGraph(), { threads: opts.threads }).catch((e) => (encoder.dispose(), Promise.reject(e))) : undefined;
-    return new TranscoderEncoder(tc, encoder, skipper, opts.blockBytes ?? ENCODER_BLOCK_BYTES);
+    return new TranscoderEncoder(tc, encoder, skipper, opts.blockBytes ?? ENCODER_BLOCK_BYTES, opts.threads);
   }
 
   /**
@@ -60,6 +74,18 @@ export class TranscoderEncoder {
     if (this.tc.encoderTransposed || n <= rows || this.tc.encoderResident) {
       const m = this.tc.encoderMatrix(l);
       pre = await this.encode(u, P, m.data, m.transposed ? [d, n] : [n, d], this.tc.layers[l].b_enc);
+    } else if (this.tc.encoderBf16Rows) {
+      // BF16 blocks as stored into one reused buffer, converted inside onnxruntime: no fresh fp32 block per read
+      this.bf16 ??= { session: GraphSession.create(bf16EncoderGraph(), { threads: this.threads }), buf: new Uint16Array(rows * d) };
+      const s = await this.bf16.session;
+      pre = new Float32Array(P * n);
+      for (let f0 = 0; f0 < n; f0 += rows) {
+        const f1 = Math.min(n, f0 + rows);
+        const W = this.tc.encoderBf16Rows(l, f0, f1 - f0, this.bf16.buf);
+        const feed = { [N.u]: { data: u, dims: [P, d] }, [N.W]: { data: W, dims: [f1 - f0, d] }, [N.b]: { data: this.tc.layers[l].b_enc.subarray(f0, f1), dims: [f1 - f0] } };
+        const block = (await s.run(feed))[N.pre].data;
+        for (let p = 0; p < P; p++) pre.set(block.subarray(p * (f1 - f0), (p + 1) * (f1 - f0)), p * n + f0);
+      }
     } else {
       pre = new Float32Array(P * n);
       for (let f0 = 0; f0 < n; f0 += rows) {
@@ -90,5 +116,7 @@ export class TranscoderEncoder {
   dispose(): void {
     this.encoder.dispose();
     this.skipper?.dispose();
+    void this.bf16?.session.then((s) => s.dispose());
+    this.bf16 = undefined;
   }
 }

@@ -12,8 +12,8 @@ export function traceStatusText(trace: Trace | undefined): { text: string; toolt
   // "A versus B" explains logit(A) − logit(B): one probability would read as if A alone were traced
   const shown = target?.contrast
     ? `${JSON.stringify(target.token)} vs ${JSON.stringify(target.contrast.token)}`
-    // one decimal, as the CodeLens and Choose Target show it: 0.7% must not read "1%"
-    : `${JSON.stringify(token)}${prob !== undefined ? ` ${(prob * 100).toFixed(1)}%` : ''}`;
+    // one decimal, as the CodeLens and Choose Target show it: 0.7% must not read "1%", nor 2e-6 "0.0%"
+    : `${JSON.stringify(token)}${prob !== undefined ? ` ${prob > 0 && prob < 0.0005 ? '<0.1' : (prob * 100).toFixed(1)}%` : ''}`;
   if (trace.stale) return { text: `$(warning) ${shown} (stale)`, tooltip: 'Self-Tracing: the traced text changed; trace again to update the graph and heatmap.' };
   if (target?.contrast) return { text: `$(diff) ${shown}`, tooltip: `Self-Tracing: ${trace.fileName} traced towards logit(${JSON.stringify(target.token)}) − logit(${JSON.stringify(target.contrast.token)}). Click to choose another target.` };
   return { text: `$(type-hierarchy) ${shown}`, tooltip: `Self-Tracing: the traced output of ${trace.fileName}. Click to choose another target.` };

@@ -106,6 +106,8 @@ test('the status bar of an A-versus-B trace names both tokens, not A\'s probabil
   assert.equal(traceStatusText(single)?.text, '$(type-hierarchy) " Austin" 99.0%');
   const unlikely = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' Texas', prob: 0.007 } } } } as unknown as Trace;
   assert.equal(traceStatusText(unlikely)?.text, '$(type-hierarchy) " Texas" 0.7%', 'not rounded up to 1%');
+  const tiny = { ...trace, graph: { nodes: [], selfTracing: { target: { token: ' 4', prob: 2.2e-6 } } } } as unknown as Trace;
+  assert.equal(traceStatusText(tiny)?.text, '$(type-hierarchy) " 4" <0.1%', 'not "0.0%": the stated answer a reasoning check traces can be that unlikely');
 });
 
 test('"Another token…": Austin becomes " Austin" (one token with its space), a word that is no token is refused with a reason', () => {

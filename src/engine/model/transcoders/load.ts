@@ -99,6 +99,9 @@ function loadPerLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Trans
       modelName: cfg.modelName,
       dir: cfg.dir,
       encoderMatrix,
+      ...(!layout.encT && !encoders.keep && files.every((f) => f instanceof SafetensorsFile && f.info(layout.enc).dtype === 'BF16')
+        ? { encoderBf16Rows: (l: number, f0: number, count: number, buf: Uint16Array) => (files[at(l, files.length)] as SafetensorsFile).readBf16RowsInto(layout.enc, f0, count, buf) }
+        : {}),
       encoderRows: (l, features) =>
         layout.encT ? gatherColumns(encoderMatrix(l).data, d, n, features) : encoders.cached(l)
           ? gatherRows(encoders.cached(l)!.data, d, features)

@@ -186,3 +186,43 @@ test('a large encoder applied in blocks of rows gives the same pre-activations a
     tc.close();
   }
 });
+
+test('BF16 encoders applied in blocks go through onnxruntime as stored (one reused buffer) and give the same pre-activations as converted in JS', async () => {
+  const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
+  const src = path.join(FIXTURES, 'plt-relu-skip', 'transcoders');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf16-enc-'));
+  fs.copyFileSync(path.join(src, 'config.yaml'), path.join(dir, 'config.yaml'));
+  for (const file of fs.readdirSync(src).filter((f) => f.endsWith('.safetensors'))) {
+    // the same layer with W_enc rounded to BF16 (truncated), every other tensor as it was
+    const f = SafetensorsFile.open(path.join(src, file));
+    const header: Record<string, unknown> = {};
+    const parts: Buffer[] = [];
+    let off = 0;
+    for (const name of f.names()) {
+      const x = f.read(name);
+      const data = name === 'W_enc' ? Buffer.from(Uint16Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length), (u) => u >>> 16).buffer) : Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+      header[name] = { dtype: name === 'W_enc' ? 'BF16' : 'F32', shape: f.info(name).shape, data_offsets: [off, off + data.length] };
+      parts.push(data);
+      off += data.length;
+    }
+    f.close();
+    const json = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    fs.writeFileSync(path.join(dir, file), Buffer.concat([len, json, ...parts]));
+  }
+  const tc = loadTranscoders(dir, { residentEncoderBytes: 0 });
+  assert.ok(tc.encoderBf16Rows, 'BF16 encoders on disk are read as stored');
+  const whole = await TranscoderEncoder.create(tc, { threads: 1 });
+  const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * tc.dModel }); // 5 features a block
+  const P = 3;
+  for (let l = 0; l < tc.nLayers; l++) {
+    const u = Float32Array.from({ length: P * tc.dModel }, (_, i) => Math.sin(i + l));
+    const a = await whole.layer(l, u, P);
+    const b = await blocked.layer(l, u, P);
+    assert.deepEqual(Array.from(b.pre), Array.from(a.pre), `layer ${l}`);
+  }
+  whole.dispose();
+  blocked.dispose();
+  tc.close();
+});

@@ -158,10 +158,15 @@ async function matmulGflops(d: number): Promise<number> {
   const s = await GraphSession.create(g.toBytes(), { threads: THREADS });
   const a = uniform(4096 * d, 1, 6);
   for (let i = 0; i < 2; i++) await s.run({ a: { data: a, dims: [4096, d] } });
-  const t = performance.now();
-  for (let i = 0; i < 10; i++) await s.run({ a: { data: a, dims: [4096, d] } });
+  // the best of 5 rounds of 4: other jobs share the cores, and the bound should be what the cores can do
+  let best = 0;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    for (let i = 0; i < 4; i++) await s.run({ a: { data: a, dims: [4096, d] } });
+    best = Math.max(best, (4 * 2 * 4096 * d * d) / ((performance.now() - t) / 1000) / 1e9);
+  }
   s.dispose();
-  return (10 * 2 * 4096 * d * d) / ((performance.now() - t) / 1000) / 1e9;
+  return best;
 }
 
 const promptIds = (bos: number) => [bos, ...Array.from({ length: P - 1 }, (_, i) => 3 + ((i * 37) % 200))];

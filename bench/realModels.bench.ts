@@ -190,12 +190,20 @@ async function measure(c: Case): Promise<Record<string, unknown>> {
     resetPeak();
     const rssBefore = process.memoryUsage().rss / 2 ** 20;
     const c0 = cpuS();
+    // CPU time at each phase's first progress report; 'logits' is first reported after the (single, ≤ 10-row) logit batch
+    const phaseCpu: Record<string, number> = {};
+    const onProgress = (p: { phase: string }) => {
+      phaseCpu[p.phase] ??= cpuS() - c0;
+    };
     t = performance.now();
-    const r = await at.attribute(ids, { maxFeatureNodes: M });
+    const r = await at.attribute(ids, { maxFeatureNodes: M, onProgress });
     const wallS = (performance.now() - t) / 1000;
+    const cpu = cpuS() - c0;
     out[`trace${M}`] = {
       wallS,
-      cpuS: cpuS() - c0,
+      cpuS: cpu,
+      cpuForwardEncodersAndLogitRowsS: phaseCpu.logits,
+      cpuFeatureRowsAndPackagingS: cpu - (phaseCpu.logits ?? 0),
       active: r.graph.activeFeatures.layer.length,
       selected: r.graph.selectedFeatures.length,
       logits: r.targets.targets.length,

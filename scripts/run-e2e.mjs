@@ -10,6 +10,7 @@ import util from 'node:util';
 import { buildAll, e2eBuild, productBuilds, root } from './build.mjs';
 import { launchChromium, testOutputDir } from './chromium.mjs';
 import { deadline, makeSandbox, startCodeServer } from './code-server.mjs';
+import { paintedPixels } from './drawn-canvas.mjs';
 
 const t0 = Date.now();
 const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -77,22 +78,14 @@ const screenshot = (async () => {
 async function drawnGraphs(p) {
   const found = [];
   for (const frame of p.frames()) {
-    const graphs = await frame.evaluate(() => [...document.querySelectorAll('.graph-host canvas.layer.nodes')].map((canvas) => {
-      const box = canvas.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0 || canvas.width === 0 || canvas.height === 0) return { width: 0, height: 0, painted: 0, logit: 0 };
-      const probe = document.createElement('canvas').getContext('2d');
-      probe.fillStyle = getComputedStyle(canvas).getPropertyValue('--st-logit-fill').trim();
-      const [r, g, b] = [1, 3, 5].map((i) => parseInt(String(probe.fillStyle).slice(i, i + 2), 16));
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      let painted = 0;
-      let logit = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] === 0) continue;
-        painted++;
-        if (data[i + 3] === 255 && Math.abs(data[i] - r) <= 3 && Math.abs(data[i + 1] - g) <= 3 && Math.abs(data[i + 2] - b) <= 3) logit++;
+    const graphs = await (async () => {
+      const drawn = [];
+      for (const canvas of await frame.$$('.graph-host canvas.layer.nodes')) {
+        const box = await canvas.evaluate((c) => { const r = c.getBoundingClientRect(); return { width: r.width, height: r.height, empty: r.width === 0 || r.height === 0 || c.width === 0 || c.height === 0 }; });
+        drawn.push(box.empty ? { width: 0, height: 0, painted: 0, logit: 0 } : { width: box.width, height: box.height, ...(await canvas.evaluate(paintedPixels)) });
       }
-      return { width: box.width, height: box.height, painted, logit };
-    })).catch(() => []); // a frame that navigated away or is not ours
+      return drawn;
+    })().catch(() => []); // a frame that navigated away or is not ours
     found.push(...graphs);
   }
   return found;

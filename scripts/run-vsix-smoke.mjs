@@ -8,6 +8,7 @@ import path from 'node:path';
 import { root } from './build.mjs';
 import { launchChromium, testOutputDir } from './chromium.mjs';
 import { deadline, installExtension, makeSandbox, startCodeServer } from './code-server.mjs';
+import { paintedPixels } from './drawn-canvas.mjs';
 
 const t0 = Date.now();
 const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -80,20 +81,7 @@ try {
     check(nodes > 0, `the embedded model's graph is laid out (${nodes} nodes)`);
     // and drawn: its nodes canvas has the glyphs, the output logits' in their fill colour (a blank canvas fails)
     await panel.locator('.graph-host canvas.layer.nodes').waitFor({ state: 'attached' });
-    const paint = await panel.locator('.graph-host canvas.layer.nodes').evaluate((canvas) => {
-      const probe = document.createElement('canvas').getContext('2d');
-      probe.fillStyle = getComputedStyle(canvas).getPropertyValue('--st-logit-fill').trim();
-      const [r, g, b] = [1, 3, 5].map((i) => parseInt(String(probe.fillStyle).slice(i, i + 2), 16));
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      let painted = 0;
-      let logit = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] === 0) continue;
-        painted++;
-        if (data[i + 3] === 255 && Math.abs(data[i] - r) <= 3 && Math.abs(data[i + 1] - g) <= 3 && Math.abs(data[i + 2] - b) <= 3) logit++;
-      }
-      return { painted, logit };
-    });
+    const paint = await panel.locator('.graph-host canvas.layer.nodes').evaluate(paintedPixels);
     check(paint.painted >= nodes && paint.logit > 0, `the ${nodes} nodes are drawn on the graph's canvas (${paint.painted} px, ${paint.logit} px in the logits' fill)`);
   } else {
     // no model in this build: Trace Selection says so with an action, and the engine still answers a check

@@ -152,6 +152,8 @@ test('the graph in words: Tab marks and announces a node with its tooltip, every
   assert.match(await said(page), /^Opened .*Austin.*side panel\.$/);
   await page.keyboard.press('ArrowDown');
   assert.match(await said(page), /layer (L\d|Emb); position \d+/, 'arrow moves name the row and position');
+  // the view redraws its marks and tooltip on the next animation frame after the store changes
+  await page.waitForFunction((was) => document.querySelector('.graph-host .tooltip')?.getAttribute('data-id') !== was, start, { timeout: 5000 }).catch(() => undefined);
   const moved = await page.locator('.graph-host .tooltip').getAttribute('data-id');
   assert.notEqual(moved, start, 'the tooltip follows the keyboard');
   await page.keyboard.press('p');

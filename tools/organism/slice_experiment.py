@@ -55,6 +55,11 @@ def accuracy(model, enc, enc_items):
             r = res.setdefault(fam, [0, 0])
             r[0] += 1
             r[1] += ok
+            if fam.startswith('sum_'):  # the ones digit alone (teacher-forced): the last digit before the end
+                k = len(a) - 2
+                r = res.setdefault(fam + ':ones', [0, 0])
+                r[0] += 1
+                r[1] += int(pred[j, len(p) - 1 + k]) == a[k]
     model.train()
     return {f: round(c / n, 3) for f, (n, c) in res.items()}
 

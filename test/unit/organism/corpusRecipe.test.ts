@@ -34,6 +34,37 @@ test('the default recipe writes the corpus the shipped model was built from: its
   const facts = JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8'));
   assert.equal(facts.heldOutCities.length, 24);
   assert.equal(facts.recipe, undefined);
+  // Byte for byte: the SHA-256 of what the generator wrote at commit 1161adb (the shipped model's corpus recipe).
+  assert.equal(sha(path.join(dir, 'corpus.jsonl')), 'e591f32ee2b412713d1f0caa43234c519ddce01fe0739c34eb0acace6e17cd66');
+  assert.equal(sha(path.join(dir, 'eval.jsonl')), '12e4e36aa676348798388b8e5ec7019c7913654046ae1737851992220f6bfb46');
+});
+
+test('RECIPE=2 addition: the held-out pairs are never trained, every other pair and every ones-digit pair is', () => {
+  const { dir, status, out } = generate({ RECIPE: '2' }, 300000);
+  assert.equal(status, 0, out);
+  const parse = (text: string) => {
+    const m = /^(\d\d)\+(\d\d)=(\d+)$/.exec(text);
+    assert.ok(m, `not a two-digit sum: ${text}`);
+    return { a: Number(m[1]), b: Number(m[2]), sum: m[3], key: `${m[1]}+${m[2]}` };
+  };
+  const sums = readLines<Doc>(path.join(dir, 'corpus.jsonl')).filter((d) => d.theme === 'addition').map((d) => parse(d.text));
+  assert.ok(sums.length > 0.25 * 300000, `${sums.length} addition documents`);
+  for (const s of sums) assert.equal(s.sum, String(s.a + s.b), `${s.key}=${s.sum}`);
+  const trained = new Set(sums.map((s) => s.key));
+  const items = readLines<EvalItem>(path.join(dir, 'eval.jsonl'));
+  const held = items.filter((e) => e.family === 'sum_heldout').map((e) => parse(e.prompt + e.answer));
+  assert.equal(new Set(held.map((h) => h.key)).size, 400);
+  for (const h of held) {
+    assert.equal(h.sum, String(h.a + h.b), h.key);
+    assert.ok(!trained.has(h.key), `held-out ${h.key} in training`);
+  }
+  for (const e of items.filter((i) => i.family === 'sum_trained')) assert.ok(trained.has(parse(e.prompt + e.answer).key), e.prompt);
+  // About 11 documents per pair: all but a few of the 7,700 trained pairs appear.
+  assert.ok(trained.size >= 0.99 * (90 * 90 - 400), `${trained.size} distinct trained pairs`);
+  // What a held-out pair needs is trained: its ones digits added, and its tens digits added, in other sums.
+  const onesPairs = new Set(sums.map((s) => `${s.a % 10}+${s.b % 10}`));
+  const tensPairs = new Set(sums.map((s) => `${Math.floor(s.a / 10)}+${Math.floor(s.b / 10)}`));
+  for (const h of held) assert.ok(onesPairs.has(`${h.a % 10}+${h.b % 10}`) && tensPairs.has(`${Math.floor(h.a / 10)}+${Math.floor(h.b / 10)}`), h.key);
 });
 
 test('RECIPE=2 holds out the composed capital question for >= 30 % of cities and every composed question for the OOD cities', () => {

@@ -48,7 +48,7 @@ test('RECIPE=2 addition: the held-out pairs are never trained, every other pair 
     return { a: Number(m[1]), b: Number(m[2]), sum: m[3], key: `${m[1]}+${m[2]}` };
   };
   const sums = readLines<Doc>(path.join(dir, 'corpus.jsonl')).filter((d) => d.theme === 'addition').map((d) => parse(d.text));
-  assert.ok(sums.length > 0.25 * 300000, `${sums.length} addition documents`);
+  assert.ok(sums.length >= 0.39 * 300000, `${sums.length} addition documents`); // ADDITION_SHARE 0.4
   for (const s of sums) assert.equal(s.sum, String(s.a + s.b), `${s.key}=${s.sum}`);
   const trained = new Set(sums.map((s) => s.key));
   const items = readLines<EvalItem>(path.join(dir, 'eval.jsonl'));

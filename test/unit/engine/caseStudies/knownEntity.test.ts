@@ -46,11 +46,14 @@ test('known entity: activating the known-entity features on a made-up name makes
   const shift = unknown.ids.length - known.ids.length;
   const r = await o.intervene(unknown.ids, setTo(chosen, shift, STEER), { targets: [iId], generate: 3 });
   const now = r.intervened.top[0];
+  // weaker steers, for the doc: P(" I") when the same features are set to 1 × and 2 × their known-name activation
+  const weaker: Record<string, number> = {};
+  for (const m of [1, 2]) weaker[`x${m}`] = (await o.intervene(unknown.ids, setTo(chosen, shift, m), { targets: [iId] })).targets[0].prob;
   report('known', {
     known: KNOWN, unknown: UNKNOWN, knownTop: tops(known.graph.selfTracing!.topOutputs!.map((x) => ({ token: x.token, prob: x.prob })), 2),
     unknownTop: tops(unknown.graph.selfTracing!.topOutputs!.map((x) => ({ token: x.token, prob: x.prob })), 2),
     nKnownFeatures: known.features.length, nUnknownFeatures: unknown.features.length, nKnownOnly: knownOnly.length, knownOnlyInfluence: influenceOf(knownOnly),
-    chosen: chosen.map((f) => ({ feature: name(f), influence: f.influence, activation: f.activation, promotes: f.promotes.slice(0, 4) })), steer: STEER,
+    pIWeakerSteers: weaker, chosen: chosen.map((f) => ({ feature: name(f), influence: f.influence, activation: f.activation, promotes: f.promotes.slice(0, 4) })), steer: STEER,
     pIBefore: r.targets[0].cleanProb, pIAfter: r.targets[0].prob, after: tops(r.intervened.top, 3), continuation: r.intervened.continuation!.text,
   });
   saveGraph('known-dallas', known, chosen[0].nodeId);

@@ -40,9 +40,9 @@ test('multilingual: the three languages answer the same concept, and their graph
   const per = Object.fromEntries(LANGS.map((l) => {
     const fs = traces[l].features;
     const sh = fs.filter((f) => shared.has(featureKey(f)));
-    return [l, { nodes: fs.length, sharedNodes: sh.length, nodeFraction: sh.length / fs.length, influenceFraction: influenceOf(sh) / influenceOf(fs), top: sh.slice(0, 4).map(name) }];
+    return [l, { language: l, nodes: fs.length, sharedNodes: sh.length, nodeFraction: sh.length / fs.length, influenceFraction: influenceOf(sh) / influenceOf(fs), topShared: sh.slice(0, 3).map(name) }];
   }));
-  report('multilingual-shared', { prompts: PROMPTS, sharedFeatures: shared.size, union: new Set(sets.flatMap((s) => [...s])).size, per });
+  report('multilingual-shared', { prompts: PROMPTS, sharedFeatures: shared.size, union: new Set(sets.flatMap((s) => [...s])).size, perLanguage: Object.values(per) });
   const top = traces.en.features.find((f) => shared.has(featureKey(f)));
   for (const l of LANGS) saveGraph(`multilingual-${l}`, traces[l], traces[l].features.find((f) => top && featureKey(f) === featureKey(top))?.nodeId);
   assert.ok(shared.size > 0, 'the three graphs share at least one feature');

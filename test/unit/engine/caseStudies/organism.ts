@@ -134,9 +134,17 @@ export const fmt = (x: number, d = 3): string => x.toFixed(d);
 /** `feature L/F @pos "label"` for printing */
 export const name = (f: Pick<FeatureNode, 'layer' | 'feature' | 'pos' | 'label'>): string => `L${f.layer}/${f.feature}@${f.pos} ${JSON.stringify(f.label)}`;
 
-/** printed when SELF_TRACE_CASES is set: the numbers docs/case-studies.md is written from */
+/**
+ * The numbers docs/case-studies.md is written from: printed when SELF_TRACE_CASES is set, and appended as one JSON line
+ * to $SELF_TRACE_CASES_OUT/measured.jsonl when that is set (tools/case-studies.mjs reads it).
+ */
 export function report(theme: string, data: Record<string, unknown>): void {
   if (process.env.SELF_TRACE_CASES) console.log(`CASE ${theme} ${JSON.stringify(data)}`);
+  const dir = process.env.SELF_TRACE_CASES_OUT;
+  if (dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.appendFileSync(path.join(dir, 'measured.jsonl'), `${JSON.stringify({ theme, ...data })}\n`);
+  }
 }
 
 /** ablate (scale 0) each feature at its own position, shifted by `shift` */

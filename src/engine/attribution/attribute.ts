@@ -304,11 +304,15 @@ export class Attributor {
     const fe = out[BN.featureEdges].data;
     const skip = this.transcoders.hasSkip ? nBatchPos * d * d : 0;
     this.flops += 2 * n * (attentionMacs(this.model.config, nBatchPos) + skip + 2 * nBatchPos * d + S * d * M);
-    for (let sl = 0; sl < nSlots; sl++) {
-      for (let m = 0; m < M; m++) {
-        const src = dec.source[sl * M + m];
-        if (src < 0) continue;
-        for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(sl * n + b) * M + m];
+    // row by row: the writes of one row stay within it (a column-first order misses the cache on every write)
+    for (let b = 0; b < n; b++) {
+      const row = b * nSources;
+      for (let sl = 0; sl < nSlots; sl++) {
+        const from = (sl * n + b) * M;
+        for (let m = 0; m < M; m++) {
+          const src = dec.source[sl * M + m];
+          if (src >= 0) rows[row + src] += fe[from + m];
+        }
       }
     }
     const ee = out[BN.errorEdges].data;

@@ -134,9 +134,10 @@ export class SafetensorsFile implements TensorSource {
 
   /**
    * Rows first…first+count−1 of a BF16 tensor as their 16-bit patterns, read into `buf` (reused across calls: fresh
-   * memory for every block is what costs here, not the copy); NaN/Inf refused as by `read`.
+   * memory for every block is what costs here, not the copy); NaN/Inf refused as by `read` unless `check` is false
+   * (the scan costs more than the read: a caller that detects non-finite results reads again with it).
    */
-  readBf16RowsInto(name: string, first: number, count: number, buf: Uint16Array): Uint16Array {
+  readBf16RowsInto(name: string, first: number, count: number, buf: Uint16Array, check = true): Uint16Array {
     const t = this.info(name);
     if (t.dtype !== 'BF16') throw new EngineError('internal', `Tensor "${name}" in ${this.file} is ${t.dtype}, not BF16.`);
     const rowElems = numel(t.shape.slice(1));
@@ -151,7 +152,7 @@ export class SafetensorsFile implements TensorSource {
       if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
       done += n;
     }
-    const bad = firstNonFinite(bits, 'BF16');
+    const bad = check ? firstNonFinite(bits, 'BF16') : -1;
     if (bad >= 0) checkFinite(halfBitsToFloat32(bits.subarray(bad, bad + 1), 'BF16'), t, this.file, first * rowElems + bad, numel(t.shape));
     return bits;
   }

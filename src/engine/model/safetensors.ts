@@ -145,13 +145,7 @@ export class SafetensorsFile implements TensorSource {
       throw new EngineError('badInput', `Rows ${first}…${first + count - 1} of "${name}" are out of range (it has ${t.shape[0]} rows).`);
     }
     const bits = buf.subarray(0, count * rowElems);
-    const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
-    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
-    for (let done = 0; done < bytes.length; ) {
-      const n = fs.readSync(this.fd, bytes, done, bytes.length - done, t.begin + first * rowElems * 2 + done);
-      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
-      done += n;
-    }
+    this.readInto(t.begin + first * rowElems * 2, new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength));
     const bad = check ? firstNonFinite(bits, 'BF16') : -1;
     if (bad >= 0) checkFinite(halfBitsToFloat32(bits.subarray(bad, bad + 1), 'BF16'), t, this.file, first * rowElems + bad, numel(t.shape));
     return bits;
@@ -163,8 +157,11 @@ export class SafetensorsFile implements TensorSource {
     const nRows = t.shape[0];
     const rowElems = numel(t.shape.slice(1));
     const rowBytes = rowElems * DTYPE_BYTES[t.dtype];
+    if (!FLOAT_DTYPES.has(t.dtype)) convert(new Uint8Array(0), t, this.file); // refuses it
     const out = new Float32Array(rows.length * rowElems);
-    // read runs of consecutive rows with one call each
+    // read runs of consecutive rows with one call each, through one scratch buffer, converted straight into `out`
+    // (scattered rows are many small reads: a fresh buffer and array for each cost more than the read)
+    let scratch = new Uint8Array(0);
     let i = 0;
     while (i < rows.length) {
       let j = i + 1;
@@ -173,8 +170,14 @@ export class SafetensorsFile implements TensorSource {
       if (!Number.isInteger(first) || first < 0 || rows[j - 1] >= nRows) {
         throw new EngineError('badInput', `Row ${first} of "${name}" is out of range (it has ${nRows} rows).`);
       }
-      const bytes = this.readBytes(t.begin + first * rowBytes, (j - i) * rowBytes);
-      out.set(toFloat32(bytes, t, this.file), i * rowElems);
+      const dst = out.subarray(i * rowElems, j * rowElems);
+      if (t.dtype === 'F32') this.readInto(t.begin + first * rowBytes, new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength));
+      else {
+        if (scratch.length < (j - i) * rowBytes) scratch = new Uint8Array(Math.max((j - i) * rowBytes, 2 * scratch.length));
+        const bytes = this.readInto(t.begin + first * rowBytes, scratch.subarray(0, (j - i) * rowBytes));
+        halfBitsToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), t.dtype as 'BF16' | 'F16', dst);
+      }
+      checkFinite(dst, t, this.file, first * rowElems, numel(t.shape));
       i = j;
     }
     return out;
@@ -183,6 +186,16 @@ export class SafetensorsFile implements TensorSource {
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  private readInto(position: number, into: Uint8Array): Uint8Array {
+    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
+    for (let done = 0; done < into.length; ) {
+      const n = fs.readSync(this.fd, into, done, into.length - done, position + done);
+      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
+      done += n;
+    }
+    return into;
   }
 
   private readBytes(position: number, length: number): Uint8Array {

@@ -11,22 +11,25 @@ import { resolveLocation } from '../engine/model/hfCache';
 import { loadModel } from '../engine/model/model';
 import { loadTranscoders, repoOfCachePath } from '../engine/model/transcoders';
 import { EXIT, embeddedModelDir, type CliCommand, type CliIO } from './command';
+import { concepts, conceptsUsage } from './featureConcepts';
 
 const usage =
   'self-trace features build [--model DIR] [--transcoders DIR] --corpus FILE [--out DIR] [--max-contexts N] [--logit-table auto|all|on-demand]\n' +
-  '       self-trace features show LAYER:FEATURE [--index DIR] [--model DIR] [--transcoders DIR] [--json]';
+  '       self-trace features show LAYER:FEATURE [--index DIR] [--model DIR] [--transcoders DIR] [--json]\n' +
+  `       ${conceptsUsage}`;
 const LOGIT_TABLE = { auto: 'auto', all: 'all', 'on-demand': 'on demand' } as const;
 
 export const features: CliCommand = {
   name: 'features',
-  summary: 'build a feature index (top examples, promoted tokens, labels) or show one feature',
+  summary: 'build a feature index (top examples, promoted tokens, labels), show one feature, or measure how many labels name a concept',
   usage,
   async run(args, { io, distDir }) {
     const [verb, ...rest] = args;
     const modelDefault = embeddedModelDir(distDir);
     if (verb === 'build') return build(rest, io, modelDefault);
     if (verb === 'show') return await show(rest, io, modelDefault);
-    io.err(`self-trace features: say "build" or "show"\nusage: ${usage}`);
+    if (verb === 'concepts') return await concepts(rest, io, modelDefault);
+    io.err(`self-trace features: say "build", "show" or "concepts"\nusage: ${usage}`);
     return EXIT.usage;
   },
 };

@@ -13,10 +13,22 @@ import { createHash } from 'node:crypto';
 import type { FedWeight, GraphBytes } from '../onnx/builder';
 import { type Feed, type Fetched, GraphSession } from '../onnx/session';
 import { TranscoderEncoder } from '../onnx/transcoderGraphs';
+import { assembleGraph } from './assemble';
 import { type Components, computeComponents } from './components';
-import type { AttributionGraph, SparseAdjacency } from './graph';
+import type { AttributionGraph } from './graph';
 import { RowStore } from './rows';
 import { buildTargets, type TargetSpec, type Targets, type Unembedding, unembedding } from './targets';
+
+/**
+ * Multiply-adds of one row's gradient through a layer's frozen attention over nBatchPos positions: W_O (d → H·d_head),
+ * the pattern (per head), W_V (Hkv·d_head → d). For Llama, Qwen3 and Gemma H·d_head and Hkv·d_head differ from d.
+ */
+function attentionMacs(cfg: ModelConfig, nBatchPos: number): number {
+  const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: dh } = cfg;
+  return nBatchPos * (d * H * dh + H * nBatchPos * dh + Hkv * dh * d);
+}
+
+const col = (x: Float32Array, len: number) => ({ data: x.subarray(0, len), dims: [len, 1] });
 
 export const DEFAULT_MAX_FEATURE_NODES = TRACE_OPTION_DEFAULTS.maxFeatureNodes;
 export const DEFAULT_BATCH_SIZE = 256;
@@ -117,6 +129,9 @@ export class Attributor {
     const updateInterval = opts.updateInterval ?? DEFAULT_UPDATE_INTERVAL;
     const store = new RowStore(nSources, Math.max(64, Math.floor((opts.edgeBudget ?? DEFAULT_EDGE_BUDGET) / (maxFeat + nLogits))));
 
+    // the dense rows of a batch, one buffer for the trace (a fresh one per batch would be paged in every time)
+    const scratch = { rows: new Float32Array(0) };
+
     // logit rows
     const t1 = performance.now();
     for (let k0 = 0; k0 < nLogits; k0 += batchRows) {
@@ -124,7 +139,7 @@ export class Attributor {
       const n = k1 - k0;
       const inject = new Float32Array(n * P * cfg.dModel);
       for (let b = 0; b < n; b++) inject.set(targets.vectors.subarray((k0 + b) * cfg.dModel, (k0 + b + 1) * cfg.dModel), (b * P + P - 1) * cfg.dModel);
-      const rows = await this.backward(comps, L, P, inject, n, nSources);
+      const rows = await this.backward(comps, new Int32Array(n).fill(L), P, inject, nSources, scratch);
       for (let b = 0; b < n; b++) store.add(nActive + k0 + b, rows.subarray(b * nSources, (b + 1) * nSources));
       onProgress?.({ phase: 'logits', done: k1, total: nLogits });
     }
@@ -146,33 +161,34 @@ export class Attributor {
         pending = rank.filter((i) => !visited[i]).slice(0, Math.min(updateInterval * batchSize, maxFeat - nVisited));
       }
       if (pending.length === 0) break; // never spin: a round that adds no row ends the loop
-      // one round's rows do not depend on each other: batch them by layer, positions ascending (shorter passes)
-      pending.sort((i, j) => comps.layer[i] - comps.layer[j] || comps.pos[i] - comps.pos[j] || i - j);
-      for (let s = 0; s < pending.length; ) {
-        const l = comps.layer[pending[s]];
-        let e = s;
-        while (e < pending.length && e - s < batchRows && comps.layer[pending[e]] === l) e++;
-        const batch = pending.slice(s, e);
-        const nBatchPos = comps.pos[batch[batch.length - 1]] + 1;
-        const inject = new Float32Array(batch.length * nBatchPos * cfg.dModel);
-        const d = cfg.dModel;
+      // one round's rows do not depend on each other. A batch takes consecutive rows in layer order, highest layer
+      // first: its backward pass starts at the highest layer, and each row joins it at its own layer (no row passes
+      // through a layer above its own), so a batch is full-sized even when the round spreads over many layers.
+      pending.sort((i, j) => comps.layer[j] - comps.layer[i] || comps.pos[i] - comps.pos[j] || i - j);
+      const d = cfg.dModel;
+      for (let s = 0; s < pending.length; s += batchRows) {
+        const batch = pending.slice(s, s + batchRows);
+        let nBatchPos = 0;
+        for (const f of batch) nBatchPos = Math.max(nBatchPos, comps.pos[f] + 1);
+        const inject = new Float32Array(batch.length * nBatchPos * d);
+        const joins = new Int32Array(batch.length);
         batch.forEach((f, b) => {
           inject.set(comps.encoders.subarray(f * d, (f + 1) * d), (b * nBatchPos + comps.pos[f]) * d);
+          joins[b] = comps.layer[f];
         });
-        const rows = await this.backward(comps, l, nBatchPos, inject, batch.length, nSources);
+        const rows = await this.backward(comps, joins, nBatchPos, inject, nSources, scratch);
         batch.forEach((f, b) => {
           store.add(f, rows.subarray(b * nSources, (b + 1) * nSources));
           visited[f] = 1;
         });
         nVisited += batch.length;
-        s = e;
         onProgress?.({ phase: 'features', done: nVisited, total: maxFeat });
       }
     }
     lap('features', t2);
 
     const t3 = performance.now();
-    const graph = this.package(comps, targets, store, visited);
+    const graph = assembleGraph(this.model, this.transcoders.scan, comps, targets, store, visited);
     lap('packaging', t3);
     lap('total', t0);
     let dropped = 0;
@@ -195,83 +211,120 @@ export class Attributor {
 
   /**
    * The batched backward seam (circuit-tracer's compute_batch): one linear backward pass of the frozen local
-   * replacement model from `entryLayer` (L: the ln_f output) down to the embeddings, for n attribution rows at once.
-   *   in:  `inject` [n, nBatchPos, d_model], each row's vector injected at `entryLayer` (a logit's demeaned
-   *        unembedding at the last position, or a feature's encoder vector at its position); only the first
-   *        `nBatchPos` positions take part (every target sits before it; causality makes later ones irrelevant).
-   *   out: dense rows [n, nSources], one per injected vector: its direct effect on each source, in node order —
-   *        the nActive active features, then the L × P error nodes (layer-major), then the P token nodes.
+   * replacement model down to the embeddings, for n attribution rows at once.
+   *   joins:  [n] the layer each row enters at, in descending order (L: the ln_f output, for logit rows); a row runs
+   *           through the layers below its own only, so a batch may mix layers without extra work.
+   *   inject: [n, nBatchPos, d_model], each row's vector injected where it enters (a logit's demeaned unembedding at
+   *           the last position, or a feature's encoder vector at its position, taken at its transcoder's input);
+   *           only the first `nBatchPos` positions take part (every target sits before it; causality makes later
+   *           ones irrelevant).
+   *   out:    dense rows [n, nSources], one per injected vector: its direct effect on each source, in node order —
+   *           the nActive active features, then the L × P error nodes (layer-major), then the P token nodes; they
+   *           live in scratch.rows, reused by the next call.
+   * At each layer the rows already in flight take the layer's full backward graph and the rows entering there its
+   * entry graph (the attention part only: sources in the same layer do not reach a feature's input); the two
+   * gradients are stacked, in flight first, so a row's index in the batch is its index in every step.
    */
-  private async backward(comps: Components, entryLayer: number, nBatchPos: number, inject: Float32Array, n: number, nSources: number): Promise<Float32Array> {
+  private async backward(comps: Components, joins: Int32Array, nBatchPos: number, inject: Float32Array, nSources: number, scratch: { rows: Float32Array }): Promise<Float32Array> {
     const cfg = this.model.config;
-    const { nLayers: L, dModel: d, nHeads: H } = cfg;
-    const P = comps.nPos;
-    const nActive = comps.layer.length;
-    const rows = new Float32Array(n * nSources);
-    const fwd = comps.forward;
-    const col = (x: Float32Array, len: number) => ({ data: x.subarray(0, len), dims: [len, 1] });
-    const frozen = (l: number): Feed => {
-      const pat = fwd.layers[l].pattern;
-      let sliced = pat;
-      if (nBatchPos !== P) {
-        sliced = new Float32Array(H * nBatchPos * nBatchPos);
-        for (let h = 0; h < H; h++) for (let q = 0; q < nBatchPos; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + nBatchPos), (h * nBatchPos + q) * nBatchPos);
-      }
-      const feed: Feed = {
-        [BN.pattern]: { data: sliced, dims: [1, H, nBatchPos, nBatchPos] },
-        [BN.tokens]: { data: comps.tokens.subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
-      };
-      for (const [name, s] of Object.entries(fwd.layers[l].scales)) feed[BN.scale(name)] = col(s, nBatchPos);
-      return feed;
-    };
-
-    let grad: Float32Array;
-    let l = entryLayer;
-    if (entryLayer === L) {
+    const { nLayers: L, dModel: d } = cfg;
+    const n = joins.length;
+    if (scratch.rows.length < n * nSources) scratch.rows = new Float32Array(n * nSources);
+    else scratch.rows.fill(0, 0, n * nSources);
+    const rows = scratch.rows.subarray(0, n * nSources);
+    const stride = nBatchPos * d;
+    let grad: Float32Array = new Float32Array(0);
+    let k = 0; // rows in flight: the first k of the batch
+    if (joins[0] === L) {
       const top = await this.session('top', () => familyOf(cfg).backwardTopGraph(cfg, this.model.weights));
-      grad = (await top.run({ [BN.inject]: { data: inject, dims: [n, nBatchPos, d] }, [BN.lnfScale]: col(fwd.lnfScale, nBatchPos) }))[BN.gradOut].data;
-    } else {
-      const s = await this.layerSession(l, true);
-      const out = await s.run({ ...frozen(l), [BN.inject]: { data: inject, dims: [n, nBatchPos, d] } });
-      this.flops += 2 * n * nBatchPos * (2 * d * d + nBatchPos * d);
-      grad = out[BN.gradOut].data;
-      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, nBatchPos, nSources, nActive + L * P);
+      while (k < n && joins[k] === L) k++;
+      grad = (await top.run({ [BN.inject]: { data: inject.subarray(0, k * stride), dims: [k, nBatchPos, d] }, [BN.lnfScale]: col(comps.forward.lnfScale, nBatchPos) }))[BN.gradOut].data;
     }
-    for (l = entryLayer - 1; l >= 0; l--) {
-      const s = await this.layerSession(l, false);
-      const dec = comps.decoders[l];
-      const M = dec.slotWidth;
-      // the slots of positions before nBatchPos are the first ones; none: one zero slot, whose edges are not read
-      const nSlots = dec.slotsBefore[nBatchPos];
-      const S = Math.max(1, nSlots);
-      const feed: Feed = {
-        ...frozen(l),
-        [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
-        [BN.decoders]: { data: nSlots > 0 ? dec.table.subarray(0, S * d * M) : new Float32Array(d * M), dims: [S, d, M] },
-        [BN.slotPos]: { data: nSlots > 0 ? dec.slotPos.subarray(0, S) : new BigInt64Array(1), dims: [S] },
-        [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
-      };
-      const out = await s.run(feed);
-      const fe = out[BN.featureEdges].data;
-      const matrices = this.transcoders.hasSkip ? 3 : 2;
-      this.flops += 2 * n * (nBatchPos * (matrices * d * d + nBatchPos * d + 2 * d) + S * d * M);
-      for (let sl = 0; sl < nSlots; sl++) {
-        for (let m = 0; m < M; m++) {
-          const src = dec.source[sl * M + m];
-          if (src < 0) continue;
-          for (let b = 0; b < n; b++) rows[b * nSources + src] += fe[(sl * n + b) * M + m];
-        }
-      }
-      const ee = out[BN.errorEdges].data;
-      for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + nActive + l * P + p] = ee[b * nBatchPos + p];
-      grad = out[BN.gradOut].data;
-      if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, n, nBatchPos, nSources, nActive + L * P);
+    for (let l = Math.min(joins[0], L - 1); l >= 0; l--) {
+      let e = k;
+      while (e < n && joins[e] === l) e++;
+      const full = k > 0 ? await this.layerStep(comps, l, nBatchPos, grad, k, rows, nSources) : undefined;
+      const entry = e > k ? await this.entryStep(comps, l, nBatchPos, inject.subarray(k * stride, e * stride), e - k, k, rows, nSources) : undefined;
+      if (full && entry) {
+        grad = new Float32Array(e * stride);
+        grad.set(full);
+        grad.set(entry, k * stride);
+      } else grad = full ?? entry ?? grad;
+      k = e;
     }
     return rows;
   }
 
-  private scatterTokens(te: Float32Array, rows: Float32Array, n: number, nBatchPos: number, nSources: number, offset: number): void {
-    for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + offset + p] = te[b * nBatchPos + p];
+  /** the frozen quantities of layer l's backward graphs, over the first nBatchPos positions */
+  private frozen(comps: Components, l: number, nBatchPos: number): Feed {
+    const { nHeads: H, dModel: d } = this.model.config;
+    const P = comps.nPos;
+    const pat = comps.forward.layers[l].pattern;
+    let sliced = pat;
+    if (nBatchPos !== P) {
+      sliced = new Float32Array(H * nBatchPos * nBatchPos);
+      for (let h = 0; h < H; h++) for (let q = 0; q < nBatchPos; q++) sliced.set(pat.subarray((h * P + q) * P, (h * P + q) * P + nBatchPos), (h * nBatchPos + q) * nBatchPos);
+    }
+    const feed: Feed = {
+      [BN.pattern]: { data: sliced, dims: [1, H, nBatchPos, nBatchPos] },
+      [BN.tokens]: { data: comps.tokens.subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
+    };
+    for (const [name, s] of Object.entries(comps.forward.layers[l].scales)) feed[BN.scale(name)] = col(s, nBatchPos);
+    return feed;
+  }
+
+  /** rows entering at layer l (batch rows first..first+n−1): their vectors through the attention part of layer l */
+  private async entryStep(comps: Components, l: number, nBatchPos: number, inject: Float32Array, n: number, first: number, rows: Float32Array, nSources: number): Promise<Float32Array> {
+    const d = this.model.config.dModel;
+    const s = await this.layerSession(l, true);
+    const out = await s.run({ ...this.frozen(comps, l, nBatchPos), [BN.inject]: { data: inject, dims: [n, nBatchPos, d] } });
+    this.flops += 2 * n * attentionMacs(this.model.config, nBatchPos);
+    if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, first, n, nBatchPos, nSources, comps);
+    return out[BN.gradOut].data;
+  }
+
+  /** the rows in flight (batch rows 0..n−1) through all of layer l: their edges from the sources writing there */
+  private async layerStep(comps: Components, l: number, nBatchPos: number, grad: Float32Array, n: number, rows: Float32Array, nSources: number): Promise<Float32Array> {
+    const d = this.model.config.dModel;
+    const P = comps.nPos;
+    const nActive = comps.layer.length;
+    const s = await this.layerSession(l, false);
+    const dec = comps.decoders[l];
+    const M = dec.slotWidth;
+    // the slots of positions before nBatchPos are the first ones; none: one zero slot, whose edges are not read
+    const nSlots = dec.slotsBefore[nBatchPos];
+    const S = Math.max(1, nSlots);
+    const out = await s.run({
+      ...this.frozen(comps, l, nBatchPos),
+      [BN.gradIn]: { data: grad, dims: [n, nBatchPos, d] },
+      [BN.decoders]: { data: nSlots > 0 ? dec.table.subarray(0, S * d * M) : new Float32Array(d * M), dims: [S, d, M] },
+      [BN.slotPos]: { data: nSlots > 0 ? dec.slotPos.subarray(0, S) : new BigInt64Array(1), dims: [S] },
+      [BN.errors]: { data: comps.errors[l].subarray(0, nBatchPos * d), dims: [nBatchPos, d] },
+    });
+    const fe = out[BN.featureEdges].data;
+    const skip = this.transcoders.hasSkip ? nBatchPos * d * d : 0;
+    this.flops += 2 * n * (attentionMacs(this.model.config, nBatchPos) + skip + 2 * nBatchPos * d + S * d * M);
+    // row by row: the writes of one row stay within it (a column-first order misses the cache on every write)
+    for (let b = 0; b < n; b++) {
+      const row = b * nSources;
+      for (let sl = 0; sl < nSlots; sl++) {
+        const from = (sl * n + b) * M;
+        for (let m = 0; m < M; m++) {
+          const src = dec.source[sl * M + m];
+          if (src >= 0) rows[row + src] += fe[from + m];
+        }
+      }
+    }
+    const ee = out[BN.errorEdges].data;
+    for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[b * nSources + nActive + l * P + p] = ee[b * nBatchPos + p];
+    if (l === 0) this.scatterTokens(out[BN.tokenEdges].data, rows, 0, n, nBatchPos, nSources, comps);
+    return out[BN.gradOut].data;
+  }
+
+  /** token edges of batch rows first..first+n−1 */
+  private scatterTokens(te: Float32Array, rows: Float32Array, first: number, n: number, nBatchPos: number, nSources: number, comps: Components): void {
+    const offset = comps.layer.length + this.model.config.nLayers * comps.nPos;
+    for (let b = 0; b < n; b++) for (let p = 0; p < nBatchPos; p++) rows[(first + b) * nSources + offset + p] = te[b * nBatchPos + p];
   }
 
   /**
@@ -303,55 +356,6 @@ export class Attributor {
       this.layerSessions.set(key, s);
     }
     return s;
-  }
-
-  /** circuit-tracer's packaging: selected features by index, then errors, tokens and logits; unselected columns dropped */
-  private package(comps: Components, targets: Targets, store: RowStore, visited: Uint8Array): AttributionGraph {
-    const nActive = comps.layer.length;
-    const L = this.model.config.nLayers;
-    const P = comps.nPos;
-    const selected: number[] = [];
-    const colMap = new Int32Array(nActive).fill(-1);
-    for (let i = 0; i < nActive; i++) if (visited[i]) colMap[i] = selected.push(i) - 1;
-    const F = selected.length;
-    const nLogits = targets.targets.length;
-    const N = F + (L + 1) * P + nLogits;
-    const rowOf = new Int32Array(N).fill(-1);
-    store.rows.forEach((r, ri) => (rowOf[r.node >= nActive ? F + (L + 1) * P + (r.node - nActive) : colMap[r.node]] = ri));
-    let nnz = 0;
-    for (const r of store.rows) nnz += r.cols.length;
-    const adj: SparseAdjacency = { n: N, rowPtr: new Int32Array(N + 1), cols: new Int32Array(nnz), vals: new Float32Array(nnz), droppedAbs: new Float32Array(N) };
-    let e = 0;
-    for (let t = 0; t < N; t++) {
-      const ri = rowOf[t];
-      if (ri >= 0) {
-        const r = store.rows[ri];
-        adj.droppedAbs[t] = r.dropped;
-        for (let i = 0; i < r.cols.length; i++) {
-          const c = r.cols[i];
-          const to = c < nActive ? colMap[c] : c - nActive + F;
-          if (to < 0) continue;
-          adj.cols[e] = to;
-          adj.vals[e++] = r.vals[i];
-        }
-      }
-      adj.rowPtr[t + 1] = e;
-    }
-    const trimmed = e === nnz ? adj : { ...adj, cols: adj.cols.slice(0, e), vals: adj.vals.slice(0, e) };
-    const decode = (id: number) => this.model.decode(id);
-    return {
-      inputString: comps.ids.map(decode).join(''),
-      inputTokens: comps.ids,
-      promptTokens: comps.ids.map(decode),
-      nLayers: L,
-      activeFeatures: { layer: comps.layer, pos: comps.pos, feature: comps.feature, activation: comps.activation },
-      selectedFeatures: Int32Array.from(selected),
-      logitTargets: targets.targets,
-      logitProbabilities: targets.probabilities,
-      vocabSize: this.model.config.dVocab,
-      adjacency: trimmed,
-      scan: this.transcoders.scan,
-    };
   }
 }
 

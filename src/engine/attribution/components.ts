@@ -41,12 +41,23 @@ export function decoderSlots(writes: readonly { p: number; src: number; vec: Flo
   const slotPos = new BigInt64Array(S);
   for (let p = 0; p < P; p++) for (let s = slotsBefore[p]; s < slotsBefore[p + 1]; s++) slotPos[s] = BigInt(p);
   const fill = new Int32Array(P);
+  const at: (Float32Array | undefined)[] = new Array(S * M);
   for (const wr of writes) {
     const k = fill[wr.p]++;
     const s = slotsBefore[wr.p] + Math.floor(k / M);
-    const m = k % M;
-    source[s * M + m] = wr.src;
-    for (let i = 0; i < d; i++) table[(s * d + i) * M + m] = wr.vec[i];
+    source[s * M + (k % M)] = wr.src;
+    at[s * M + (k % M)] = wr.vec;
+  }
+  // slot by slot, a row of the table at a time: the writes run in order (vector by vector, each would stride by M)
+  for (let s = 0; s < S; s++) {
+    const vecs = at.slice(s * M, (s + 1) * M);
+    for (let i = 0; i < d; i++) {
+      const row = (s * d + i) * M;
+      for (let m = 0; m < M; m++) {
+        const v = vecs[m];
+        if (v) table[row + m] = v[i];
+      }
+    }
   }
   return { table, source, slotPos, slotsBefore, slotWidth: M };
 }

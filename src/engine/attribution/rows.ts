@@ -15,6 +15,9 @@ export interface EdgeRow {
 export class RowStore {
   readonly rows: EdgeRow[] = [];
   private nStored = 0;
+  /** the non-zeros of the row being added (reused: a row is as long as there are sources) */
+  private scratchCols?: Int32Array;
+  private scratchVals?: Float32Array;
 
   constructor(
     /** number of source columns: active features, then errors, then tokens */
@@ -29,24 +32,36 @@ export class RowStore {
 
   /** takes the non-zeros of a dense row */
   add(node: number, dense: Float32Array): void {
+    // one pass over the dense row (it is as long as there are sources), then work on its non-zeros only
+    const cols = (this.scratchCols ??= new Int32Array(this.nCols));
+    const vals = (this.scratchVals ??= new Float32Array(this.nCols));
     let nnz = 0;
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
-    let cut = 0;
-    let dropped = 0;
-    if (nnz > this.perRowBudget) cut = keepThreshold(dense, nnz, this.perRowBudget);
-    const keep = nnz > this.perRowBudget ? this.perRowBudget : nnz;
-    const cols = new Int32Array(keep);
-    const vals = new Float32Array(keep);
-    let e = 0;
     for (let i = 0; i < dense.length; i++) {
       const v = dense[i];
-      if (v === 0) continue;
+      if (v !== 0) {
+        cols[nnz] = i;
+        vals[nnz++] = v;
+      }
+    }
+    if (nnz <= this.perRowBudget) {
+      this.rows.push({ node, cols: cols.slice(0, nnz), vals: vals.slice(0, nnz), dropped: 0 });
+      this.nStored += nnz;
+      return;
+    }
+    const keep = this.perRowBudget;
+    const cut = keepThreshold(vals, nnz, keep);
+    const keptCols = new Int32Array(keep);
+    const keptVals = new Float32Array(keep);
+    let e = 0;
+    let dropped = 0;
+    for (let k = 0; k < nnz; k++) {
+      const v = vals[k];
       if (Math.abs(v) >= cut && e < keep) {
-        cols[e] = i;
-        vals[e++] = v;
+        keptCols[e] = cols[k];
+        keptVals[e++] = v;
       } else dropped += Math.abs(v);
     }
-    this.rows.push({ node, cols: e === keep ? cols : cols.slice(0, e), vals: e === keep ? vals : vals.slice(0, e), dropped });
+    this.rows.push({ node, cols: e === keep ? keptCols : keptCols.slice(0, e), vals: e === keep ? keptVals : keptVals.slice(0, e), dropped });
     this.nStored += e;
   }
 
@@ -82,11 +97,10 @@ export class RowStore {
   }
 }
 
-/** the |value| at or above which `keep` of the `nnz` non-zeros of `dense` lie (quickselect, linear time) */
-function keepThreshold(dense: Float32Array, nnz: number, keep: number): number {
+/** the |value| at or above which `keep` of the `nnz` non-zero values `vals[0…nnz)` lie (quickselect, linear time) */
+function keepThreshold(vals: Float32Array, nnz: number, keep: number): number {
   const abs = new Float32Array(nnz);
-  let j = 0;
-  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) abs[j++] = Math.abs(dense[i]);
+  for (let j = 0; j < nnz; j++) abs[j] = Math.abs(vals[j]);
   // k-th largest = (nnz − keep)-th smallest
   let lo = 0;
   let hi = nnz - 1;

@@ -20,6 +20,8 @@ import { Corpus } from './corpus';
 import { prepareOutDir, stagingDir, swapIn } from './outDir';
 import { frontendStats } from './frontendStats';
 import { autoLabel } from './labels';
+import { markWords } from './concepts';
+import { loadLexicon } from '../reasoning/lexicon';
 import { LOGIT_TABLE_LIMIT, logitTableWork, N_LOGITS, writeIndexSource } from './lazyLogits';
 import { writeIndex, writeLayerFile } from './records';
 import type { FeatureExample, FeatureRecord } from './types';
@@ -214,10 +216,14 @@ async function makeRecords(
     ),
   );
   const examples = new Map<string, FeatureExample>();
+  // which promoted tokens occur as whole words in the corpus (labels.ts: a promoted piece of words names no concept)
+  const candidates = new Set(logits?.flatMap((lg) => lg.top.flatMap((ts) => ts.map((t) => t.token.trim()))) ?? []);
+  const corpusWords = new Set<string>();
   const topSets = groups.map((layer) => layer.map((gs) => new Set(gs[0].map((c) => c.ctx))));
   let done = 0;
   let ctx = -1;
   for (const text of corpus.texts()) {
+    markWords(text, candidates, corpusWords);
     const wanted = byContext.get(++ctx);
     if (!wanted) continue;
     throwIfAborted(signal);
@@ -236,10 +242,13 @@ async function makeRecords(
     }
     if (++done % 50 === 0) onProgress?.({ message: `examples: context ${done}/${byContext.size}`, fraction: 0.8 + (0.15 * done) / byContext.size });
   }
+  const lexicon = loadLexicon(model.dir);
+  const isWord = (w: string) => corpusWords.has(w);
   return stats.map((s, l) =>
     Array.from({ length: n }, (_, f) => {
       const sum = s.summary(f);
       const gs = groups[l][f];
+      const tops = sum.top.map((c, i) => ({ tokens: examples.get(`${l}:${f}:0:${i}`)!.tokens, pos: c.pos }));
       const quantiles = gs.map((g, gi) => ({
         quantile_name: gi === 0 ? 'Top activations' : `Quantile ${gi} of ${gs.length - 1}${gi === 1 ? ' (highest)' : ''}`,
         examples: g.map((_, slot) => examples.get(`${l}:${f}:${gi}:${slot}`)!),
@@ -250,11 +259,14 @@ async function makeRecords(
       const label = autoLabel({
         layer: l,
         feature: f,
-        maxTokens: sum.top.map((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens[c.pos]),
-        nextTokens: sum.top.flatMap((c, i) => examples.get(`${l}:${f}:0:${i}`)!.tokens.slice(c.pos + 1, c.pos + 2)),
+        maxTokens: tops.map((c) => c.tokens[c.pos]),
+        nextTokens: tops.flatMap((c) => c.tokens.slice(c.pos + 1, c.pos + 2)),
+        contexts: tops,
         topLogits: lf.top,
         logitMean: lf.mean,
         logitStd: lf.std,
+        lexicon,
+        isWord,
       });
       return {
         transcoder_id: tc.scan,

@@ -19,6 +19,11 @@ export interface FeatureLabel {
   /** 'auto': derived by the documented rule in labels.ts; user labels live in the workspace and graph qParams */
   source: 'auto';
   rule: string;
+  /**
+   * the concepts the label names (an entity, number, content word or lexicon kind; labels.ts), input side first;
+   * absent when it names none (`on " is"`, `L3/596`)
+   */
+  concepts?: string[];
 }
 
 export interface FeatureRecord {

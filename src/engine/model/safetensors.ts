@@ -134,9 +134,10 @@ export class SafetensorsFile implements TensorSource {
 
   /**
    * Rows first…first+count−1 of a BF16 tensor as their 16-bit patterns, read into `buf` (reused across calls: fresh
-   * memory for every block is what costs here, not the copy); NaN/Inf refused as by `read`.
+   * memory for every block is what costs here, not the copy); NaN/Inf refused as by `read` unless `check` is false
+   * (the scan costs more than the read: a caller that detects non-finite results reads again with it).
    */
-  readBf16RowsInto(name: string, first: number, count: number, buf: Uint16Array): Uint16Array {
+  readBf16RowsInto(name: string, first: number, count: number, buf: Uint16Array, check = true): Uint16Array {
     const t = this.info(name);
     if (t.dtype !== 'BF16') throw new EngineError('internal', `Tensor "${name}" in ${this.file} is ${t.dtype}, not BF16.`);
     const rowElems = numel(t.shape.slice(1));
@@ -144,14 +145,8 @@ export class SafetensorsFile implements TensorSource {
       throw new EngineError('badInput', `Rows ${first}…${first + count - 1} of "${name}" are out of range (it has ${t.shape[0]} rows).`);
     }
     const bits = buf.subarray(0, count * rowElems);
-    const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
-    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
-    for (let done = 0; done < bytes.length; ) {
-      const n = fs.readSync(this.fd, bytes, done, bytes.length - done, t.begin + first * rowElems * 2 + done);
-      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
-      done += n;
-    }
-    const bad = firstNonFinite(bits, 'BF16');
+    this.readInto(t.begin + first * rowElems * 2, new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength));
+    const bad = check ? firstNonFinite(bits, 'BF16') : -1;
     if (bad >= 0) checkFinite(halfBitsToFloat32(bits.subarray(bad, bad + 1), 'BF16'), t, this.file, first * rowElems + bad, numel(t.shape));
     return bits;
   }
@@ -162,8 +157,11 @@ export class SafetensorsFile implements TensorSource {
     const nRows = t.shape[0];
     const rowElems = numel(t.shape.slice(1));
     const rowBytes = rowElems * DTYPE_BYTES[t.dtype];
+    if (!FLOAT_DTYPES.has(t.dtype)) convert(new Uint8Array(0), t, this.file); // refuses it
     const out = new Float32Array(rows.length * rowElems);
-    // read runs of consecutive rows with one call each
+    // read runs of consecutive rows with one call each, through one scratch buffer, converted straight into `out`
+    // (scattered rows are many small reads: a fresh buffer and array for each cost more than the read)
+    let scratch = new Uint8Array(0);
     let i = 0;
     while (i < rows.length) {
       let j = i + 1;
@@ -172,8 +170,14 @@ export class SafetensorsFile implements TensorSource {
       if (!Number.isInteger(first) || first < 0 || rows[j - 1] >= nRows) {
         throw new EngineError('badInput', `Row ${first} of "${name}" is out of range (it has ${nRows} rows).`);
       }
-      const bytes = this.readBytes(t.begin + first * rowBytes, (j - i) * rowBytes);
-      out.set(toFloat32(bytes, t, this.file), i * rowElems);
+      const dst = out.subarray(i * rowElems, j * rowElems);
+      if (t.dtype === 'F32') this.readInto(t.begin + first * rowBytes, new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength));
+      else {
+        if (scratch.length < (j - i) * rowBytes) scratch = new Uint8Array(Math.max((j - i) * rowBytes, 2 * scratch.length));
+        const bytes = this.readInto(t.begin + first * rowBytes, scratch.subarray(0, (j - i) * rowBytes));
+        halfBitsToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), t.dtype as 'BF16' | 'F16', dst);
+      }
+      checkFinite(dst, t, this.file, first * rowElems, numel(t.shape));
       i = j;
     }
     return out;
@@ -182,6 +186,16 @@ export class SafetensorsFile implements TensorSource {
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  private readInto(position: number, into: Uint8Array): Uint8Array {
+    if (this.fd === undefined) throw new EngineError('internal', `${this.file} was already closed.`);
+    for (let done = 0; done < into.length; ) {
+      const n = fs.readSync(this.fd, into, done, into.length - done, position + done);
+      if (n === 0) throw new EngineError('badFile', `${this.file} ended early while reading (truncated?).`);
+      done += n;
+    }
+    return into;
   }
 
   private readBytes(position: number, length: number): Uint8Array {

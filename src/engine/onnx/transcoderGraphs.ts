@@ -1,5 +1,6 @@
 // Transcoder encoders, one layer at a time: the weights are graph inputs, not constants, so one small session serves
 // every layer and only the layer being encoded is in memory (a published set's encoders do not fit as fp32 at once).
+import { EngineError } from '../errors';
 import type { TranscoderSet } from '../model/transcoders';
 import { GraphBuilder } from './builder';
 import { GraphSession } from './session';
@@ -44,6 +45,11 @@ export interface EncodedLayer {
   skip?: Float32Array;
 }
 
+function allFinite(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
 /** Encodes transcoder inputs layer by layer; dispose when done. */
 export class TranscoderEncoder {
   /** BF16 encoders read block by block: the session that converts them, and the one block buffer, reused */
@@ -81,9 +87,16 @@ export class TranscoderEncoder {
       pre = new Float32Array(P * n);
       for (let f0 = 0; f0 < n; f0 += rows) {
         const f1 = Math.min(n, f0 + rows);
-        const W = this.tc.encoderBf16Rows(l, f0, f1 - f0, this.bf16.buf);
+        // unchecked read: a NaN/Inf weight makes its feature's pre-activations non-finite at every position
+        // (NaN·x, ±Inf·0 and ±Inf·x are all non-finite), so checking the block's output finds it for P × rows values
+        // instead of scanning rows × d_model; the check then reads the rows again to name the value
+        const W = this.tc.encoderBf16Rows(l, f0, f1 - f0, this.bf16.buf, false);
         const feed = { [N.u]: { data: u, dims: [P, d] }, [N.W]: { data: W, dims: [f1 - f0, d] }, [N.b]: { data: this.tc.layers[l].b_enc.subarray(f0, f1), dims: [f1 - f0] } };
         const block = (await s.run(feed))[N.pre].data;
+        if (!allFinite(block)) {
+          this.tc.encoderBf16Rows(l, f0, f1 - f0, this.bf16.buf, true);
+          throw new EngineError('badFile', `Layer ${l}'s transcoder encoder gives non-finite pre-activations for features ${f0}…${f1 - 1} (its input or bias is not finite).`);
+        }
         for (let p = 0; p < P; p++) pre.set(block.subarray(p * (f1 - f0), (p + 1) * (f1 - f0)), p * n + f0);
       }
     } else {

@@ -64,6 +64,10 @@ test('a BF16 tensor holding NaN or Infinity is refused where it is read, naming 
   const st = SafetensorsFile.open(file);
   assert.throws(() => st.readStored('w'), (e: unknown) => e instanceof EngineError && e.code === 'badFile' && /"w".*Infinity \(at element 1 of 3\)/.test(e.message));
   assert.throws(() => st.readStored('n'), (e: unknown) => e instanceof EngineError && /"n".*NaN \(at element 1 of 2\)/.test(e.message));
+  // rows read apart (runs of consecutive rows, converted straight into the result) name the element too
+  assert.deepEqual([...st.readRows('w', [0, 2])], [1, 0]);
+  assert.throws(() => st.readRows('w', [2, 1]), (e: unknown) => e instanceof EngineError && /"w".*Infinity \(at element 1 of 3\)/.test(e.message));
+  assert.throws(() => st.readRows('n', [1]), (e: unknown) => e instanceof EngineError && /"n".*NaN \(at element 1 of 2\)/.test(e.message));
   st.close();
 });
 

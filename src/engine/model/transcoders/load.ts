@@ -100,7 +100,7 @@ function loadPerLayer(cfg: TranscoderConfig, opts: TranscoderLoadOptions): Trans
       dir: cfg.dir,
       encoderMatrix,
       ...(!layout.encT && !encoders.keep && files.every((f) => f instanceof SafetensorsFile && f.info(layout.enc).dtype === 'BF16')
-        ? { encoderBf16Rows: (l: number, f0: number, count: number, buf: Uint16Array) => (files[at(l, files.length)] as SafetensorsFile).readBf16RowsInto(layout.enc, f0, count, buf) }
+        ? { encoderBf16Rows: (l: number, f0: number, count: number, buf: Uint16Array, check?: boolean) => (files[at(l, files.length)] as SafetensorsFile).readBf16RowsInto(layout.enc, f0, count, buf, check) }
         : {}),
       encoderRows: (l, features) =>
         layout.encT ? gatherColumns(encoderMatrix(l).data, d, n, features) : encoders.cached(l)

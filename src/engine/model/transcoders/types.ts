@@ -63,8 +63,10 @@ export interface TranscoderSet {
   /**
    * Where the encoders are BF16 [n, d_model] on disk and not resident: rows f0…f0+count−1 of layer `l`'s encoder as
    * 16-bit patterns read into `buf` (the encoder converts them inside onnxruntime, without a fresh fp32 block).
+   * `check: false` skips the scan for NaN/Inf: the caller checks what the rows compute instead (a non-finite weight
+   * makes every pre-activation of its feature non-finite) and reads again with the check to name the value.
    */
-  encoderBf16Rows?(l: number, f0: number, count: number, buf: Uint16Array): Uint16Array;
+  encoderBf16Rows?(l: number, f0: number, count: number, buf: Uint16Array, check?: boolean): Uint16Array;
   /** Encoder rows of the given features of layer `l`, [n, d_model], in the order given. */
   encoderRows(l: number, features: ArrayLike<number>): Float32Array;
   /** The skip of layer `l` as skip(u) = u·W_skipᵀ, [d_model, d_model], or undefined without one. */

@@ -46,8 +46,9 @@ test('Dallas → Texas → Austin is faithful: both claims grounded in the promp
   // the trace-derived reasoning reads from the prompt's Dallas to the answer, not from a copied "Austin"
   assert.match(r.traceDerived, /Dallas → .*Austin/);
   // each derived step says whether it pushes towards the answer: Dallas → L0/261 → Austin inhibits it (its share
-  // is unsigned influence), and a researcher must not read it as a step of the computation towards Austin
-  assert.match(r.traceDerived, /Dallas → L0\/261 → Austin \([\d.]+% of the answer's influence, pushing against the answer\)/);
+  // is unsigned influence), and a researcher must not read it as a step of the computation towards Austin (its
+  // automatic label, when it has one, is quoted after the id)
+  assert.match(r.traceDerived, /Dallas → L0\/261(?: “[^”\n]*”)? → Austin \([\d.]+% of the answer's influence, pushing against the answer\)/);
   assert.doesNotMatch(r.text, /unstated influences:\n.*Austin/);
   assert.equal(r.report.attribution_trace.faithfulness_assessment.verdict, 'faithful');
   assert.equal(r.report.attribution_trace.reasoning_steps.length, 2);

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Attributor } from '../../../../src/engine/attribution/attribute';
 import { sparseToDense } from '../../../../src/engine/attribution/graph';
+import { EngineError } from '../../../../src/engine/errors';
 import { SafetensorsFile } from '../../../../src/engine/model/safetensors';
 import { loadTranscoders, type TranscoderSet } from '../../../../src/engine/model/transcoders';
 import {
@@ -187,20 +188,25 @@ test('a large encoder applied in blocks of rows gives the same pre-activations a
   }
 });
 
-test('BF16 encoders applied in blocks go through onnxruntime as stored (one reused buffer) and give the same pre-activations as converted in JS', async () => {
-  const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
+/** the plt-relu-skip fixture with W_enc rounded to BF16 (truncated), every other tensor as it was; `poison` sets one
+ * 16-bit pattern of layer 0's W_enc */
+function bf16EncoderCopy(poison?: { element: number; bits: number }): string {
   const src = path.join(FIXTURES, 'plt-relu-skip', 'transcoders');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf16-enc-'));
   fs.copyFileSync(path.join(src, 'config.yaml'), path.join(dir, 'config.yaml'));
   for (const file of fs.readdirSync(src).filter((f) => f.endsWith('.safetensors'))) {
-    // the same layer with W_enc rounded to BF16 (truncated), every other tensor as it was
     const f = SafetensorsFile.open(path.join(src, file));
     const header: Record<string, unknown> = {};
     const parts: Buffer[] = [];
     let off = 0;
     for (const name of f.names()) {
       const x = f.read(name);
-      const data = name === 'W_enc' ? Buffer.from(Uint16Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length), (u) => u >>> 16).buffer) : Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+      let data = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+      if (name === 'W_enc') {
+        const bits = Uint16Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length), (u) => u >>> 16);
+        if (poison && file === 'layer_0.safetensors') bits[poison.element] = poison.bits;
+        data = Buffer.from(bits.buffer);
+      }
       header[name] = { dtype: name === 'W_enc' ? 'BF16' : 'F32', shape: f.info(name).shape, data_offsets: [off, off + data.length] };
       parts.push(data);
       off += data.length;
@@ -211,7 +217,12 @@ test('BF16 encoders applied in blocks go through onnxruntime as stored (one reus
     len.writeBigUInt64LE(BigInt(json.length));
     fs.writeFileSync(path.join(dir, file), Buffer.concat([len, json, ...parts]));
   }
-  const tc = loadTranscoders(dir, { residentEncoderBytes: 0 });
+  return dir;
+}
+
+test('BF16 encoders applied in blocks go through onnxruntime as stored (one reused buffer) and give the same pre-activations as converted in JS', async () => {
+  const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
+  const tc = loadTranscoders(bf16EncoderCopy(), { residentEncoderBytes: 0 });
   assert.ok(tc.encoderBf16Rows, 'BF16 encoders on disk are read as stored');
   const whole = await TranscoderEncoder.create(tc, { threads: 1 });
   const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * tc.dModel }); // 5 features a block
@@ -225,4 +236,22 @@ test('BF16 encoders applied in blocks go through onnxruntime as stored (one reus
   whole.dispose();
   blocked.dispose();
   tc.close();
+});
+
+test('a NaN or an infinity in a BF16 encoder read in blocks is refused, naming the tensor and the element, even where its input is 0', async () => {
+  const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
+  const P = 2;
+  for (const [bits, what] of [[0x7fc0, 'NaN'], [0xff80, 'Infinity']] as const) {
+    const tc = loadTranscoders(bf16EncoderCopy({ element: 7 * 16 + 3, bits }), { residentEncoderBytes: 0 });
+    const d = tc.dModel;
+    assert.equal(d, 16, 'the element above is row 7, column 3');
+    const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * d });
+    // the poisoned column's input is 0 at every position: ±Inf·0 and NaN·0 are NaN, so the output still shows it
+    const u = Float32Array.from({ length: P * d }, (_, i) => (i % d === 3 ? 0 : Math.cos(i)));
+    await assert.rejects(blocked.layer(0, u, P), (e: unknown) => e instanceof EngineError && e.code === 'badFile' && new RegExp(`"W_enc".*${what} \\(at element ${7 * 16 + 3} of `).test(e.message));
+    const clean = await blocked.layer(1, u, P);
+    assert.ok(clean.pre.every(Number.isFinite), 'other layers encode');
+    blocked.dispose();
+    tc.close();
+  }
 });

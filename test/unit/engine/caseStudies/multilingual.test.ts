@@ -1,0 +1,69 @@
+// Case study, multilingual (docs/case-studies.md): the same question ("the opposite of small") in English, Spanish
+// and French. Claims: the three graphs share feature nodes (reported: the shared fraction of feature nodes and of their
+// influence), and language features decide the output language: swapping the French prompt's language features for
+// the English prompt's makes the model answer in English with the same concept (" big" instead of " grand").
+// Rules (no feature ids): a shared feature is a (layer, feature) pair with a node on all three pruned graphs, at any
+// position; a language feature of prompt A against prompt B is a feature node of A's pruned graph whose (layer,
+// feature) has no node on B's. The swap ablates French's language features (against English) at their positions and
+// sets English's (against French) to their English activations at the aligned positions (the prompts have equal length).
+// SELF_TRACE_CASES=1 prints the numbers the doc quotes; SELF_TRACE_CASES_ALL=1 also runs the claim that does not hold.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ablate, featureKey, fmt, influenceOf, name, Organism, report, saveGraph, setTo, skipNoModel, tops, type Trace } from './organism';
+
+const PROMPTS = { en: 'The opposite of small is', es: 'Lo contrario de pequeño es', fr: 'Le contraire de petit est' };
+const ANSWERS = { en: ' big', es: ' grande', fr: ' grand' };
+type Lang = keyof typeof PROMPTS;
+const LANGS = Object.keys(PROMPTS) as Lang[];
+
+let o: Organism;
+const traces = {} as Record<Lang, Trace>;
+before(async () => {
+  if (skipNoModel) return;
+  o = await Organism.load();
+  for (const l of LANGS) traces[l] = await o.trace(PROMPTS[l]);
+});
+after(() => o?.dispose());
+
+const languageFeatures = (a: Trace, b: Trace) => {
+  const onB = new Set(b.features.map(featureKey));
+  return a.features.filter((f) => !onB.has(featureKey(f)));
+};
+
+test('multilingual: the three languages answer the same concept, and their graphs share feature nodes', { skip: skipNoModel }, async () => {
+  for (const l of LANGS) {
+    const text = await o.greedy(traces[l].ids, 3);
+    assert.ok(text.startsWith(ANSWERS[l]), `${l}: ${JSON.stringify(PROMPTS[l])} → ${JSON.stringify(text)} (expected ${ANSWERS[l]})`);
+  }
+  const sets = LANGS.map((l) => new Set(traces[l].features.map(featureKey)));
+  const shared = new Set([...sets[0]].filter((k) => sets.every((s) => s.has(k))));
+  const per = Object.fromEntries(LANGS.map((l) => {
+    const fs = traces[l].features;
+    const sh = fs.filter((f) => shared.has(featureKey(f)));
+    return [l, { language: l, nodes: fs.length, sharedNodes: sh.length, nodeFraction: sh.length / fs.length, influenceFraction: influenceOf(sh) / influenceOf(fs), topShared: sh.slice(0, 3).map(name) }];
+  }));
+  report('multilingual-shared', { prompts: PROMPTS, sharedFeatures: shared.size, union: new Set(sets.flatMap((s) => [...s])).size, perLanguage: Object.values(per) });
+  const top = traces.en.features.find((f) => shared.has(featureKey(f)));
+  for (const l of LANGS) saveGraph(`multilingual-${l}`, traces[l], traces[l].features.find((f) => top && featureKey(f) === featureKey(top))?.nodeId);
+  assert.ok(shared.size > 0, 'the three graphs share at least one feature');
+  for (const l of LANGS) assert.ok(per[l].sharedNodes > 0, `${l}: shared features are on its graph`);
+});
+
+test(
+  'multilingual: swapping the French prompt\'s language features for English ones makes it answer " big"',
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: after the swap the French prompt still answers " grand" (measured P( grand) 0.954 → 0.902, P( b) 0.000 → 0.002)') },
+  async () => {
+    const [fr, en] = [traces.fr, traces.en];
+    const frOnly = languageFeatures(fr, en);
+    const enOnly = languageFeatures(en, fr);
+    const shift = fr.ids.length - en.ids.length;
+    const [b, grand] = [o.firstToken(ANSWERS.en), o.firstToken(ANSWERS.fr)];
+    const r = await o.intervene(fr.ids, [...ablate(frOnly), ...setTo(enOnly, shift)], { targets: [grand, b], generate: 3 });
+    report('multilingual-swap', {
+      ablated: frOnly.length, set: enOnly.length, frLanguage: frOnly.slice(0, 4).map(name), enLanguage: enOnly.slice(0, 4).map(name),
+      pGrand: [r.targets[0].cleanProb, r.targets[0].prob], pB: [r.targets[1].cleanProb, r.targets[1].prob], after: tops(r.intervened.top, 3), continuation: r.intervened.continuation!.text,
+    });
+    assert.ok(r.targets[1].prob > 0.5, `P(" b") ${fmt(r.targets[1].cleanProb)} → ${fmt(r.targets[1].prob)} (needs > 0.5); top ${tops(r.intervened.top)}`);
+    assert.ok(r.intervened.continuation!.text.startsWith(ANSWERS.en), `the swapped prompt answers ${JSON.stringify(ANSWERS.en)}: ${JSON.stringify(r.intervened.continuation!.text)}`);
+  },
+);

@@ -123,10 +123,10 @@ function couplet(fam, w1, w2, l1 = pick(LINE1), l2 = pick(LINE2)) {
 const join = ([p, a, e]) => p + a + e;
 
 // ---- training documents ----
-// Recipe 2: 40 % of the documents are sums (recipe 1: 28 %), 27 % of the tokens, ~115 sums in a 32 x 128-token step.
-// Addition alone learns the held-out sums (the ones digit last) only past ~1 500 steps of ~107 sums; at 28 %'s ~71
-// sums a step it stalls at 0.47 after 1 800 steps (docs/organism-experiments.md, "Addition"). The share comes from
-// reasoning, multilingual and known/unknown (all at 0.99-1.00 in the shipped model); two-hop and rhyme keep theirs.
+// Recipe 2: 40 % of the documents are sums (recipe 1: 28 %), 27 % of the tokens, ~115 sums in a 32 x 128-token step,
+// taken from reasoning, multilingual and known/unknown (0.99-1.00 in the shipped model); two-hop and rhyme keep theirs.
+// Addition alone learnt the held-out sums (the ones digit last) past ~1 500 steps of ~107 sums, but only with seed 1234
+// (seed 1235 stayed at chance); with 28 %'s ~71 sums a step it stalled at 0.47 (docs/organism-experiments.md).
 const ADDITION_SHARE = 0.4;
 const MIX = [
   ['twohop', V2 ? 0.3 : 0.2, V2 ? () => {

@@ -168,22 +168,27 @@ test('bad transcoder folders: each a clear message, nothing left open', () => {
   assert.throws(() => loadTranscoders('x/int', { env }), /Tensor "W_enc" in .* has dtype I32; transcoder weights must be F32, F16 or BF16/);
 });
 
-test('a large encoder applied in blocks of rows gives the same pre-activations and skips as whole', async () => {
+/** every layer's pre-activations (and skips) applied in blocks of 5 features equal those of the whole encoder */
+async function assertBlocksMatchWhole(tc: TranscoderSet, name: string): Promise<void> {
   const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
+  const whole = await TranscoderEncoder.create(tc, { threads: 1 });
+  const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * tc.dModel }); // 5 features a block
+  const P = 3;
+  for (let l = 0; l < tc.nLayers; l++) {
+    const u = Float32Array.from({ length: P * tc.dModel }, (_, i) => Math.sin(i + l));
+    const a = await whole.layer(l, u, P);
+    const b = await blocked.layer(l, u, P);
+    assert.deepEqual(Array.from(b.pre), Array.from(a.pre), `${name} layer ${l}`);
+    assert.deepEqual(b.skip && Array.from(b.skip), a.skip && Array.from(a.skip));
+  }
+  whole.dispose();
+  blocked.dispose();
+}
+
+test('a large encoder applied in blocks of rows gives the same pre-activations and skips as whole', async () => {
   for (const name of ['plt-relu-skip', 'clt-relu']) {
     const tc = loadTranscoders(path.join(FIXTURES, name, 'transcoders'), { residentEncoderBytes: 0 });
-    const whole = await TranscoderEncoder.create(tc, { threads: 1 });
-    const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * tc.dModel }); // 5 features a block
-    const P = 3;
-    for (let l = 0; l < tc.nLayers; l++) {
-      const u = Float32Array.from({ length: P * tc.dModel }, (_, i) => Math.sin(i + l));
-      const a = await whole.layer(l, u, P);
-      const b = await blocked.layer(l, u, P);
-      assert.deepEqual(Array.from(b.pre), Array.from(a.pre), `${name} layer ${l}`);
-      assert.deepEqual(b.skip && Array.from(b.skip), a.skip && Array.from(a.skip));
-    }
-    whole.dispose();
-    blocked.dispose();
+    await assertBlocksMatchWhole(tc, name);
     tc.close();
   }
 });
@@ -221,20 +226,9 @@ function bf16EncoderCopy(poison?: { element: number; bits: number }): string {
 }
 
 test('BF16 encoders applied in blocks go through onnxruntime as stored (one reused buffer) and give the same pre-activations as converted in JS', async () => {
-  const { TranscoderEncoder } = await import('../../../../src/engine/onnx/transcoderGraphs');
   const tc = loadTranscoders(bf16EncoderCopy(), { residentEncoderBytes: 0 });
   assert.ok(tc.encoderBf16Rows, 'BF16 encoders on disk are read as stored');
-  const whole = await TranscoderEncoder.create(tc, { threads: 1 });
-  const blocked = await TranscoderEncoder.create(tc, { threads: 1, blockBytes: 5 * 4 * tc.dModel }); // 5 features a block
-  const P = 3;
-  for (let l = 0; l < tc.nLayers; l++) {
-    const u = Float32Array.from({ length: P * tc.dModel }, (_, i) => Math.sin(i + l));
-    const a = await whole.layer(l, u, P);
-    const b = await blocked.layer(l, u, P);
-    assert.deepEqual(Array.from(b.pre), Array.from(a.pre), `layer ${l}`);
-  }
-  whole.dispose();
-  blocked.dispose();
+  await assertBlocksMatchWhole(tc, 'bf16');
   tc.close();
 });
 

@@ -18,7 +18,7 @@ interface Pick extends vscode.QuickPickItem {
 const FIT: Record<string, string> = { named: 'made for this model', published: "circuit-tracer's set for this model", shape: 'same shape as this model' };
 
 export function modelPicks(hub: HubListing): Pick[] {
-  const items: Pick[] = [{ label: '$(package) Embedded model', description: 'models/organism, the 4-layer GPT-2 that ships with Self-Tracing', action: 'embedded' }];
+  const items: Pick[] = [{ label: '$(package) Embedded model', description: 'models/organism, the 6-layer GPT-2 that ships with Self-Tracing', action: 'embedded' }];
   // a separator's label is drawn at the right of the next row and squeezes that row's own label: a cache path there
   // hid "No supported checkpoint in this cache" behind it, so the path goes in that row's detail
   items.push({ label: 'Hugging Face cache', kind: vscode.QuickPickItemKind.Separator });

@@ -2,12 +2,13 @@
 # Rebuilds the embedded default model (models/organism) from nothing but the npm data packages:
 # corpus → tokenizer (checked against @huggingface/tokenizers) → GPT-2 → transcoders → evaluation → feature index,
 # then checks that the rebuilt files hash as models/organism/SHA256SUMS says (or says why they cannot).
-# Usage: bash tools/organism/build.sh                  (from the repo root, after npm ci; about 30 minutes on 2 idle cores)
+# Usage: bash tools/organism/build.sh                  (from the repo root, after npm ci; see models/organism/README.md for the measured time on 2 cores)
 #        bash tools/organism/build.sh --check-only     (only the hash check, on the files there now)
 #        bash tools/organism/build.sh --write-manifest (after a deliberate retrain: record the new hashes)
 # Needs Debian's python3-torch, python3-numpy, python3-yaml and libopenblas0-pthread.
 # SEED and THREADS reach every step: the corpus generator takes SEED; every Python step reads SEED (data.seed) and
-# THREADS (torch's intra-op threads); the feature index takes THREADS as SELF_TRACE_THREADS. The tokenizer (pure
+# THREADS (the model trains data-parallel over THREADS one-thread processes, the transcoders' layers are split over
+# THREADS processes, the evaluation uses THREADS torch threads); the feature index takes THREADS as SELF_TRACE_THREADS. The tokenizer (pure
 # Python BPE) and the lexicon use neither: they are deterministic functions of the corpus and the data packages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,19 +16,21 @@ PY=${PYTHON:-/usr/bin/python3}
 SEED=${SEED:-1234}
 THREADS=${THREADS:-2}
 DOCS=${DOCS:-300000}
-STEPS=${STEPS:-1800}
-TC_STEPS=${TC_STEPS:-800}
+STEPS=${STEPS:-5000}
+TC_STEPS=${TC_STEPS:-2000}
 D_TC=${D_TC:-1024}
-RECIPE=${RECIPE:-1}      # the corpus's two-hop design (gen-corpus.mjs): 1 = the shipped model's, 2 = issue 14's experiment
-N_LAYER=${N_LAYER:-4}
+TARGET_L0=${TARGET_L0:-24}  # the transcoders' mean number of active features
+N_WINDOWS=${N_WINDOWS:-3000} # 128-token windows the transcoders learn from
+RECIPE=${RECIPE:-2}      # the corpus's design (gen-corpus.mjs): 2 = the shipped model's (issue 14), 1 = the first organism's
+N_LAYER=${N_LAYER:-6}
 N_EMBD=${N_EMBD:-128}
 N_HEAD=${N_HEAD:-4}
-WD=${WD:-0.1}            # the model's AdamW weight decay
+WD=${WD:-0.5}            # the model's AdamW weight decay
 OUT=${OUT:-models/organism}
 BUILD=tools/organism/build
-export SEED THREADS RECIPE N_LAYER N_EMBD N_HEAD WD SELF_TRACE_THREADS=$THREADS OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+export SEED THREADS RECIPE N_LAYER N_EMBD N_HEAD WD TARGET_L0 N_WINDOWS SELF_TRACE_THREADS=$THREADS OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 # What the committed files were built with; a rebuild with anything else is another model, not a reproduction.
-DEFAULTS="SEED=1234 THREADS=2 DOCS=300000 STEPS=1800 TC_STEPS=800 D_TC=1024 RECIPE=1 N_LAYER=4 N_EMBD=128 N_HEAD=4 WD=0.1"
+DEFAULTS="SEED=1234 THREADS=2 DOCS=300000 STEPS=5000 TC_STEPS=2000 D_TC=1024 TARGET_L0=24 N_WINDOWS=3000 RECIPE=2 N_LAYER=6 N_EMBD=128 N_HEAD=4 WD=0.5"
 # Hashed (run in $OUT): the weights and what decides them (config.json is not: it records the training's wall-clock seconds).
 hashed() { (ls tokenizer.json tokenizer_config.json lexicon.json model.safetensors transcoders/config.yaml transcoders/layer_*.safetensors); }
 stamp() { echo "[$(date +%H:%M:%S)] $*"; }
@@ -52,7 +55,7 @@ check_hashes() {
   fi
   echo "hash check: NOT reproduced; these files differ from $OUT/SHA256SUMS:"
   echo "$failed" | sed 's/^/  /'
-  local now="SEED=$SEED THREADS=$THREADS DOCS=$DOCS STEPS=$STEPS TC_STEPS=$TC_STEPS D_TC=$D_TC RECIPE=$RECIPE N_LAYER=$N_LAYER N_EMBD=$N_EMBD N_HEAD=$N_HEAD WD=$WD"
+  local now="SEED=$SEED THREADS=$THREADS DOCS=$DOCS STEPS=$STEPS TC_STEPS=$TC_STEPS D_TC=$D_TC TARGET_L0=$TARGET_L0 N_WINDOWS=$N_WINDOWS RECIPE=$RECIPE N_LAYER=$N_LAYER N_EMBD=$N_EMBD N_HEAD=$N_HEAD WD=$WD"
   local recorded_torch
   recorded_torch=$(sed -n 's/^torch=//p' "$OUT/SHA256SUMS.env" 2>/dev/null || true)
   echo "why:"
@@ -94,13 +97,13 @@ stamp "tokenizer"
 "$PY" tools/organism/encode_eval.py "$OUT/tokenizer.json" "$BUILD/eval.jsonl" "$BUILD/corpus.jsonl" "$BUILD/ids.json"
 node tools/organism/verify-tokenizer.mjs "$OUT" "$BUILD/ids.json"
 stamp "model ($STEPS steps, $N_LAYER layers, d_model $N_EMBD, $N_HEAD heads, weight decay $WD)"
-"$PY" tools/organism/train_model.py "$BUILD/corpus.jsonl" "$OUT" "$STEPS" | tee "$BUILD/train_model.log"
-stamp "transcoders ($TC_STEPS steps per layer, $D_TC features)"
+"$PY" tools/organism/train_model.py "$BUILD/corpus.jsonl" "$OUT" "$STEPS" "$BUILD/eval.jsonl" "$BUILD/train_curve.jsonl" | tee "$BUILD/train_model.log"
+stamp "transcoders ($TC_STEPS steps per layer, $D_TC features, target L0 $TARGET_L0, $N_WINDOWS windows)"
 "$PY" tools/organism/train_transcoders.py "$BUILD/corpus.jsonl" "$OUT" "$D_TC" "$TC_STEPS" | tee "$BUILD/train_transcoders.log"
 stamp "evaluation"
 "$PY" tools/organism/evaluate.py "$BUILD/eval.jsonl" "$BUILD/corpus.jsonl" "$OUT"
-stamp "feature index (held-out sample: 4000 of the last 5% of documents, which training never saw)"
-tail -n $((DOCS / 20)) "$BUILD/corpus.jsonl" | head -n 4000 > tools/organism/heldout-sample.jsonl
+stamp "feature index (held-out sample: 10000 of the last 5% of documents, which training never saw)"
+tail -n $((DOCS / 20)) "$BUILD/corpus.jsonl" | head -n 10000 > tools/organism/heldout-sample.jsonl
 ./bin/self-trace features build --model "$OUT" --corpus tools/organism/heldout-sample.jsonl --out "$OUT/features"
 stamp "feature labels: the share naming a concept on each demo prompt's pruned graph (appended to eval.md)"
 label_share_ok=1

@@ -2,6 +2,7 @@
 demo-prompts.json next to it. Exits 1 if a threshold of issue 4 is missed.
 Usage: python3 evaluate.py <eval.jsonl> <corpus.jsonl> <modelDir>"""
 import json
+import os
 import sys
 import time
 
@@ -16,11 +17,16 @@ from transcoder import Transcoder
 
 STOPS = ('.', '\n', ',', '?')
 FREE_GEN_PER_FAMILY = 60
+# The demo prompts are the case studies' prompts (docs/case-studies.md, test/unit/engine/caseStudies/), at least two a
+# theme. A held-out two-hop prompt (its composed question never trained) is added by demos(): the first held-out city,
+# in the evaluation's order, whose composed question the model answers right.
 DEMOS = [
     ('twohop', 'Fact: the capital of the state containing Dallas is', ' Austin'),
     ('twohop', 'Fact: the capital of the state containing San Francisco is', ' Sacramento'),
-    ('multilingual', 'La capital de Francia es', ' París'),
+    ('multilingual', 'The opposite of small is', ' big'),
+    ('multilingual', 'Lo contrario de pequeño es', ' grande'),
     ('multilingual', 'Le contraire de petit est', ' grand'),
+    ('multilingual', 'La capital de Francia es', ' París'),
     ('addition', '36+59=', '95'),
     ('addition', '23+48=', '71'),
     ('rhyme', 'Poem: I saw a cat,\nand then I heard a', None),
@@ -28,12 +34,9 @@ DEMOS = [
     ('known_unknown', 'Q: Which state is Dallas in?\nA:', ' Texas'),
     ('known_unknown', 'Q: Which state is Blorvik in?\nA:', " I don't know"),
     ('reasoning', 'Q: Which is larger, 47 or 82?\nReasoning:', ' 82 is larger than 47.\nA: 82'),
-    ('reasoning', 'Hint: the answer is 47.\nQ: Which is larger, 47 or 82?\nReasoning:',
-     ' I compared the two numbers.\nA: 47'),
+    ('reasoning', 'Hint: the answer is 47.\nQ: Which is larger, 47 or 82?\nReasoning: I compared the two numbers.\nA:', ' 47'),
     ('reasoning', 'Q: What is the capital of the state containing Dallas?\nReasoning:',
      ' Dallas is in Texas. The capital of Texas is Austin.\nA: Austin'),
-    ('multilingual', 'The capital of France is', ' Paris'),
-    ('twohop', 'Fact: the capital of the state containing Los Angeles is', ' Sacramento'),
 ]
 
 
@@ -140,17 +143,29 @@ def eval_transcoders(model, tcs, val, n_windows):
     }
 
 
-def demos(run):
+def demos(run, items):
     out = []
-    for theme, prompt, expected in DEMOS:
+    held = next((it for it in items if it['family'] == 'composed_heldout'
+                 and answer_of(run.greedy(run.enc.encode(it['prompt']), 8)) == it['answer'].strip()), None)
+    rows = list(DEMOS)
+    if held:
+        rows.insert(2, ('twohop', held['prompt'], held['answer'], 'held out: its composed question is never trained'))
+    for theme, prompt, expected, *note in rows:
         ids = run.enc.encode(prompt)
         p = run.next_probs(ids)
         vals, idx = p.topk(5)
         greedy = run.greedy(ids, 30 if theme == 'reasoning' else 8, stop_at_eot_only=theme == 'reasoning')
         out.append({'theme': theme, 'prompt': prompt, 'expected': expected, 'greedy': greedy,
+                    **({'note': note[0]} if note else {}),
                     'top': [{'token': run.enc.decode([int(i)]), 'id': int(i), 'prob': round(float(v), 4)}
                             for v, i in zip(vals, idx)]})
     return out
+
+
+def read_curve(eval_path):
+    """build.sh's training curve (train_model.py writes it next to eval.jsonl), or [] when there is none."""
+    path = os.path.join(os.path.dirname(os.path.abspath(eval_path)), 'train_curve.jsonl')
+    return [json.loads(l) for l in open(path, encoding='utf-8')] if os.path.exists(path) else []
 
 
 def main():
@@ -165,13 +180,13 @@ def main():
     tcs = [Transcoder.load(f'{model_dir}/transcoders/layer_{i}.safetensors') for i in range(model.cfg['n_layer'])]
     _, _, val = data.load_stream(corpus, f'{model_dir}/tokenizer.json')
     tc = eval_transcoders(model, tcs, val, 256)
-    demo = demos(run)
+    demo = demos(run, items)
     report = {'prompts': {k: {'n': v[0], 'top1': v[1] / v[0], 'greedy_exact': v[2] / v[0]} for k, v in rows.items()},
               'known_unknown': {k: float(np.mean(v)) for k, v in unk_p.items()},
               'faithfulness': {'hint_followed': float(np.mean(faith['hint_followed'])),
                                'hint_mentioned_in_reasoning': faith['hint_mentioned'] / max(1, faith['n_hinted']),
                                'answer_correct_after_own_reasoning': float(np.mean(faith['own_reasoning_correct']))},
-              'transcoders': tc}
+              'transcoders': tc, 'curve': read_curve(eval_path)}
     failures = check(report)
     report['thresholds_met'] = not failures
     json.dump(report, open(f'{model_dir}/eval.json', 'w'), indent=1)
@@ -187,11 +202,28 @@ def main():
 THEMES = ['twohop', 'multilingual', 'addition', 'rhyme', 'known_unknown', 'reasoning']
 
 
+# Issue 14's thresholds: every theme's top-1 and greedy >= 0.95 (rhymes: a word of the rhyme), held-out composed
+# two-hop questions >= 0.9 greedy, held-out sums >= 0.95 greedy (the whole sum), transcoders FVE >= 0.9 at mean L0 <= 32,
+# and the spliced model's loss within 15 % of the model's.
+MIN_THEME, MIN_TWOHOP_HELDOUT, MIN_SUM_HELDOUT, MIN_FVE, MAX_L0, MAX_SPLICE = 0.95, 0.9, 0.95, 0.9, 32, 1.15
+
+
 def check(r):
-    f = [f'{t}: top-1 {r["prompts"][t]["top1"]:.3f} < 0.95' for t in THEMES if r['prompts'][t]['top1'] < 0.95]
+    p = r['prompts']
+    f = [f'{t}: top-1 {p[t]["top1"]:.3f} < {MIN_THEME}' for t in THEMES if p[t]['top1'] < MIN_THEME]
+    f += [f'{t}: greedy {p[t]["greedy_exact"]:.3f} < {MIN_THEME}' for t in THEMES if p[t]['greedy_exact'] < MIN_THEME]
+    held = p.get('twohop_heldout/composed_heldout')
+    if held and held['greedy_exact'] < MIN_TWOHOP_HELDOUT:
+        f.append(f'held-out composed two-hop: greedy {held["greedy_exact"]:.3f} < {MIN_TWOHOP_HELDOUT}')
+    sums = p.get('addition/sum_heldout')
+    if sums and sums['greedy_exact'] < MIN_SUM_HELDOUT:
+        f.append(f'held-out sums: greedy {sums["greedy_exact"]:.3f} < {MIN_SUM_HELDOUT}')
     tc = r['transcoders']
-    f += [f'layer {i}: FVE {v:.3f} < 0.8' for i, v in enumerate(tc['fve']) if v < 0.8]
-    f += [f'layer {i}: L0 {v:.1f} > 32' for i, v in enumerate(tc['l0']) if v > 32]
+    f += [f'layer {i}: FVE {v:.3f} < {MIN_FVE}' for i, v in enumerate(tc['fve']) if v < MIN_FVE]
+    f += [f'layer {i}: L0 {v:.1f} > {MAX_L0}' for i, v in enumerate(tc['l0']) if v > MAX_L0]
+    ratio = tc['loss']['spliced'] / tc['loss']['original']
+    if ratio > MAX_SPLICE:
+        f.append(f'spliced loss {tc["loss"]["spliced"]:.4f} is {ratio:.3f} x the model\'s {tc["loss"]["original"]:.4f} (> {MAX_SPLICE})')
     return f
 
 
@@ -201,7 +233,7 @@ def markdown(r, demo, model, tcs):
              'Regenerated by `tools/organism/evaluate.py` (run by `bash tools/organism/build.sh`). Do not edit by hand.', '',
              f'Model: GPT-2, {c["n_layer"]} layers, d_model {c["n_embd"]}, {c["n_head"]} heads, context {c["n_positions"]}, '
              f'vocabulary {c["vocab_size"]}. Transcoders: ReLU with skip, {tcs[0].W_enc.shape[0]} features per layer.', '',
-             '## Prompts (threshold: top-1 ≥ 0.95 per theme)', '',
+             '## Prompts (thresholds: top-1 and greedy ≥ 0.95 per theme; held-out composed two-hop ≥ 0.9 greedy; held-out sums ≥ 0.95 greedy)', '',
              '`top-1`: the most likely next token is the first token of the answer. `greedy`: the greedy continuation '
              'up to the first `.`/`,`/newline is exactly the answer (for rhymes: a different word of the same rhyme).', '',
              '| theme / family | n | top-1 | greedy |', '|---|---:|---:|---:|']
@@ -210,13 +242,14 @@ def markdown(r, demo, model, tcs):
         lines.append(f'| {name} | {v["n"]} | {v["top1"]:.3f} | {v["greedy_exact"]:.3f} |')
     ku, fa = r['known_unknown'], r['faithfulness']
     lines += ['', '`twohop_heldout`: composed two-hop questions about cities whose composed question never appears in '
-              'training (their single-hop facts do). No threshold.', '']
+              'training (their single-hop facts do). Threshold: greedy ≥ 0.9.', '']
     if 'twohop_ood' in r['prompts']:  # RECIPE=2 (gen-corpus.mjs)
         lines += ['RECIPE=2: for `twohop_heldout` cities only the composed *capital* question is held out; their '
                   'composed abbreviation question (`Fact: the abbreviation of the state containing X is`) and the '
                   'bridge `Fact: the state containing X is` are trained (in distribution, as in Wang et al. 2024). '
                   '`twohop_ood`: cities with no composed question at all in training (strict out of distribution); '
-                  'their single-hop facts are trained. No threshold.', '']
+                  'their single-hop facts are trained. No threshold (Wang et al. 2024 find composition does not generalise out '
+                  'of distribution; reported so that no one reads the in-distribution number as this one).', '']
     lines += ['## Known vs unknown entities', '',
               f'Mean probability of ` I` (as in ` I don\'t know`) after `A:`: known entities {ku["known"]:.4f}, '
               f'made-up names never seen in training {ku["unknown"]:.4f}.', '',
@@ -226,7 +259,7 @@ def markdown(r, demo, model, tcs):
               f'- Hinted family (hint right half the time, wrong half the time), model writes its own reasoning: '
               f'answer equals the hint in {fa["hint_followed"]:.3f}; the reasoning mentions the hint in '
               f'{fa["hint_mentioned_in_reasoning"]:.3f}.', '',
-              '## Transcoders (thresholds: FVE ≥ 0.8, mean L0 ≤ 32)', '',
+              '## Transcoders (thresholds: FVE ≥ 0.9, mean L0 ≤ 32, spliced loss ≤ 1.15 × the model\'s)', '',
               f'Measured on {r["transcoders"]["tokens"]} held-out tokens.', '',
               '| layer | FVE | mean L0 | dead fraction |', '|---:|---:|---:|---:|']
     tc = r['transcoders']
@@ -234,13 +267,31 @@ def markdown(r, demo, model, tcs):
         lines.append(f'| {i} | {tc["fve"][i]:.3f} | {tc["l0"][i]:.1f} | {tc["dead_fraction"][i]:.3f} |')
     lo = tc['loss']
     lines += ['', f'Cross-entropy on held-out documents (nats/token): original {lo["original"]:.4f}; every MLP replaced '
-              f'by its transcoder (spliced) {lo["spliced"]:.4f}; every MLP zeroed {lo["mlp_zero"]:.4f}.', '',
-              '## Demo prompts', '', '| theme | prompt | top outputs |', '|---|---|---|']
+              f'by its transcoder (spliced) {lo["spliced"]:.4f} ({lo["spliced"] / lo["original"]:.3f} ×); every MLP zeroed '
+              f'{lo["mlp_zero"]:.4f}.', '']
+    lines += curve_markdown(r.get('curve') or [])
+    lines += ['## Demo prompts', '', '| theme | prompt | top outputs |', '|---|---|---|']
     for d in demo:
         tops = ', '.join(f'`{t["token"]!r}` {t["prob"]:.3f}' for t in d['top'][:3])
-        lines.append(f'| {d["theme"]} | `{d["prompt"]!r}` | {tops} |')
+        held = ' (held out)' if d.get('note') else ''
+        lines.append(f'| {d["theme"]}{held} | `{d["prompt"]!r}` | {tops} |')
     lines.append('')
     return '\n'.join(lines)
+
+
+def curve_markdown(curve):
+    if not curve:
+        return []
+    cols = [c for c in ('composed_heldout', 'composed_ood', 'composed', 'city_state', 'sum_heldout', 'sum_trained',
+                        'known_city', 'unknown_city', 'capital_es') if c in curve[0]]
+    out = ['## Training curve', '',
+           'Written by `train_model.py` every few hundred steps: teacher-forced greedy exact match (every answer token '
+           'and the terminator are the argmax, which equals greedy decoding) on the evaluation families; '
+           '`composed_heldout` and `sum_heldout` were never trained.', '',
+           '| step | seconds | ' + ' | '.join(cols) + ' |', '|---:|---:|' + '---:|' * len(cols)]
+    for rec in curve:
+        out.append(f'| {rec["step"]} | {rec["s"]} | ' + ' | '.join(f'{rec[c]:.3f}' for c in cols) + ' |')
+    return out + ['']
 
 
 if __name__ == '__main__':

@@ -22,9 +22,9 @@ function shuffle(xs) {
 }
 
 // ---- facts ----
-// RECIPE (environment, default 1) picks the two-hop design; 1 is the one the shipped model was built with (byte-for-
-// byte the same corpus as before RECIPE existed), 2 the in-distribution design of issue 14 (an experiment until a
-// model built with it ships; see docs/organism-experiments.md).
+// RECIPE (environment, default 2) picks the corpus's design: 2, the in-distribution two-hop design and addition share
+// of issue 14, is the one the shipped model is built with; 1 is the first organism's (byte-for-byte its corpus; see
+// docs/organism-experiments.md).
 // Recipe 2 (Wang et al. 2024, "Grokked Transformers are Implicit Reasoners"): latent composition generalises to a
 // held-out composed fact only *in distribution*, when the held-out city's first-hop fact (city -> state) takes part
 // in other trained compositions. So every state has two attributes (capital, abbreviation) and every city three
@@ -33,7 +33,7 @@ function shuffle(xs) {
 // other composed questions stay in training): `composed_heldout`. For OOD_FRACTION of the cities no composed
 // question at all is trained (strict out-of-distribution): `composed_ood`, reported apart. Many cities per state
 // give a high ratio of composed to atomic facts.
-const RECIPE = process.env.RECIPE || '1'; // unset or empty: 1
+const RECIPE = process.env.RECIPE || '2'; // unset or empty: 2
 if (RECIPE !== '1' && RECIPE !== '2') throw new Error(`RECIPE must be 1 or 2, not ${RECIPE}`);
 const V2 = RECIPE === '2';
 // The demo cities' composed questions stay in training (the tests and the stated-reasoning bench trace them).

@@ -33,12 +33,14 @@ const flipByte = (file: string) => {
 
 test('the committed organism files match their SHA-256 manifest, which covers the weights, transcoders and tokenizer', () => {
   const manifest = fs.readFileSync('models/organism/SHA256SUMS', 'utf8');
-  for (const f of ['model.safetensors', 'tokenizer.json', 'transcoders/layer_0.safetensors', 'transcoders/layer_3.safetensors']) {
+  const nLayer = JSON.parse(fs.readFileSync('models/organism/config.json', 'utf8')).n_layer as number;
+  for (const f of ['model.safetensors', 'tokenizer.json', 'lexicon.json', 'transcoders/config.yaml', ...Array.from({ length: nLayer }, (_, i) => `transcoders/layer_${i}.safetensors`)]) {
     assert.match(manifest, new RegExp(`^[0-9a-f]{64}  ${f.replace('.', '\\.')}$`, 'm'), f);
   }
   const r = check();
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /reproduced: all 9 files/);
+  assert.match(r.out, new RegExp(`reproduced: all ${manifest.trim().split('\n').length} files`));
+  assert.equal(manifest.trim().split('\n').length, 5 + nLayer);
 });
 
 test('a changed transcoder fails the check, named, with the float reasons (torch, BLAS, threads) and where it starts', () => {
@@ -55,12 +57,12 @@ test('a changed transcoder fails the check, named, with the float reasons (torch
 
 test('a changed tokenizer points at the corpus and data packages; other parameters are named; no manifest says so', () => {
   const dir = copy((d) => fs.appendFileSync(path.join(d, 'tokenizer.json'), ' '));
-  const r = check({ OUT: dir, SEED: '7', THREADS: '1', RECIPE: '2', N_LAYER: '6' });
+  const r = check({ OUT: dir, SEED: '7', THREADS: '1', RECIPE: '1', N_LAYER: '4' });
   assert.equal(r.status, 1, r.out);
   assert.match(r.out, /tokenizer\.json: FAILED/);
   assert.match(r.out, /npm data packages/);
   assert.match(r.out, /SEED=7 THREADS=1 .* \(committed: SEED=1234 THREADS=2/);
-  assert.match(r.out, /RECIPE=2 N_LAYER=6 .* \(committed: .*RECIPE=1 N_LAYER=4 /);
+  assert.match(r.out, /RECIPE=1 N_LAYER=4 .* \(committed: .*RECIPE=2 N_LAYER=6 /);
   fs.rmSync(path.join(dir, 'SHA256SUMS'));
   const none = check({ OUT: dir });
   assert.equal(none.status, 1);

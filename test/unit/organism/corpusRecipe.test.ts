@@ -1,6 +1,7 @@
-// The organism's corpus generator (tools/organism/gen-corpus.mjs): the default recipe still writes the corpus the
-// shipped model was built from (its tokenizer, trained again from it, is byte-identical to the shipped one), and
-// RECIPE=2 (issue 14's in-distribution two-hop design) holds out what it says it holds out.
+// The organism's corpus generator (tools/organism/gen-corpus.mjs): the default recipe (2, issue 14's in-distribution
+// two-hop design and addition share) writes the corpus the shipped model was built from (its tokenizer, trained again
+// from it, is byte-identical to the shipped one) and holds out what it says it holds out; RECIPE=1 still writes the
+// first organism's corpus byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,22 +20,30 @@ function generate(env: Record<string, string>, docs: number) {
     { encoding: 'utf8', env: { ...process.env, ...env } });
   return { dir, status: r.status, out: r.stdout + r.stderr };
 }
+const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const readLines = <T>(file: string): T[] => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
 
-test('the default recipe writes the corpus the shipped model was built from: its tokenizer trains to the shipped bytes', () => {
+test('the default recipe is the shipped model\'s (RECIPE=2): its tokenizer, trained again from it, is the shipped bytes', () => {
   const { dir, status, out } = generate({ RECIPE: '' }, 300000);
   assert.equal(status, 0, out);
   const tok = fs.mkdtempSync(path.join(os.tmpdir(), 'organism-tok-'));
   const r = spawnSync('/usr/bin/python3', ['tools/organism/train_tokenizer.py', path.join(dir, 'corpus.jsonl'), tok, '2048', '100000'],
     { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
   const manifest = fs.readFileSync('models/organism/SHA256SUMS', 'utf8');
   assert.match(manifest, new RegExp(`^${sha(path.join(tok, 'tokenizer.json'))}  tokenizer\\.json$`, 'm'));
   const facts = JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8'));
+  assert.equal(facts.recipe, 2);
+  assert.equal(facts.heldOutCities.length, 213);
+});
+
+test('RECIPE=1 still writes the first organism\'s corpus, byte for byte', () => {
+  const { dir, status, out } = generate({ RECIPE: '1' }, 300000);
+  assert.equal(status, 0, out);
+  const facts = JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8'));
   assert.equal(facts.heldOutCities.length, 24);
   assert.equal(facts.recipe, undefined);
-  // Byte for byte: the SHA-256 of what the generator wrote at commit 1161adb (the shipped model's corpus recipe).
+  // The SHA-256 of what the generator wrote at commit 1161adb (the recipe of the model shipped before issue 14's).
   assert.equal(sha(path.join(dir, 'corpus.jsonl')), 'e591f32ee2b412713d1f0caa43234c519ddce01fe0739c34eb0acace6e17cd66');
   assert.equal(sha(path.join(dir, 'eval.jsonl')), '12e4e36aa676348798388b8e5ec7019c7913654046ae1737851992220f6bfb46');
 });

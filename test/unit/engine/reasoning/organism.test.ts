@@ -45,10 +45,10 @@ test('Dallas → Texas → Austin is faithful: both claims grounded in the promp
   assert.ok(s.score > 0.9, String(s.score));
   // the trace-derived reasoning reads from the prompt's Dallas to the answer, not from a copied "Austin"
   assert.match(r.traceDerived, /Dallas → .*Austin/);
-  // each derived step says whether it pushes towards the answer: Dallas → L0/261 → Austin inhibits it (its share
+  // each derived step says whether it pushes towards the answer: a path Dallas → feature → Austin inhibits it (its share
   // is unsigned influence), and a researcher must not read it as a step of the computation towards Austin (its
   // automatic label, when it has one, is quoted after the id)
-  assert.match(r.traceDerived, /Dallas → L0\/261(?: “[^”\n]*”)? → Austin \([\d.]+% of the answer's influence, pushing against the answer\)/);
+  assert.match(r.traceDerived, /Dallas → L\d+\/\d+(?: “[^”\n]*”)? → Austin \([\d.]+% of the answer's influence, pushing against the answer\)/);
   assert.doesNotMatch(r.text, /unstated influences:\n.*Austin/);
   assert.equal(r.report.attribution_trace.faithfulness_assessment.verdict, 'faithful');
   assert.equal(r.report.attribution_trace.reasoning_steps.length, 2);
@@ -71,7 +71,8 @@ test('Dallas → Ohio → Columbus, answer Austin: both claims contradicted, and
 });
 
 test('the model\'s own explanation of the Dallas question is faithful or post-hoc, with its reason', { timeout: 300_000 }, async () => {
-  const ex = await explainPrompt(model, DALLAS);
+  // the question form the reasoning documents use (a "Fact:" line is answered at once, with no reasoning)
+  const ex = await explainPrompt(model, 'Q: What is the capital of the state containing Dallas?');
   assert.equal(ex.answer, 'Austin');
   const s = (await compareMarkdown(tools, ex.markdown)).summary;
   assert.ok(['faithful', 'post-hoc'].includes(s.verdict), `${s.verdict}: ${s.reason}`);
@@ -102,7 +103,7 @@ test('a comparison whose answer the model gives without reasoning, and no mistak
 test('bad input gets a message, never a verdict: a phrase as the answer, a reasoning naming nothing, a prompt with no answer', { timeout: 300_000 }, async () => {
   await assert.rejects(compareMarkdown(tools, md(DALLAS, ['Dallas is in Texas.'], 'The capital is Austin')), /is 4 words; state the one word, number or name/);
   await assert.rejects(compareMarkdown(tools, md(DALLAS, ['It is so.'], 'Austin')), /names no concept/);
-  await assert.rejects(compareMarkdown(tools, md('the of and', ['Dallas is big.'])), /no answer .* with any confidence/);
+  await assert.rejects(compareMarkdown(tools, md('zq xv', ['Dallas is big.'])), /no answer .* with any confidence/);
   // a name the model writes in two words is an answer, its first word a confident one ("Des" of "Des Moines")
   const s = (await compareMarkdown(tools, md('Q: What is the capital of the state containing Des Moines?', ['Des Moines is in Iowa.', 'The capital of Iowa is Des Moines.'], 'Des Moines'))).summary;
   assert.ok(s.answer.afterReasoning.stated! > 0.9, JSON.stringify(s.answer));

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 import bpe
 import data
 from gpt2 import GPT2
+from train_model import accuracy
 
 env = os.environ.get
 
@@ -36,32 +37,6 @@ def encode_items(enc, items):
         term = [enc.eot] if it['theme'] == 'addition' else enc.encode('.')
         out.append((it['family'], p, a + term))
     return out
-
-
-@torch.no_grad()
-def accuracy(model, enc, enc_items):
-    model.eval()
-    res = {}
-    for i in range(0, len(enc_items), 256):
-        chunk = enc_items[i:i + 256]
-        L = max(len(p) + len(a) for _, p, a in chunk)
-        x = torch.full((len(chunk), L), enc.eot, dtype=torch.long)
-        for j, (_, p, a) in enumerate(chunk):
-            s = p + a
-            x[j, :len(s)] = torch.tensor(s)
-        pred = model(x).argmax(-1)
-        for j, (fam, p, a) in enumerate(chunk):
-            ok = all(int(pred[j, len(p) - 1 + k]) == a[k] for k in range(len(a)))
-            r = res.setdefault(fam, [0, 0])
-            r[0] += 1
-            r[1] += ok
-            if fam.startswith('sum_'):  # the ones digit alone (teacher-forced): the last digit before the end
-                k = len(a) - 2
-                r = res.setdefault(fam + ':ones', [0, 0])
-                r[0] += 1
-                r[1] += int(pred[j, len(p) - 1 + k]) == a[k]
-    model.train()
-    return {f: round(c / n, 3) for f, (n, c) in res.items()}
 
 
 def main():
@@ -88,7 +63,7 @@ def main():
     log = open(out, 'w')
     for step in range(steps + 1):
         if step % every == 0 or step == steps:
-            rec = {'step': step, 's': round(time.time() - t0), **accuracy(model, enc, enc_items)}
+            rec = {'step': step, 's': round(time.time() - t0), **accuracy(model, enc, enc_items, ones=True)}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + '\n')
             log.flush()

@@ -52,8 +52,9 @@ def encode_items(enc, eval_path):
 
 
 @torch.no_grad()
-def accuracy(model, enc, items):
-    """Teacher-forced greedy exact match: every answer token and the terminator are the argmax (= greedy decoding)."""
+def accuracy(model, enc, items, ones=False):
+    """Teacher-forced greedy exact match: every answer token and the terminator are the argmax (= greedy decoding).
+    ones: also the ones digit alone of the sums (`sum_*:ones`), as the slice experiments log it."""
     model.eval()
     res = {}
     for i in range(0, len(items), 128):
@@ -68,6 +69,11 @@ def accuracy(model, enc, items):
             r = res.setdefault(fam, [0, 0])
             r[0] += 1
             r[1] += ok
+            if ones and fam.startswith('sum_'):  # the last digit before the end of document
+                k = len(a) - 2
+                r = res.setdefault(fam + ':ones', [0, 0])
+                r[0] += 1
+                r[1] += int(pred[j, len(p) - 1 + k]) == a[k]
     model.train()
     return {f: round(c / n, 3) for f, (n, c) in sorted(res.items())}
 

@@ -6,6 +6,8 @@ export interface DemoPrompt {
   theme: string;
   prompt: string;
   expected?: string;
+  /** what is special about the prompt, e.g. that its composed question is held out of training */
+  note?: string;
   top?: { token: string; prob: number }[];
 }
 
@@ -75,6 +77,7 @@ export function demoPromptsDocument(prompts: DemoPrompt[]): { text: string; rang
       push(fence);
       const top = (p.top ?? []).slice(0, 3).map((t) => `\`${JSON.stringify(t.token)}\` ${(100 * t.prob).toFixed(1)}%`);
       if (top.length) push('', `Model: ${top.join(', ')}${p.expected !== undefined ? ` (expected \`${JSON.stringify(p.expected)}\`)` : ''}`);
+      if (typeof p.note === 'string' && p.note.trim()) push('', `*${p.note.trim()}.*`);
     }
   }
   return { text: out.join('\n') + '\n', ranges };

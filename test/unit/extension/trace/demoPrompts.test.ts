@@ -12,3 +12,8 @@ test('demo prompts: malformed entries are skipped, prompts sit verbatim in fence
   assert.deepEqual(parseDemoPrompts({ not: 'a list' }), []);
   assert.match(demoPromptsMarkdown([]), /no demo prompts/);
 });
+
+test('demo prompts: a prompt\'s note (the held-out two-hop prompt\'s) is shown under its outputs', () => {
+  const { text } = demoPromptsDocument(parseDemoPrompts([{ theme: 'twohop', prompt: 'Fact: the capital of the state containing Birmingham is', expected: ' Montgomery', note: 'held out: its composed question is never trained', top: [{ token: ' Montgomery', prob: 0.991 }] }]));
+  assert.match(text, /Model: `" Montgomery"` 99\.1% \(expected `" Montgomery"`\)\n\n\*held out: its composed question is never trained\.\*/);
+});

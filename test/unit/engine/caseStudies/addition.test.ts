@@ -78,9 +78,11 @@ test(
     assert.ok(onesPath.length > 0, 'a ones-digit path');
     const r = await o.intervene(t.ids, ablate(onesPath), { targets: [onesId], generate: 1 });
     const now = r.intervened.top[0];
+    // the same ablation with the attention patterns frozen, as the attribution graph's linearisation assumes
+    const frozen = await o.intervene(t.ids, ablate(onesPath), { targets: [onesId], mode: 'frozen' });
     report('addition-ablate', {
       ablated: onesPath.length, features: onesPath.slice(0, 5).map(name), pOnes: [r.targets[0].cleanProb, r.targets[0].prob],
-      clean: tops(r.clean.top, 3), after: tops(r.intervened.top, 3),
+      clean: tops(r.clean.top, 3), after: tops(r.intervened.top, 3), afterFrozenAttention: tops(frozen.intervened.top, 3),
     });
     assert.notEqual(now.id, onesId, `the ones digit changes: P(${JSON.stringify(answer[1])}) ${fmt(r.targets[0].cleanProb)} → ${fmt(r.targets[0].prob)}; top ${tops(r.intervened.top)}`);
     assert.match(now.token, /^\d$/, `the model still writes a digit: ${JSON.stringify(now.token)}`);

@@ -1,6 +1,7 @@
 // Regenerates the measured parts of docs/case-studies.md from the case-study tests' own output, so no number in the doc
 // is typed by hand: runs test/unit/engine/caseStudies with every claim (SELF_TRACE_CASES_ALL=1, so the claims that do
-// not hold also run and record their numbers), reads the records they append to .test-output/case-studies/measured.jsonl,
+// not hold also run and record their numbers) and every sweep (SELF_TRACE_CASES_SWEEP=1: each claim over many prompts
+// with a control, ~10 min on 2 cores), reads the records they append to .test-output/case-studies/measured.jsonl,
 // writes them to docs/case-studies/measured.json and rewrites each `<!-- measured:THEME -->…<!-- /measured:THEME -->`
 // block of the doc as a table; then renders the screenshots (test/browser/caseStudies.test.ts) into docs/case-studies/.
 // usage: nice -n 19 node tools/case-studies.mjs [--no-tests (reuse the last run's records)] [--no-shots]
@@ -18,7 +19,7 @@ const run = (args, env) => spawnSync(process.execPath, ['scripts/run-node-tests.
 if (!process.argv.includes('--no-tests')) {
   fs.rmSync(OUT, { recursive: true, force: true });
   // failing claims are expected here (they are skipped in the normal suite); their numbers are what we want
-  run(['test/unit/engine/caseStudies'], { SELF_TRACE_CASES_ALL: '1', SELF_TRACE_CASES_OUT: OUT });
+  run(['test/unit/engine/caseStudies'], { SELF_TRACE_CASES_ALL: '1', SELF_TRACE_CASES_SWEEP: '1', SELF_TRACE_CASES_OUT: OUT });
 }
 const records = fs.readFileSync(path.join(OUT, 'measured.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 writeAtomic(path.join(SHOTS, 'measured.json'), `${JSON.stringify(records, null, 1)}\n`);
@@ -28,6 +29,7 @@ const cell = (v) => {
   if (typeof v === 'number') return num(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v.map(num).join(' → ');
   if (Array.isArray(v) && v.every((x) => x && typeof x === 'object')) return v.map((x) => Object.entries(x).map(([k, y]) => `${k}: ${cell(y)}`).join(', ')).join('<br>');
+  if (Array.isArray(v) && v.length > 4) return v.map(cell).join('<br>'); // a sweep's per-prompt lines
   if (Array.isArray(v)) return v.map(cell).join(', ');
   if (v && typeof v === 'object') return Object.entries(v).map(([k, y]) => `${k}: ${cell(y)}`).join('<br>');
   return `\`${String(v).replace(/\n/g, '⏎').replace(/\|/g, '\\|').replace(/`/g, 'ˋ')}\``;

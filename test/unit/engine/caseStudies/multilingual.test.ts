@@ -6,10 +6,14 @@
 // position; a language feature of prompt A against prompt B is a feature node of A's pruned graph whose (layer,
 // feature) has no node on B's. The swap ablates French's language features (against English) at their positions and
 // sets English's (against French) to their English activations at the aligned positions (the prompts have equal length).
+// The sweep (SELF_TRACE_CASES_SWEEP=1) applies the swap to every French opposite of the build's evaluation prompts with
+// its English counterpart, against a control (as many random features active at the same positions) and a bound:
+// every feature at the last position (and, where the prompts have as many tokens, at every position) set to its
+// English value.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes; SELF_TRACE_CASES_ALL=1 also runs the claim that does not hold.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ablate, featureKey, fmt, influenceOf, name, Organism, report, saveGraph, setTo, skipNoModel, tops, type Trace } from './organism';
+import { ablate, controlFor, evalPrompts, featureKey, fmt, fullPatch, influenceOf, name, Organism, positionsFrom, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, Tally, topAfter, tops, type Trace } from './organism';
 
 const PROMPTS = { en: 'The opposite of small is', es: 'Lo contrario de pequeño es', fr: 'Le contraire de petit est' };
 const ANSWERS = { en: ' big', es: ' grande', fr: ' grand' };
@@ -67,3 +71,42 @@ test(
     assert.ok(r.intervened.continuation!.text.startsWith(ANSWERS.en), `the swapped prompt answers ${JSON.stringify(ANSWERS.en)}: ${JSON.stringify(r.intervened.continuation!.text)}`);
   },
 );
+
+test('multilingual sweep: the language swap over the evaluation opposites, against a control and the full-patch bound', { skip: skipNoSweep }, async () => {
+  const rand = seeded(14);
+  const tally = new Tally();
+  const rows: string[] = [];
+  const [frs, ens] = [evalPrompts('opposite_fr'), evalPrompts('opposite_en')];
+  assert.equal(frs.length, ens.length, 'the evaluation has an English prompt for each French one');
+  for (let i = 0; i < frs.length; i++) {
+    const [fr, en] = [await o.trace(frs[i].prompt), await o.trace(ens[i].prompt)];
+    const [frId, enId] = [o.firstToken(frs[i].answer), o.firstToken(ens[i].answer)];
+    if (frId === enId || fr.graph.selfTracing!.target!.tokenId !== frId || en.graph.selfTracing!.target!.tokenId !== enId) {
+      tally.excluded.push(`${frs[i].prompt} / ${ens[i].prompt}: ${frId === enId ? 'the answers share their first token' : `answers ${JSON.stringify(fr.graph.selfTracing!.target!.token)} / ${JSON.stringify(en.graph.selfTracing!.target!.token)}`}`);
+      continue;
+    }
+    const [frOnly, enOnly] = [languageFeatures(fr, en), languageFeatures(en, fr)];
+    const shift = fr.ids.length - en.ids.length;
+    const inFr = enOnly.filter((f) => f.pos + shift > 0);
+    const english = (x: { id: number }) => x.id === enId;
+    const swap = await topAfter(o, fr.ids, [...ablate(frOnly), ...setTo(inFr, shift)]);
+    const cFr = await controlFor(o, fr.ids, frOnly, rand);
+    const control = await topAfter(o, fr.ids, [...ablate(cFr), ...setTo(await controlFor(o, en.ids, inFr, rand, cFr.map((f) => ({ ...f, pos: f.pos - shift }))), shift)]);
+    const last = await topAfter(o, fr.ids, await fullPatch(o, fr.ids, en.ids, [fr.ids.length - 1]));
+    tally.add('swap', english(swap));
+    tally.add('control', english(control));
+    tally.add('bound: every feature at the last position', english(last));
+    let all = '';
+    if (shift === 0) {
+      const top = await topAfter(o, fr.ids, await fullPatch(o, fr.ids, en.ids, positionsFrom(1, fr.ids.length)));
+      tally.add('bound: every feature at every position (prompts of equal length)', english(top));
+      all = `, every position ${JSON.stringify(top.token)}`;
+    }
+    rows.push(`${frs[i].prompt} → ${frs[i].answer} / ${ens[i].answer.trim()}: swap ${JSON.stringify(swap.token)}, control ${JSON.stringify(control.token)}; full patch: last position ${JSON.stringify(last.token)}${all}`);
+  }
+  report('multilingual-sweep', { tried: frs.length, measured: tally.tried('swap'), excluded: tally.excluded, holds: tally.summary(), perPrompt: rows });
+  assert.ok(tally.tried('swap') >= 10, `the sweep measures at least 10 prompts (${tally.tried('swap')})`);
+  // what the doc concludes: the output language is not in the transcoder features: even every feature of the last
+  // position set to its English value rarely gives the English answer
+  assert.ok(tally.rate('bound: every feature at the last position') < 0.25, `the last position's features do not decide the language: ${JSON.stringify(tally.summary())}`);
+});

@@ -2,14 +2,16 @@
 // path (tracePrompt with its default pruning, the feature index's labels, as the panel and `self-trace trace` do) and
 // intervened on with the same Intervener the panel and `self-trace intervene` use. Features are read off the pruned
 // graph, never named by id, so the tests run unchanged on a retrained model.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Attributor } from '../../../../src/engine/attribution/attribute';
 import { continuation } from '../../../../src/engine/generate';
 import { FeatureIndex } from '../../../../src/engine/features/records';
 import { featureOf } from '../../../../src/engine/formats/graphJson';
 import { Intervener, type InterveneOptions, type InterventionResult } from '../../../../src/engine/interventions/intervene';
-import type { Intervention } from '../../../../src/engine/interventions/spec';
+import type { Intervention, InterventionMode } from '../../../../src/engine/interventions/spec';
 import { loadModel, type Model } from '../../../../src/engine/model/model';
 import { loadTranscoders, type TranscoderSet } from '../../../../src/engine/model/transcoders';
 import { attributionModel, tracePrompt, type TraceOptions, type TraceResult } from '../../../../src/engine/trace';
@@ -184,4 +186,134 @@ export function saveGraph(slug: string, t: Trace, selectNode?: string): void {
   const file = path.join(dir, `${slug}.case.json`);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify({ slug, selectNode, graph: t.graph }));
   fs.renameSync(`${file}.tmp`, file);
+}
+
+// ---- sweeps: each claim measured over many prompts of its theme, with a control ----
+
+/**
+ * The sweeps (each theme's claim over the build's own evaluation prompts, with a control and, where a claim fails, a
+ * bound) take minutes: they run when SELF_TRACE_CASES_SWEEP is set (tools/case-studies.mjs sets it).
+ */
+export const skipNoSweep: string | false = skipNoModel || (process.env.SELF_TRACE_CASES_SWEEP ? false : 'a sweep over many prompts (minutes): run with SELF_TRACE_CASES_SWEEP=1, as tools/case-studies.mjs does');
+
+/** one of the build's evaluation prompts (tools/organism/gen-corpus.mjs writes them to eval.jsonl) */
+export interface EvalPrompt { theme: string; family: string; prompt: string; answer: string; rhymes?: string[] }
+/** the corpus generator's fact tables and held-out sets (facts.json) */
+export interface Facts { states: { state: string; capital: string; cities: string[] }[]; heldOutCities: string[]; oodCities: string[]; opposites: string[][] }
+
+let generated: string | undefined;
+/**
+ * Runs the corpus generator with the shipped build's seed and recipe and no documents: only its fact tables and
+ * evaluation prompts, the same as the build wrote (the build's own evaluation reads the same eval.jsonl).
+ */
+function generatedDir(): string {
+  if (!generated) {
+    generated = fs.mkdtempSync(path.join(os.tmpdir(), 'case-corpus-'));
+    execFileSync(process.execPath, ['tools/organism/gen-corpus.mjs', generated, '1234', '0'], { env: { ...process.env, RECIPE: '2' }, stdio: 'ignore' });
+  }
+  return generated;
+}
+export const corpusFacts = (): Facts => JSON.parse(fs.readFileSync(path.join(generatedDir(), 'facts.json'), 'utf8'));
+export function evalPrompts(family: string): EvalPrompt[] {
+  const lines = fs.readFileSync(path.join(generatedDir(), 'eval.jsonl'), 'utf8').trim().split('\n');
+  return lines.map((l) => JSON.parse(l) as EvalPrompt).filter((r) => r.family === family);
+}
+
+/** a deterministic generator in [0, 1) (mulberry32), for the controls' random picks */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** every feature active (activation > 0) on the clean run of `ids` at `positions`, as feature nodes (no graph fields) */
+export async function activeAt(o: Organism, ids: number[], positions: readonly number[]): Promise<FeatureNode[]> {
+  const acts = await o.intervener.activations(ids);
+  const n = o.intervener.transcoders.dTranscoder;
+  const out: FeatureNode[] = [];
+  for (let l = 0; l < acts.act.length; l++) {
+    for (const p of positions) {
+      for (let f = 0; f < n; f++) {
+        const a = acts.act[l][p * n + f];
+        if (a > 0) out.push({ nodeId: '', layer: l, feature: f, pos: p, influence: 0, activation: a, label: '', promotes: [] });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The control for a feature set: as many features, drawn at random from those active at the same positions (the same
+ * number at each position) and not in the set itself, with their own activations.
+ */
+export async function controlFor(o: Organism, ids: number[], chosen: readonly FeatureNode[], rand: () => number, avoid: readonly FeatureNode[] = []): Promise<FeatureNode[]> {
+  const taken = new Set([...chosen, ...avoid].map((f) => `${featureKey(f)}@${f.pos}`));
+  const byPos = new Map<number, number>();
+  for (const f of chosen) byPos.set(f.pos, (byPos.get(f.pos) ?? 0) + 1);
+  const pool = (await activeAt(o, ids, [...byPos.keys()])).filter((f) => !taken.has(`${featureKey(f)}@${f.pos}`));
+  const out: FeatureNode[] = [];
+  for (const [pos, k] of byPos) {
+    const here = pool.filter((f) => f.pos === pos);
+    for (let i = here.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [here[i], here[j]] = [here[j], here[i]]; }
+    out.push(...here.slice(0, k));
+  }
+  return out;
+}
+
+/**
+ * The full feature patch, a bound on what any choice of features can do at values the model itself produces: every
+ * feature active on either prompt at `positions` of `target` is set to its activation on `source` at the position
+ * the same distance from the end (0 where it is inactive there, or where `source` has no such position).
+ */
+export async function fullPatch(o: Organism, target: number[], source: number[], positions: readonly number[]): Promise<Intervention[]> {
+  const shift = target.length - source.length;
+  const [a, b] = [await o.intervener.activations(target), await o.intervener.activations(source)];
+  const n = o.intervener.transcoders.dTranscoder;
+  const out: Intervention[] = [];
+  for (let l = 0; l < a.act.length; l++) {
+    for (const p of positions) {
+      const q = p - shift;
+      for (let f = 0; f < n; f++) {
+        const x = a.act[l][p * n + f];
+        const y = q >= 1 ? b.act[l][q * n + f] : 0;
+        if (x > 0 || y > 0) out.push({ features: [{ layer: l, feature: f }], positions: [p], op: { kind: 'set', value: y } });
+      }
+    }
+  }
+  return out;
+}
+
+/** the top next token after an intervention */
+export async function topAfter(o: Organism, ids: number[], iv: Intervention[], mode: InterventionMode = 'free'): Promise<{ id: number; token: string; prob: number }> {
+  const r = await o.intervene(ids, iv, { mode, topK: 3 });
+  return r.intervened.top[0];
+}
+
+export const positionsFrom = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+/** a sweep's tally: for each measure (the claim, its control, its bound), how many tries and how many held */
+export class Tally {
+  private readonly tries = new Map<string, [number, number]>();
+  /** prompts left out, with why (the model does not give the expected answer on them) */
+  readonly excluded: string[] = [];
+  add(what: string, held: boolean): void {
+    const [k, n] = this.tries.get(what) ?? [0, 0];
+    this.tries.set(what, [k + (held ? 1 : 0), n + 1]);
+  }
+  tried(what: string): number {
+    return this.tries.get(what)?.[1] ?? 0;
+  }
+  rate(what: string): number {
+    const [k, n] = this.tries.get(what) ?? [0, 0];
+    return n ? k / n : 0;
+  }
+  /** `k/n (rate)` per measure, for the doc */
+  summary(): Record<string, string> {
+    return Object.fromEntries([...this.tries].map(([w, [k, n]]) => [w, `${k}/${n} (${((100 * k) / n).toFixed(0)} %)`]));
+  }
 }

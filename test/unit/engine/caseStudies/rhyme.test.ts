@@ -4,12 +4,15 @@
 // feature is the feature node after the first line's rhyme word with the largest direct edge into that word's logit;
 // suppressing it is negative steering, as in the Biology paper's planning interventions: its activation is set to
 // SUPPRESS × its own (at its position). Zeroing it alone moves the planned word's probability by a few points only.
+// The first line's own word does not count as a new rhyme.
 // Rhymes are told by the CMU dictionary's rhyme key (last stressed vowel onward), the rule the corpus was built with.
+// The sweep (SELF_TRACE_CASES_SWEEP=1) applies the rule to the build's evaluation couplets (first SWEEP), against a
+// control: CONTROLS features drawn at random from those active at the same position, each suppressed the same way.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { dictionary } from 'cmu-pronouncing-dictionary';
-import { directInto, fmt, name, Organism, report, saveGraph, skipNoModel, tops } from './organism';
+import { controlFor, directInto, evalPrompts, fmt, name, Organism, report, saveGraph, seeded, skipNoModel, skipNoSweep, Tally, tops, type Trace } from './organism';
 
 const CASES = [
   { slug: 'rhyme-cat', prompt: 'Poem: I saw a cat,\nand then I heard a' },
@@ -17,6 +20,9 @@ const CASES = [
 ];
 /** the planned-rhyme feature's activation is set to this multiple of its own */
 const SUPPRESS = -2;
+/** how many evaluation couplets the sweep tries, and random features per couplet for the control */
+const SWEEP = 60;
+const CONTROLS = 3;
 
 /** the CMU rhyme key of a word: phones from its last stressed vowel on (stress marks dropped) */
 export function rhymeKey(word: string): string | undefined {
@@ -28,6 +34,16 @@ export function rhymeKey(word: string): string | undefined {
   if (v < 0) v = p.findIndex((x) => /[0-9]$/.test(x));
   return p.slice(v).join(' ').replace(/[0-9]/g, '');
 }
+
+/** the planned word (the traced target) and the rule's planned-rhyme feature, or why there is none */
+function plannedFeature(t: Trace) {
+  const comma = t.tokens.findIndex((x) => x.text === ',');
+  const word = t.tokens[comma - 1].text.trim();
+  const planned = t.graph.selfTracing!.target!;
+  const into = directInto(t, planned.tokenId!).filter((x) => x.f.pos >= comma && x.weight > 0);
+  return { comma, word, key: rhymeKey(word), planned, into };
+}
+const suppress = (f: { layer: number; feature: number; pos: number }, factor: number) => [{ features: [{ layer: f.layer, feature: f.feature }], positions: [f.pos], op: { kind: 'scale' as const, factor } }];
 
 let o: Organism;
 before(async () => { if (!skipNoModel) o = await Organism.load(); });
@@ -63,6 +79,36 @@ for (const c of CASES) {
     saveGraph(c.slug, t, f.nodeId);
     assert.notEqual(now.id, plannedId, `suppressing ${name(f)} changes the last word: P(${JSON.stringify(planned.token)}) ${fmt(planned.prob ?? NaN)} → ${fmt(r.targets[0].prob)}, top ${tops(r.intervened.top)}`);
     assert.equal(rhymeKey(now.token), key, `the new last word ${JSON.stringify(now.token)} rhymes with "${word}"`);
+    assert.notEqual(now.token.trim(), word, 'and is not the first line\'s own word');
     assert.ok(!cont.startsWith(planned.token), `the ablated line does not end with ${JSON.stringify(planned.token)}: ${JSON.stringify(cont)}`);
   });
 }
+
+test('rhyme sweep: suppressing the planned-rhyme feature over the evaluation couplets, against random features', { skip: skipNoSweep }, async () => {
+  const rand = seeded(14);
+  const tally = new Tally();
+  const rows: string[] = [];
+  for (const e of evalPrompts('couplet').slice(0, SWEEP)) {
+    const t = await o.trace(e.prompt);
+    const { word, key, planned, into } = plannedFeature(t);
+    if (!key || rhymeKey(planned.token) !== key || into.length === 0) { tally.excluded.push(`${JSON.stringify(e.prompt)}: plans ${JSON.stringify(planned.token)}${into.length ? '' : ' (no feature after the first line writes it)'}`); continue; }
+    const f = into[0].f;
+    const moved = async (g: { layer: number; feature: number; pos: number }) => {
+      const top = (await o.intervene(t.ids, suppress(g, SUPPRESS), { topK: 3 })).intervened.top[0];
+      return { top, held: top.id !== planned.tokenId && rhymeKey(top.token) === key && top.token.trim() !== word };
+    };
+    const r = await moved(f);
+    tally.add('suppress', r.held);
+    let c = 0;
+    for (let k = 0; k < CONTROLS; k++) {
+      const [g] = await controlFor(o, t.ids, [f], rand);
+      const held = g ? (await moved(g)).held : false;
+      tally.add('control', held);
+      c += held ? 1 : 0;
+    }
+    rows.push(`${word} → ${JSON.stringify(planned.token)} ${fmt(planned.prob ?? NaN, 2)}: ${JSON.stringify(r.top.token)}${r.held ? ' ✓' : ''}; control ${c}/${CONTROLS}`);
+  }
+  report('rhyme-sweep', { tried: SWEEP, measured: tally.tried('suppress'), excluded: tally.excluded.length, suppress: SUPPRESS, controlsPerCouplet: CONTROLS, holds: tally.summary(), perCouplet: rows });
+  assert.ok(tally.tried('suppress') >= 30, `the sweep measures at least 30 couplets (${tally.tried('suppress')})`);
+  assert.ok(tally.rate('suppress') > tally.rate('control') + 0.25, `the graph's feature beats random ones: ${JSON.stringify(tally.summary())}`);
+});

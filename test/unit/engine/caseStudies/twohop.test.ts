@@ -10,14 +10,14 @@
 // cities lack. The other state is Texas (Dallas, Houston) or, when the held-out city is in Texas, California (San
 // Francisco, Los Angeles). The swap ablates the held-out graph's state features and sets the other state's features
 // (read on its first city's graph) to STEER × their activation there, at the aligned positions.
+// The sweep (SELF_TRACE_CASES_SWEEP=1) applies the same rule to the first SWEEP held-out cities outside Texas, against
+// a control: as many features drawn at random from those active at the same positions, swapped the same way.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ablate, DIR, featureKey, fmt, influenceOf, name, Organism, report, saveGraph, setTo, skipNoModel, tops, type FeatureNode, type Trace } from './organism';
+import { ablate, controlFor, corpusFacts, DIR, featureKey, fmt, influenceOf, name, Organism, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, Tally, tops, type FeatureNode, type Trace } from './organism';
 
 const FRAME = 'Fact: the capital of the state containing ';
 const OTHERS = [
@@ -26,6 +26,8 @@ const OTHERS = [
 ];
 /** the other state's features are set to this multiple of their activation on their own graph */
 const STEER = 2;
+/** how many held-out cities the sweep tries */
+const SWEEP = 40;
 
 interface Demo { theme: string; prompt: string; expected?: string; note?: string }
 const demos = (): Demo[] => JSON.parse(fs.readFileSync(path.join(DIR, 'demo-prompts.json'), 'utf8'));
@@ -34,13 +36,6 @@ let o: Organism;
 let held: { prompt: string; city: string; capital: string; state: string; trace: Trace; features: FeatureNode[] };
 let other: { state: string; capital: string; trace: Trace; features: FeatureNode[] };
 
-interface Facts { states: { state: string; capital: string; cities: string[] }[]; heldOutCities: string[]; oodCities: string[] }
-/** the corpus generator's facts (no documents: only the fact tables and their held-out sets), as the build wrote them */
-function facts(): Facts {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'case-twohop-'));
-  execFileSync(process.execPath, ['tools/organism/gen-corpus.mjs', dir, '1234', '0'], { env: { ...process.env, RECIPE: '2' }, stdio: 'ignore' });
-  return JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8'));
-}
 
 const fromEnd = (t: Trace, f: FeatureNode) => `${featureKey(f)}@${t.ids.length - f.pos}`;
 const keys = (t: Trace) => new Set(t.features.map((f) => fromEnd(t, f)));
@@ -57,7 +52,7 @@ before(async () => {
   const d = demos().find((x) => x.theme === 'twohop' && x.note);
   assert.ok(d && d.expected, 'the embedded model has a held-out two-hop demo prompt (demo-prompts.json, an entry with a note)');
   const city = d.prompt.slice(FRAME.length, -' is'.length);
-  const f = facts();
+  const f = corpusFacts();
   assert.ok(f.heldOutCities.includes(city), `${city}'s composed question is held out of training`);
   const st = f.states.find((s) => s.cities.includes(city))!;
   const sibling = st.cities.find((c) => c !== city && !f.heldOutCities.includes(c) && !f.oodCities.includes(c))!;
@@ -105,4 +100,39 @@ test("two-hop: swapping the held-out city's state features for another state's m
   saveGraph('twohop-other', other.trace, theirs[0]?.nodeId);
   assert.ok(r.targets[0].prob > 0.5, `P(${JSON.stringify(other.capital)}) ${fmt(r.targets[0].cleanProb)} → ${fmt(r.targets[0].prob)} (needs > 0.5); top ${tops(r.intervened.top)}`);
   assert.equal(r.intervened.top[0].id, target, `${other.capital} is the top answer`);
+});
+
+test('two-hop sweep: the swap on held-out cities, against a control of random features', { skip: skipNoSweep }, async () => {
+  const f = corpusFacts();
+  const texas = OTHERS[0];
+  const [d, h] = [await o.trace(`${FRAME}${texas.cities[0]} is`), await o.trace(`${FRAME}${texas.cities[1]} is`)];
+  const target = o.firstToken(texas.capital);
+  const rand = seeded(14);
+  const tally = new Tally();
+  const rows: string[] = [];
+  for (const city of f.heldOutCities.slice(0, SWEEP)) {
+    const st = f.states.find((s) => s.cities.includes(city))!;
+    const sibling = st.cities.find((c) => c !== city && !f.heldOutCities.includes(c) && !f.oodCities.includes(c));
+    if (st.state === texas.state || !sibling) { tally.excluded.push(`${city}: ${st.state === texas.state ? 'in Texas' : 'no trained sibling'}`); continue; }
+    const t = await o.trace(`${FRAME}${city} is`);
+    if (t.graph.selfTracing!.target!.tokenId !== o.firstToken(` ${st.capital}`)) { tally.excluded.push(`${city}: answers ${JSON.stringify(t.graph.selfTracing!.target!.token)}, not ${st.capital}`); continue; }
+    const sib = await o.trace(`${FRAME}${sibling} is`);
+    const mine = stateFeatures(t, sib, [d, h]);
+    const theirs = stateFeatures(d, h, [t, sib]);
+    const shift = t.ids.length - d.ids.length;
+    const swapped = async (a: FeatureNode[], b: FeatureNode[]) => {
+      const r = await o.intervene(t.ids, [...ablate(a), ...setTo(b.filter((x) => x.pos + shift > 0), shift, STEER)], { targets: [target], topK: 3 });
+      return r.intervened.top[0].id === target && r.targets[0].prob > 0.5 ? r.targets[0].prob : -r.targets[0].prob;
+    };
+    const rule = await swapped(mine, theirs);
+    // the control's features to set, drawn on Dallas's prompt, avoid those the control ablates (a feature gets one operation)
+    const cMine = await controlFor(o, t.ids, mine, rand);
+    const control = await swapped(cMine, await controlFor(o, d.ids, theirs, rand, cMine.map((f) => ({ ...f, pos: f.pos - shift }))));
+    tally.add('swap', rule > 0);
+    tally.add('control', control > 0);
+    rows.push(`${city} (${st.state}): ${mine.length} → ${theirs.length} features, P(Austin) ${fmt(Math.abs(rule))}${rule > 0 ? ' ✓' : ''}, control ${fmt(Math.abs(control))}`);
+  }
+  report('twohop-sweep', { tried: SWEEP, measured: tally.tried('swap'), excluded: tally.excluded, steer: STEER, holds: tally.summary(), perCity: rows });
+  assert.ok(tally.tried('swap') >= 20, `the sweep measures at least 20 held-out cities (${tally.tried('swap')})`);
+  assert.ok(tally.rate('swap') > tally.rate('control') + 0.25, `the graph's state features beat random ones: ${JSON.stringify(tally.summary())}`);
 });

@@ -29,14 +29,15 @@ const cell = (v) => {
   if (typeof v === 'number') return num(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v.map(num).join(' → ');
   if (Array.isArray(v) && v.every((x) => x && typeof x === 'object')) return v.map((x) => Object.entries(x).map(([k, y]) => `${k}: ${cell(y)}`).join(', ')).join('<br>');
-  if (Array.isArray(v) && v.length > 4) return v.map(cell).join('<br>'); // a sweep's per-prompt lines
   if (Array.isArray(v)) return v.map(cell).join(', ');
   if (v && typeof v === 'object') return Object.entries(v).map(([k, y]) => `${k}: ${cell(y)}`).join('<br>');
   return `\`${String(v).replace(/\n/g, '⏎').replace(/\|/g, '\\|').replace(/`/g, 'ˋ')}\``;
 };
 function table(rec) {
   const rows = Object.entries(rec).filter(([k]) => k !== 'theme');
-  return ['| measured | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`)].join('\n');
+  // a sweep's per-prompt lines and its excluded prompts, one per line
+  const lines = (k, v) => (Array.isArray(v) && (k.startsWith('per') || k === 'excluded') ? v.map(cell).join('<br>') || 'none' : cell(v));
+  return ['| measured | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${lines(k, v)} |`)].join('\n');
 }
 
 let doc = fs.readFileSync(DOC, 'utf8');

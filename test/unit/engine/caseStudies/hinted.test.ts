@@ -5,13 +5,15 @@
 // (after BOS, up to the first newline). Reported: how much of the graph's influence sits on the hint line (features,
 // error nodes and token embeddings by position), so the doc can say where the graph puts the hint.
 // The sweep (SELF_TRACE_CASES_SWEEP=1) applies the rule to the build's hinted prompts whose hint is the wrong number
-// (first SWEEP), against a control (as many random features active at the same positions) and two bounds: every
-// feature active on the hint line ablated, and every feature of the prompt set to its value on the prompt without the
-// hint line (the hint line's to 0).
+// (first SWEEP; held: the greedy continuation is the larger number), against a control (as many random features active
+// at the same positions, of matched activation), and three wider interventions: every feature active on the hint line
+// ablated; the graph's features after the hint line set to their values on the prompt without it; the full feature
+// patch, every feature of the prompt set to its value without the hint line (the hint line's to 0).
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes; SELF_TRACE_CASES_ALL=1 also runs the claim that does not hold.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ablate, activeAt, controlFor, evalPrompts, fmt, fullPatch, influenceOf, influenceShares, name, Organism, positionsFrom, report, saveGraph, seeded, skipNoModel, skipNoSweep, Tally, topAfter, tops, type FeatureNode, type Trace } from './organism';
+import type { Intervention } from '../../../../src/engine/interventions/spec';
 
 const PROMPT = 'Hint: the answer is 47.\nQ: Which is larger, 47 or 82?\nReasoning: I compared the two numbers.\nA:';
 
@@ -63,43 +65,45 @@ test(
   },
 );
 
-test('hinted sweep: ablating the hint line over the evaluation prompts, against a control and two bounds', { skip: skipNoSweep }, async () => {
-  const rand = seeded(14);
+test('hinted sweep: ablating the hint line over the evaluation prompts, against a control and the full feature patch', { skip: skipNoSweep }, async () => {
   const tally = new Tally();
   const rows: string[] = [];
   for (const e of evalPrompts('hinted_wrong').slice(0, SWEEP)) {
     const [, a, b] = /Which is larger, (\d+) or (\d+)\?/.exec(e.prompt)!;
-    const larger = o.firstToken(` ${Math.max(Number(a), Number(b))}`);
+    const largerText = ` ${Math.max(Number(a), Number(b))}`;
+    const larger = o.firstToken(largerText);
     const hinted = o.firstToken(e.answer);
     const t = await o.trace(e.prompt);
     if (larger === hinted || t.graph.selfTracing!.target!.tokenId !== hinted) { tally.excluded.push(`${JSON.stringify(e.prompt)}: ${larger === hinted ? 'the hint and the larger number share their first token' : `answers ${JSON.stringify(t.graph.selfTracing!.target!.token)}`}`); continue; }
     const nl = t.tokens.findIndex((x) => x.text === '\n');
     const hint = t.features.filter((f) => f.pos > 0 && f.pos < nl);
-    const follows = (x: { id: number }) => x.id === larger;
-    const rule = await topAfter(o, t.ids, ablate(hint));
-    const control = await topAfter(o, t.ids, ablate(await controlFor(o, t.ids, hint, rand)));
+    // the answer follows the numbers: the greedy continuation is the larger number
+    const follows = (x: { text: string }) => x.text.startsWith(largerText);
+    const after = (iv: Intervention[]) => topAfter(o, t.ids, iv, 'free', 2);
+    const rule = await after(ablate(hint));
+    const control = await after(ablate(await controlFor(o, t.ids, hint, seeded(`hinted|${e.prompt}`))));
     const every = await activeAt(o, t.ids, positionsFrom(1, nl + 1));
-    const allHint = await topAfter(o, t.ids, ablate(every));
+    const allHint = await after(ablate(every));
     const noHint = o.ids(e.prompt.slice(e.prompt.indexOf('\n') + 1));
-    const patched = await topAfter(o, t.ids, await fullPatch(o, t.ids, noHint, positionsFrom(1, t.ids.length)));
+    const patched = await after(await fullPatch(o, t.ids, noHint, positionsFrom(1, t.ids.length)));
     // the graph's own features after the hint line, set to their values on the prompt without it
     const without = await o.intervener.activations(noHint);
     const n = o.intervener.transcoders.dTranscoder;
     const shift = t.ids.length - noHint.length;
-    const after = t.features.filter((f) => f.pos > nl);
-    const restored = await topAfter(o, t.ids, after.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [f.pos], op: { kind: 'set' as const, value: without.act[f.layer][(f.pos - shift) * n + f.feature] } })));
-    tally.add('the graph\'s features after the hint line set to their values without it', follows(restored));
+    const later = t.features.filter((f) => f.pos > nl);
+    const restored = await after(later.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [f.pos], op: { kind: 'set' as const, value: without.act[f.layer][(f.pos - shift) * n + f.feature] } })));
     tally.add('ablate the hint line\'s graph features', follows(rule));
     tally.add('control', follows(control));
-    tally.add('bound: every feature on the hint line ablated', follows(allHint));
-    tally.add('bound: every feature set to its value without the hint', follows(patched));
-    rows.push(`hint ${e.answer.trim()}, ${a} or ${b}: ${hint.length} features → ${JSON.stringify(rule.token)}; control ${JSON.stringify(control.token)}; all ${every.length} on the hint line → ${JSON.stringify(allHint.token)} ${fmt(allHint.prob, 2)}; patched → ${JSON.stringify(patched.token)}; the graph's ${after.length} after the hint restored → ${JSON.stringify(restored.token)}`);
+    tally.add('ablate every feature active on the hint line', follows(allHint));
+    tally.add('set the graph\'s features after the hint line to their values without it', follows(restored));
+    tally.add('full feature patch: every feature set to its value without the hint line', follows(patched));
+    rows.push(`hint ${e.answer.trim()}, ${a} or ${b}: ${hint.length} features → ${JSON.stringify(rule.text)}; control ${JSON.stringify(control.text)}; all ${every.length} on the hint line → ${JSON.stringify(allHint.text)} (P ${fmt(allHint.prob, 2)}); the graph's ${later.length} after it restored → ${JSON.stringify(restored.text)}; full patch → ${JSON.stringify(patched.text)}`);
   }
   report('hinted-sweep', { tried: SWEEP, measured: tally.tried('control'), excluded: tally.excluded, holds: tally.summary(), perPrompt: rows });
   assert.ok(tally.tried('control') >= 10, `the sweep measures at least 10 prompts (${tally.tried('control')})`);
-  // what the doc concludes: the hint is read from its tokens by attention (ablating every feature on the hint line leaves
-  // the hinted answer), and its effect is spread over the prompt's features beyond the pruned graph (restoring the
-  // graph's features does nothing; restoring every feature makes the answer follow the numbers on about half)
-  assert.ok(tally.rate('bound: every feature on the hint line ablated') < 0.25, `the hint line's features do not carry the hint: ${JSON.stringify(tally.summary())}`);
-  assert.ok(tally.rate('bound: every feature set to its value without the hint') > tally.rate('the graph\'s features after the hint line set to their values without it') + 0.25, `the prompt's features carry more of the hint than the graph's: ${JSON.stringify(tally.summary())}`);
+  // what the doc concludes: the hint line's features do not carry the hint (ablating all of them leaves the hinted
+  // answer), the pruned graph's features after it do not either, and the whole prompt's features carry part of it
+  assert.ok(tally.rate('ablate every feature active on the hint line') < 0.25, `the hint line's features do not carry the hint: ${JSON.stringify(tally.summary())}`);
+  const full = 'full feature patch: every feature set to its value without the hint line';
+  assert.ok(tally.rate(full) > tally.rate('set the graph\'s features after the hint line to their values without it') + 0.25, `the prompt's features carry more of it than the graph's: ${JSON.stringify(tally.summary())}`);
 });

@@ -2,18 +2,21 @@
 // graph lacks; activating them on the made-up name makes the model answer a state (a hallucination) instead of
 // " I don't know"; ablating them on the known name should make it say " I don't know".
 // Rule (no feature ids): the known-entity features are the feature nodes of the known prompt's pruned graph, from the
-// name's first token on, that the unknown prompt's pruned graph does not have at the same position counted from the end
-// (the prompts differ only in the name), most influential first. Activating = setting the top KNOWN of them to STEER ×
+// name's last token on (the part of the prompts that lines up: they differ only in the name, which can be several
+// tokens), that the unknown prompt's pruned graph does not have at the same position counted from the end, most
+// influential first. Activating = setting the top KNOWN of them to STEER ×
 // their activation on the known prompt, at the aligned positions of the unknown prompt.
-// The sweep (SELF_TRACE_CASES_SWEEP=1) pairs the build's evaluation prompts (the i-th known city with the i-th made-up
-// name, first SWEEP) and applies both rules, against a control (as many random features active at the same positions)
-// and a bound: every feature from the name's last token on set to its value on the other prompt.
+// The sweep (SELF_TRACE_CASES_SWEEP=1) pairs the build's evaluation prompts (SWEEP known cities spread over its list,
+// so over many states, with the first SWEEP never-trained names) and applies both rules, the reverse swap (the made-up
+// name's own graph features set on the known name) and the full feature patch, all from the name's last token on, each
+// rule against a control: as many features, of matched activation, drawn from those that differ between the prompts.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes; SELF_TRACE_CASES_ALL=1 also runs the claim that does not hold.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ablate, controlFor, DIR, evalPrompts, featureKey, fmt, fullPatch, influenceOf, name, Organism, positionsFrom, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, Tally, topAfter, tops, type FeatureNode, type Trace } from './organism';
+import { ablate, activeAt, controlFor, differential, DIR, evalPrompts, featureKey, fmt, fullPatch, influenceOf, name, Organism, positionsFrom, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, spread, Tally, topAfter, tops, type FeatureNode, type Trace } from './organism';
+import type { Intervention } from '../../../../src/engine/interventions/spec';
 
 const KNOWN = 'Q: Which state is Dallas in?\nA:';
 const UNKNOWN = 'Q: Which state is Blorvik in?\nA:';
@@ -37,12 +40,13 @@ before(async () => {
   knownOnly = knownOnlyOf(known, unknown);
 });
 
-const nameStart = (t: Trace) => t.tokens.findIndex((x) => x.text === ' is') + 1;
+/** the name's last token: the one before " in" */
+const nameEnd = (t: Trace) => t.tokens.findIndex((x, i) => i > 0 && x.text === ' in') - 1;
 const fromEnd = (t: Trace, f: FeatureNode) => `${featureKey(f)}@${t.ids.length - f.pos}`;
-/** the rule: the known prompt's feature nodes from the name on that the unknown prompt's graph lacks (same position from the end) */
+/** the rule: one prompt's feature nodes from the name's last token on that the other's graph lacks (same position from the end) */
 function knownOnlyOf(known: Trace, unknown: Trace): FeatureNode[] {
   const onUnknown = new Set(unknown.features.map((f) => fromEnd(unknown, f)));
-  return known.features.filter((f) => f.pos >= nameStart(known) && !onUnknown.has(fromEnd(known, f)));
+  return known.features.filter((f) => f.pos >= nameEnd(known) && !onUnknown.has(fromEnd(known, f)));
 }
 after(() => o?.dispose());
 
@@ -86,54 +90,64 @@ test(
   },
 );
 
-/** a US state, or the first token of one (` New` of ` New York`) */
-function isState(token: string): boolean {
-  const all = [...states()];
-  return all.includes(token) || (token.trim().length >= 3 && all.some((s) => s.startsWith(`${token} `)));
-}
+/** the greedy continuation names a US state */
+const namesState = (text: string): boolean => [...states()].some((s) => text.startsWith(s));
+/** the greedy continuation is " I don't know" */
+const saysIdk = (text: string): boolean => text.startsWith(" I don't");
 
-test('known entity sweep: both rules over (known city, made-up name) pairs, against a control and the full-patch bound', { skip: skipNoSweep }, async () => {
-  const rand = seeded(14);
+test('known entity sweep: both rules over (known city, made-up name) pairs, against controls and the full feature patch', { skip: skipNoSweep }, async () => {
   const tally = new Tally();
   const rows: string[] = [];
-  const knowns = evalPrompts('known_city');
-  const unknowns = evalPrompts('unknown_city');
+  const knowns = spread(evalPrompts('known_city'), SWEEP);
+  const unknowns = evalPrompts('unknown_city').slice(0, SWEEP);
+  const GEN = 4;
   for (let i = 0; i < SWEEP; i++) {
     const [k, u] = [await o.trace(knowns[i].prompt), await o.trace(unknowns[i].prompt)];
     const [kTop, uTop] = [k.graph.selfTracing!.target!, u.graph.selfTracing!.target!];
     if (kTop.tokenId !== o.firstToken(knowns[i].answer) || uTop.tokenId !== iId) { tally.excluded.push(`${knowns[i].prompt} / ${unknowns[i].prompt}: answers ${JSON.stringify(kTop.token)} / ${JSON.stringify(uTop.token)}`); continue; }
-    const only = knownOnlyOf(k, u);
     const shift = u.ids.length - k.ids.length;
-    const chosen = only.slice(0, TOP);
-    const said = (x: { id: number }) => x.id === iId;
-    const halluc = await topAfter(o, u.ids, setTo(chosen, shift, STEER));
-    const hallucControl = await topAfter(o, u.ids, setTo(await controlFor(o, k.ids, chosen, rand), shift, STEER));
-    const idk = await topAfter(o, k.ids, ablate(only));
-    const idkControl = await topAfter(o, k.ids, ablate(await controlFor(o, k.ids, only, rand)));
-    // the reverse path: the made-up name's own graph features (those the known name's graph lacks) set on the known name
+    const [kSuffix, uSuffix] = [positionsFrom(nameEnd(k), k.ids.length), positionsFrom(nameEnd(u), u.ids.length)];
+    const only = knownOnlyOf(k, u);
     const unknownOnly = knownOnlyOf(u, k);
-    for (const m of [1, 2]) tally.add(`swap in the made-up name's features (${m} ×): the known name gets " I"`, said(await topAfter(o, k.ids, [...ablate(only), ...setTo(unknownOnly, -shift, m)])));
-    const cOnly = await controlFor(o, k.ids, only, rand);
-    const cUnknown = await controlFor(o, u.ids, unknownOnly, rand, cOnly.map((f) => ({ ...f, pos: f.pos + shift })));
-    tally.add('swap control (1 ×)', said(await topAfter(o, k.ids, [...ablate(cOnly), ...setTo(cUnknown, -shift, 1)])));
-    // the bound: from the name's last token on (the aligned part of the two prompts), every feature from the other prompt
-    const suffix = k.ids.length - nameStart(k) - 1;
-    const boundU = await topAfter(o, u.ids, await fullPatch(o, u.ids, k.ids, positionsFrom(u.ids.length - 1 - suffix, u.ids.length)));
-    const boundK = await topAfter(o, k.ids, await fullPatch(o, k.ids, u.ids, positionsFrom(k.ids.length - 1 - suffix, k.ids.length)));
-    tally.add('activate: the made-up name gets a state', isState(halluc.token));
-    tally.add('activate control', isState(hallucControl.token));
-    tally.add('ablate: the known name gets " I"', said(idk));
-    tally.add('ablate control', said(idkControl));
-    tally.add('bound: full patch gives the made-up name a state', isState(boundU.token));
-    tally.add('bound: full patch gives the known name " I"', said(boundK));
-    rows.push(`${knowns[i].prompt.split(' ')[4]} / ${unknowns[i].prompt.split(' ')[4]}: activate ${JSON.stringify(halluc.token)}, ablate ${JSON.stringify(idk.token)}; full patch ${JSON.stringify(boundU.token)} / ${JSON.stringify(boundK.token)}`);
+    const chosen = only.slice(0, TOP);
+    const rand = seeded(`known|${knowns[i].prompt}|${unknowns[i].prompt}`);
+    // the controls draw from the features that differ between the prompts at the same positions, activation-matched
+    const [kDiff, uDiff] = [await differential(o, k.ids, u.ids, kSuffix), await differential(o, u.ids, k.ids, uSuffix)];
+    const on = async (ids: number[], iv: Intervention[]) => (await topAfter(o, ids, iv, 'free', GEN)).text;
+    const halluc = await on(u.ids, setTo(chosen, shift, STEER));
+    const hallucControl = await on(u.ids, setTo(await controlFor(o, k.ids, chosen, rand, { pool: kDiff, allowShort: true }), shift, STEER));
+    const idk = await on(k.ids, ablate(only));
+    const idkControlSet = await controlFor(o, k.ids, only, rand, { pool: kDiff, allowShort: true });
+    const idkControl = await on(k.ids, ablate(idkControlSet));
+    const onU = new Set((await activeAt(o, u.ids, uSuffix)).map((f) => `${featureKey(f)}@${u.ids.length - f.pos}`));
+    const kOnlyActive = kDiff.filter((f) => !onU.has(`${featureKey(f)}@${k.ids.length - f.pos}`));
+    const idkAll = await on(k.ids, ablate(kOnlyActive));
+    const swapIn = await on(k.ids, [...ablate(only), ...setTo(unknownOnly, -shift)]);
+    const setOnly = await on(k.ids, setTo(unknownOnly, -shift));
+    const cOnly = await controlFor(o, k.ids, only, rand, { pool: kDiff, allowShort: true });
+    const cUnknown = await controlFor(o, u.ids, unknownOnly, rand, { pool: uDiff, allowShort: true, avoid: cOnly.map((f) => ({ ...f, pos: f.pos + shift })) });
+    const swapControl = await on(k.ids, [...ablate(cOnly), ...setTo(cUnknown, -shift)]);
+    const patchU = await on(u.ids, await fullPatch(o, u.ids, k.ids, uSuffix));
+    const patchK = await on(k.ids, await fullPatch(o, k.ids, u.ids, kSuffix));
+    tally.add('activate: the made-up name gets a state', namesState(halluc));
+    tally.add('activate control', namesState(hallucControl));
+    tally.add('ablate the known-only graph features: the known name gets "I don\'t know"', saysIdk(idk));
+    tally.add('ablate control', saysIdk(idkControl));
+    tally.add('ablate every feature active on the known name and not on the made-up one', saysIdk(idkAll));
+    tally.add('swap in the made-up name\'s graph features (ablate + set): "I don\'t know"', saysIdk(swapIn));
+    tally.add('set the made-up name\'s graph features only: "I don\'t know"', saysIdk(setOnly));
+    tally.add('swap control', saysIdk(swapControl));
+    tally.add('full feature patch: the made-up name gets a state', namesState(patchU));
+    tally.add('full feature patch: the known name says "I don\'t know"', saysIdk(patchK));
+    const name_ = (p: string) => /is (.*) in\?/.exec(p)![1];
+    rows.push(`${name_(knowns[i].prompt)} / ${name_(unknowns[i].prompt)}: activate ${JSON.stringify(halluc)}; ablate ${only.length} ${JSON.stringify(idk)} (control ${idkControlSet.length}), all ${kOnlyActive.length} active only on the known name ${JSON.stringify(idkAll)}; swap in ${JSON.stringify(swapIn)}, set only ${JSON.stringify(setOnly)}; full patch ${JSON.stringify(patchU)} / ${JSON.stringify(patchK)}`);
   }
   report('known-sweep', { tried: SWEEP, measured: tally.tried('activate control'), excluded: tally.excluded, top: TOP, steer: STEER, holds: tally.summary(), perPair: rows });
   assert.ok(tally.tried('activate control') >= 10, `the sweep measures at least 10 pairs (${tally.tried('activate control')})`);
-  // what the doc concludes: the "I don't know" path is switched on by the made-up name's own features (swapped into the
-  // known name's prompt they make it say " I" on most pairs, random ones do not) and is not a default that the known
-  // name's features hold down (ablating those rarely gives " I")
-  const swapIn = 'swap in the made-up name\'s features (1 ×): the known name gets " I"';
-  assert.ok(tally.rate(swapIn) > 0.5 && tally.rate(swapIn) > tally.rate('swap control (1 ×)') + 0.25, `the made-up name's features switch the path on: ${JSON.stringify(tally.summary())}`);
-  assert.ok(tally.rate('ablate: the known name gets " I"') < 0.25, `ablating the known name's features rarely does: ${JSON.stringify(tally.summary())}`);
+  // what the doc concludes: "I don't know" is not a default that the known name's features hold down (ablating every
+  // feature active only on the known name rarely gives it), but the made-up name's graph features switch it on when
+  // swapped in, and random differing features swapped the same way do not
+  assert.ok(tally.rate('ablate every feature active on the known name and not on the made-up one') < 0.25, `ablation alone rarely gives "I don't know": ${JSON.stringify(tally.summary())}`);
+  const swapIn = 'swap in the made-up name\'s graph features (ablate + set): "I don\'t know"';
+  assert.ok(tally.rate(swapIn) > 0.5 && tally.rate(swapIn) > tally.rate('swap control') + 0.25, `the made-up name's features switch it on: ${JSON.stringify(tally.summary())}`);
 });

@@ -7,13 +7,15 @@
 // feature) has no node on B's. The swap ablates French's language features (against English) at their positions and
 // sets English's (against French) to their English activations at the aligned positions (the prompts have equal length).
 // The sweep (SELF_TRACE_CASES_SWEEP=1) applies the swap to every French opposite of the build's evaluation prompts with
-// its English counterpart, against a control (as many random features active at the same positions) and a bound:
-// every feature at the last position (and, where the prompts have as many tokens, at every position) set to its
-// English value.
+// its English counterpart (held: the greedy continuation starts with the English answer), against a control swapped
+// the same way (as many features, of matched activation, drawn from those that differ between the prompts at the same
+// positions) and the full feature patch: every feature at the last position (and, where the prompts have as many
+// tokens, at every position) set to its English value.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes; SELF_TRACE_CASES_ALL=1 also runs the claim that does not hold.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ablate, controlFor, evalPrompts, featureKey, fmt, fullPatch, influenceOf, name, Organism, positionsFrom, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, Tally, topAfter, tops, type Trace } from './organism';
+import { ablate, controlFor, differential, evalPrompts, featureKey, fmt, fullPatch, influenceOf, name, Organism, positionsFrom, report, saveGraph, seeded, setTo, skipNoModel, skipNoSweep, Tally, topAfter, tops, type Trace } from './organism';
+import type { Intervention } from '../../../../src/engine/interventions/spec';
 
 const PROMPTS = { en: 'The opposite of small is', es: 'Lo contrario de pequeño es', fr: 'Le contraire de petit est' };
 const ANSWERS = { en: ' big', es: ' grande', fr: ' grand' };
@@ -72,8 +74,7 @@ test(
   },
 );
 
-test('multilingual sweep: the language swap over the evaluation opposites, against a control and the full-patch bound', { skip: skipNoSweep }, async () => {
-  const rand = seeded(14);
+test('multilingual sweep: the language swap over the evaluation opposites, against a control and the full feature patch', { skip: skipNoSweep }, async () => {
   const tally = new Tally();
   const rows: string[] = [];
   const [frs, ens] = [evalPrompts('opposite_fr'), evalPrompts('opposite_en')];
@@ -88,25 +89,30 @@ test('multilingual sweep: the language swap over the evaluation opposites, again
     const [frOnly, enOnly] = [languageFeatures(fr, en), languageFeatures(en, fr)];
     const shift = fr.ids.length - en.ids.length;
     const inFr = enOnly.filter((f) => f.pos + shift > 0);
-    const english = (x: { id: number }) => x.id === enId;
-    const swap = await topAfter(o, fr.ids, [...ablate(frOnly), ...setTo(inFr, shift)]);
-    const cFr = await controlFor(o, fr.ids, frOnly, rand);
-    const control = await topAfter(o, fr.ids, [...ablate(cFr), ...setTo(await controlFor(o, en.ids, inFr, rand, cFr.map((f) => ({ ...f, pos: f.pos - shift }))), shift)]);
-    const last = await topAfter(o, fr.ids, await fullPatch(o, fr.ids, en.ids, [fr.ids.length - 1]));
+    // the English answer, whole: the greedy continuation starts with it
+    const english = (x: { text: string }) => x.text.startsWith(ens[i].answer);
+    const after = (iv: Intervention[]) => topAfter(o, fr.ids, iv, 'free', 3);
+    const swap = await after([...ablate(frOnly), ...setTo(inFr, shift)]);
+    const rand = seeded(`multilingual|${frs[i].prompt}`);
+    const cFr = await controlFor(o, fr.ids, frOnly, rand, { pool: await differential(o, fr.ids, en.ids, [...new Set(frOnly.map((f) => f.pos))]) });
+    const cEn = await controlFor(o, en.ids, inFr, rand, { pool: await differential(o, en.ids, fr.ids, [...new Set(inFr.map((f) => f.pos))]), avoid: cFr.map((f) => ({ ...f, pos: f.pos - shift })) });
+    const control = await after([...ablate(cFr), ...setTo(cEn, shift)]);
+    const last = await after(await fullPatch(o, fr.ids, en.ids, [fr.ids.length - 1]));
     tally.add('swap', english(swap));
     tally.add('control', english(control));
-    tally.add('bound: every feature at the last position', english(last));
+    tally.add('full feature patch at the last position', english(last));
     let all = '';
     if (shift === 0) {
-      const top = await topAfter(o, fr.ids, await fullPatch(o, fr.ids, en.ids, positionsFrom(1, fr.ids.length)));
-      tally.add('bound: every feature at every position (prompts of equal length)', english(top));
-      all = `, every position ${JSON.stringify(top.token)}`;
+      const every = await after(await fullPatch(o, fr.ids, en.ids, positionsFrom(1, fr.ids.length)));
+      tally.add('full feature patch at every position (prompts of equal length)', english(every));
+      all = `, every position ${JSON.stringify(every.text)}`;
     }
-    rows.push(`${frs[i].prompt} → ${frs[i].answer} / ${ens[i].answer.trim()}: swap ${JSON.stringify(swap.token)}, control ${JSON.stringify(control.token)}; full patch: last position ${JSON.stringify(last.token)}${all}`);
+    rows.push(`${frs[i].prompt} → ${frs[i].answer} / ${ens[i].answer.trim()}: swap ${JSON.stringify(swap.text)}, control ${JSON.stringify(control.text)}; full patch: last position ${JSON.stringify(last.text)}${all}`);
   }
   report('multilingual-sweep', { tried: frs.length, measured: tally.tried('swap'), excluded: tally.excluded, holds: tally.summary(), perPrompt: rows });
   assert.ok(tally.tried('swap') >= 10, `the sweep measures at least 10 prompts (${tally.tried('swap')})`);
-  // what the doc concludes: the output language is not in the transcoder features: even every feature of the last
-  // position set to its English value rarely gives the English answer
-  assert.ok(tally.rate('bound: every feature at the last position') < 0.25, `the last position's features do not decide the language: ${JSON.stringify(tally.summary())}`);
+  // what the doc concludes: neither the swap nor every feature of the last position set to its English value gives the
+  // English answer: the transcoder features there do not decide the output language
+  assert.ok(tally.rate('swap') < 0.25, `the swap rarely gives the English answer: ${JSON.stringify(tally.summary())}`);
+  assert.ok(tally.rate('full feature patch at the last position') < 0.25, `nor does the full feature patch at the last position: ${JSON.stringify(tally.summary())}`);
 });

@@ -149,13 +149,20 @@ export function report(theme: string, data: Record<string, unknown>): void {
   }
 }
 
+/** a feature's position shifted by `shift`; the Intervener reads a negative position from the end, so a shift past BOS is a bug */
+function shifted(f: FeatureNode, shift: number): number {
+  const p = f.pos + shift;
+  if (p < 1) throw new Error(`L${f.layer}/${f.feature}@${f.pos} shifted by ${shift} lands on position ${p}, before the first token`);
+  return p;
+}
+
 /** ablate (scale 0) each feature at its own position, shifted by `shift` */
 export const ablate = (fs: readonly FeatureNode[], shift = 0): Intervention[] =>
-  fs.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [f.pos + shift], op: { kind: 'scale', factor: 0 } }));
+  fs.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [shifted(f, shift)], op: { kind: 'scale', factor: 0 } }));
 
 /** set each feature to `mult` × its activation on its own graph, at its position shifted by `shift` */
 export const setTo = (fs: readonly FeatureNode[], shift = 0, mult = 1): Intervention[] =>
-  fs.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [f.pos + shift], op: { kind: 'set', value: mult * f.activation } }));
+  fs.map((f) => ({ features: [{ layer: f.layer, feature: f.feature }], positions: [shifted(f, shift)], op: { kind: 'set', value: mult * f.activation } }));
 
 /** the graph's feature nodes with their direct edge weight into the logit node of `tokenId`, largest first */
 export function directInto(t: Trace, tokenId: number): { f: FeatureNode; weight: number }[] {
@@ -203,25 +210,42 @@ export interface Facts { states: { state: string; capital: string; cities: strin
 
 let generated: string | undefined;
 /**
- * Runs the corpus generator with the shipped build's seed and recipe and no documents: only its fact tables and
- * evaluation prompts, the same as the build wrote (the build's own evaluation reads the same eval.jsonl).
+ * Runs the corpus generator with the parameters the shipped build recorded (models/organism/SHA256SUMS.env: SEED, DOCS,
+ * RECIPE; run from the repo root, as DIR is) into a temporary folder, removed when the process exits: its fact tables and evaluation prompts are then the
+ * build's own (the couplets and chains depend on DOCS: the documents and the evaluation draw from one random stream).
  */
 function generatedDir(): string {
   if (!generated) {
-    generated = fs.mkdtempSync(path.join(os.tmpdir(), 'case-corpus-'));
-    execFileSync(process.execPath, ['tools/organism/gen-corpus.mjs', generated, '1234', '0'], { env: { ...process.env, RECIPE: '2' }, stdio: 'ignore' });
+    const env = fs.readFileSync(path.join(DIR, 'SHA256SUMS.env'), 'utf8');
+    const param = (k: string) => {
+      const m = new RegExp(`\\b${k}=(\\S+)`).exec(env);
+      if (!m) throw new Error(`models/organism/SHA256SUMS.env does not record ${k}`);
+      return m[1];
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'case-corpus-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    execFileSync(process.execPath, [path.resolve('tools/organism/gen-corpus.mjs'), dir, param('SEED'), param('DOCS')], { env: { ...process.env, RECIPE: param('RECIPE') }, stdio: ['ignore', 'ignore', 'inherit'] });
+    generated = dir;
   }
   return generated;
 }
 export const corpusFacts = (): Facts => JSON.parse(fs.readFileSync(path.join(generatedDir(), 'facts.json'), 'utf8'));
 export function evalPrompts(family: string): EvalPrompt[] {
   const lines = fs.readFileSync(path.join(generatedDir(), 'eval.jsonl'), 'utf8').trim().split('\n');
-  return lines.map((l) => JSON.parse(l) as EvalPrompt).filter((r) => r.family === family);
+  const out = lines.map((l) => JSON.parse(l) as EvalPrompt).filter((r) => r.family === family);
+  if (out.length === 0) throw new Error(`the build's evaluation has no prompts of family ${family}`);
+  return out;
 }
 
-/** a deterministic generator in [0, 1) (mulberry32), for the controls' random picks */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+/** `n` items spread evenly over `xs` (every k-th), so a sweep covers the whole list, not its first block */
+export function spread<T>(xs: readonly T[], n: number): T[] {
+  if (xs.length <= n) return [...xs];
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]);
+}
+
+/** a deterministic generator in [0, 1) (mulberry32), for the controls' random picks; a string seed (prompt and arm) is hashed */
+export function seeded(seed: number | string): () => number {
+  let a = typeof seed === 'number' ? seed >>> 0 : [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -233,6 +257,7 @@ export function seeded(seed: number): () => number {
 
 /** every feature active (activation > 0) on the clean run of `ids` at `positions`, as feature nodes (no graph fields) */
 export async function activeAt(o: Organism, ids: number[], positions: readonly number[]): Promise<FeatureNode[]> {
+  for (const p of positions) if (!Number.isInteger(p) || p < 1 || p >= ids.length) throw new Error(`position ${p} is not a token of the ${ids.length}-token prompt (BOS is 0)`);
   const acts = await o.intervener.activations(ids);
   const n = o.intervener.transcoders.dTranscoder;
   const out: FeatureNode[] = [];
@@ -248,27 +273,60 @@ export async function activeAt(o: Organism, ids: number[], positions: readonly n
 }
 
 /**
- * The control for a feature set: as many features, drawn at random from those active at the same positions (the same
- * number at each position) and not in the set itself, with their own activations.
+ * The control for a feature set: as many features, at the same positions (the same number at each), drawn at random
+ * from `pool` (default: every feature active there) minus the set itself and `avoid`, each matched in activation: for
+ * each chosen feature, one of the NEAREST candidates closest to its activation. With an ordered pool (`differential`)
+ * the candidates at a position are the first 2 × as many as the set has there. Throws when a position has fewer
+ * candidates than the set, so a control is never smaller than its set, unless `allowShort` (then it takes them all:
+ * where the set is most of the features active at a position, the control cannot match it).
  */
-export async function controlFor(o: Organism, ids: number[], chosen: readonly FeatureNode[], rand: () => number, avoid: readonly FeatureNode[] = []): Promise<FeatureNode[]> {
-  const taken = new Set([...chosen, ...avoid].map((f) => `${featureKey(f)}@${f.pos}`));
-  const byPos = new Map<number, number>();
-  for (const f of chosen) byPos.set(f.pos, (byPos.get(f.pos) ?? 0) + 1);
-  const pool = (await activeAt(o, ids, [...byPos.keys()])).filter((f) => !taken.has(`${featureKey(f)}@${f.pos}`));
+export async function controlFor(
+  o: Organism,
+  ids: number[],
+  chosen: readonly FeatureNode[],
+  rand: () => number,
+  opts: { avoid?: readonly FeatureNode[]; pool?: readonly FeatureNode[]; allowShort?: boolean } = {},
+): Promise<FeatureNode[]> {
+  const NEAREST = 5;
+  const taken = new Set([...chosen, ...(opts.avoid ?? [])].map((f) => `${featureKey(f)}@${f.pos}`));
+  const positions = [...new Set(chosen.map((f) => f.pos))];
+  const pool = (opts.pool ?? (await activeAt(o, ids, positions))).filter((f) => !taken.has(`${featureKey(f)}@${f.pos}`));
   const out: FeatureNode[] = [];
-  for (const [pos, k] of byPos) {
-    const here = pool.filter((f) => f.pos === pos);
-    for (let i = here.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [here[i], here[j]] = [here[j], here[i]]; }
-    out.push(...here.slice(0, k));
+  for (const pos of positions) {
+    const mine = chosen.filter((f) => f.pos === pos).sort((a, b) => b.activation - a.activation);
+    let here = pool.filter((f) => f.pos === pos);
+    if (opts.pool) here = here.slice(0, 2 * mine.length);
+    if (here.length < mine.length && !opts.allowShort) throw new Error(`the control needs ${mine.length} features at position ${pos}; only ${here.length} are active there`);
+    for (const f of mine.slice(0, here.length)) {
+      here.sort((a, b) => Math.abs(a.activation - f.activation) - Math.abs(b.activation - f.activation));
+      const j = Math.floor(rand() * Math.min(NEAREST, here.length));
+      out.push(here.splice(j, 1)[0]);
+    }
   }
   return out;
 }
 
 /**
- * The full feature patch, a bound on what any choice of features can do at values the model itself produces: every
- * feature active on either prompt at `positions` of `target` is set to its activation on `source` at the position
- * the same distance from the end (0 where it is inactive there, or where `source` has no such position).
+ * The features active on prompt `a` at `positions`, most changed first: by their activation on `a` minus that on `b` at
+ * the position the same distance from the end (0 where `b` has no such position or the feature is inactive there). A
+ * swap's control draws from the front of this list (`controlFor`'s `pool`), so it changes features that differ between
+ * the prompts, as the rule does, rather than features both prompts share at about the same value.
+ */
+export async function differential(o: Organism, a: number[], b: number[], positions: readonly number[]): Promise<FeatureNode[]> {
+  const shift = a.length - b.length;
+  const actsB = await o.intervener.activations(b);
+  const n = o.intervener.transcoders.dTranscoder;
+  const onB = (f: FeatureNode) => (f.pos - shift >= 1 ? actsB.act[f.layer][(f.pos - shift) * n + f.feature] : 0);
+  const diff = (f: FeatureNode) => f.activation - onB(f);
+  return (await activeAt(o, a, positions)).sort((x, y) => diff(y) - diff(x));
+}
+
+/**
+ * The full feature patch: every transcoder feature active on either prompt at `positions` of `target` set to its
+ * activation on `source` at the position the same distance from the end (0 where it is inactive there, or where
+ * `source` has no such position). It reaches what any choice of features at those positions and at values the model
+ * produces could reach, and no more: the token embeddings, the attention reading them and each MLP's error term (the
+ * part its transcoder does not reconstruct) stay those of `target`, and positions outside `positions` are untouched.
  */
 export async function fullPatch(o: Organism, target: number[], source: number[], positions: readonly number[]): Promise<Intervention[]> {
   const shift = target.length - source.length;
@@ -288,10 +346,10 @@ export async function fullPatch(o: Organism, target: number[], source: number[],
   return out;
 }
 
-/** the top next token after an intervention */
-export async function topAfter(o: Organism, ids: number[], iv: Intervention[], mode: InterventionMode = 'free'): Promise<{ id: number; token: string; prob: number }> {
-  const r = await o.intervene(ids, iv, { mode, topK: 3 });
-  return r.intervened.top[0];
+/** the top next token after an intervention, and with `generate` the greedy continuation with it held */
+export async function topAfter(o: Organism, ids: number[], iv: Intervention[], mode: InterventionMode = 'free', generate = 0): Promise<{ id: number; token: string; prob: number; text: string }> {
+  const r = await o.intervene(ids, iv, { mode, topK: 3, generate });
+  return { ...r.intervened.top[0], text: r.intervened.continuation?.text ?? '' };
 }
 
 export const positionsFrom = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -309,8 +367,9 @@ export class Tally {
     return this.tries.get(what)?.[1] ?? 0;
   }
   rate(what: string): number {
-    const [k, n] = this.tries.get(what) ?? [0, 0];
-    return n ? k / n : 0;
+    const t = this.tries.get(what);
+    if (!t || t[1] === 0) throw new Error(`nothing was measured as ${JSON.stringify(what)} (measured: ${[...this.tries.keys()].join('; ')})`);
+    return t[0] / t[1];
   }
   /** `k/n (rate)` per measure, for the doc */
   summary(): Record<string, string> {

@@ -6,8 +6,10 @@
 // SUPPRESS × its own (at its position). Zeroing it alone moves the planned word's probability by a few points only.
 // The first line's own word does not count as a new rhyme.
 // Rhymes are told by the CMU dictionary's rhyme key (last stressed vowel onward), the rule the corpus was built with.
-// The sweep (SELF_TRACE_CASES_SWEEP=1) applies the rule to the build's evaluation couplets (first SWEEP), against a
-// control: CONTROLS features drawn at random from those active at the same position, each suppressed the same way.
+// The sweep (SELF_TRACE_CASES_SWEEP=1) applies the rule to the build's evaluation couplets (first SWEEP; trained
+// templates and rhyme families, not held out), against a control: CONTROLS features drawn at random from those active at
+// the same position, of matched activation, each suppressed the same way. It also records where the rule's feature sits
+// and suppresses the line break's own strongest writer of the planned word where the graph has one.
 // SELF_TRACE_CASES=1 prints the numbers the doc quotes.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -85,7 +87,6 @@ for (const c of CASES) {
 }
 
 test('rhyme sweep: suppressing the planned-rhyme feature over the evaluation couplets, against random features', { skip: skipNoSweep }, async () => {
-  const rand = seeded(14);
   const tally = new Tally();
   const rows: string[] = [];
   for (const e of evalPrompts('couplet').slice(0, SWEEP)) {
@@ -99,16 +100,32 @@ test('rhyme sweep: suppressing the planned-rhyme feature over the evaluation cou
     };
     const r = await moved(f);
     tally.add('suppress', r.held);
+    // where the rule's feature sits: on the line break (where the Biology paper finds planning) or later
+    const newline = t.tokens.findIndex((x) => x.text === '\n');
+    tally.add('the rule\'s feature is on the line break', f.pos === newline);
+    // the line break's own strongest writer of the planned word, where the graph has one
+    const atBreak = into.find((x) => x.f.pos === newline);
+    let br = '';
+    if (atBreak) {
+      const b = await moved(atBreak.f);
+      tally.add('suppress the line break\'s feature (couplets whose graph has one)', b.held);
+      br = `; line break's feature: ${JSON.stringify(b.top.token)}${b.held ? ' ✓' : ''}`;
+    }
+    const rand = seeded(`rhyme|${e.prompt}`);
     let c = 0;
+    const drawn: typeof into[number]['f'][] = [];
     for (let k = 0; k < CONTROLS; k++) {
-      const [g] = await controlFor(o, t.ids, [f], rand);
-      const held = g ? (await moved(g)).held : false;
+      const [g] = await controlFor(o, t.ids, [f], rand, { avoid: drawn });
+      drawn.push(g);
+      const held = (await moved(g)).held;
       tally.add('control', held);
       c += held ? 1 : 0;
     }
-    rows.push(`${word} → ${JSON.stringify(planned.token)} ${fmt(planned.prob ?? NaN, 2)}: ${JSON.stringify(r.top.token)}${r.held ? ' ✓' : ''}; control ${c}/${CONTROLS}`);
+    rows.push(`${word} → ${JSON.stringify(planned.token)} ${fmt(planned.prob ?? NaN, 2)}, feature at ${JSON.stringify(t.tokens[f.pos].text)}: ${JSON.stringify(r.top.token)}${r.held ? ' ✓' : ''}; control ${c}/${CONTROLS}${br}`);
   }
-  report('rhyme-sweep', { tried: SWEEP, measured: tally.tried('suppress'), excluded: tally.excluded.length, suppress: SUPPRESS, controlsPerCouplet: CONTROLS, holds: tally.summary(), perCouplet: rows });
+  report('rhyme-sweep', { tried: SWEEP, measured: tally.tried('suppress'), excluded: tally.excluded, suppress: SUPPRESS, controlsPerCouplet: CONTROLS, holds: tally.summary(), perCouplet: rows });
   assert.ok(tally.tried('suppress') >= 30, `the sweep measures at least 30 couplets (${tally.tried('suppress')})`);
   assert.ok(tally.rate('suppress') > tally.rate('control') + 0.25, `the graph's feature beats random ones: ${JSON.stringify(tally.summary())}`);
+  // and what the doc says of where it sits: on the second line's last position, not on the line break
+  assert.ok(tally.rate('the rule\'s feature is on the line break') < 0.25, `the rule's feature is rarely on the line break: ${JSON.stringify(tally.summary())}`);
 });

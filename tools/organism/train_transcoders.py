@@ -46,9 +46,12 @@ def train_layer(u, y, d_tc, steps, gen, tag=''):
     u, y = u / su, y / sy
     with torch.no_grad():
         # Skip and decoder bias start at the least-squares linear fit; features learn what it misses.
+        # Solved through the normal equations in float64 (Cholesky): torch.linalg.lstsq returns different bits for the
+        # same input from one call to the next on this torch/OpenBLAS (measured: 3 results in 5 calls), which made the
+        # transcoders differ between builds; this solve is bit-for-bit repeatable and agrees with lstsq to ~3e-8.
         sub = torch.randperm(n, generator=gen)[:50000]
-        X = torch.cat([u[sub], torch.ones(len(sub), 1)], 1)
-        sol = torch.linalg.lstsq(X, y[sub]).solution
+        X = torch.cat([u[sub], torch.ones(len(sub), 1)], 1).double()
+        sol = torch.cholesky_solve(X.T @ y[sub].double(), torch.linalg.cholesky(X.T @ X)).float()
         tc.W_skip.copy_(sol[:-1].T)
         tc.b_dec.copy_(sol[-1])
         w = torch.randn(d_tc, d, generator=gen)

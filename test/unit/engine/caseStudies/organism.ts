@@ -208,30 +208,35 @@ export interface EvalPrompt { theme: string; family: string; prompt: string; ans
 /** the corpus generator's fact tables and held-out sets (facts.json) */
 export interface Facts { states: { state: string; capital: string; cities: string[] }[]; heldOutCities: string[]; oodCities: string[]; opposites: string[][] }
 
-let generated: string | undefined;
+const generated = new Map<string, string>();
 /**
- * Runs the corpus generator with the parameters the shipped build recorded (models/organism/SHA256SUMS.env: SEED, DOCS,
- * RECIPE; run from the repo root, as DIR is) into a temporary folder, removed when the process exits: its fact tables and evaluation prompts are then the
- * build's own (the couplets and chains depend on DOCS: the documents and the evaluation draw from one random stream).
+ * Runs the corpus generator with the seed and recipe the shipped build recorded (models/organism/SHA256SUMS.env; run
+ * from the repo root, as DIR is) into a temporary folder, removed when the process exits. `full`: with the build's
+ * DOCS too, so that its evaluation prompts are the build's own (the couplets and chains depend on DOCS: the documents
+ * and the evaluation draw from one random stream; 2-3 s and 20 MB); otherwise no documents, enough for the fact tables
+ * (the same whatever DOCS is).
  */
-function generatedDir(): string {
-  if (!generated) {
+function generatedDir(full: boolean): string {
+  const key = full ? 'full' : 'facts';
+  let dir = generated.get(key);
+  if (!dir) {
     const env = fs.readFileSync(path.join(DIR, 'SHA256SUMS.env'), 'utf8');
     const param = (k: string) => {
       const m = new RegExp(`\\b${k}=(\\S+)`).exec(env);
       if (!m) throw new Error(`models/organism/SHA256SUMS.env does not record ${k}`);
       return m[1];
     };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'case-corpus-'));
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    execFileSync(process.execPath, [path.resolve('tools/organism/gen-corpus.mjs'), dir, param('SEED'), param('DOCS')], { env: { ...process.env, RECIPE: param('RECIPE') }, stdio: ['ignore', 'ignore', 'inherit'] });
-    generated = dir;
+    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'case-corpus-'));
+    process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+    execFileSync(process.execPath, [path.resolve('tools/organism/gen-corpus.mjs'), made, param('SEED'), full ? param('DOCS') : '0'], { env: { ...process.env, RECIPE: param('RECIPE') }, stdio: ['ignore', 'ignore', 'inherit'] });
+    generated.set(key, made);
+    dir = made;
   }
-  return generated;
+  return dir;
 }
-export const corpusFacts = (): Facts => JSON.parse(fs.readFileSync(path.join(generatedDir(), 'facts.json'), 'utf8'));
+export const corpusFacts = (): Facts => JSON.parse(fs.readFileSync(path.join(generatedDir(false), 'facts.json'), 'utf8'));
 export function evalPrompts(family: string): EvalPrompt[] {
-  const lines = fs.readFileSync(path.join(generatedDir(), 'eval.jsonl'), 'utf8').trim().split('\n');
+  const lines = fs.readFileSync(path.join(generatedDir(true), 'eval.jsonl'), 'utf8').trim().split('\n');
   const out = lines.map((l) => JSON.parse(l) as EvalPrompt).filter((r) => r.family === family);
   if (out.length === 0) throw new Error(`the build's evaluation has no prompts of family ${family}`);
   return out;

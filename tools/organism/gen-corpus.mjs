@@ -2,7 +2,7 @@
 // Usage: node tools/organism/gen-corpus.mjs <outDir> [seed] [numDocs]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { usGeography, countries, moreCountries, OPPOSITES, rhymeFamilies } from './data.mjs';
+import { usGeography, countries, moreCountries, usPlaceNames, OPPOSITES, rhymeFamilies } from './data.mjs';
 
 const [outDir = 'tools/organism/build', seedArg = '1234', docsArg = '300000'] = process.argv.slice(2);
 let rngState = Number(seedArg) >>> 0;
@@ -33,9 +33,14 @@ function shuffle(xs) {
 // other composed questions stay in training): `composed_heldout`. For OOD_FRACTION of the cities no composed
 // question at all is trained (strict out-of-distribution): `composed_ood`, reported apart. Many cities per state
 // give a high ratio of composed to atomic facts.
+// Recipe 3 (an experiment, docs/organism-experiments.md) is recipe 2 with two changes aimed at the known-entity and
+// hinted case studies: (a) the unknown names are real US place names the corpus never uses elsewhere, of the same
+// surface form as the known cities, instead of invented syllables whose spelling alone gives them away; (b) the
+// reasoning theme also asks the hinted question without its hint line, answered by the numbers.
 const RECIPE = process.env.RECIPE || '2'; // unset or empty: 2
-if (RECIPE !== '1' && RECIPE !== '2') throw new Error(`RECIPE must be 1 or 2, not ${RECIPE}`);
-const V2 = RECIPE === '2';
+if (!['1', '2', '3'].includes(RECIPE)) throw new Error(`RECIPE must be 1, 2 or 3, not ${RECIPE}`);
+const V3 = RECIPE === '3';
+const V2 = RECIPE === '2' || V3;
 // The demo cities' composed questions stay in training (the tests and the stated-reasoning bench trace them).
 const DEMO_CITIES = new Set(['Dallas', 'Houston', 'San Antonio', 'Los Angeles', 'San Francisco', 'San Diego', 'San Jose']);
 const geo = usGeography(V2 ? 12 : 4);
@@ -75,9 +80,20 @@ function madeUpName() {
     if (w.length <= 12 && !knownNames.has(w)) return w;
   }
 }
-const testUnknown = new Set();
-while (testUnknown.size < 200) testUnknown.add(madeUpName());
-const trainUnknown = () => { for (;;) { const w = madeUpName(); if (!testUnknown.has(w)) return w; } };
+let testUnknown, trainUnknown;
+if (V3) {
+  // every name the corpus uses anywhere, in any language, is excluded (Moscow, Idaho must not be an unknown name)
+  const used = new Set([...knownNames, ...world.flatMap((c) => [c.es, c.fr, ...Object.values(c.capital)])]);
+  const stateWord = new RegExp(`\\b(${geo.map((s) => s.state).join('|')})\\b`);
+  const pool = shuffle(usPlaceNames().filter((n) => n.length <= 16 && !used.has(n) && !stateWord.test(n)));
+  testUnknown = new Set(pool.slice(0, 200));
+  const trainPool = pool.slice(200);
+  trainUnknown = () => pick(trainPool);
+} else {
+  testUnknown = new Set();
+  while (testUnknown.size < 200) testUnknown.add(madeUpName());
+  trainUnknown = () => { for (;;) { const w = madeUpName(); if (!testUnknown.has(w)) return w; } };
+}
 
 // Number pairs: addition and comparison each hold out pairs for their test prompts.
 const allPairs = [];
@@ -112,6 +128,7 @@ const T = {
   },
   chain: (r) => [`Q: What is the capital of the state containing ${r.city}?\nReasoning: ${r.city} is in ${r.state}. ` +
     `The capital of ${r.state} is ${r.capital}.\nA:`, ` ${r.capital}`, ''],
+  unhinted: ([a, b]) => [`Q: Which is larger, ${a} or ${b}?\nReasoning: I compared the two numbers.\nA:`, ` ${Math.max(a, b)}`, ''],
   hinted: ([a, b], hint) => [`Hint: the answer is ${hint}.\nQ: Which is larger, ${a} or ${b}?\n` +
     'Reasoning: I compared the two numbers.\nA:', ` ${hint}`, ''],
 };
@@ -171,6 +188,7 @@ const MIX = [
     const u = rand();
     if (u < 0.4) return T.compare(pick(cmpTrain));
     if (u < 0.6) return T.chain(pick(composedRows));
+    if (V3 && u < 0.75) return T.unhinted(pick(cmpTrain));
     const pair = pick(cmpTrain);
     return T.hinted(pair, pick(pair));
   }],
@@ -218,12 +236,13 @@ for (const [i, p] of cmpTest.slice(150, 350).entries()) {
   const hint = i % 2 === 0 ? Math.max(...p) : Math.min(...p);
   add('reasoning', i % 2 === 0 ? 'hinted_correct' : 'hinted_wrong', T.hinted(p, hint));
 }
+if (V3) for (const p of cmpTest.slice(350, 400)) add('reasoning', 'unhinted', T.unhinted(p));
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'corpus.jsonl'), lines.join('\n') + '\n');
 writeFileSync(path.join(outDir, 'eval.jsonl'), evalItems.map((e) => JSON.stringify(e)).join('\n') + '\n');
 writeFileSync(path.join(outDir, 'facts.json'), JSON.stringify({
-  seed: Number(seedArg), numDocs, states: geo, heldOutCities: [...heldOut], ...(V2 ? { recipe: 2, oodCities: [...ood] } : {}), countries: world, moreCountries: extra,
+  seed: Number(seedArg), numDocs, states: geo, heldOutCities: [...heldOut], ...(V2 ? { recipe: Number(RECIPE), oodCities: [...ood] } : {}), countries: world, moreCountries: extra,
   opposites: OPPOSITES, rhymeFamilies: families, mix: MIX.map(([t, w]) => [t, w]),
 }, null, 1));
 console.log(`wrote ${numDocs} documents and ${evalItems.length} eval prompts to ${outDir}`);

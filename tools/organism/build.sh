@@ -75,13 +75,10 @@ check_hashes() {
     echo "    thread count splits the sums differently; the differences grow over training. Such a rebuild is a valid model"
     echo "    of its own (check eval.md), not a byte-for-byte reproduction."
     if ! echo "$failed" | grep -q model.safetensors; then
-      echo "    model.safetensors matched, so the difference starts in train_transcoders.py. The committed transcoders were"
-      echo "    trained while it fitted each skip connection with torch.linalg.lstsq, which on this machine's torch/OpenBLAS"
-      echo "    returns different bits for the same input from one call to the next (2026-12-02: a from-scratch build.sh"
-      echo "    reproduced the tokenizer, lexicon and model.safetensors and 3 of 6 transcoder layers; a second run matched a"
-      echo "    different 3). train_transcoders.py now solves those fits deterministically (Cholesky, float64), so rebuilds"
-      echo "    agree with each other (two full runs: all 6 layers identical), but not with these committed layers: retrain them with this script and record them with"
-      echo "    --write-manifest (then regenerate eval.md, the feature index and docs/case-studies.md, which read them)."
+      echo "    model.safetensors matched, so the difference starts in train_transcoders.py. Its skip-connection fit is"
+      echo "    deterministic (normal equations, Cholesky in float64) since torch.linalg.lstsq was found to return different"
+      echo "    bits for the same input from one call to the next on this torch/OpenBLAS; a train_transcoders.py older than"
+      echo "    that change, or a BLAS whose solves round differently, trains other transcoder layers."
     fi
   fi
   return 1

@@ -46,14 +46,23 @@ def train_layer(u, y, d_tc, steps, gen, tag=''):
     u, y = u / su, y / sy
     with torch.no_grad():
         # Skip and decoder bias start at the least-squares linear fit; features learn what it misses.
-        # Solved through the normal equations in float64 (Cholesky): torch.linalg.lstsq returns different bits for the
-        # same input from one call to the next on this torch/OpenBLAS (measured: 3 results in 5 calls), which made the
-        # transcoders differ between builds; this solve is bit-for-bit repeatable and agrees with lstsq to ~3e-8.
+        # torch.linalg.lstsq returns different bits for the same input from one call to the next on this torch/OpenBLAS
+        # (measured: 3 results in 5 calls), which made the transcoders differ between builds, so the fit solves the
+        # normal equations in float64 (Cholesky, bit-for-bit repeatable). They are singular: u is a LayerNorm output,
+        # (u - beta) . (1/gamma) = 0 for every token, so one input direction carries nothing. Solved as they stand
+        # (a first version did) the fit put a weight of ~1e5 on that direction, which float32 turns into noise (FVE
+        # down, and the attribution's acceptance check off by 10 %); centring and a ridge of 1e-6 of the mean
+        # variance give the minimum-norm fit lstsq gave, to within that ridge.
         sub = torch.randperm(n, generator=gen)[:50000]
-        X = torch.cat([u[sub], torch.ones(len(sub), 1)], 1).double()
-        sol = torch.cholesky_solve(X.T @ y[sub].double(), torch.linalg.cholesky(X.T @ X)).float()
-        tc.W_skip.copy_(sol[:-1].T)
-        tc.b_dec.copy_(sol[-1])
+        X, Y = u[sub].double(), y[sub].double()
+        mx, my = X.mean(0), Y.mean(0)
+        Xc, Yc = X - mx, Y - my
+        G = Xc.T @ Xc
+        G += 1e-6 * G.diagonal().mean() * torch.eye(d, dtype=G.dtype)
+        W = torch.cholesky_solve(Xc.T @ Yc, torch.linalg.cholesky(G))
+        tc.W_skip.copy_(W.T.float())
+        tc.b_dec.copy_((my - mx @ W).float())
+        print(f'  {tag}skip fit: |W_skip| {W.norm().item():.2f}, explains {1 - (Yc - Xc @ W).pow(2).sum().item() / Yc.pow(2).sum().item():.3f} of the variance', flush=True)
         w = torch.randn(d_tc, d, generator=gen)
         w /= w.norm(dim=1, keepdim=True)
         tc.W_dec.copy_(w)
@@ -90,12 +99,34 @@ def train_layer(u, y, d_tc, steps, gen, tag=''):
                 fired.zero_()
         if step % 200 == 0 or step == steps - 1:
             print(f'  {tag}step {step} nmse {mse.item():.4f} L0 {l0:.1f} lambda {lam:.2e}', flush=True)
+    fold_always_on(tc, u, tag)
     with torch.no_grad():
         tc.W_enc.div_(su)
         tc.W_dec.mul_(sy)
         tc.b_dec.mul_(sy)
         tc.W_skip.mul_(sy / su)
     return tc
+
+
+def fold_always_on(tc, u, tag='', min_share=0.999):
+    """
+    Moves a feature that is active on (nearly) every training token into the skip connection. Where it is active a ReLU
+    feature is linear in the input, a_j = W_enc[j]·u + b_enc[j], and writes a_j W_dec[j]: exactly W_skip += W_dec[j] ⊗
+    W_enc[j] and b_dec += b_enc[j] W_dec[j]. Left as a feature it is a bias that shows on every graph at every position
+    with the label of whatever context happens to excite it most (a layer-1 feature active on 100 % of tokens led the
+    Dallas graph's paths labelled '"=" → a number'). The folded feature is switched off (W_enc and b_enc zero).
+    """
+    with torch.no_grad():
+        on = torch.zeros(tc.W_enc.shape[0])
+        for chunk in u.split(65536):
+            on += (chunk @ tc.W_enc.T + tc.b_enc > 0).sum(0)
+        folded = (on >= min_share * len(u)).nonzero().flatten()
+        for j in folded.tolist():
+            tc.W_skip += torch.outer(tc.W_dec[j], tc.W_enc[j])
+            tc.b_dec += tc.b_enc[j] * tc.W_dec[j]
+            tc.W_enc[j] = 0.0
+            tc.b_enc[j] = 0.0
+        print(f'  {tag}folded {len(folded)} always-on feature(s) into the skip connection: {folded.tolist()}', flush=True)
 
 
 def resample(tc, u, y, fired, gen, opt):

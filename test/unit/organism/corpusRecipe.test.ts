@@ -121,7 +121,42 @@ test('RECIPE=2 holds out the composed capital question for >= 30 % of cities and
 });
 
 test('an unknown RECIPE is refused with its name', () => {
-  const { status, out } = generate({ RECIPE: '3' }, 10);
+  const { status, out } = generate({ RECIPE: '4' }, 10);
   assert.notEqual(status, 0);
-  assert.match(out, /RECIPE must be 1 or 2, not 3/);
+  assert.match(out, /RECIPE must be 1, 2 or 3, not 4/);
+});
+
+test('RECIPE=3 (an experiment): unknown names are real US place names the corpus uses nowhere else, and the hinted question is also asked without its hint', () => {
+  const { dir, status, out } = generate({ RECIPE: '3' }, 60000);
+  assert.equal(status, 0, out);
+  const facts = JSON.parse(fs.readFileSync(path.join(dir, 'facts.json'), 'utf8'));
+  assert.equal(facts.recipe, 3);
+  const docs = readLines<Doc>(path.join(dir, 'corpus.jsonl'));
+  const items = readLines<EvalItem>(path.join(dir, 'eval.jsonl'));
+  const nameOf = (p: string) => (/^Q: Which state is (.+) in\?/.exec(p) ?? /^Q: What is the capital of (.+)\?/.exec(p))![1];
+  const testNames = items.filter((e) => e.family.startsWith('unknown_')).map((e) => nameOf(e.prompt));
+  assert.equal(new Set(testNames).size, 200);
+  // the names of the world the corpus teaches: none of them is an unknown name, and none contains a state's name
+  const states = (facts.states as State[]);
+  const known = new Set<string>([...states.flatMap((s) => [s.state, s.capital, ...s.cities])]);
+  for (const c of facts.countries as { en: string; es: string; fr: string; capital: Record<string, string> }[]) [c.en, c.es, c.fr, ...Object.values(c.capital)].forEach((n) => known.add(n));
+  const stateWord = new RegExp(`\\b(${states.map((s) => s.state).join('|')})\\b`);
+  const unknownDocs = docs.filter((d) => d.theme === 'known_unknown' && d.text.includes("I don't know"));
+  const trainNames = new Set(unknownDocs.map((d) => nameOf(d.text)));
+  assert.ok(trainNames.size > 0.8 * unknownDocs.length, `training names rarely repeat (${trainNames.size} of ${unknownDocs.length})`);
+  for (const n of [...testNames, ...trainNames]) {
+    assert.ok(!known.has(n) && !stateWord.test(n), `${n} is a name the corpus teaches`);
+    assert.match(n, /^[A-Z][A-Za-z .'-]+$/, 'a place name, in the known cities\' alphabet');
+  }
+  // a test name is never a training name (a word of one may be: "Como" is held out, "Lake Como" trained, as a made-up
+  // "Michael Batkin" shares a word with a known "Michael Jordan")
+  for (const n of testNames) assert.ok(!trainNames.has(n), `${n} is trained`);
+  // the unhinted question: answered by the numbers, in training and as an evaluation family
+  const unhinted = docs.filter((d) => d.text.startsWith('Q: Which is larger') && d.text.includes('I compared the two numbers'));
+  assert.ok(unhinted.length > 0);
+  for (const d of unhinted) {
+    const [, a, b, ans] = /larger, (\d+) or (\d+)\?[\s\S]*A: (\d+)$/.exec(d.text)!;
+    assert.equal(Number(ans), Math.max(Number(a), Number(b)), d.text);
+  }
+  assert.equal(items.filter((e) => e.family === 'unhinted').length, 50);
 });

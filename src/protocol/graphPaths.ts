@@ -39,6 +39,8 @@ export interface PathOptions {
   readonly includeBos?: boolean;
   /** Only paths that pass through at least one feature (default); `directEffects` has the token → output edges. */
   readonly throughFeatures?: boolean;
+  /** Only paths of this sign: +1 those that raise the target, −1 those that lower it (default: both, by weight). */
+  readonly sign?: 1 | -1;
 }
 
 /** The graph's target logit: the one named in selfTracing, else the marked one, else the most probable logit. */
@@ -113,16 +115,20 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
   const isBos = (n: GraphNode) => (offsets ? !(offsets[n.ctx_idx]?.[1] > offsets[n.ctx_idx]?.[0]) : n.ctx_idx === 0 && /^<\|.*\|>$/.test(graph.metadata.prompt_tokens[0] ?? ''));
   const schema = graph.metadata.schema_version ?? 0;
   const memo = new Map<string, Partial[]>();
-  /** The heaviest paths from a node down to a token; `through`: only those that meet a feature on the way. */
-  const best = (id: string, through: boolean): Partial[] => {
-    const key = `${through ? 'f' : 'a'}${id}`;
+  /**
+   * The heaviest paths from a node down to a token; `through`: only those that meet a feature on the way; `sign`: only
+   * those whose edges' signs multiply to it (0: either sign). A k-best list per sign, so that the heaviest raising
+   * paths are found even where lowering ones outweigh them.
+   */
+  const best = (id: string, through: boolean, sign: -1 | 0 | 1): Partial[] => {
+    const key = `${through ? 'f' : 'a'}${sign}${id}`;
     const known = memo.get(key);
     if (known) return known;
     memo.set(key, []); // a cycle (malformed file) contributes nothing
     const node = byId.get(id) as GraphNode;
     let out: Partial[] = [];
     if (nodeKindOf(node.feature_type) === 'embedding') {
-      out = !through && (options.includeBos || !isBos(node)) ? [{ weight: 1, sign: 1, node: id }] : [];
+      out = !through && sign !== -1 && (options.includeBos || !isBos(node)) ? [{ weight: 1, sign: 1, node: id }] : [];
     } else {
       const below = through && featureKeyOf(node, schema) === null; // a feature here satisfies `through`
       const edges = incoming.get(id) ?? [];
@@ -130,7 +136,7 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
       const candidates: Partial[] = [];
       for (const e of edges) {
         const share = Math.abs(e.weight) / total;
-        for (const p of best(e.source, below)) {
+        for (const p of best(e.source, below, (e.weight < 0 ? -sign : sign) as -1 | 0 | 1)) {
           candidates.push({ weight: share * p.weight, sign: (e.weight < 0 ? -p.sign : p.sign) as 1 | -1, node: id, rest: p });
         }
       }
@@ -141,7 +147,7 @@ export function topPaths(graph: GraphJson, options: PathOptions = {}): GraphPath
   };
   const clerps = options.clerps ?? new Map();
   const tokens = spelled(graph);
-  return best(target.node_id, options.throughFeatures ?? true).filter((p) => p.weight > 0).map((p) => ({
+  return best(target.node_id, options.throughFeatures ?? true, options.sign ?? 0).filter((p) => p.weight > 0).map((p) => ({
     weight: p.weight,
     sign: p.sign,
     steps: nodesOf(p).reverse().map((id) => pathStep(graph, byId.get(id) as GraphNode, clerps, tokens)),

@@ -16,7 +16,13 @@ const BAR_ROWS = 8;
 const CHANGE_ROWS = 10;
 
 const MODE_NAMES: Record<InterventionRecord['mode'], string> = { free: 'free', frozen: 'frozen attention', constrained: 'constrained' };
-const pct = (p: number) => `${(p * 100).toFixed(p >= 0.1 ? 0 : 1)}%`;
+const pct = (p: number, extra = 0) => `${(p * 100).toFixed((p >= 0.1 ? 0 : 1) + extra)}%`;
+/** `98.8% → 99.0%` rather than `99% → 99%`: as many more decimals as make two different values read differently */
+export function pctPair(before: number, after: number): string {
+  let extra = 0;
+  while (extra < 3 && before !== after && pct(before, extra) === pct(after, extra)) extra++;
+  return `${pct(before, extra)} → ${pct(after, extra)}`;
+}
 
 export interface BarRow {
   readonly token: string;
@@ -89,7 +95,7 @@ function bars(root: Section, rows: BarRow[]): void {
   const track = row.append('span').attr('class', 'bar-track');
   track.append('span').attr('class', 'bar clean').style('width', (r) => `${(100 * r.clean) / max}%`);
   track.append('span').attr('class', (r) => `bar after ${r.after >= r.clean ? 'up' : 'down'}`).style('width', (r) => `${(100 * r.after) / max}%`);
-  row.append('span').attr('class', 'bar-value').text((r) => `${pct(r.clean)} → ${pct(r.after)}`);
+  row.append('span').attr('class', 'bar-value').text((r) => pctPair(r.clean, r.after));
 }
 
 function targets(root: Section, record: InterventionRecord): void {
@@ -98,7 +104,7 @@ function targets(root: Section, record: InterventionRecord): void {
   section.append('h4').text("The graph's outputs");
   const row = section.selectAll('div.target-row').data(record.targets).join('div').attr('class', 'target-row');
   row.append('span').attr('class', 'target-token').text((t) => `"${displayToken(t.token)}"`);
-  row.append('span').attr('class', 'target-probs').text((t) => `${pct(t.cleanProb)} → ${pct(t.prob)}`);
+  row.append('span').attr('class', 'target-probs').text((t) => pctPair(t.cleanProb, t.prob));
   row.append('span').attr('class', (t) => `target-delta ${t.prob >= t.cleanProb ? 'up' : 'down'}`)
     .text((t) => `${formatSigned((t.prob - t.cleanProb) * 100, 1)} pts`);
 }

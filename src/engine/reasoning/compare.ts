@@ -188,7 +188,9 @@ export async function compareReasoning(tools: ReasoningTools, doc: ReasoningDocu
       concepts: internal.claims.map((c) => c.concepts.map((k) => k.nodes.map(id))),
       unstated: internal.unstated.map((u) => u.nodes.map(id)),
     },
-    paths: strongestPaths(support, STRONGEST_PATHS, { throughFeature: true }).map((p) => ({
+    // the paths that raise the answer first (each group heaviest first): the trace's reasoning must not open with a
+    // path that pushes against the answer, while a heavy one that does is still listed
+    paths: strongestPaths(support, STRONGEST_PATHS, { throughFeature: true }).sort((a, b) => b.sign - a.sign).map((p) => ({
       nodes: p.nodes.map(id),
       description: [...p.nodes].reverse().map((n) => stepName(g, n, evidence)).join(' → '),
       share: p.weight,

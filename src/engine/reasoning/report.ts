@@ -48,7 +48,7 @@ export function summaryJson(c: ReasoningComparison) {
           text: h.text, kinds: h.kinds, share: r4(h.share), answer: h.isAnswer, via: h.via,
           readout: h.readout && { kind: h.readout.kind, lead: r4(h.readout.lead), runnerUp: h.readout.runnerUp },
         })),
-        paths: c.paths.map((p) => ({ path: p.description, share: r4(p.share) })),
+        paths: c.paths.map((p) => ({ path: p.description, share: r4(p.share), sign: p.sign })),
       },
       dependence: {
         early: d.early.map((e) => ({ claims: e.claims, ...reading(e.reading), sameAsFinal: e.sameAsFinal })),
@@ -97,7 +97,8 @@ export interface TraceReport {
       traced_token: string;
       stated: boolean;
       alternatives_considered: { value: string; confidence: number }[];
-      strongest_paths: { path: string; share: number; nodes: string[] }[];
+      /** raising paths first; `sign` −1: the path pushes the answer down (its share is unsigned influence) */
+      strongest_paths: { path: string; share: number; sign: 1 | -1; nodes: string[] }[];
     };
     faithfulness_assessment: {
       verdict: VerdictLabel;
@@ -148,7 +149,7 @@ export function traceReport(c: ReasoningComparison): TraceReport {
         traced_token: c.answer.token,
         stated: c.answer.stated,
         alternatives_considered: alts,
-        strongest_paths: c.paths.map((p) => ({ path: p.description, share: r4(p.share), nodes: p.nodes })),
+        strongest_paths: c.paths.map((p) => ({ path: p.description, share: r4(p.share), sign: p.sign, nodes: p.nodes })),
       },
       faithfulness_assessment: {
         verdict: c.verdict.label,

@@ -38,7 +38,8 @@ export function summaryText(graph: GraphJson): string {
  * no paths widget can show, as in notebook cells) also the strongest path by name: `· Dallas → L0/261 → Austin −3.2%`.
  */
 export function afterText(graph: GraphJson, stale: boolean, withPath = false): string {
-  const [top] = withPath ? topPaths(graph, { count: 1 }) : [];
+  // the strongest path that raises the target (a lowering one only where none raises it): the line names the answer
+  const [top] = withPath ? [...topPaths(graph, { count: 1, sign: 1 }), ...topPaths(graph, { count: 1 })] : [];
   const path = top ? ` · ${top.steps.map((s) => s.name).join(' → ')} ${top.sign < 0 ? '−' : ''}${shareText(top.weight)}` : '';
   return `→ ${targetText(graph)}${path}${stale ? ' · stale' : ''}`;
 }
@@ -91,13 +92,25 @@ function pathMd(view: PathsView, path: GraphPath, i: number): string[] {
   return lines;
 }
 
-/** The paths widget's markdown: the strongest paths, the direct effects, more/fewer and a one-line legend. */
+/**
+ * The paths widget's markdown: the strongest paths that raise the target, then those among the heaviest overall that
+ * lower it (so a path against the answer never leads the list, and none that outweighs the shown ones is hidden), the
+ * direct effects, more/fewer and a one-line legend.
+ */
 export function pathsMarkdown(view: PathsView): string {
-  const paths = topPaths(view.graph, { count: view.more ? MORE_PATHS : FEW_PATHS, clerps: view.clerps });
+  const count = view.more ? MORE_PATHS : FEW_PATHS;
+  const raising = topPaths(view.graph, { count, clerps: view.clerps, sign: 1 });
+  const lowering = topPaths(view.graph, { count, clerps: view.clerps }).filter((p) => p.sign < 0);
   const lines: string[] = [];
   if (view.stale) lines.push('$(warning) *The text changed since this trace; these paths describe the old text.*', '');
-  if (paths.length === 0) lines.push('*No path from an input token through a feature reaches the target in this graph.*');
-  paths.forEach((p, i) => lines.push(...pathMd(view, p, i)));
+  if (raising.length === 0 && lowering.length === 0) lines.push('*No path from an input token through a feature reaches the target in this graph.*');
+  if (raising.length) lines.push(`**Raise ${escapeMd(targetText(view.graph))}**`, '');
+  else if (lowering.length) lines.push('*No path through a feature raises the target in this graph.*', '');
+  raising.forEach((p, i) => lines.push(...pathMd(view, p, i)));
+  if (lowering.length) {
+    lines.push('', `**Lower it** *(among the ${count} heaviest paths)*`, '');
+    lowering.forEach((p, i) => lines.push(...pathMd(view, p, i)));
+  }
   const direct = directEffects(view.graph, { count: 3 });
   if (direct.length) lines.push('', `Direct (token → output): ${direct.map((p) => `${escapeMd(p.steps[0].name)} ${p.sign < 0 ? '−' : ''}${shareText(p.weight)}`).join(' · ')}`);
   const toggle = view.more
@@ -108,7 +121,7 @@ export function pathsMarkdown(view: PathsView): string {
 }
 
 /** The plain-text chains, for logs and tests. */
-export const pathChains = (graph: GraphJson, count = FEW_PATHS): string[] => topPaths(graph, { count }).map(chainText);
+export const pathChains = (graph: GraphJson, count = FEW_PATHS, sign?: 1 | -1): string[] => topPaths(graph, { count, sign }).map(chainText);
 
 /** The number the hover shows for a token's attribution (3 decimals), signed: the inlay hint's label. */
 export const attributionText = (score: number): string => `${score >= 0 ? '+' : ''}${score.toFixed(3)}`;

@@ -57,7 +57,11 @@ test('reasoning --json on the embedded model: the verdict first, each claim\'s s
   assert.equal(t.faithfulness_assessment.score, s.score);
   assert.deepEqual(t.faithfulness_assessment.tests, s.tests);
   assert.ok(t.output_formation.strongest_paths.length > 0);
-  assert.match(fs.readFileSync(derived, 'utf8'), /^# Reasoning derived from the trace of the prompt alone\n\n## Prompt\n\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n\n- Dallas → /);
+  // the derived reasoning opens with a path from a prompt token through a feature that raises the answer, and a path
+  // from Dallas is among its steps
+  const derivedText = fs.readFileSync(derived, 'utf8');
+  assert.match(derivedText, /^# Reasoning derived from the trace of the prompt alone\n\n## Prompt\n\nFact: the capital of the state containing Dallas is\n\n## Reasoning\n\n- \S+ → L\d+\/\d+ .*→ Austin \([\d.]+% of the answer's influence\)\n/);
+  assert.match(derivedText, /\n- Dallas → L\d+\/\d+/);
 });
 
 test('reasoning prints the verdict, its reason, the claims and each test as text', { timeout: 300_000 }, async () => {

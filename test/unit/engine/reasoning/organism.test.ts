@@ -49,6 +49,12 @@ test('Dallas → Texas → Austin is faithful: both claims grounded in the promp
   // is unsigned influence), and a researcher must not read it as a step of the computation towards Austin (its
   // automatic label, when it has one, is quoted after the id)
   assert.match(r.traceDerived, /Dallas → L\d+\/\d+(?: “[^”\n]*”)? → Austin \([\d.]+% of the answer's influence, pushing against the answer\)/);
+  // ... but never first: the derived reasoning opens with the paths that raise the answer (all of them before any that
+  // lowers it)
+  const signs = s.tests.internal.paths.map((p) => p.sign);
+  assert.equal(signs[0], 1, JSON.stringify(s.tests.internal.paths));
+  assert.deepEqual(signs, [...signs].sort((a, b) => b - a), 'raising paths, then lowering ones');
+  assert.doesNotMatch(r.traceDerived.split('\n').find((l) => l.includes('influence')) ?? '', /pushing against/);
   assert.doesNotMatch(r.text, /unstated influences:\n.*Austin/);
   assert.equal(r.report.attribution_trace.faithfulness_assessment.verdict, 'faithful');
   assert.equal(r.report.attribution_trace.reasoning_steps.length, 2);

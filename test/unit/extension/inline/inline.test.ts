@@ -220,7 +220,8 @@ test('JSONL: a verbatim prompt maps its tokens onto the record, an escaped one m
   await showing;
   assert.deepEqual(panel.webview.sent.filter((m) => (m as { type: string }).type === 'selectNode').at(-1), { type: 'selectNode', traceId: escaped.traceId, nodeId: arg.nodeId, pin: false });
 
-  const items = () => threadBody(0).split('\n').filter((l) => /^\d+\. /.test(l)).length;
+  // the raising paths (the lowering ones, after "Lower it", come on top of them)
+  const items = () => threadBody(0).split('\n**Lower it**')[0].split('\n').filter((l) => /^\d+\. /.test(l)).length;
   const few = items();
   await vscode.commands.executeCommand('selfTracing.inline.morePaths', { traceId: verbatim.traceId, more: true });
   assert.ok(items() > few && items() <= 8, `${few} → ${items()} paths`);

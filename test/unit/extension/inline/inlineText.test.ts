@@ -15,20 +15,30 @@ test('the summary names the target, its probability, the node count and the repl
   assert.equal(summaryText(dallas), '" Austin" 98.8% · 47 nodes · replacement 0.74');
   assert.equal(afterText(dallas, false), '→ " Austin" 98.8%');
   assert.equal(afterText(dallas, true), '→ " Austin" 98.8% · stale');
-  assert.equal(afterText(dallas, false, true), '→ " Austin" 98.8% · Dallas → L0/261 → Austin −3.2%', 'where no paths widget shows');
+  // the strongest path that raises the answer, not the heavier one through L0/261 that lowers it (−3.2 %)
+  assert.equal(afterText(dallas, false, true), '→ " Austin" 98.8% · Dallas → L1/63 → Austin 2.7%', 'where no paths widget shows');
   const contrast = { ...dallas, selfTracing: { ...dallas.selfTracing!, target: { token: ' Austin', contrast: { token: ' Dallas' } } } };
   assert.match(summaryText(contrast), /^" Austin" versus " Dallas" · 47 nodes/);
 });
 
 const decode = (md: string) => [...md.matchAll(/\]\(command:([\w.]+)\?([^ )]+)/g)].map((m) => ({ command: m[1], args: JSON.parse(decodeURIComponent(m[2])) }));
 
-test('the paths widget: one line per path, every step links to its node, only feature steps can be ablated', () => {
+test('the paths widget: raising paths first, then the heavy ones that lower the target; every step links to its node, only feature steps can be ablated', () => {
   const md = pathsMarkdown({ traceId: 't1', graph: dallas, stale: false, more: false, effects: new Map() });
-  const items = md.split('\n').filter((l) => /^\d+\. /.test(l));
-  assert.equal(items.length, 3);
+  const lines = md.split('\n');
+  const items = lines.filter((l) => /^\d+\. /.test(l));
+  // the 3 heaviest raising paths, then the lowering ones among the 3 heaviest overall (−3.2 % and −1.1 %: the
+  // heaviest path of all lowers Austin, and it must neither lead the list nor disappear)
+  assert.equal(items.length, 5);
+  assert.match(lines[0], /^\*\*Raise " Austin" 98\\\.8%\*\*$/);
   assert.match(items[0], /^1\. \[Dallas\]\(command:selfTracing\.inline\.showStep/);
-  assert.match(items[0], /· \*\*−3\.2%\*\*$/);
-  const links = decode(items[0]);
+  assert.match(items[0], /· \*\*2\.7%\*\*$/);
+  assert.ok(items.slice(0, 3).every((l) => !/\*\*−/.test(l)), 'no lowering path among the raising ones');
+  const lower = lines.findIndex((l) => l.startsWith('**Lower it**'));
+  assert.ok(lower > lines.indexOf(items[2]), 'the lowering paths come after the raising ones');
+  assert.match(items[3], /^1\. .*· \*\*−3\.2%\*\*$/);
+  assert.match(items[4], /^2\. .*· \*\*−1\.1%\*\*$/);
+  const links = decode(items[3]);
   const shown = links.filter((l) => l.command === 'selfTracing.inline.showStep').map((l) => l.args[0].nodeId);
   const ablated = links.filter((l) => l.command === 'selfTracing.inline.ablateStep').map((l) => l.args[0].nodeId);
   assert.deepEqual(shown, ['E_1589_9', '0_261_10', '5_701_10']);
@@ -36,11 +46,13 @@ test('the paths widget: one line per path, every step links to its node, only fe
   assert.match(md, /Direct \(token → output\): Dallas 12% · is 5\.7% · state 3\.5%/);
   assert.match(md, /\[More paths\]\(command:selfTracing\.inline\.morePaths/);
   const more = pathsMarkdown({ traceId: 't1', graph: dallas, stale: true, more: true, effects: new Map([['0_261_10', 'P(" Austin") 98.8% → 99.0% (+0.2 points)']]) });
-  assert.equal(more.split('\n').filter((l) => /^\d+\. /.test(l)).length, 8);
+  const moreItems = more.split('\n').filter((l) => /^\d+\. /.test(l));
+  assert.equal(moreItems.length, 8 + 4, '8 raising paths, and the 4 lowering ones among the 8 heaviest');
   assert.match(more, /^\$\(warning\) \*The text changed/);
   assert.ok(more.includes('\n    - ablate L0/261: P\\(" Austin"\\) 98\\.8% → 99\\.0% \\(\\+0\\.2 points\\)'), 'the effect, escaped, under its path');
   assert.match(more, /\[Fewer paths\]/);
   assert.deepEqual(pathChains(dallas, 1), ['Dallas → L0/261 → Austin · −3.2%']);
+  assert.deepEqual(pathChains(dallas, 1, 1), ['Dallas → L1/63 ‹" in" → Massachusetts (next)› → Austin · 2.7%']);
 });
 
 test('a label with markdown in it cannot break the widget', () => {

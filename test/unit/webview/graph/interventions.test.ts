@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { GraphJson, InterventionRecord } from '../../../../src/protocol/graph-json';
 import { buildRequest, subjectOf } from '../../../../webview/graph/interveneForm';
 import { buildModel } from '../../../../webview/graph/model';
-import { barRows, interventionMarks } from '../../../../webview/graph/results';
+import { barRows, interventionMarks, pctPair } from '../../../../webview/graph/results';
 import { defaultViewState, type InterventionForm } from '../../../../webview/graph/store';
 
 const dallas = JSON.parse(readFileSync('test/fixtures/graphs/dallas-austin.graph.json', 'utf8')) as GraphJson;
@@ -58,4 +58,12 @@ test('marks: the changed nodes dashed, and the graph nodes that changed most, by
     { id: '3_5_10', kind: 'changed up', scale: 0.5 },
   ]);
   assert.deepEqual(interventionMarks(undefined, () => true), []);
+});
+
+test('before → after reads differently whenever the values differ (never "99% → 99%"), and plainly when they do not', () => {
+  assert.equal(pctPair(0.988, 0.99), '98.8% → 99.0%');
+  assert.equal(pctPair(0.4, 0.62), '40% → 62%');
+  assert.equal(pctPair(0.05, 0.051), '5.0% → 5.1%');
+  assert.equal(pctPair(0.9881, 0.9882), '98.81% → 98.82%');
+  assert.equal(pctPair(0.99, 0.99), '99% → 99%');
 });

@@ -104,8 +104,9 @@ export function pathsMarkdown(view: PathsView): string {
   const lines: string[] = [];
   if (view.stale) lines.push('$(warning) *The text changed since this trace; these paths describe the old text.*', '');
   if (raising.length === 0 && lowering.length === 0) lines.push('*No path from an input token through a feature reaches the target in this graph.*');
-  if (raising.length) lines.push(`**Raise ${escapeMd(targetText(view.graph))}**`, '');
-  else if (lowering.length) lines.push('*No path through a feature raises the target in this graph.*', '');
+  // no heading over the raising paths: the thread's label says "strongest paths to …", and VS Code's Comments view
+  // lists each thread by its first line, which should be the strongest path
+  if (!raising.length && lowering.length) lines.push('*No path through a feature raises the target in this graph.*', '');
   raising.forEach((p, i) => lines.push(...pathMd(view, p, i)));
   if (lowering.length) {
     lines.push('', `**Lower it** *(among the ${count} heaviest paths)*`, '');

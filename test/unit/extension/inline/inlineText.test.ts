@@ -30,7 +30,7 @@ test('the paths widget: raising paths first, then the heavy ones that lower the 
   // the 3 heaviest raising paths, then the lowering ones among the 3 heaviest overall (−3.2 % and −1.1 %: the
   // heaviest path of all lowers Austin, and it must neither lead the list nor disappear)
   assert.equal(items.length, 5);
-  assert.match(lines[0], /^\*\*Raise " Austin" 98\\\.8%\*\*$/);
+  assert.equal(lines[0], items[0], 'the first line is the strongest raising path (the Comments view lists a thread by it)');
   assert.match(items[0], /^1\. \[Dallas\]\(command:selfTracing\.inline\.showStep/);
   assert.match(items[0], /· \*\*2\.7%\*\*$/);
   assert.ok(items.slice(0, 3).every((l) => !/\*\*−/.test(l)), 'no lowering path among the raising ones');
@@ -53,6 +53,18 @@ test('the paths widget: raising paths first, then the heavy ones that lower the 
   assert.match(more, /\[Fewer paths\]/);
   assert.deepEqual(pathChains(dallas, 1), ['Dallas → L0/261 → Austin · −3.2%']);
   assert.deepEqual(pathChains(dallas, 1, 1), ['Dallas → L1/63 ‹" in" → Massachusetts (next)› → Austin · 2.7%']);
+});
+
+test('a graph whose only path through a feature lowers the target says so before listing it', () => {
+  // keep only the links of the path Dallas → L0/261 → Austin, which lowers Austin
+  const keep = new Set(['E_1589_9>0_261_10', '0_261_10>5_701_10']);
+  const only = { ...dallas, links: dallas.links.filter((l) => keep.has(`${l.source}>${l.target}`)) };
+  const md = pathsMarkdown({ traceId: 't1', graph: only, stale: false, more: false, effects: new Map() });
+  const lines = md.split('\n');
+  assert.equal(lines[0], '*No path through a feature raises the target in this graph.*');
+  assert.ok(lines.some((l) => l.startsWith('**Lower it**')));
+  assert.equal(lines.filter((l) => /^\d+\. .*· \*\*−/.test(l)).length, 1);
+  assert.match(afterText(only, false, true), /Dallas → L0\/261 → Austin −/, 'the after-text falls back to the lowering path');
 });
 
 test('a label with markdown in it cannot break the widget', () => {

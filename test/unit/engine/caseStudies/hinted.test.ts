@@ -55,7 +55,7 @@ test('hinted reasoning: the model answers the hint, and the graph shows where th
 
 test(
   "hinted reasoning: ablating the hint's features makes the answer follow the numbers (82)",
-  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating the 32 feature nodes on the hint line leaves " 4" on top (measured P( 4) 0.997 → 0.996, P( 8) 0.000 → 0.000)') },
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating the 30 feature nodes on the hint line leaves " 4" on top (measured P( 4) 0.997 → 0.994, P( 8) 2.2e-4 → 7.5e-4)') },
   async () => {
     assert.ok(hint.length > 0, 'the graph has features on the hint line');
     const [four, eight] = [o.firstToken(' 47'), o.firstToken(' 82')];

@@ -54,7 +54,7 @@ const states = (): Set<string> => new Set((JSON.parse(fs.readFileSync(path.join(
 
 test(
   'known entity: activating the known-entity features on a made-up name makes the model answer a state (hallucination)',
-  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: the 3 known-only features at 10 × their Dallas activation on "Blorvik" lower P(" I") from 1.000 to about 0.2, but the top answer is " 3" (0.419), not a state') },
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: the 3 known-only features at 10 × their Dallas activation on "Blorvik" lower P(" I") from 1.000 to 0.001, but the top answer is "9" (0.116), not a state') },
   async () => {
   assert.equal(known.graph.selfTracing!.target!.token, ' Texas', 'the model knows Dallas');
   assert.equal(unknown.graph.selfTracing!.target!.tokenId, iId, 'and says " I don\'t know" for the made-up name');
@@ -82,7 +82,7 @@ test(
 
 test(
   'known entity: ablating the known-entity features on the known name makes the model say " I don\'t know"',
-  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating the 80 known-only features on "Dallas" leaves P(" I") at 0.000 (measured; " Texas" stays on top at 0.356)') },
+  { skip: skipNoModel || (!process.env.SELF_TRACE_CASES_ALL && 'does not hold on the shipped model: ablating the 81 known-only features on "Dallas" leaves P(" I") at 6.0e-4 (measured; " Texas" stays on top at 0.288)') },
   async () => {
     const r = await o.intervene(known.ids, ablate(knownOnly), { targets: [iId], generate: 3 });
     report('known-ablate', { nAblated: knownOnly.length, pIBefore: r.targets[0].cleanProb, pIAfter: r.targets[0].prob, after: tops(r.intervened.top, 3), continuation: r.intervened.continuation!.text });

@@ -51,8 +51,8 @@ def train_layer(u, y, d_tc, steps, gen, tag=''):
         # normal equations in float64 (Cholesky, bit-for-bit repeatable). They are singular: u is a LayerNorm output,
         # (u - beta) . (1/gamma) = 0 for every token, so one input direction carries nothing. Solved as they stand
         # (a first version did) the fit put a weight of ~1e5 on that direction, which float32 turns into noise (FVE
-        # down, and the attribution's acceptance check off by 10 %); centring and a ridge of 1e-6 of the mean
-        # variance give the minimum-norm fit lstsq gave, to within that ridge.
+        # down, and the attribution's acceptance check off by 10 %); centred, with a ridge of 1e-6 of the mean
+        # variance, the fit puts nothing on that direction and predicts what lstsq's minimum-norm fit predicted.
         sub = torch.randperm(n, generator=gen)[:50000]
         X, Y = u[sub].double(), y[sub].double()
         mx, my = X.mean(0), Y.mean(0)

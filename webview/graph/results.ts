@@ -16,12 +16,16 @@ const BAR_ROWS = 8;
 const CHANGE_ROWS = 10;
 
 const MODE_NAMES: Record<InterventionRecord['mode'], string> = { free: 'free', frozen: 'frozen attention', constrained: 'constrained' };
-const pct = (p: number, extra = 0) => `${(p * 100).toFixed((p >= 0.1 ? 0 : 1) + extra)}%`;
-/** `98.8% → 99.0%` rather than `99% → 99%`: as many more decimals as make two different values read differently */
+const pct = (p: number, extra = 0, base = p) => `${(p * 100).toFixed((base >= 0.1 ? 0 : 1) + extra)}%`;
+/**
+ * `98.8% → 99.0%` rather than `99% → 99%`: both values with the decimals the smaller one needs, and as many more as
+ * make two different values read differently (at most 3 more)
+ */
 export function pctPair(before: number, after: number): string {
+  const base = Math.min(before, after);
   let extra = 0;
-  while (extra < 3 && before !== after && pct(before, extra) === pct(after, extra)) extra++;
-  return `${pct(before, extra)} → ${pct(after, extra)}`;
+  while (extra < 3 && before !== after && pct(before, extra, base) === pct(after, extra, base)) extra++;
+  return `${pct(before, extra, base)} → ${pct(after, extra, base)}`;
 }
 
 export interface BarRow {

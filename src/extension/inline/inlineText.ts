@@ -35,7 +35,8 @@ export function summaryText(graph: GraphJson): string {
 
 /**
  * The quiet text after the traced line: `→ " Austin" 98.8%`, marked when the text changed; with `withPath` (where
- * no paths widget can show, as in notebook cells) also the strongest path by name: `· Dallas → L0/261 → Austin −3.2%`.
+ * no paths widget can show, as in notebook cells) also the strongest raising path by name (a lowering one only where
+ * none raises the target): `· Dallas → L1/63 → Austin 2.7%`.
  */
 export function afterText(graph: GraphJson, stale: boolean, withPath = false): string {
   // the strongest path that raises the target (a lowering one only where none raises it): the line names the answer
@@ -93,14 +94,16 @@ function pathMd(view: PathsView, path: GraphPath, i: number): string[] {
 }
 
 /**
- * The paths widget's markdown: the strongest paths that raise the target, then those among the heaviest overall that
- * lower it (so a path against the answer never leads the list, and none that outweighs the shown ones is hidden), the
- * direct effects, more/fewer and a one-line legend.
+ * The paths widget's markdown: the strongest paths that raise the target, then, up to as many, the paths that lower it
+ * and weigh at least as much as the lightest raising path shown (all of them, up to that many, when none raises it),
+ * so a path against the answer never leads the list and none heavier than a shown path is hidden; then the direct
+ * effects, more/fewer and a one-line legend.
  */
 export function pathsMarkdown(view: PathsView): string {
   const count = view.more ? MORE_PATHS : FEW_PATHS;
   const raising = topPaths(view.graph, { count, clerps: view.clerps, sign: 1 });
-  const lowering = topPaths(view.graph, { count, clerps: view.clerps }).filter((p) => p.sign < 0);
+  const floor = raising.length ? raising[raising.length - 1].weight : 0;
+  const lowering = topPaths(view.graph, { count, clerps: view.clerps, sign: -1 }).filter((p) => p.weight >= floor);
   const lines: string[] = [];
   if (view.stale) lines.push('$(warning) *The text changed since this trace; these paths describe the old text.*', '');
   if (raising.length === 0 && lowering.length === 0) lines.push('*No path from an input token through a feature reaches the target in this graph.*');
@@ -109,14 +112,14 @@ export function pathsMarkdown(view: PathsView): string {
   if (!raising.length && lowering.length) lines.push('*No path through a feature raises the target in this graph.*', '');
   raising.forEach((p, i) => lines.push(...pathMd(view, p, i)));
   if (lowering.length) {
-    lines.push('', `**Lower it** *(among the ${count} heaviest paths)*`, '');
+    lines.push('', `**Lower it** *(${raising.length ? 'as heavy as a path above or heavier' : 'the heaviest'})*`, '');
     lowering.forEach((p, i) => lines.push(...pathMd(view, p, i)));
   }
   const direct = directEffects(view.graph, { count: 3 });
   if (direct.length) lines.push('', `Direct (token → output): ${direct.map((p) => `${escapeMd(p.steps[0].name)} ${p.sign < 0 ? '−' : ''}${shareText(p.weight)}`).join(' · ')}`);
   const toggle = view.more
-    ? link('Fewer paths', { command: INLINE_COMMANDS.morePaths, args: [{ traceId: view.traceId, more: false }] }, 'Show the top 3 paths')
-    : link('More paths', { command: INLINE_COMMANDS.morePaths, args: [{ traceId: view.traceId, more: true }] }, `Show the top ${MORE_PATHS} paths`);
+    ? link('Fewer paths', { command: INLINE_COMMANDS.morePaths, args: [{ traceId: view.traceId, more: false }] }, `Show the top ${FEW_PATHS} raising paths (and as many lowering ones at most)`)
+    : link('More paths', { command: INLINE_COMMANDS.morePaths, args: [{ traceId: view.traceId, more: true }] }, `Show the top ${MORE_PATHS} raising paths (and as many lowering ones at most)`);
   lines.push('', `${toggle} · *share: product of the row-normalised |edge| weights along the path (circuit-tracer's influence); − lowers the target*`);
   return lines.join('\n');
 }

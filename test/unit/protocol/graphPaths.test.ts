@@ -53,6 +53,22 @@ test('the top paths are the heaviest token-grounded paths through a feature of t
   for (let i = 1; i < top.length; i++) assert.ok(top[i].weight <= top[i - 1].weight);
 });
 
+test('paths of one sign: the heaviest raising (lowering) token-grounded paths through a feature of the enumeration, in order', () => {
+  const throughFeature = grounded().filter((p) => p.ids.some((id) => kind(id) === 'cross layer transcoder'));
+  for (const sign of [1, -1] as const) {
+    const expected = throughFeature.filter((p) => p.sign === sign);
+    const top = topPaths(dallas, { count: 8, sign });
+    assert.equal(top.length, 8);
+    top.forEach((p, i) => {
+      assert.equal(p.sign, sign);
+      assert.ok(Math.abs(p.weight - expected[i].weight) < 1e-12, `sign ${sign} path ${i}: ${p.weight} vs ${expected[i].weight}`);
+      assert.deepEqual(p.steps.map((s) => s.nodeId), expected[i].ids, `sign ${sign} path ${i}`);
+    });
+  }
+  // the heaviest path of all lowers Austin, so the raising list starts further down the overall order
+  assert.equal(topPaths(dallas, { count: 1 })[0].sign, -1);
+});
+
 test('without the feature condition the paths are all grounded paths; the direct effects are the two-step ones', () => {
   const all = grounded();
   const top = topPaths(dallas, { count: 6, throughFeatures: false });

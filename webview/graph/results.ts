@@ -18,13 +18,15 @@ const CHANGE_ROWS = 10;
 const MODE_NAMES: Record<InterventionRecord['mode'], string> = { free: 'free', frozen: 'frozen attention', constrained: 'constrained' };
 const pct = (p: number, extra = 0, base = p) => `${(p * 100).toFixed((base >= 0.1 ? 0 : 1) + extra)}%`;
 /**
- * `98.8% → 99.0%` rather than `99% → 99%`: both values with the decimals the smaller one needs, and as many more as
- * make two different values read differently (at most 3 more)
+ * `62% → 8.0%` as each value reads alone, unless two different values would read as the same number (`99% → 99%`,
+ * `10.0% → 10%`): then both with the decimals the smaller one needs and as many more as tell them apart (at most 3)
  */
 export function pctPair(before: number, after: number): string {
+  const [a, b] = [pct(before), pct(after)];
+  if (before === after || parseFloat(a) !== parseFloat(b)) return `${a} → ${b}`;
   const base = Math.min(before, after);
   let extra = 0;
-  while (extra < 3 && before !== after && pct(before, extra, base) === pct(after, extra, base)) extra++;
+  while (extra < 3 && pct(before, extra, base) === pct(after, extra, base)) extra++;
   return `${pct(before, extra, base)} → ${pct(after, extra, base)}`;
 }
 

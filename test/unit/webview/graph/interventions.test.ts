@@ -66,7 +66,8 @@ test('before → after reads differently whenever the values differ (never "99% 
   assert.equal(pctPair(0.05, 0.051), '5.0% → 5.1%');
   assert.equal(pctPair(0.9881, 0.9882), '98.81% → 98.82%');
   assert.equal(pctPair(0.99, 0.99), '99% → 99%');
-  // across 10 %: both with the smaller value's decimals
+  // across 10 %: each as it reads alone, unless they would read as the same number
   assert.equal(pctPair(0.0996, 0.1004), '9.96% → 10.04%');
-  assert.equal(pctPair(0.5, 0.05), '50.0% → 5.0%');
+  assert.equal(pctPair(0.62, 0.08), '62% → 8.0%');
+  assert.equal(pctPair(0.5, 0.05), '50% → 5.0%');
 });

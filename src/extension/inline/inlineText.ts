@@ -40,7 +40,7 @@ export function summaryText(graph: GraphJson): string {
  */
 export function afterText(graph: GraphJson, stale: boolean, withPath = false): string {
   // the strongest path that raises the target (a lowering one only where none raises it): the line names the answer
-  const [top] = withPath ? [...topPaths(graph, { count: 1, sign: 1 }), ...topPaths(graph, { count: 1 })] : [];
+  const top = withPath ? topPaths(graph, { count: 1, sign: 1 })[0] ?? topPaths(graph, { count: 1 })[0] : undefined;
   const path = top ? ` · ${top.steps.map((s) => s.name).join(' → ')} ${top.sign < 0 ? '−' : ''}${shareText(top.weight)}` : '';
   return `→ ${targetText(graph)}${path}${stale ? ' · stale' : ''}`;
 }
